@@ -1,0 +1,15 @@
+//! Compiles `proto/` into prost messages and a client-only tonic client.
+//!
+//! `protox` is a pure-Rust protobuf compiler, so no system `protoc` is needed: the build is
+//! hermetic on a bare machine. The server half lives in `devserver/build.rs`.
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    println!("cargo:rerun-if-changed=proto");
+    let fds = protox::compile(["yandex/cloud/speechsense/v1/talk_service.proto"], ["proto"])?;
+    tonic_prost_build::configure()
+        .build_client(true)
+        .build_server(false)
+        .build_transport(false)
+        .compile_fds(fds)?;
+    Ok(())
+}

@@ -1,0 +1,100 @@
+//! # devserver
+//!
+//! The local reference server for talk-uploader. On one port it serves SpeechSense's
+//! `TalkService` to gRPC (HTTP/2 cleartext) **and** grpc-web (HTTP/1.1) clients, the HTTP API that
+//! shows what was stored, and the demo page. See `config.rs` for the command line.
+//!
+//! ```text
+//! cargo run -p devserver -- --listen 127.0.0.1:8787 --api-key demo-api-key --connection c=chat
+//! ```
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod log;
+pub mod proto;
+pub mod store;
+pub mod talk_service;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::http::{HeaderName, HeaderValue, Method};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::config::Config;
+use crate::store::Store;
+
+/// State shared by every handler.
+pub struct AppState {
+    /// The command line.
+    pub config: Config,
+    /// The database.
+    pub store: Store,
+}
+
+/// Addresses the server actually bound (useful with port 0).
+#[derive(Debug, Clone, Copy)]
+pub struct Bound {
+    /// gRPC + grpc-web + HTTP API + demo.
+    pub http: SocketAddr,
+}
+
+/// The CORS policy: configured (or loopback) origins, the headers grpc-web needs, and the
+/// grpc status headers exposed, because an error arrives as a trailers-only response whose
+/// status is in HTTP headers that the page must be allowed to read.
+pub fn cors(config: &Config) -> CorsLayer {
+    let cfg = config.clone();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::predicate(move |origin: &HeaderValue, _| {
+            origin.to_str().is_ok_and(|o| cfg.origin_allowed(o))
+        }))
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::OPTIONS])
+        .allow_headers(
+            ["content-type", "x-grpc-web", "x-user-agent", "authorization", "grpc-timeout"]
+                .map(HeaderName::from_static),
+        )
+        .expose_headers(
+            ["grpc-status", "grpc-message", "grpc-status-details-bin", "etag", "location", "retry-after"]
+                .map(HeaderName::from_static),
+        )
+        .max_age(std::time::Duration::from_secs(600))
+}
+
+/// Builds the HTTP service for a state.
+pub fn app(state: Arc<AppState>) -> axum::Router {
+    let grpc = tonic::service::Routes::new(
+        proto::speechsense::talk_service_server::TalkServiceServer::new(
+            talk_service::TalkServiceImpl::new(state.clone()),
+        )
+        // Audio chunks are 1 MiB; a unary Upload carries up to 128 MB in one message.
+        .max_decoding_message_size(130 * 1024 * 1024),
+    )
+    .into_axum_router()
+    .layer(tonic_web::GrpcWebLayer::new());
+
+    let static_files = axum::Router::new()
+        .nest_service("/pkg", tower_http::services::ServeDir::new(&state.config.pkg_dir))
+        .fallback_service(tower_http::services::ServeDir::new(&state.config.www_dir));
+
+    grpc.merge(api::router(state.clone()))
+        .merge(static_files)
+        // CORS must wrap grpc-web, or preflights get a 400 (toolchain-notes.md).
+        .layer(cors(&state.config))
+        .layer(axum::middleware::from_fn(log::request_line))
+}
+
+/// Binds the ports, then serves until `shutdown` resolves.
+pub async fn run(
+    config: Config,
+    on_bound: impl FnOnce(Bound),
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    let store = Store::open(&config.data_dir)?;
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let bound = Bound { http: listener.local_addr()? };
+    let state = Arc::new(AppState { config, store });
+    on_bound(bound);
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await?;
+    Ok(())
+}

@@ -1,0 +1,49 @@
+//! `devserver`: see the crate docs and `--help`.
+
+use devserver::config::{Config, ConfigError, USAGE};
+
+#[tokio::main]
+async fn main() {
+    let config = match Config::from_args(std::env::args().skip(1)) {
+        Ok(c) => c,
+        Err(ConfigError::Help) => {
+            print!("{USAGE}");
+            return;
+        }
+        Err(e) => {
+            eprintln!("devserver: {e}");
+            std::process::exit(2);
+        }
+    };
+    let api_key = config.api_keys.first().cloned();
+    let shutdown = async {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                .expect("install SIGTERM handler");
+            tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = ctrl_c.await;
+        }
+    };
+    let demo = api_key.as_deref() == Some(devserver::config::DEMO_API_KEY);
+    let result = devserver::run(
+        config,
+        move |bound| {
+            // The first stdout line is machine-readable; tests read the ports from it.
+            println!("{}", serde_json::json!({ "event": "listening", "http": bound.http.to_string() }));
+            if demo {
+                println!("demo page: http://{}/   API key: {}", bound.http, devserver::config::DEMO_API_KEY);
+            }
+        },
+        shutdown,
+    )
+    .await;
+    if let Err(e) = result {
+        eprintln!("devserver: {e}");
+        std::process::exit(1);
+    }
+}

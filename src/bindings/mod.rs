@@ -1,0 +1,9 @@
+//! The one `#[wasm_bindgen]` facade: JS names, option parsing, and errors turned into JS `Error`s.
+
+use wasm_bindgen::prelude::*;
+
+/// The package version.
+#[wasm_bindgen]
+pub fn version() -> String {
+    crate::VERSION.to_owned()
+}

@@ -1,0 +1,19 @@
+//! # talk-uploader
+//!
+//! Check conversation data and upload it straight from the browser to Yandex SpeechSense
+//! (grpc-web), Botlhale Vela (presigned S3 POST) and the Labelbox conversational format.
+//!
+//! The crate is a plain-Rust core under a thin `#[wasm_bindgen]` facade:
+//!
+//! - [`proto`]: the SpeechSense wire types and a generated tonic client (from `proto/`).
+//!
+//! Everything outside `web/` and `bindings` imports neither `wasm_bindgen` nor `web_sys`, so a
+//! plain `cargo test` covers it.
+
+pub mod proto;
+
+#[cfg(target_arch = "wasm32")]
+mod bindings;
+
+/// The crate version, as published in the npm package.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
