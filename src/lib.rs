@@ -12,6 +12,9 @@
 
 pub mod proto;
 
+pub mod chunk;
+pub mod grpc_web;
+
 #[cfg(target_arch = "wasm32")]
 mod bindings;
 
