@@ -11,7 +11,11 @@
 //! plain `cargo test` covers it.
 
 pub mod proto;
+pub mod json;
+pub mod validate;
+pub mod formats;
 
+pub mod audio;
 pub mod chunk;
 pub mod grpc_web;
 
