@@ -11,10 +11,13 @@
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod drain;
+pub mod faults;
 pub mod log;
 pub mod proto;
 pub mod store;
-pub mod talk_service;
+pub mod serve;
+pub mod talk;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -65,7 +68,7 @@ pub fn cors(config: &Config) -> CorsLayer {
 pub fn app(state: Arc<AppState>) -> axum::Router {
     let grpc = tonic::service::Routes::new(
         proto::speechsense::talk_service_server::TalkServiceServer::new(
-            talk_service::TalkServiceImpl::new(state.clone()),
+            talk::TalkServiceImpl::new(state.clone()),
         )
         // Audio chunks are 1 MiB; a unary Upload carries up to 128 MB in one message.
         .max_decoding_message_size(130 * 1024 * 1024),
@@ -79,9 +82,13 @@ pub fn app(state: Arc<AppState>) -> axum::Router {
 
     grpc.merge(api::router(state.clone()))
         .merge(static_files)
+        // Only grpc-web uploads fail on purpose; CORS wraps the fault so a page can read a 503.
+        .layer(faults::layer(state.config.faults, faults::Target::GrpcWebUploads))
         // CORS must wrap grpc-web, or preflights get a 400 (toolchain-notes.md).
         .layer(cors(&state.config))
-        .layer(axum::middleware::from_fn(log::request_line))
+        // Read what a handler left unread before the answer goes out (toolchain-notes.md).
+        .layer(drain::DrainLayer)
+        .layer(log::LogLayer)
 }
 
 /// Binds the ports, then serves until `shutdown` resolves.
@@ -95,6 +102,7 @@ pub async fn run(
     let bound = Bound { http: listener.local_addr()? };
     let state = Arc::new(AppState { config, store });
     on_bound(bound);
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await?;
+    // Our own accept loop: a `reset` fault must be able to cut a connection (serve.rs).
+    serve::serve(listener, app(state), shutdown).await?;
     Ok(())
 }

@@ -84,6 +84,7 @@ pub enum StoreError {
 pub struct Store {
     conn: Arc<Mutex<Connection>>,
     audio_dir: PathBuf,
+    tmp_dir: PathBuf,
 }
 
 impl Store {
@@ -91,6 +92,12 @@ impl Store {
     pub fn open(data_dir: &Path) -> Result<Self, StoreError> {
         std::fs::create_dir_all(data_dir.join("audio"))?;
         std::fs::create_dir_all(data_dir.join("tmp"))?;
+        // Parts left by a server that was killed mid-upload belong to no talk.
+        for entry in std::fs::read_dir(data_dir.join("tmp"))?.flatten() {
+            if entry.path().extension().is_some_and(|e| e == "part") {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
         let conn = Connection::open(data_dir.join("talks.sqlite3"))?;
         conn.execute_batch(
             "PRAGMA journal_mode=WAL;
@@ -110,7 +117,12 @@ impl Store {
                created_at_ms INTEGER NOT NULL
              );",
         )?;
-        Ok(Self { conn: Arc::new(Mutex::new(conn)), audio_dir: data_dir.join("audio") })
+        Ok(Self { conn: Arc::new(Mutex::new(conn)), audio_dir: data_dir.join("audio"), tmp_dir: data_dir.join("tmp") })
+    }
+
+    /// Directory of uploads in progress (`<id>.part` files).
+    pub fn tmp_dir(&self) -> &Path {
+        &self.tmp_dir
     }
 
     /// Directory for audio files; uploads write to `tmp/` first and are renamed in on success.

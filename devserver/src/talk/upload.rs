@@ -1,0 +1,42 @@
+//! `Upload`: metadata and the whole audio (< 128 MB) in one message.
+
+use tonic::Status;
+
+use super::audio::{AudioSink, Declared, Method};
+use super::{users_of, TalkServiceImpl};
+use crate::proto::speechsense::UploadTalkRequest;
+use crate::store::{new_talk_id, now_ms, Talk};
+
+/// Checks and stores one unary upload; returns the talk id.
+pub(super) async fn handle(svc: &TalkServiceImpl, req: UploadTalkRequest) -> Result<String, Status> {
+    let md = req.metadata.ok_or_else(|| Status::invalid_argument("`metadata` is missing"))?;
+    let (connection_id, _kind) = svc.audio_connection(&md, "Upload")?;
+    let audio = req.audio.ok_or_else(|| Status::invalid_argument("`audio` is missing"))?;
+    let audio_md = audio
+        .audio_metadata
+        .ok_or_else(|| Status::invalid_argument("`audio.audio_metadata` is missing"))?;
+    let declared = Declared::from_proto(&audio_md, Method::Upload)?;
+    let data = audio.audio_data.map(|c| c.data).unwrap_or_default();
+
+    let store = &svc.state.store;
+    let mut sink = AudioSink::new(store, declared, Method::Upload).await?;
+    // The message is already in memory; write it in 1 MiB pieces like a stream.
+    for piece in data.chunks(1024 * 1024) {
+        sink.push(piece).await?;
+    }
+    drop(data);
+    let finished = sink.finish().await?;
+    let talk = Talk {
+        id: if req.talk_id.is_empty() { new_talk_id() } else { req.talk_id },
+        method: "Upload".into(),
+        connection_id,
+        fields: md.fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        users: users_of(&md),
+        messages: Vec::new(),
+        audio: None,
+        created_at_ms: now_ms(),
+    };
+    let id = talk.id.clone();
+    finished.commit(store, talk).await?;
+    Ok(id)
+}
