@@ -1,0 +1,196 @@
+//! Labelbox conversational text: the conversation JSON and the import rows.
+//!
+//! Conversation rules:
+//! - `type` is exactly `application/vnd.labelbox.conversational`; `version` is the number `1`;
+//! - `messages` has 1 to 250 items (more is `too_many_messages`, reported at `/messages`);
+//! - `messageId` is a non-empty string, unique in the file; a repeat is `duplicate_message_id` at
+//!   the *later* message;
+//! - `content` is a string of fewer than 10,000 characters, counted as Unicode scalar values (Rust
+//!   `chars()`; an emoji counts 1, a flag or a skin-toned emoji counts each code point);
+//! - `user` is an object with string `userId` (non-empty) and `name`;
+//! - `align`, when present, is `left`, `right`, or `0-left-indent` … `5-left-indent`,
+//!   `0-right-indent` … `5-right-indent`;
+//! - `canLabel` is a required boolean;
+//! - `timestampUsec`, when present, is an integer; below 10^11 it looks like seconds and below 10^14
+//!   like milliseconds (a `timestamp_unit` warning; the vendor's sample uses seconds).
+//!
+//! Import rules: an array of row objects; `row_data` is a string `https` URL; `global_key`, when
+//! present, is a non-empty string unique across rows (the later repeat is reported);
+//! `media_type`, when present, is `CONVERSATIONAL`; `metadata_fields`, when present, is an array.
+
+use std::collections::HashMap;
+
+use crate::formats::text;
+use crate::json::{Kind, Value};
+use crate::validate::{check, Code, Path, Sink};
+
+/// The `type` every conversation file carries.
+pub const CONVERSATION_TYPE: &str = "application/vnd.labelbox.conversational";
+/// The most messages a conversation may have.
+pub const MAX_MESSAGES: usize = 250;
+/// `content` must have fewer characters (Unicode scalar values) than this.
+pub const MAX_CONTENT_CHARS: usize = 10_000;
+/// Every valid `align` value.
+pub const ALIGNS: [&str; 14] = [
+    "left", "right", "0-left-indent", "1-left-indent", "2-left-indent", "3-left-indent", "4-left-indent", "5-left-indent",
+    "0-right-indent", "1-right-indent", "2-right-indent", "3-right-indent", "4-right-indent", "5-right-indent",
+];
+
+/// Validates a Labelbox conversation; returns the number of messages.
+pub fn check_conversation(root: Value<'_, '_>, sink: &mut Sink) -> usize {
+    let path = Path::root();
+    if !check::object(sink, root, &path, "the conversation") {
+        return 0;
+    }
+    let [ty, version, messages] = check::lookup(root, ["type", "version", "messages"], &path, sink, true);
+    match ty {
+        None => check::missing(sink, root, &path, "type", &format!("\"{CONVERSATION_TYPE}\"")),
+        Some(t) => {
+            if let Some(s) = check::optional_str(sink, t, &path.key("type"), "type", false) {
+                if s != CONVERSATION_TYPE {
+                    sink.error(Code::InvalidEnum, t.offset(), &path.key("type"), format!("`type` is \"{s}\": it must be exactly \"{CONVERSATION_TYPE}\""));
+                }
+            }
+        }
+    }
+    match version {
+        None => check::missing(sink, root, &path, "version", "1"),
+        Some(v) if v.kind() != Kind::Number => check::wrong_type(sink, v, &path.key("version"), "version", "the number 1"),
+        Some(v) if v.raw() != "1" => sink.error(Code::InvalidEnum, v.offset(), &path.key("version"), format!("`version` is {}: the only version is 1", v.raw())),
+        Some(_) => {}
+    }
+    let Some(messages) = messages else {
+        check::missing(sink, root, &path, "messages", "an array of message objects");
+        return 0;
+    };
+    let mp = path.key("messages");
+    if !check::array(sink, messages, &mp, "messages") {
+        return 0;
+    }
+    if messages.is_empty() {
+        sink.error(Code::EmptyArray, messages.offset(), &mp, "`messages` is empty: a conversation needs at least one message");
+    } else if messages.len() > MAX_MESSAGES {
+        sink.error(Code::TooManyMessages, messages.offset(), &mp, format!("the conversation has {} messages; Labelbox accepts at most {MAX_MESSAGES}: split it into several files", messages.len()));
+    }
+    let mut ids: HashMap<String, usize> = HashMap::new();
+    for (i, m) in messages.items().enumerate() {
+        let p = mp.index(i);
+        if !check::object(sink, m, &p, "a message") {
+            continue;
+        }
+        let [id, ts, content, user, align, can_label] =
+            check::lookup(m, ["messageId", "timestampUsec", "content", "user", "align", "canLabel"], &p, sink, true);
+        if let Some(s) = check::required_str(sink, m, id, &p, "messageId", true) {
+            if !s.trim().is_empty() {
+                if let Some(first) = ids.get(s.as_ref()) {
+                    sink.error(Code::DuplicateMessageId, id.map_or(0, |v| v.offset()), &p.key("messageId"), format!("messageId \"{s}\" is already used by /messages/{first}: message ids must be unique"));
+                } else {
+                    ids.insert(s.into_owned(), i);
+                }
+            }
+        }
+        if let Some(t) = ts {
+            timestamp_usec(sink, t, &p.key("timestampUsec"));
+        }
+        if let Some(c) = check::required_str(sink, m, content, &p, "content", false) {
+            let n = c.chars().count();
+            if n >= MAX_CONTENT_CHARS {
+                sink.error(Code::ContentTooLong, content.map_or(0, |v| v.offset()), &p.key("content"), format!("`content` has {n} characters; it must be under {MAX_CONTENT_CHARS}: split the message"));
+            }
+        }
+        match user {
+            None => check::missing(sink, m, &p, "user", "{ \"userId\": \"…\", \"name\": \"…\" }"),
+            Some(u) => {
+                let up = p.key("user");
+                if check::object(sink, u, &up, "user") {
+                    let [uid, name] = check::lookup(u, ["userId", "name"], &up, sink, true);
+                    check::required_str(sink, u, uid, &up, "userId", true);
+                    check::required_str(sink, u, name, &up, "name", false);
+                }
+            }
+        }
+        if let Some(a) = align {
+            let ap = p.key("align");
+            if let Some(s) = check::optional_str(sink, a, &ap, "align", false) {
+                if !ALIGNS.contains(&s.as_ref()) {
+                    sink.error(Code::InvalidEnum, a.offset(), &ap, format!("`align` is \"{s}\": use \"left\", \"right\", \"N-left-indent\" or \"N-right-indent\" with N from 0 to 5"));
+                }
+            }
+        }
+        match can_label {
+            None => check::missing(sink, m, &p, "canLabel", "true or false"),
+            Some(b) if b.kind() != Kind::Bool => check::wrong_type(sink, b, &p.key("canLabel"), "canLabel", "a boolean"),
+            Some(_) => {}
+        }
+    }
+    messages.len()
+}
+
+fn timestamp_usec(sink: &mut Sink, t: Value<'_, '_>, path: &Path<'_>) {
+    if t.kind() != Kind::Number {
+        check::wrong_type(sink, t, path, "timestampUsec", "an integer");
+        return;
+    }
+    let Some(v) = t.as_i64() else {
+        sink.error(Code::InvalidInteger, t.offset(), path, format!("`timestampUsec` is {}: write a whole number of microseconds, without a fraction or exponent", t.raw()));
+        return;
+    };
+    if v.unsigned_abs() < 100_000_000_000 {
+        sink.warn(Code::TimestampUnit, t.offset(), path, format!("`timestampUsec` {v} looks like seconds, not microseconds: multiply by 1,000,000"));
+    } else if v.unsigned_abs() < 100_000_000_000_000 {
+        sink.warn(Code::TimestampUnit, t.offset(), path, format!("`timestampUsec` {v} looks like milliseconds, not microseconds: multiply by 1,000"));
+    }
+}
+
+/// Validates a Labelbox import file; returns the number of rows.
+pub fn check_import(root: Value<'_, '_>, sink: &mut Sink) -> usize {
+    let path = Path::root();
+    if !check::array(sink, root, &path, "the import file") {
+        return 0;
+    }
+    if root.is_empty() {
+        sink.error(Code::EmptyArray, root.offset(), &path, "the import file has no rows");
+    }
+    let mut keys: HashMap<String, usize> = HashMap::new();
+    for (i, row) in root.items().enumerate() {
+        let p = path.index(i);
+        if !check::object(sink, row, &p, "a data row") {
+            continue;
+        }
+        let [row_data, global_key, media_type, metadata_fields] =
+            check::lookup(row, ["row_data", "global_key", "media_type", "metadata_fields"], &p, sink, true);
+        if let Some(url) = check::required_str(sink, row, row_data, &p, "row_data", true) {
+            let at = row_data.map_or(0, |v| v.offset());
+            match text::url_scheme(&url).as_deref() {
+                Some("https") => {}
+                Some(s) => sink.error(Code::InvalidUrl, at, &p.key("row_data"), format!("`row_data` uses `{s}://`: Labelbox imports only `https` URLs")),
+                None if !url.trim().is_empty() => sink.error(Code::InvalidUrl, at, &p.key("row_data"), format!("`row_data` \"{url}\" is not a URL: give the https URL of the conversation JSON")),
+                None => {}
+            }
+        }
+        if let Some(g) = global_key {
+            let gp = p.key("global_key");
+            if let Some(s) = check::optional_str(sink, g, &gp, "global_key", true) {
+                if !s.trim().is_empty() {
+                    if let Some(first) = keys.get(s.as_ref()) {
+                        sink.error(Code::DuplicateGlobalKey, g.offset(), &gp, format!("global_key \"{s}\" is already used by row /{first}: global keys must be unique"));
+                    } else {
+                        keys.insert(s.into_owned(), i);
+                    }
+                }
+            }
+        }
+        if let Some(m) = media_type {
+            let mtp = p.key("media_type");
+            if let Some(s) = check::optional_str(sink, m, &mtp, "media_type", false) {
+                if s != "CONVERSATIONAL" {
+                    sink.error(Code::InvalidEnum, m.offset(), &mtp, format!("`media_type` is \"{s}\": for conversations it must be \"CONVERSATIONAL\""));
+                }
+            }
+        }
+        if let Some(f) = metadata_fields {
+            check::array(sink, f, &p.key("metadata_fields"), "metadata_fields");
+        }
+    }
+    root.len()
+}

@@ -1,0 +1,182 @@
+//! SpeechSense `chat.json`: `{ "messages": [{ "user_id", "text", "timestamp" }] }`.
+//!
+//! Rules:
+//! - `messages` is a non-empty array of objects;
+//! - `user_id` is a non-empty string, or an integer (the seed's template writes `<sender_ID>` without
+//!   quotes; the sample script sends `str(user_id)`), normalized to its decimal text;
+//! - `text` is a string (an empty one is an `empty_text` warning);
+//! - `timestamp` is an RFC 3339 date-time with `Z` or an offset and a real calendar date; a missing
+//!   offset is an error here (protobuf's `Timestamp.FromJsonString` rejects it);
+//! - with the metadata option, every `user_id` equals its `operator_id`, `client_id` or `bot_id`;
+//! - timestamps that go backwards are an `out_of_order` warning at the later message.
+
+use std::borrow::Cow;
+
+use crate::formats::time::{self, Grammar, TimeError};
+use crate::json::{Kind, Value};
+use crate::validate::{check, Code, Issue, Path, Sink};
+
+/// The metadata keys that name chat participants.
+pub const ID_KEYS: [&str; 3] = ["operator_id", "client_id", "bot_id"];
+
+/// A `user_id` as sent on the wire: a string, or an integer's decimal text.
+pub fn user_id_text<'a>(v: Value<'_, 'a>) -> Option<Cow<'a, str>> {
+    match v.kind() {
+        Kind::String => v.as_str(),
+        Kind::Number if v.raw().bytes().all(|b| b.is_ascii_digit() || b == b'-') => Some(Cow::Borrowed(v.raw())),
+        _ => None,
+    }
+}
+
+/// Reads `operator_id`, `client_id`, `bot_id` from metadata JSON text (strings or integers).
+pub(crate) fn metadata_ids(metadata: &str) -> Result<Vec<(&'static str, String)>, String> {
+    let read = crate::json::read(metadata.as_bytes()).map_err(|e| {
+        let lc = crate::json::position::line_col(e.bytes, e.error.offset);
+        format!("the `metadata` option is not valid JSON (line {}, column {}: {})", lc.line, lc.column, e.error.message)
+    })?;
+    let root = read.parsed.doc.root();
+    if root.kind() != Kind::Object {
+        return Err(format!("the `metadata` option must be an object, found {}", root.kind().describe()));
+    }
+    let ids: Vec<(&'static str, String)> = ID_KEYS
+        .iter()
+        .filter_map(|k| root.get(k).and_then(user_id_text).map(|v| (*k, v.into_owned())))
+        .collect();
+    if ids.is_empty() {
+        return Err("the `metadata` option has none of `operator_id`, `client_id`, `bot_id`, so no `user_id` can match".to_owned());
+    }
+    Ok(ids)
+}
+
+fn describe_ids(ids: &[(&str, String)]) -> String {
+    ids.iter().map(|(k, v)| format!("{k} (\"{v}\")")).collect::<Vec<_>>().join(", ")
+}
+
+/// Validates a parsed chat; returns the number of messages.
+pub fn check_chat(root: Value<'_, '_>, metadata: Option<&str>, sink: &mut Sink) -> usize {
+    let ids = match metadata.map(metadata_ids) {
+        Some(Ok(ids)) => Some(ids),
+        Some(Err(msg)) => {
+            sink.error_at(Code::InvalidMetadataOption, None, String::new(), msg);
+            None
+        }
+        None => None,
+    };
+    let path = Path::root();
+    if !check::object(sink, root, &path, "the chat") {
+        return 0;
+    }
+    let [messages] = check::lookup(root, ["messages"], &path, sink, true);
+    let Some(messages) = messages else {
+        check::missing(sink, root, &path, "messages", "an array of messages");
+        return 0;
+    };
+    let mpath = path.key("messages");
+    if !check::array(sink, messages, &mpath, "messages") {
+        return 0;
+    }
+    if messages.is_empty() {
+        sink.error(Code::EmptyArray, messages.offset(), &mpath, "`messages` is empty: a chat needs at least one message");
+    }
+    let mut prev: Option<i128> = None;
+    for (i, m) in messages.items().enumerate() {
+        let p = mpath.index(i);
+        if !check::object(sink, m, &p, "a message") {
+            continue;
+        }
+        let [user_id, text, timestamp] = check::lookup(m, ["user_id", "text", "timestamp"], &p, sink, true);
+        match user_id {
+            None => check::missing(sink, m, &p, "user_id", "the sender's id (the metadata's operator_id, client_id or bot_id)"),
+            Some(u) => {
+                let up = p.key("user_id");
+                match user_id_text(u) {
+                    None => check::wrong_type(sink, u, &up, "user_id", "a string or an integer"),
+                    Some(s) if s.is_empty() => sink.error(Code::EmptyValue, u.offset(), &up, "`user_id` is empty: give the sender's id"),
+                    Some(s) => {
+                        if let Some(ids) = &ids {
+                            if !ids.iter().any(|(_, v)| *v == *s) {
+                                sink.error(Code::UnknownUserId, u.offset(), &up, format!("`user_id` \"{s}\" is not one of the metadata's {}", describe_ids(ids)));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        match text {
+            None => check::missing(sink, m, &p, "text", "the message text"),
+            Some(t) => {
+                let tp = p.key("text");
+                if let Some(s) = check::optional_str(sink, t, &tp, "text", false) {
+                    if s.is_empty() {
+                        sink.warn(Code::EmptyText, t.offset(), &tp, "`text` is empty");
+                    }
+                }
+            }
+        }
+        match timestamp {
+            None => check::missing(sink, m, &p, "timestamp", "the send time, such as \"2023-09-13T17:30:00.000Z\""),
+            Some(t) => {
+                let tp = p.key("timestamp");
+                if let Some(s) = check::optional_str(sink, t, &tp, "timestamp", false) {
+                    if let Some(at) = timestamp_issue(&s, t.offset(), &tp, sink) {
+                        if prev.is_some_and(|p| at < p) {
+                            sink.warn(Code::OutOfOrder, t.offset(), &tp, format!("\"{s}\" is earlier than the previous message's timestamp"));
+                        }
+                        prev = Some(at);
+                    }
+                }
+            }
+        }
+    }
+    messages.len()
+}
+
+/// Checks an RFC 3339 timestamp string; returns its instant in nanoseconds when valid.
+pub(crate) fn timestamp_issue(s: &str, at: usize, path: &Path<'_>, sink: &mut Sink) -> Option<i128> {
+    match time::parse(s, Grammar::Rfc3339) {
+        Ok(t) => Some(t.unix_nanos()),
+        Err(e) => {
+            let code = match e {
+                TimeError::Shape => Code::InvalidDatetime,
+                TimeError::Calendar(_) => Code::InvalidCalendarDate,
+                TimeError::MissingOffset => Code::MissingOffset,
+            };
+            sink.error(code, at, path, time::explain(s, &e, "2023-09-13T17:30:00.000Z"));
+            None
+        }
+    }
+}
+
+/// Checks that every chat `user_id` is one of the metadata's `operator_id`, `client_id`, `bot_id`
+/// (for decoded requests: the devserver passes the message user ids and `TalkMetadata.fields`).
+/// Issues have paths `/messages/<i>/user_id` and no line or column.
+pub fn check_user_ids<S, K, V>(user_ids: impl IntoIterator<Item = S>, fields: impl IntoIterator<Item = (K, V)>) -> Vec<Issue>
+where
+    S: AsRef<str>,
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    let ids: Vec<(&'static str, String)> = {
+        let mut found = Vec::new();
+        for (k, v) in fields {
+            if let Some(key) = ID_KEYS.iter().find(|id| **id == k.as_ref()) {
+                found.push((*key, v.as_ref().to_owned()));
+            }
+        }
+        found.sort();
+        found
+    };
+    let mut out = Vec::new();
+    for (i, u) in user_ids.into_iter().enumerate() {
+        let u = u.as_ref();
+        if !ids.iter().any(|(_, v)| v == u) {
+            let msg = if ids.is_empty() {
+                format!("`user_id` \"{u}\" cannot match: the metadata has no operator_id, client_id or bot_id")
+            } else {
+                format!("`user_id` \"{u}\" is not one of the metadata's {}", describe_ids(&ids))
+            };
+            out.push(Issue::unplaced(Code::UnknownUserId, format!("/messages/{i}/user_id"), msg));
+        }
+    }
+    out
+}

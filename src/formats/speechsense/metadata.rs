@@ -1,0 +1,264 @@
+//! SpeechSense dialog metadata (`metadata.json`, `TalkMetadata.fields`): the rules, shared by the
+//! JSON validator and by the devserver, which runs them on decoded protobuf maps.
+//!
+//! Rules:
+//! - every value is a string (`map<string,string>` on the wire): a number or boolean is
+//!   `unquoted_value`, anything else `wrong_type`;
+//! - every key and every value is at most 1,024 bytes of UTF-8 (the docs' "line" limit, applied to
+//!   both, since they do not say which);
+//! - the keys each connection requires (see [`ConnectionKind::required_keys`]) are present and not
+//!   empty;
+//! - `date`, `date_from`, `date_to` are ISO 8601 date-times; a missing offset is only a warning
+//!   (`missing_offset`), because the vendor's own samples (`datetime.now().isoformat()`,
+//!   `2023-09-13T17:30:00.000`) have none; `date_from` ≤ `date_to`;
+//! - `direction_outgoing` is `"true"` or `"false"`; `language` is a list of language tags;
+//! - declared fields are checked against their type, and are required unless declared otherwise;
+//! - any other key is an `undeclared_key` warning.
+//!
+//! ```
+//! use std::collections::BTreeMap;
+//! use talk_uploader::formats::speechsense::{check_metadata_map, ConnectionKind};
+//! let mut m = BTreeMap::new();
+//! m.insert("operator_name".to_string(), "Ann".to_string());
+//! let errors = check_metadata_map(&m, ConnectionKind::AudioOneChannel, &[]);
+//! assert_eq!(errors[0].path, "/fields/operator_id");
+//! assert_eq!(errors[0].line, None);
+//! ```
+
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+
+use super::fields::FieldDecl;
+use crate::formats::{text, time};
+use crate::json::{Kind, Value};
+use crate::validate::{pointer, Code, Issue, Path, Sink};
+
+/// The longest key or value SpeechSense accepts, in bytes of UTF-8.
+pub const MAX_BYTES: usize = 1024;
+
+/// The type of SpeechSense connection the dialog is uploaded to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ConnectionKind {
+    /// A chat connection (`UploadText`).
+    Chat,
+    /// One-channel audio (both voices on one track).
+    AudioOneChannel,
+    /// Two-channel audio (agent and customer on separate tracks).
+    AudioTwoChannel,
+}
+
+const CHAT: &[&str] = &["operator_name", "operator_id", "client_name", "client_id", "bot_name", "bot_id", "date", "direction_outgoing", "language"];
+const TWO: &[&str] = &["operator_name", "operator_id", "client_name", "client_id", "date", "direction_outgoing", "language"];
+const ONE: &[&str] = &["operator_name", "operator_id", "date", "language"];
+const ONE_OPTIONAL: &[&str] = &["client_name", "client_id", "direction_outgoing", "date_from", "date_to", "ticket_id"];
+const OPTIONAL: &[&str] = &["date_from", "date_to", "ticket_id"];
+const ANY_OPTIONAL: &[&str] = &["client_name", "client_id", "bot_name", "bot_id", "direction_outgoing", "date_from", "date_to", "ticket_id"];
+
+impl ConnectionKind {
+    /// The kebab-case name used in JS.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnectionKind::Chat => "chat",
+            ConnectionKind::AudioOneChannel => "audio-one-channel",
+            ConnectionKind::AudioTwoChannel => "audio-two-channel",
+        }
+    }
+
+    /// Parses the kebab-case name.
+    pub fn from_name(s: &str) -> Option<ConnectionKind> {
+        [ConnectionKind::Chat, ConnectionKind::AudioOneChannel, ConnectionKind::AudioTwoChannel].into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The keys every dialog of this connection must carry.
+    ///
+    /// One-channel audio requires `operator_name`, `operator_id`, `date`, `language` (the older docs);
+    /// `client_name` and `client_id`, which a later docs version lists, are accepted but optional.
+    pub fn required_keys(self) -> &'static [&'static str] {
+        match self {
+            ConnectionKind::Chat => CHAT,
+            ConnectionKind::AudioTwoChannel => TWO,
+            ConnectionKind::AudioOneChannel => ONE,
+        }
+    }
+
+    /// Keys that are known but optional for this connection.
+    pub fn optional_keys(self) -> &'static [&'static str] {
+        match self {
+            ConnectionKind::AudioOneChannel => ONE_OPTIONAL,
+            _ => OPTIONAL,
+        }
+    }
+}
+
+fn required_for(connection: Option<ConnectionKind>) -> &'static [&'static str] {
+    connection.map_or(ONE, ConnectionKind::required_keys)
+}
+
+fn optional_for(connection: Option<ConnectionKind>) -> &'static [&'static str] {
+    connection.map_or(ANY_OPTIONAL, ConnectionKind::optional_keys)
+}
+
+/// One metadata entry with where it sits in the source (if there is a source).
+pub(crate) struct Entry<'s> {
+    pub key: Cow<'s, str>,
+    pub value: Cow<'s, str>,
+    pub key_at: Option<usize>,
+    pub value_at: Option<usize>,
+}
+
+/// The rules over string entries. `present` holds every key that appeared (strings or not);
+/// `prefix` is the pointer of the map; `parent_at` the offset of the map for missing keys.
+pub(crate) fn check_entries(
+    entries: &[Entry<'_>],
+    present: &BTreeSet<&str>,
+    connection: Option<ConnectionKind>,
+    decls: &[FieldDecl],
+    prefix: &str,
+    parent_at: Option<usize>,
+    sink: &mut Sink,
+) {
+    let required = required_for(connection);
+    let optional = optional_for(connection);
+    let mut date_from = None;
+    let mut date_to = None;
+    for e in entries {
+        let key: &str = &e.key;
+        let value: &str = &e.value;
+        let path = || pointer::child(prefix, key);
+        if key.len() > MAX_BYTES {
+            sink.error_at(Code::KeyTooLong, e.key_at, path(), format!("the key is {} bytes long; SpeechSense accepts at most {MAX_BYTES} bytes", key.len()));
+        }
+        if value.len() > MAX_BYTES {
+            sink.error_at(Code::ValueTooLong, e.value_at, path(), format!("`{}` is {} bytes long; SpeechSense accepts at most {MAX_BYTES} bytes per value", short(key), value.len()));
+        }
+        let is_required = required.contains(&key);
+        let decl = decls.iter().find(|d| d.name == key);
+        match key {
+            "date" | "date_from" | "date_to" => match time::parse(value, time::Grammar::Iso8601) {
+                Ok(t) => {
+                    if t.offset.is_none() {
+                        sink.warn_at(Code::MissingOffset, e.value_at, path(), format!("`{key}` \"{value}\" has no time zone, so it is read as UTC: add `Z` or an offset like `+03:00`"));
+                    }
+                    if key == "date_from" {
+                        date_from = Some((t, e));
+                    } else if key == "date_to" {
+                        date_to = Some((t, e));
+                    }
+                }
+                Err(err) => {
+                    let code = if matches!(err, time::TimeError::Calendar(_)) { Code::InvalidCalendarDate } else { Code::InvalidDatetime };
+                    sink.error_at(code, e.value_at, path(), format!("`{key}`: {}", time::explain(value, &err, "2025-04-24T14:34:19+03:00")));
+                }
+            },
+            "direction_outgoing" => {
+                if value != "true" && value != "false" {
+                    let hint = match value.to_ascii_lowercase().as_str() {
+                        "true" | "false" => "write it in lower case",
+                        "1" | "yes" | "outgoing" => "write \"true\" for an outgoing dialog",
+                        "0" | "no" | "incoming" => "write \"false\" for an incoming dialog",
+                        _ => "write \"true\" (outgoing, started by the agent) or \"false\" (incoming)",
+                    };
+                    sink.error_at(Code::InvalidBoolean, e.value_at, path(), format!("`direction_outgoing` is \"{}\": {hint}", short(value)));
+                }
+            }
+            "language" => {
+                if let Err(tag) = text::check_language(value) {
+                    sink.error_at(Code::InvalidLanguage, e.value_at, path(), format!("`language` has \"{}\", which is not a language tag: write codes such as \"ru-RU\" or \"ru-RU, kk-KZ\"", short(&tag)));
+                }
+            }
+            _ => {
+                if let Some(d) = decl {
+                    if let Err(msg) = d.field_type.check(value) {
+                        sink.error_at(Code::InvalidFieldValue, e.value_at, path(), format!("`{}` is declared as {}: {msg}", short(key), d.field_type.as_str()));
+                    }
+                } else if !is_required && !optional.contains(&key) {
+                    sink.warn_at(Code::UndeclaredKey, e.key_at, path(), format!("\"{}\" is not a parameter of this connection: declare it in `fields`, or check the spelling", short(key)));
+                }
+            }
+        }
+        if (is_required || (optional.contains(&key) && key.ends_with("_id"))) && value.trim().is_empty() {
+            sink.error_at(Code::EmptyValue, e.value_at, path(), format!("`{key}` is empty: give it a value"));
+        }
+    }
+    if let (Some((from, _)), Some((to, to_entry))) = (date_from, date_to) {
+        if from.unix_nanos() > to.unix_nanos() {
+            sink.error_at(Code::RangeReversed, to_entry.value_at, pointer::child(prefix, "date_to"), "`date_from` is after `date_to`: swap them or fix one of them");
+        }
+    }
+    let declared_required = decls.iter().filter(|d| d.required).map(|d| d.name.as_str());
+    for key in required.iter().copied().chain(declared_required) {
+        if !present.contains(key) {
+            let what = decls.iter().find(|d| d.name == key).map_or("string", |d| d.field_type.as_str());
+            sink.error_at(Code::MissingMember, parent_at, pointer::child(prefix, key), format!("missing `{key}`: the connection requires it (a {what} value, as a string)"));
+        }
+    }
+}
+
+fn short(s: &str) -> Cow<'_, str> {
+    if s.chars().count() <= 60 {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(format!("{}…", s.chars().take(57).collect::<String>()))
+    }
+}
+
+/// Validates a parsed `metadata.json`; returns the number of keys.
+pub fn check_metadata(root: Value<'_, '_>, connection: Option<ConnectionKind>, decls: &[FieldDecl], sink: &mut Sink) -> usize {
+    let path = Path::root();
+    if root.kind() != Kind::Object {
+        crate::validate::check::wrong_type(sink, root, &path, "metadata", "an object of string values");
+        return 0;
+    }
+    let mut entries = Vec::with_capacity(root.len());
+    let mut keys = Vec::with_capacity(root.len());
+    for (k, v) in root.members() {
+        let key = k.as_str().unwrap_or_default();
+        match v.kind() {
+            Kind::String => entries.push(Entry { key: key.clone(), value: v.as_str().unwrap_or_default(), key_at: Some(k.offset()), value_at: Some(v.offset()) }),
+            Kind::Number | Kind::Bool => {
+                let what = if v.kind() == Kind::Number { "the number" } else { "the boolean" };
+                sink.error(Code::UnquotedValue, v.offset(), &path.key(&key), format!("quote {what}: metadata values are strings on the wire, so write \"{}\"", v.raw()));
+                if key.len() > MAX_BYTES {
+                    sink.error(Code::KeyTooLong, k.offset(), &path.key(&key), format!("the key is {} bytes long; SpeechSense accepts at most {MAX_BYTES} bytes", key.len()));
+                }
+            }
+            _ => {
+                sink.error(Code::WrongType, v.offset(), &path.key(&key), format!("`{}` must be a string, found {}: metadata is a flat map of strings", short(&key), v.kind().describe()));
+            }
+        }
+        keys.push(key);
+    }
+    let present: BTreeSet<&str> = keys.iter().map(|k| k.as_ref()).collect();
+    check_entries(&entries, &present, connection, decls, "", Some(root.offset()), sink);
+    keys.len()
+}
+
+/// Checks an already-decoded metadata map (such as `TalkMetadata.fields`) with the same rules as
+/// `validate(.., speechsense-metadata)`. Issues have paths `/fields/<key>` and no line or column.
+/// Returns the errors; [`check_metadata_map_with_warnings`] also returns the warnings.
+pub fn check_metadata_map<K, V>(fields: impl IntoIterator<Item = (K, V)>, connection: ConnectionKind, decls: &[FieldDecl]) -> Vec<Issue>
+where
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    check_metadata_map_with_warnings(fields, connection, decls).0
+}
+
+/// Like [`check_metadata_map`], returning `(errors, warnings)`.
+pub fn check_metadata_map_with_warnings<K, V>(fields: impl IntoIterator<Item = (K, V)>, connection: ConnectionKind, decls: &[FieldDecl]) -> (Vec<Issue>, Vec<Issue>)
+where
+    K: AsRef<str>,
+    V: AsRef<str>,
+{
+    let mut owned: Vec<(K, V)> = fields.into_iter().collect();
+    owned.sort_by(|a, b| a.0.as_ref().cmp(b.0.as_ref()));
+    let entries: Vec<Entry<'_>> = owned
+        .iter()
+        .map(|(k, v)| Entry { key: Cow::Borrowed(k.as_ref()), value: Cow::Borrowed(v.as_ref()), key_at: None, value_at: None })
+        .collect();
+    let present: BTreeSet<&str> = owned.iter().map(|(k, _)| k.as_ref()).collect();
+    let mut sink = Sink::new();
+    check_entries(&entries, &present, Some(connection), decls, "/fields", None, &mut sink);
+    sink.into_unplaced()
+}

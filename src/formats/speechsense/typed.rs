@@ -1,0 +1,109 @@
+//! Typed SpeechSense chat data for `UploadText`: what the browser's `uploadText` and the devserver
+//! build protobuf messages from, after validation.
+//!
+//! ```
+//! use talk_uploader::formats::speechsense::prepare_chat_upload;
+//! let chat = br#"{"messages":[{"user_id":1111,"text":"Hi","timestamp":"2023-09-13T17:30:00.5+03:00"}]}"#;
+//! let meta = br#"{"operator_name":"Ann","operator_id":"1111","client_name":"Bo","client_id":"2222",
+//!   "bot_name":"B","bot_id":"3333","date":"2023-09-13T17:30:00Z","direction_outgoing":"false","language":"ru-RU"}"#;
+//! let up = prepare_chat_upload(chat, meta, &[]).unwrap();
+//! assert_eq!(up.messages[0].user_id, "1111");
+//! assert_eq!(up.messages[0].timestamp.seconds, 1694615400);
+//! assert_eq!(up.messages[0].timestamp.nanos, 500_000_000);
+//! assert_eq!(up.fields["language"], "ru-RU");
+//! ```
+
+use std::collections::BTreeMap;
+
+use super::{chat, ConnectionKind, FieldDecl};
+use crate::formats::time::{self, Grammar};
+use crate::validate::{validate, Report, ValidateOptions, ValidationKind};
+
+/// A `google.protobuf.Timestamp` value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp {
+    /// Seconds since the Unix epoch.
+    pub seconds: i64,
+    /// 0..=999_999_999
+    pub nanos: i32,
+}
+
+/// One chat message, ready for `text.proto`'s `Message`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChatMessage {
+    /// The sender id (an integer in the source becomes its decimal text).
+    pub user_id: String,
+    /// The send time.
+    pub timestamp: Timestamp,
+    /// The message text.
+    pub text: String,
+}
+
+/// A validated chat and metadata, ready for `UploadTextRequest`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChatUpload {
+    /// The messages, in file order.
+    pub messages: Vec<ChatMessage>,
+    /// `TalkMetadata.fields`.
+    pub fields: BTreeMap<String, String>,
+    /// The chat's report (no errors; maybe warnings).
+    pub chat_report: Report,
+    /// The metadata's report (no errors; maybe warnings).
+    pub metadata_report: Report,
+}
+
+/// Why [`prepare_chat_upload`] refused: the two reports, at least one with errors.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the chat has {} error(s) and the metadata {} error(s)", chat.errors.len(), metadata.errors.len())]
+pub struct ChatUploadError {
+    /// The chat's report.
+    pub chat: Report,
+    /// The metadata's report.
+    pub metadata: Report,
+}
+
+/// Validates `chat` (with the metadata's ids) and `metadata` (as a chat connection with `fields`
+/// declared), then returns typed data. Never panics.
+pub fn prepare_chat_upload(chat: &[u8], metadata: &[u8], fields: &[FieldDecl]) -> Result<ChatUpload, ChatUploadError> {
+    let meta_text = String::from_utf8_lossy(metadata).into_owned();
+    let mut chat_opts = ValidateOptions::new(ValidationKind::SpeechsenseChat);
+    chat_opts.metadata = Some(meta_text);
+    let chat_report = validate(chat, &chat_opts);
+    let mut meta_opts = ValidateOptions::new(ValidationKind::SpeechsenseMetadata);
+    meta_opts.connection = Some(ConnectionKind::Chat);
+    meta_opts.fields = fields.to_vec();
+    let metadata_report = validate(metadata, &meta_opts);
+    if !chat_report.ok || !metadata_report.ok {
+        return Err(ChatUploadError { chat: chat_report, metadata: metadata_report });
+    }
+    let (Some(messages), Some(fields)) = (read_messages(chat), read_fields(metadata)) else {
+        return Err(ChatUploadError { chat: chat_report, metadata: metadata_report });
+    };
+    Ok(ChatUpload { messages, fields, chat_report, metadata_report })
+}
+
+/// Reads the messages of an already validated chat (`None` if it does not have the shape).
+pub fn read_messages(chat: &[u8]) -> Option<Vec<ChatMessage>> {
+    let read = crate::json::read(chat).ok()?;
+    let root = read.parsed.doc.root();
+    let mut out = Vec::with_capacity(root.get("messages")?.len());
+    for m in root.get("messages")?.items() {
+        let user_id = chat::user_id_text(m.get("user_id")?)?.into_owned();
+        let text = m.get("text")?.as_str()?.into_owned();
+        let t = time::parse(&m.get("timestamp")?.as_str()?, Grammar::Rfc3339).ok()?;
+        out.push(ChatMessage { user_id, timestamp: Timestamp { seconds: t.unix_seconds(), nanos: t.nanos as i32 }, text });
+    }
+    Some(out)
+}
+
+/// Reads the string members of already validated metadata.
+pub fn read_fields(metadata: &[u8]) -> Option<BTreeMap<String, String>> {
+    let read = crate::json::read(metadata).ok()?;
+    let root = read.parsed.doc.root();
+    let mut out = BTreeMap::new();
+    for (k, v) in root.members() {
+        out.insert(k.as_str()?.into_owned(), v.as_str()?.into_owned());
+    }
+    Some(out)
+}
+

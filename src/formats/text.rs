@@ -1,0 +1,127 @@
+//! Syntax checks for strings: language tags, e-mail addresses, URLs, plain numbers.
+//!
+//! These are deliberately syntactic: they catch typos and wrong fields before an upload, not whether
+//! an address or a URL exists.
+
+/// Checks `language`: one or more comma-separated tags such as `ru-RU` or `ru-RU, kk-KZ`.
+///
+/// A tag is a 2- or 3-letter primary language subtag followed by `-`-separated subtags of 1 to 8
+/// letters or digits (a BCP 47 shape; case-insensitive, as SpeechSense says codes are).
+/// Returns the offending tag on failure.
+pub fn check_language(value: &str) -> Result<(), String> {
+    for raw in value.split(',') {
+        let tag = raw.trim();
+        let mut parts = tag.split('-');
+        let primary = parts.next().unwrap_or("");
+        let primary_ok = (2..=3).contains(&primary.len()) && primary.bytes().all(|b| b.is_ascii_alphabetic());
+        let rest_ok = parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
+        if !primary_ok || !rest_ok {
+            return Err(tag.to_owned());
+        }
+    }
+    Ok(())
+}
+
+/// Checks an e-mail address: `local@domain`, a dot-atom local part of at most 64 bytes, and a domain
+/// of at least two dot-separated labels (letters, digits, `-`, no leading or trailing `-`) with a
+/// top-level label of at least two letters. Non-ASCII letters are accepted (internationalized mail).
+pub fn check_email(s: &str) -> Result<(), &'static str> {
+    let Some((local, domain)) = s.rsplit_once('@') else { return Err("it has no `@`") };
+    if local.is_empty() {
+        return Err("nothing before the `@`");
+    }
+    if local.len() > 64 {
+        return Err("the part before the `@` is longer than 64 bytes");
+    }
+    if s.len() > 254 {
+        return Err("it is longer than 254 bytes");
+    }
+    const ATEXT: &str = "!#$%&'*+-/=?^_`{|}~";
+    if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
+        return Err("the part before the `@` has a misplaced dot");
+    }
+    if !local.chars().all(|c| c.is_alphanumeric() || c == '.' || ATEXT.contains(c)) {
+        return Err("the part before the `@` has a character that is not allowed (spaces, quotes, `@`, commas)");
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    if labels.len() < 2 {
+        return Err("the domain after the `@` needs a dot, as in `example.com`");
+    }
+    for l in &labels {
+        if l.is_empty() || l.len() > 63 || l.starts_with('-') || l.ends_with('-') || !l.chars().all(|c| c.is_alphanumeric() || c == '-') {
+            return Err("the domain after the `@` is not a valid host name");
+        }
+    }
+    let tld = labels.last().copied().unwrap_or("");
+    if tld.chars().count() < 2 || !tld.chars().all(char::is_alphabetic) {
+        return Err("the domain ends in a label that is not a top-level domain");
+    }
+    Ok(())
+}
+
+/// The scheme of an absolute URL with a host (`scheme://host...`, no whitespace), lower-cased.
+pub fn url_scheme(s: &str) -> Option<String> {
+    let (scheme, rest) = s.split_once("://")?;
+    let scheme_ok = scheme.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
+        && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let host_name = host.rsplit_once(':').filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())).map_or(host, |(h, _)| h);
+    let ok = scheme_ok && !host_name.is_empty() && !s.chars().any(|c| c.is_whitespace() || c.is_control());
+    ok.then(|| scheme.to_ascii_lowercase())
+}
+
+/// `true` for an optionally signed run of digits (SpeechSense "Number").
+pub fn is_integer(s: &str) -> bool {
+    let d = s.strip_prefix(['-', '+']).unwrap_or(s);
+    !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `true` for a decimal number such as `-12`, `3.14` or `1e-3` (SpeechSense "Fractional number").
+pub fn is_decimal(s: &str) -> bool {
+    let d = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let (mant, exp) = match d.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e)),
+        None => (d, None),
+    };
+    let (int, frac) = mant.split_once('.').map_or((mant, None), |(i, f)| (i, Some(f)));
+    let digits = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit());
+    digits(int) && frac.map_or(true, digits) && exp.map_or(true, |e| digits(e.strip_prefix(['-', '+']).unwrap_or(e)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn languages() {
+        for ok in ["ru-RU", "ru-ru", "en", "ru-RU, kk-KZ", "zh-Hant-TW", "fil"] {
+            assert!(check_language(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "russian", "ru_RU", "ru-RU,", "r", "ru-RU kk-KZ", "ru-toolongsubtag"] {
+            assert!(check_language(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn emails() {
+        for ok in ["agent@example.com", "a.b+tag@sub.example.co.za", "имя@пример.рф"] {
+            assert!(check_email(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "agent", "@example.com", "agent@", "agent@localhost", "a..b@example.com", "a b@example.com", "agent@-x.com", "agent@example.c0m", "a@b@c"] {
+            assert!(check_email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn urls_and_numbers() {
+        assert_eq!(url_scheme("https://storage.googleapis.com/x.json").as_deref(), Some("https"));
+        assert_eq!(url_scheme("HTTP://h:80/p").as_deref(), Some("http"));
+        assert_eq!(url_scheme("https:///path"), None);
+        assert_eq!(url_scheme("gs://bucket/x"), Some("gs".into()));
+        assert_eq!(url_scheme("https://a b"), None);
+        assert_eq!(url_scheme("example.com"), None);
+        assert!(is_integer("-12") && !is_integer("1.0") && !is_integer(""));
+        assert!(is_decimal("3.14") && is_decimal("-1e-3") && !is_decimal("1.") && !is_decimal("abc"));
+    }
+}

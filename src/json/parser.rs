@@ -1,0 +1,637 @@
+//! The positioned JSON parser (RFC 8259, strict).
+//!
+//! It is iterative (an explicit stack, so no input can overflow the call stack), stops at the first
+//! syntax error with an actionable message, checks every escape, and records duplicate keys without
+//! stopping. Strings are scanned eight bytes at a time; nothing is allocated per value.
+
+use std::collections::HashMap;
+
+use super::tree::{Document, Kind, Node};
+use crate::validate::{pointer, Code};
+
+/// Arrays and objects nested deeper than this are rejected with [`Code::TooDeep`].
+pub const MAX_DEPTH: usize = 512;
+
+/// A syntax error: the document cannot be read at all.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct SyntaxError {
+    /// The issue code (one of the parse codes).
+    pub code: Code,
+    /// What is wrong and how to fix it.
+    pub message: String,
+    /// Byte offset of the offending character.
+    pub offset: usize,
+    /// Best-effort JSON pointer of the value being read.
+    pub path: String,
+}
+
+/// A key that repeats an earlier key of the same object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DuplicateKey {
+    /// The key, unescaped.
+    pub key: String,
+    /// Byte offset of the later (duplicate) key.
+    pub offset: usize,
+    /// Byte offset of the first occurrence.
+    pub first_offset: usize,
+    /// Pointer of the duplicate member.
+    pub path: String,
+}
+
+/// A parsed document plus the duplicate keys found in it.
+#[derive(Debug)]
+pub struct Parsed<'a> {
+    /// The tree.
+    pub doc: Document<'a>,
+    /// Every key that repeats an earlier key of its object.
+    pub duplicates: Vec<DuplicateKey>,
+}
+
+const NONE: u32 = u32::MAX;
+
+#[derive(Clone, Copy)]
+struct Frame {
+    node: u32,
+    obj: bool,
+    count: u32,
+    key: u32,
+}
+
+struct Parser<'a> {
+    src: &'a str,
+    b: &'a [u8],
+    i: usize,
+    nodes: Vec<Node>,
+    stack: Vec<Frame>,
+    dups: Vec<(u32, u32)>,
+    max_depth: u32,
+}
+
+/// Parses `src` (already checked to be UTF-8, BOM removed).
+pub fn parse(src: &str) -> Result<Parsed<'_>, SyntaxError> {
+    let mut p = Parser {
+        src,
+        b: src.as_bytes(),
+        i: 0,
+        nodes: Vec::with_capacity(src.len() / 12 + 4),
+        stack: Vec::new(),
+        dups: Vec::new(),
+        max_depth: 0,
+    };
+    p.run()?;
+    let Parser { nodes, mut dups, max_depth, .. } = p;
+    dups.sort_unstable();
+    let doc = Document { src, nodes, max_depth };
+    let duplicates = dups
+        .into_iter()
+        .map(|(dup, first)| {
+            let key = key_text(&doc, dup);
+            let parent_path = path_of_key(&doc, dup);
+            DuplicateKey {
+                offset: node_start(&doc, dup),
+                first_offset: node_start(&doc, first),
+                path: pointer::child(&parent_path, &key),
+                key,
+            }
+        })
+        .collect();
+    Ok(Parsed { doc, duplicates })
+}
+
+fn node_start(doc: &Document<'_>, idx: u32) -> usize {
+    doc.nodes.get(idx as usize).map_or(0, |n| n.start as usize)
+}
+
+fn key_text(doc: &Document<'_>, idx: u32) -> String {
+    let n = match doc.nodes.get(idx as usize) {
+        Some(n) => *n,
+        None => return String::new(),
+    };
+    let inner = doc.src.get(n.start as usize + 1..(n.end as usize).saturating_sub(1)).unwrap_or("");
+    if n.len == 0 { inner.to_owned() } else { super::escape::unescape(inner) }
+}
+
+/// The pointer of the object that holds key node `target`, found by descending from the root.
+fn path_of_key(doc: &Document<'_>, target: u32) -> String {
+    let mut path = String::new();
+    let mut idx = 0u32;
+    loop {
+        let Some(n) = doc.nodes.get(idx as usize) else { return path };
+        match n.kind {
+            Kind::Object => {
+                let mut c = idx + 1;
+                let mut descended = false;
+                while c < n.next {
+                    if c == target {
+                        return path;
+                    }
+                    let v = c + 1;
+                    let vnext = doc.nodes.get(v as usize).map_or(n.next, |x| x.next);
+                    if target > v && target < vnext {
+                        path = pointer::child(&path, &key_text(doc, c));
+                        idx = v;
+                        descended = true;
+                        break;
+                    }
+                    c = vnext;
+                }
+                if !descended {
+                    return path;
+                }
+            }
+            Kind::Array => {
+                let mut c = idx + 1;
+                let mut i = 0usize;
+                let mut descended = false;
+                while c < n.next {
+                    let cnext = doc.nodes.get(c as usize).map_or(n.next, |x| x.next);
+                    if target >= c && target < cnext {
+                        path.push('/');
+                        path.push_str(&i.to_string());
+                        idx = c;
+                        descended = true;
+                        break;
+                    }
+                    c = cnext;
+                    i += 1;
+                }
+                if !descended {
+                    return path;
+                }
+            }
+            _ => return path,
+        }
+    }
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// `true` when one of the eight bytes is `"`, `\` or a control character.
+#[inline]
+fn has_special(x: u64) -> bool {
+    let zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
+    let quote = zero(x ^ (LO * b'"' as u64));
+    let slash = zero(x ^ (LO * b'\\' as u64));
+    let ctrl = x.wrapping_sub(LO * 0x20) & !x & HI;
+    (quote | slash | ctrl) != 0
+}
+
+fn show(c: u8) -> String {
+    match c {
+        b'\n' => "a line break".to_owned(),
+        b'\t' => "a tab".to_owned(),
+        c if c.is_ascii_graphic() || c == b' ' => format!("`{}`", c as char),
+        c => format!("byte 0x{c:02X}"),
+    }
+}
+
+impl<'a> Parser<'a> {
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    #[inline]
+    fn skip_ws(&mut self) {
+        while let Some(&c) = self.b.get(self.i) {
+            if c == b' ' || c == b'\n' || c == b'\r' || c == b'\t' {
+                self.i += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// The char (not byte) at the cursor, for messages.
+    fn show_here(&self) -> String {
+        match self.src.get(self.i..).and_then(|s| s.chars().next()) {
+            Some(c) if c.is_ascii() => show(c as u8),
+            Some(c) => format!("`{c}`"),
+            None => "the end of the input".to_owned(),
+        }
+    }
+
+    fn path(&self) -> String {
+        let mut out = String::new();
+        for f in &self.stack {
+            if f.obj {
+                if f.key != NONE {
+                    let k = key_text_raw(self.src, &self.nodes, f.key);
+                    pointer::push_escaped_into(&mut out, &k);
+                }
+            } else {
+                out.push('/');
+                out.push_str(&f.count.to_string());
+            }
+        }
+        out
+    }
+
+    fn err(&self, code: Code, offset: usize, message: String) -> SyntaxError {
+        SyntaxError { code, message, offset, path: self.path() }
+    }
+
+    fn opened_at(&self, f: &Frame) -> String {
+        let off = self.nodes.get(f.node as usize).map_or(0, |n| n.start as usize);
+        let lc = super::position::line_col(self.b, off);
+        format!("line {}, column {}", lc.line, lc.column)
+    }
+
+    fn push(&mut self, kind: Kind, start: usize, end: usize, len: u32) -> u32 {
+        let idx = self.nodes.len() as u32;
+        self.nodes.push(Node { start: start as u32, end: end as u32, next: idx + 1, len, kind });
+        idx
+    }
+
+    fn open(&mut self, obj: bool) -> Result<(), SyntaxError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(self.err(
+                Code::TooDeep,
+                self.i,
+                format!("arrays and objects are nested more than {MAX_DEPTH} levels deep; flatten the data"),
+            ));
+        }
+        let node = self.push(if obj { Kind::Object } else { Kind::Array }, self.i, self.i, 0);
+        self.i += 1;
+        self.stack.push(Frame { node, obj, count: 0, key: NONE });
+        self.max_depth = self.max_depth.max(self.stack.len() as u32);
+        Ok(())
+    }
+
+    fn close(&mut self) {
+        let Some(f) = self.stack.pop() else { return };
+        let next = self.nodes.len() as u32;
+        if let Some(n) = self.nodes.get_mut(f.node as usize) {
+            n.end = self.i as u32;
+            n.next = next;
+            n.len = f.count;
+        }
+        if f.obj && f.count > 1 {
+            self.find_duplicates(f.node, next);
+        }
+    }
+
+    fn find_duplicates(&mut self, obj: u32, end: u32) {
+        let mut keys: Vec<u32> = Vec::new();
+        let mut c = obj + 1;
+        while c < end {
+            keys.push(c);
+            c = self.nodes.get(c as usize + 1).map_or(end, |n| n.next.max(c + 2));
+        }
+        let escaped = keys.iter().any(|&k| self.nodes.get(k as usize).is_some_and(|n| n.len != 0));
+        if keys.len() <= 16 && !escaped {
+            for (j, &k) in keys.iter().enumerate() {
+                let kr = raw_of(self.src, &self.nodes, k);
+                if let Some(&first) = keys.get(..j).and_then(|s| s.iter().find(|&&e| raw_of(self.src, &self.nodes, e) == kr)) {
+                    self.dups.push((k, first));
+                }
+            }
+        } else {
+            let mut seen: HashMap<String, u32> = HashMap::with_capacity(keys.len());
+            for &k in &keys {
+                let text = key_text_raw(self.src, &self.nodes, k);
+                if let Some(&first) = seen.get(&text) {
+                    self.dups.push((k, first));
+                } else {
+                    seen.insert(text, k);
+                }
+            }
+        }
+    }
+
+    fn run(&mut self) -> Result<(), SyntaxError> {
+        if self.b.len() >= u32::MAX as usize {
+            return Err(self.err(Code::TooLarge, 0, "the input is larger than 4 GiB".to_owned()));
+        }
+        self.skip_ws();
+        if self.i >= self.b.len() {
+            return Err(self.err(Code::EmptyInput, self.i, "the input is empty: expected a JSON document".to_owned()));
+        }
+        'value: loop {
+            self.skip_ws();
+            let Some(c) = self.peek() else { return Err(self.eof()) };
+            match c {
+                b'{' => {
+                    self.open(true)?;
+                    self.skip_ws();
+                    match self.peek() {
+                        Some(b'}') => {
+                            self.i += 1;
+                            self.close();
+                        }
+                        Some(b'"') => {
+                            self.key()?;
+                            continue 'value;
+                        }
+                        _ => return Err(self.expected_key()),
+                    }
+                }
+                b'[' => {
+                    self.open(false)?;
+                    self.skip_ws();
+                    if self.peek() == Some(b']') {
+                        self.i += 1;
+                        self.close();
+                    } else {
+                        continue 'value;
+                    }
+                }
+                b'"' => {
+                    let start = self.i;
+                    let escaped = self.string()?;
+                    self.push(Kind::String, start, self.i, escaped as u32);
+                }
+                b'-' | b'0'..=b'9' => self.number()?,
+                b't' => self.literal("true", Kind::Bool)?,
+                b'f' => self.literal("false", Kind::Bool)?,
+                b'n' => self.literal("null", Kind::Null)?,
+                _ => return Err(self.bad_value_start(c)),
+            }
+            // A value is complete: continue the enclosing container, or finish.
+            loop {
+                let Some(top) = self.stack.last_mut() else { break 'value };
+                top.count += 1;
+                let top = *top;
+                self.skip_ws();
+                match self.peek() {
+                    Some(b',') => {
+                        let comma = self.i;
+                        self.i += 1;
+                        self.skip_ws();
+                        let close = if top.obj { b'}' } else { b']' };
+                        if self.peek() == Some(close) {
+                            return Err(self.err(
+                                Code::TrailingComma,
+                                comma,
+                                format!("trailing comma before `{}`: remove the comma after the last {}", close as char, if top.obj { "member" } else { "item" }),
+                            ));
+                        }
+                        if top.obj {
+                            if self.peek() == Some(b'"') {
+                                self.key()?;
+                            } else {
+                                return Err(self.expected_key());
+                            }
+                        }
+                        continue 'value;
+                    }
+                    Some(b'}') if top.obj => {
+                        self.i += 1;
+                        self.close();
+                    }
+                    Some(b']') if !top.obj => {
+                        self.i += 1;
+                        self.close();
+                    }
+                    None => return Err(self.eof()),
+                    Some(c) => {
+                        let (close, what) = if top.obj { ('}', "member") } else { (']', "item") };
+                        let found = self.show_here();
+                        let (code, msg) = if c == b'}' || c == b']' {
+                            (Code::UnexpectedCharacter, format!("found {found} but the {} opened at {} must be closed with `{close}` first", if top.obj { "object" } else { "array" }, self.opened_at(&top)))
+                        } else {
+                            (Code::MissingComma, format!("expected `,` or `{close}` after an {what}, found {found}: add a comma between {what}s"))
+                        };
+                        return Err(self.err(code, self.i, msg));
+                    }
+                }
+            }
+        }
+        self.skip_ws();
+        if self.i < self.b.len() {
+            let msg = format!("unexpected {} after the end of the JSON document: a file holds exactly one value", self.show_here());
+            return Err(SyntaxError { code: Code::TrailingContent, message: msg, offset: self.i, path: String::new() });
+        }
+        Ok(())
+    }
+
+    fn eof(&self) -> SyntaxError {
+        match self.stack.last() {
+            Some(f) => self.err(
+                Code::UnexpectedEnd,
+                self.b.len(),
+                format!("the document ends before the {} opened at {} is closed: add `{}`", if f.obj { "object" } else { "array" }, self.opened_at(f), if f.obj { '}' } else { ']' }),
+            ),
+            None => self.err(Code::UnexpectedEnd, self.b.len(), "the document ends where a value was expected".to_owned()),
+        }
+    }
+
+    fn expected_key(&self) -> SyntaxError {
+        let Some(c) = self.peek() else { return self.eof() };
+        let found = self.show_here();
+        let msg = match c {
+            b'\'' => "object keys use double quotes in JSON, not single quotes".to_owned(),
+            b'}' => "expected a member after `{` or `,`, found `}`".to_owned(),
+            b'/' => "comments are not allowed in JSON: remove them".to_owned(),
+            c if c.is_ascii_alphabetic() || c == b'_' || c == b'$' => format!("found {found}: object keys must be double-quoted strings"),
+            _ => format!("expected a double-quoted key, found {found}"),
+        };
+        self.err(Code::ExpectedKey, self.i, msg)
+    }
+
+    fn bad_value_start(&self, c: u8) -> SyntaxError {
+        let found = self.show_here();
+        let (code, msg) = match c {
+            b'\'' => (Code::UnexpectedCharacter, "strings use double quotes in JSON, not single quotes".to_owned()),
+            b'/' => (Code::UnexpectedCharacter, "comments are not allowed in JSON: remove them".to_owned()),
+            b',' => (Code::UnexpectedCharacter, "expected a value, found `,`: remove the extra comma".to_owned()),
+            b']' | b'}' => (Code::UnexpectedCharacter, format!("expected a value, found {found}")),
+            b'+' | b'.' => (Code::InvalidNumber, format!("a JSON number cannot start with {found}")),
+            c if c.is_ascii_alphabetic() => {
+                let word: String = self.src.get(self.i..).unwrap_or("").chars().take_while(|c| c.is_alphanumeric() || *c == '_').take(20).collect();
+                if word == "NaN" || word == "Infinity" {
+                    (Code::InvalidNumber, format!("`{word}` is not a JSON number: use a string or null"))
+                } else {
+                    (Code::InvalidLiteral, format!("`{word}` is not a JSON value: strings need double quotes; literals are `true`, `false`, `null`"))
+                }
+            }
+            _ => (Code::UnexpectedCharacter, format!("expected a value, found {found}")),
+        };
+        self.err(code, self.i, msg)
+    }
+
+    fn key(&mut self) -> Result<(), SyntaxError> {
+        let start = self.i;
+        let escaped = self.string()?;
+        let idx = self.push(Kind::String, start, self.i, escaped as u32);
+        if let Some(top) = self.stack.last_mut() {
+            top.key = idx;
+        }
+        self.skip_ws();
+        if self.peek() != Some(b':') {
+            let k = key_text_raw(self.src, &self.nodes, idx);
+            let msg = format!("expected `:` after the key \"{k}\", found {}", self.show_here());
+            return Err(self.err(if self.peek().is_none() { Code::UnexpectedEnd } else { Code::MissingColon }, self.i, msg));
+        }
+        self.i += 1;
+        Ok(())
+    }
+
+    /// Scans a string starting at `"`; returns whether it has escapes.
+    fn string(&mut self) -> Result<bool, SyntaxError> {
+        let start = self.i;
+        self.i += 1;
+        let mut escaped = false;
+        loop {
+            while let Some(chunk) = self.b.get(self.i..self.i + 8) {
+                let mut w = [0u8; 8];
+                w.copy_from_slice(chunk);
+                if has_special(u64::from_le_bytes(w)) {
+                    break;
+                }
+                self.i += 8;
+            }
+            while let Some(&c) = self.b.get(self.i) {
+                if c == b'"' || c == b'\\' || c < 0x20 {
+                    break;
+                }
+                self.i += 1;
+            }
+            match self.peek() {
+                None => {
+                    let lc = super::position::line_col(self.b, start);
+                    return Err(self.err(Code::UnexpectedEnd, self.b.len(), format!("the string that starts at line {}, column {} is never closed: add `\"`", lc.line, lc.column)));
+                }
+                Some(b'"') => {
+                    self.i += 1;
+                    return Ok(escaped);
+                }
+                Some(b'\\') => {
+                    escaped = true;
+                    self.escape()?;
+                }
+                Some(c) => {
+                    let hint = match c {
+                        b'\n' => "write it as `\\n`",
+                        b'\r' => "write it as `\\r`",
+                        b'\t' => "write it as `\\t`",
+                        _ => "escape it as `\\u00XX`",
+                    };
+                    return Err(self.err(Code::ControlCharacter, self.i, format!("unescaped control character U+{:04X} in a string: {hint}", c)));
+                }
+            }
+        }
+    }
+
+    fn hex4(&self, at: usize) -> Option<u32> {
+        let s = self.b.get(at..at + 4)?;
+        let mut v = 0u32;
+        for &h in s {
+            v = v * 16 + (h as char).to_digit(16)?;
+        }
+        Some(v)
+    }
+
+    fn escape(&mut self) -> Result<(), SyntaxError> {
+        let at = self.i;
+        match self.b.get(self.i + 1) {
+            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
+                self.i += 2;
+                Ok(())
+            }
+            Some(b'u') => {
+                let Some(cp) = self.hex4(self.i + 2) else {
+                    return Err(self.err(Code::InvalidEscape, at, "`\\u` must be followed by four hex digits, as in `\\u00e9`".to_owned()));
+                };
+                self.i += 6;
+                if (0xD800..0xDC00).contains(&cp) {
+                    let low = if self.b.get(self.i) == Some(&b'\\') && self.b.get(self.i + 1) == Some(&b'u') { self.hex4(self.i + 2) } else { None };
+                    match low {
+                        Some(l) if (0xDC00..0xE000).contains(&l) => {
+                            self.i += 6;
+                            Ok(())
+                        }
+                        _ => Err(self.err(Code::LoneSurrogate, at, format!("`\\u{cp:04x}` is half of a surrogate pair with no low half after it: the text would not be valid Unicode"))),
+                    }
+                } else if (0xDC00..0xE000).contains(&cp) {
+                    Err(self.err(Code::LoneSurrogate, at, format!("`\\u{cp:04x}` is the low half of a surrogate pair with no high half before it")))
+                } else {
+                    Ok(())
+                }
+            }
+            None => Err(self.eof_in_string()),
+            Some(_) => {
+                let shown: String = self.src.get(self.i..).unwrap_or("").chars().take(2).collect();
+                Err(self.err(Code::InvalidEscape, at, format!("`{shown}` is not a JSON escape: use `\\\\` for a backslash, or one of \\\" \\/ \\b \\f \\n \\r \\t \\uXXXX")))
+            }
+        }
+    }
+
+    fn eof_in_string(&self) -> SyntaxError {
+        self.err(Code::UnexpectedEnd, self.b.len(), "the document ends inside a string: add the closing `\"`".to_owned())
+    }
+
+    fn digits(&mut self) -> usize {
+        let s = self.i;
+        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+            self.i += 1;
+        }
+        self.i - s
+    }
+
+    fn number(&mut self) -> Result<(), SyntaxError> {
+        let start = self.i;
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        match self.peek() {
+            Some(b'0') => {
+                self.i += 1;
+                if self.peek().is_some_and(|c| c.is_ascii_digit()) {
+                    return Err(self.err(Code::InvalidNumber, start, "numbers cannot have leading zeros: write `7`, not `07` (or quote it if it is an id)".to_owned()));
+                }
+            }
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            Some(b'I') => return Err(self.err(Code::InvalidNumber, start, "`-Infinity` is not a JSON number".to_owned())),
+            _ => return Err(self.err(Code::InvalidNumber, start, "expected a digit after `-`".to_owned())),
+        }
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            if self.digits() == 0 {
+                return Err(self.err(Code::InvalidNumber, start, "a digit must follow the decimal point: write `1.0`, not `1.`".to_owned()));
+            }
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.i += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.i += 1;
+            }
+            if self.digits() == 0 {
+                return Err(self.err(Code::InvalidNumber, start, "an exponent needs digits: write `1e5`".to_owned()));
+            }
+        }
+        if let Some(c) = self.peek().filter(|c| c.is_ascii_alphanumeric() || *c == b'.' || *c == b'_') {
+            let _ = c;
+            let text: String = self.src.get(start..).unwrap_or("").chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+')).take(24).collect();
+            return Err(self.err(Code::InvalidNumber, start, format!("`{text}` is not a JSON number (quote it if it is text)")));
+        }
+        self.push(Kind::Number, start, self.i, 0);
+        Ok(())
+    }
+
+    fn literal(&mut self, word: &str, kind: Kind) -> Result<(), SyntaxError> {
+        let end = self.i + word.len();
+        let ok = self.b.get(self.i..end) == Some(word.as_bytes()) && !self.b.get(end).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
+        if !ok {
+            let c = self.peek().unwrap_or(b' ');
+            return Err(self.bad_value_start(c));
+        }
+        self.push(kind, self.i, end, 0);
+        self.i = end;
+        Ok(())
+    }
+}
+
+fn raw_of<'s>(src: &'s str, nodes: &[Node], idx: u32) -> &'s str {
+    nodes.get(idx as usize).and_then(|n| src.get(n.start as usize..n.end as usize)).unwrap_or("")
+}
+
+fn key_text_raw(src: &str, nodes: &[Node], idx: u32) -> String {
+    let Some(n) = nodes.get(idx as usize) else { return String::new() };
+    let inner = src.get(n.start as usize + 1..(n.end as usize).saturating_sub(1)).unwrap_or("");
+    if n.len == 0 { inner.to_owned() } else { super::escape::unescape(inner) }
+}

@@ -1,0 +1,113 @@
+//! Small shared checks for the per-format validators: member lookup, types, required members.
+//!
+//! They record issues in a [`Sink`] and return what they found, so a validator reads as a list of
+//! rules. Messages name the member and say what to do.
+
+use std::borrow::Cow;
+
+use super::{Code, Path, Sink};
+use crate::json::{Kind, Value};
+
+/// Finds the members `names` of `obj` in one pass. Other members get an `unknown_member` warning
+/// when `warn_unknown` is set. For a duplicated key the first occurrence wins (the duplicate is
+/// already an error).
+pub fn lookup<'d, 'a, const N: usize>(
+    obj: Value<'d, 'a>,
+    names: [&str; N],
+    path: &Path<'_>,
+    sink: &mut Sink,
+    warn_unknown: bool,
+) -> [Option<Value<'d, 'a>>; N] {
+    let mut out = [None; N];
+    for (k, v) in obj.members() {
+        match names.iter().position(|n| k.str_eq(n)) {
+            Some(i) => {
+                if let Some(slot) = out.get_mut(i) {
+                    if slot.is_none() {
+                        *slot = Some(v);
+                    }
+                }
+            }
+            None if warn_unknown => {
+                let key = k.as_str().unwrap_or_default();
+                let near = names.iter().find(|n| similar(n, &key));
+                let hint = match near {
+                    Some(n) => format!("; did you mean \"{n}\"?"),
+                    None => format!("; the known members are {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")),
+                };
+                sink.warn(Code::UnknownMember, k.offset(), &path.key(&key), format!("unknown member \"{key}\" is ignored{hint}"));
+            }
+            None => {}
+        }
+    }
+    out
+}
+
+/// Case-insensitive equality ignoring `_` and `-`: catches `userId` vs `user_id`, `Text` vs `text`.
+fn similar(a: &str, b: &str) -> bool {
+    let norm = |s: &str| s.chars().filter(|c| *c != '_' && *c != '-').flat_map(char::to_lowercase).collect::<String>();
+    norm(a) == norm(b)
+}
+
+/// Records a `wrong_type` error: "`name` must be {expected}, found {actual}".
+pub fn wrong_type(sink: &mut Sink, v: Value<'_, '_>, path: &Path<'_>, name: &str, expected: &str) {
+    let hint = match (v.kind(), expected) {
+        (Kind::Number, "a string") => format!(": quote it, as in \"{}\"", v.raw()),
+        (Kind::String, "a number" | "an integer") => ": remove the quotes".to_owned(),
+        (Kind::String, "a boolean") => ": write true or false without quotes".to_owned(),
+        _ => String::new(),
+    };
+    sink.error(Code::WrongType, v.offset(), path, format!("`{name}` must be {expected}, found {}{hint}", v.kind().describe()));
+}
+
+/// Records a `missing_member` error at the pointer `name` would have, placed at `parent`.
+pub fn missing(sink: &mut Sink, parent: Value<'_, '_>, path: &Path<'_>, name: &str, what: &str) {
+    sink.error(Code::MissingMember, parent.offset(), &path.key(name), format!("missing `{name}`: add {what}"));
+}
+
+/// Checks that `v` is an object; records `wrong_type` otherwise.
+pub fn object(sink: &mut Sink, v: Value<'_, '_>, path: &Path<'_>, name: &str) -> bool {
+    if v.kind() == Kind::Object {
+        return true;
+    }
+    wrong_type(sink, v, path, name, "an object");
+    false
+}
+
+/// Checks that `v` is an array; records `wrong_type` otherwise.
+pub fn array(sink: &mut Sink, v: Value<'_, '_>, path: &Path<'_>, name: &str) -> bool {
+    if v.kind() == Kind::Array {
+        return true;
+    }
+    wrong_type(sink, v, path, name, "an array");
+    false
+}
+
+/// A required string member: reports a missing member, a wrong type and (if `non_empty`) an empty
+/// string. Returns the text when it is a string.
+pub fn required_str<'a>(
+    sink: &mut Sink,
+    parent: Value<'_, 'a>,
+    slot: Option<Value<'_, 'a>>,
+    parent_path: &Path<'_>,
+    name: &str,
+    non_empty: bool,
+) -> Option<Cow<'a, str>> {
+    let Some(v) = slot else {
+        missing(sink, parent, parent_path, name, "a string");
+        return None;
+    };
+    optional_str(sink, v, &parent_path.key(name), name, non_empty)
+}
+
+/// A string value that is present: reports a wrong type and (if `non_empty`) an empty string.
+pub fn optional_str<'a>(sink: &mut Sink, v: Value<'_, 'a>, path: &Path<'_>, name: &str, non_empty: bool) -> Option<Cow<'a, str>> {
+    let Some(s) = v.as_str() else {
+        wrong_type(sink, v, path, name, "a string");
+        return None;
+    };
+    if non_empty && s.trim().is_empty() {
+        sink.error(Code::EmptyValue, v.offset(), path, format!("`{name}` is empty: give it a value"));
+    }
+    Some(s)
+}

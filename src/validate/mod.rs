@@ -1,0 +1,131 @@
+//! Validation: the report model and the [`validate`] entry point.
+//!
+//! ```
+//! use talk_uploader::validate::{validate, ValidateOptions, ValidationKind};
+//! let chat = br#"{"messages": [{"user_id": "1", "text": "hi", "timestamp": "2023-09-13T17:30:00.000Z"}]}"#;
+//! let report = validate(chat, &ValidateOptions::new(ValidationKind::SpeechsenseChat));
+//! assert!(report.ok, "{:?}", report.errors);
+//! ```
+//!
+//! Every issue carries a stable [`Code`], a message for a person, an RFC 6901 pointer and a 1-based
+//! line and column (UTF-16 code units). All errors are reported, not only the first; a malformed
+//! document yields exactly one syntax error. No input panics.
+
+pub mod check;
+pub mod code;
+pub mod pointer;
+pub mod report;
+
+pub use code::Code;
+pub use pointer::Path;
+pub use report::{Issue, Report, Sink, Stats};
+
+use crate::formats::{labelbox, speechsense, vela};
+pub use crate::formats::speechsense::{ConnectionKind, FieldDecl, FieldType};
+
+/// What a document is expected to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ValidationKind {
+    /// SpeechSense `chat.json`: `{ "messages": [{ user_id, text, timestamp }] }`.
+    SpeechsenseChat,
+    /// SpeechSense `metadata.json`: a flat object of string values.
+    SpeechsenseMetadata,
+    /// The Vela chat upload body: `{ org_id, chat_data, metadata? }`.
+    VelaChat,
+    /// The Vela call-recording metadata: `org_id`, `email`, `date_of_call`.
+    VelaCallMetadata,
+    /// A Labelbox conversation JSON file.
+    LabelboxConversation,
+    /// A Labelbox import file: an array of data rows.
+    LabelboxImport,
+}
+
+impl ValidationKind {
+    /// Every kind.
+    pub const ALL: [ValidationKind; 6] = [
+        ValidationKind::SpeechsenseChat,
+        ValidationKind::SpeechsenseMetadata,
+        ValidationKind::VelaChat,
+        ValidationKind::VelaCallMetadata,
+        ValidationKind::LabelboxConversation,
+        ValidationKind::LabelboxImport,
+    ];
+
+    /// The kebab-case name used in JS.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ValidationKind::SpeechsenseChat => "speechsense-chat",
+            ValidationKind::SpeechsenseMetadata => "speechsense-metadata",
+            ValidationKind::VelaChat => "vela-chat",
+            ValidationKind::VelaCallMetadata => "vela-call-metadata",
+            ValidationKind::LabelboxConversation => "labelbox-conversation",
+            ValidationKind::LabelboxImport => "labelbox-import",
+        }
+    }
+
+    /// Parses the kebab-case name.
+    pub fn from_name(s: &str) -> Option<ValidationKind> {
+        ValidationKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// Options of [`validate`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidateOptions {
+    /// What the input is.
+    pub kind: ValidationKind,
+    /// For `speechsense-chat`: the metadata JSON text; every `user_id` must be one of its ids.
+    pub metadata: Option<String>,
+    /// For `speechsense-metadata`: the connection type, which decides the required keys. When
+    /// absent, only the keys every connection requires are required.
+    pub connection: Option<ConnectionKind>,
+    /// For `speechsense-metadata`: the extra fields declared on the connection, with their types.
+    pub fields: Vec<FieldDecl>,
+}
+
+impl ValidateOptions {
+    /// Options for `kind` with everything else unset.
+    pub fn new(kind: ValidationKind) -> ValidateOptions {
+        ValidateOptions { kind, metadata: None, connection: None, fields: Vec::new() }
+    }
+}
+
+/// Validates `input` (UTF-8 JSON bytes, an optional BOM) as `options.kind`. Never panics.
+pub fn validate(input: &[u8], options: &ValidateOptions) -> Report {
+    let read = match crate::json::read(input) {
+        Ok(r) => r,
+        Err(e) => return syntax_report(e),
+    };
+    let mut sink = Sink::new();
+    for d in &read.parsed.duplicates {
+        sink.error_at(
+            Code::DuplicateKey,
+            Some(d.offset),
+            d.path.clone(),
+            format!("duplicate key \"{}\": it already appears earlier in this object; keep one", d.key),
+        );
+    }
+    let root = read.parsed.doc.root();
+    let items = match options.kind {
+        ValidationKind::SpeechsenseChat => speechsense::chat::check_chat(root, options.metadata.as_deref(), &mut sink),
+        ValidationKind::SpeechsenseMetadata => speechsense::metadata::check_metadata(root, options.connection, &options.fields, &mut sink),
+        ValidationKind::VelaChat => vela::check_chat(root, &mut sink),
+        ValidationKind::VelaCallMetadata => vela::check_call_metadata(root, &mut sink),
+        ValidationKind::LabelboxConversation => labelbox::check_conversation(root, &mut sink),
+        ValidationKind::LabelboxImport => labelbox::check_import(root, &mut sink),
+    };
+    let stats = Stats {
+        bytes: read.text.len() as u64,
+        values: read.parsed.doc.value_count() as u64,
+        items: items as u64,
+        max_depth: read.parsed.doc.max_depth(),
+    };
+    sink.finish(read.text.as_bytes(), stats)
+}
+
+fn syntax_report(e: crate::json::ReadError<'_>) -> Report {
+    let mut sink = Sink::new();
+    sink.error_at(e.error.code, Some(e.error.offset), e.error.path, e.error.message);
+    sink.finish(e.bytes, Stats { bytes: e.bytes.len() as u64, ..Stats::default() })
+}
