@@ -80,8 +80,10 @@ pub fn app(state: Arc<AppState>) -> axum::Router {
         .nest_service("/pkg", tower_http::services::ServeDir::new(&state.config.pkg_dir))
         .fallback_service(tower_http::services::ServeDir::new(&state.config.www_dir));
 
+    // tonic's router already has a fallback (axum refuses to merge two), so the static files
+    // replace it. Unknown methods of TalkService still get grpc UNIMPLEMENTED from tonic itself.
     grpc.merge(api::router(state.clone()))
-        .merge(static_files)
+        .fallback_service(static_files)
         // Only grpc-web uploads fail on purpose; CORS wraps the fault so a page can read a 503.
         .layer(faults::layer(state.config.faults, faults::Target::GrpcWebUploads))
         // CORS must wrap grpc-web, or preflights get a 400 (toolchain-notes.md).
