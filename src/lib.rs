@@ -18,6 +18,8 @@ pub mod formats;
 pub mod audio;
 pub mod chunk;
 pub mod grpc_web;
+pub mod retry;
+pub mod timefmt;
 
 #[cfg(target_arch = "wasm32")]
 mod bindings;

@@ -1,0 +1,285 @@
+//! Tiny date parsers for the upload engine: ISO 8601 (S3 policy expiration) and HTTP-date
+//! (`Retry-After`), to Unix milliseconds, without a date-time dependency.
+//!
+//! ```
+//! use talk_uploader::timefmt::{parse_http_date, parse_iso8601};
+//!
+//! assert_eq!(parse_iso8601("1970-01-02T00:00:00Z"), Some(86_400_000));
+//! assert_eq!(parse_iso8601("2024-01-15T10:30:00.250+03:00"), Some(1_705_303_800_250));
+//! assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777_000));
+//! ```
+//!
+//! ## Limitations
+//!
+//! - ISO 8601: only the extended calendar form `YYYY-MM-DDTHH:MM[:SS[.fff…]][Z|±HH:MM|±HHMM]`
+//!   (a space may replace `T`). A missing offset is read as UTC, which is what S3 and AWS mean.
+//!   Week dates, ordinal dates and the basic form are not accepted.
+//! - A leap second (`:60`) is read as `:59`. Fractions past milliseconds are truncated.
+
+/// Days from 1970-01-01 to the given proleptic Gregorian date (H. Hinnant's algorithm).
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Number of days in a month of a year (Gregorian leap years).
+pub fn days_in_month(year: i64, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// Unix milliseconds of a UTC date and time, after range checks; `None` if out of range.
+pub fn unix_ms(year: i64, month: u32, day: u32, hour: u32, minute: u32, second: u32, millis: u32) -> Option<i64> {
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        return None;
+    }
+    if hour > 23 || minute > 59 || second > 60 || millis > 999 || !(0..=9999).contains(&year) {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    let secs = days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second.min(59));
+    secs.checked_mul(1000)?.checked_add(i64::from(millis))
+}
+
+/// A cursor over ASCII text for the parsers below.
+struct Cursor<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn new(s: &'a str) -> Self {
+        Cursor { s: s.as_bytes(), i: 0 }
+    }
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+    fn eat(&mut self, c: u8) -> Option<()> {
+        (self.peek()? == c).then(|| self.i += 1)
+    }
+    fn digits(&mut self, n: usize) -> Option<u32> {
+        let slice = self.s.get(self.i..self.i.checked_add(n)?)?;
+        let mut v: u32 = 0;
+        for &b in slice {
+            if !b.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + u32::from(b - b'0');
+        }
+        self.i += n;
+        Some(v)
+    }
+    fn word(&mut self) -> &'a [u8] {
+        let start = self.i;
+        while self.peek().is_some_and(|b| b.is_ascii_alphabetic()) {
+            self.i += 1;
+        }
+        self.s.get(start..self.i).unwrap_or_default()
+    }
+    fn spaces(&mut self) {
+        while self.peek() == Some(b' ') {
+            self.i += 1;
+        }
+    }
+    fn done(&self) -> bool {
+        self.i >= self.s.len()
+    }
+}
+
+/// Parses an ISO 8601 / RFC 3339 date-time into Unix milliseconds.
+pub fn parse_iso8601(text: &str) -> Option<i64> {
+    let mut c = Cursor::new(text.trim());
+    let year = c.digits(4)?;
+    c.eat(b'-')?;
+    let month = c.digits(2)?;
+    c.eat(b'-')?;
+    let day = c.digits(2)?;
+    match c.peek()? {
+        b'T' | b't' | b' ' => c.i += 1,
+        _ => return None,
+    }
+    let hour = c.digits(2)?;
+    c.eat(b':')?;
+    let minute = c.digits(2)?;
+    let mut second = 0;
+    let mut millis = 0;
+    if c.eat(b':').is_some() {
+        second = c.digits(2)?;
+        if c.eat(b'.').is_some() || c.eat(b',').is_some() {
+            let mut scale = 100;
+            let mut any = false;
+            while let Some(d) = c.peek().filter(u8::is_ascii_digit) {
+                millis += u32::from(d - b'0') * scale;
+                scale /= 10;
+                any = true;
+                c.i += 1;
+            }
+            if !any {
+                return None;
+            }
+        }
+    }
+    let offset_min: i64 = match c.peek() {
+        None => 0,
+        Some(b'Z') | Some(b'z') => {
+            c.i += 1;
+            0
+        }
+        Some(sign @ (b'+' | b'-')) => {
+            c.i += 1;
+            let h = c.digits(2)?;
+            c.eat(b':');
+            let m = c.digits(2)?;
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let v = i64::from(h * 60 + m);
+            if sign == b'-' { -v } else { v }
+        }
+        Some(_) => return None,
+    };
+    if !c.done() {
+        return None;
+    }
+    let local = unix_ms(i64::from(year), month, day, hour, minute, second, millis)?;
+    local.checked_sub(offset_min * 60_000)
+}
+
+fn month_from_name(name: &[u8]) -> Option<u32> {
+    const MONTHS: [&[u8]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
+    ];
+    MONTHS
+        .iter()
+        .position(|m| m.eq_ignore_ascii_case(name))
+        .map(|i| i as u32 + 1)
+}
+
+fn time_of_day(c: &mut Cursor<'_>) -> Option<(u32, u32, u32)> {
+    let h = c.digits(2)?;
+    c.eat(b':')?;
+    let m = c.digits(2)?;
+    c.eat(b':')?;
+    let s = c.digits(2)?;
+    Some((h, m, s))
+}
+
+/// Parses an HTTP-date (RFC 9110: IMF-fixdate, RFC 850 or asctime) into Unix milliseconds.
+pub fn parse_http_date(text: &str) -> Option<i64> {
+    let mut c = Cursor::new(text.trim());
+    let weekday = c.word();
+    if weekday.len() < 3 {
+        return None;
+    }
+    if c.eat(b',').is_some() {
+        c.spaces();
+        if weekday.len() == 3 {
+            // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT"
+            let day = c.digits(2)?;
+            c.eat(b' ')?;
+            let month = month_from_name(c.word())?;
+            c.eat(b' ')?;
+            let year = c.digits(4)?;
+            c.eat(b' ')?;
+            let (h, m, s) = time_of_day(&mut c)?;
+            c.spaces();
+            (c.word() == b"GMT" && c.done()).then_some(())?;
+            unix_ms(i64::from(year), month, day, h, m, s, 0)
+        } else {
+            // RFC 850: "Sunday, 06-Nov-94 08:49:37 GMT" (two-digit year: 70–99 → 19xx).
+            let day = c.digits(2)?;
+            c.eat(b'-')?;
+            let month = month_from_name(c.word())?;
+            c.eat(b'-')?;
+            let yy = c.digits(2)?;
+            let year = if yy >= 70 { 1900 + yy } else { 2000 + yy };
+            c.eat(b' ')?;
+            let (h, m, s) = time_of_day(&mut c)?;
+            c.spaces();
+            (c.word() == b"GMT" && c.done()).then_some(())?;
+            unix_ms(i64::from(year), month, day, h, m, s, 0)
+        }
+    } else {
+        // asctime: "Sun Nov  6 08:49:37 1994"
+        c.spaces();
+        let month = month_from_name(c.word())?;
+        c.spaces();
+        let day = c.digits(2).or_else(|| c.digits(1))?;
+        c.eat(b' ')?;
+        let (h, m, s) = time_of_day(&mut c)?;
+        c.eat(b' ')?;
+        let year = c.digits(4)?;
+        c.done().then_some(())?;
+        unix_ms(i64::from(year), month, day, h, m, s, 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn iso8601_forms() {
+        assert_eq!(parse_iso8601("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_iso8601("1970-01-01T00:00:00.5Z"), Some(500));
+        assert_eq!(parse_iso8601("1970-01-01T00:00:00.123456Z"), Some(123));
+        assert_eq!(parse_iso8601("1970-01-01T01:00:00+01:00"), Some(0));
+        assert_eq!(parse_iso8601("1970-01-01T00:00:00-0130"), Some(90 * 60_000));
+        assert_eq!(parse_iso8601("1970-01-01 00:01"), Some(60_000));
+        assert_eq!(parse_iso8601("2000-02-29T00:00:00Z"), Some(951_782_400_000));
+        assert_eq!(parse_iso8601("2007-12-01T12:00:00.000Z"), Some(1_196_510_400_000));
+        for bad in [
+            "", "2024", "2024-13-01T00:00:00Z", "2023-02-29T00:00:00Z", "2024-01-01T24:00:00Z",
+            "2024-01-01T00:00:00.Z", "2024-01-01T00:00:00Zjunk", "2024-01-01", "２０２４-01-01T00:00Z",
+            "2024-01-01T00:00:00+25:00",
+        ] {
+            assert_eq!(parse_iso8601(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn http_date_forms() {
+        let t = Some(784_111_777_000);
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), t);
+        assert_eq!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), t);
+        assert_eq!(parse_http_date("Sun Nov  6 08:49:37 1994"), t);
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 UTC"), None);
+        assert_eq!(parse_http_date("120"), None);
+        assert_eq!(parse_http_date("Sun, 31 Feb 1994 08:49:37 GMT"), None);
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(s in ".{0,40}") {
+            let _ = parse_iso8601(&s);
+            let _ = parse_http_date(&s);
+        }
+
+        #[test]
+        fn days_round_trip(days in -700_000i64..2_900_000) {
+            // Walk back from a known day count through civil dates and compare.
+            let secs = days * 86_400;
+            let z = days + 719_468;
+            let era = z.div_euclid(146_097);
+            let doe = z - era * 146_097;
+            let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+            let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+            let mp = (5 * doy + 2) / 153;
+            let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+            let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+            let y = yoe + era * 400 + i64::from(m <= 2);
+            prop_assert_eq!(days_from_civil(y, m, d) * 86_400, secs);
+        }
+    }
+}
