@@ -15,6 +15,8 @@ pub mod drain;
 pub mod faults;
 pub mod log;
 pub mod proto;
+pub mod s3;
+pub mod sigv4;
 pub mod store;
 pub mod serve;
 pub mod talk;
@@ -41,6 +43,8 @@ pub struct AppState {
 pub struct Bound {
     /// gRPC + grpc-web + HTTP API + demo.
     pub http: SocketAddr,
+    /// The embedded S3 server (presigned POST uploads).
+    pub s3: SocketAddr,
 }
 
 /// The CORS policy: configured (or loopback) origins, the headers grpc-web needs, and the
@@ -101,10 +105,24 @@ pub async fn run(
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let store = Store::open(&config.data_dir)?;
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
-    let bound = Bound { http: listener.local_addr()? };
+    let s3_listener = tokio::net::TcpListener::bind(config.s3_listen).await?;
+    let bound = Bound { http: listener.local_addr()?, s3: s3_listener.local_addr()? };
+    let s3_app = s3::router(&config)?;
+    // One shutdown signal for both ports.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    });
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|s| *s).await;
+    };
+    let s3_stop = stopped(stop_rx.clone());
+    let s3_task = tokio::spawn(serve::serve(s3_listener, s3_app, s3_stop));
     let state = Arc::new(AppState { config, store });
     on_bound(bound);
     // Our own accept loop: a `reset` fault must be able to cut a connection (serve.rs).
-    serve::serve(listener, app(state), shutdown).await?;
+    serve::serve(listener, app(state), stopped(stop_rx)).await?;
+    s3_task.await??;
     Ok(())
 }

@@ -34,9 +34,10 @@ async fn main() {
         config,
         move |bound| {
             // The first stdout line is machine-readable; tests read the ports from it.
-            println!("{}", serde_json::json!({ "event": "listening", "http": bound.http.to_string() }));
+            println!("{}", serde_json::json!({ "event": "listening", "http": bound.http.to_string(), "s3": bound.s3.to_string() }));
             if demo {
                 println!("demo page: http://{}/   API key: {}", bound.http, devserver::config::DEMO_API_KEY);
+                println!("embedded S3 (presigned POST): http://{}/", bound.s3);
             }
         },
         shutdown,
