@@ -112,7 +112,10 @@ where
             if grpc_web && record.grpc_status.is_none() {
                 record.scan = Some(TrailerScan::default());
             }
-            Ok(res.map(|body| Body::new(LoggedBody { inner: Body::new(body), record })))
+            let (parts, body) = res.into_parts();
+            let body = Body::new(body);
+            record.complete = http_body::Body::is_end_stream(&body);
+            Ok(Response::from_parts(parts, Body::new(LoggedBody { inner: body, record })))
         })
     }
 }
@@ -205,6 +208,10 @@ impl http_body::Body for LoggedBody {
             }
             Poll::Ready(None) => self.record.complete = true,
             _ => {}
+        }
+        // HTTP/2 stops polling once the body says it has ended (after the trailers).
+        if self.inner.is_end_stream() {
+            self.record.complete = true;
         }
         polled
     }
