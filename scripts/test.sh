@@ -48,6 +48,10 @@ TALK_UPLOADER_SKIP_BOOTSTRAP=1 bash scripts/build.sh
 step "package in Node"
 node --test tests/node/
 
+step "end to end: the demo page in headless Chromium"
+TALK_UPLOADER_DEVSERVER_URL="http://$DEVSERVER_HTTP" TALK_UPLOADER_TEST_API_KEY="$api_key" \
+  node --test tests/e2e/
+
 if [ -f tests/types/tsconfig.json ]; then
   step "TypeScript consumer (tsc --noEmit --strict)"
   node_modules/.bin/tsc -p tests/types/tsconfig.json

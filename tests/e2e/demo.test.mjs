@@ -1,0 +1,90 @@
+// End to end: the real demo page, served by the real devserver, driven in headless Chromium.
+// It checks a chat, uploads it, uploads a synthesized WAV through uploadAudio, and compares
+// what the server stored with what was sent. Screenshots land in tests/e2e/out/.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { chromium } from "playwright-core";
+import { synthWav } from "./wav.mjs";
+
+const base = process.env.TALK_UPLOADER_DEVSERVER_URL;
+const apiKey = process.env.TALK_UPLOADER_TEST_API_KEY;
+const out = new URL("./out/", import.meta.url);
+let browser, page;
+
+before(async () => {
+  assert.ok(base && apiKey, "run through npm test: TALK_UPLOADER_DEVSERVER_URL / _TEST_API_KEY missing");
+  mkdirSync(out, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+  page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
+  page.on("pageerror", (e) => console.error("page error:", e));
+  await page.goto(`${base}/`);
+  await page.waitForFunction(() => document.title.startsWith("talk-uploader "));
+  await page.fill("#api-key", apiKey);
+  await page.fill("#chat-connection", "test-chat");
+  await page.fill("#audio-connection", "test-audio-1");
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+async function api(path) {
+  const r = await fetch(`${base}${path}`);
+  assert.equal(r.status, 200, path);
+  return r.json();
+}
+
+test("a broken chat shows its errors with line and column, and nothing is sent", async () => {
+  const before = (await api("/api/talks")).length;
+  await page.fill("#chat-json", '{\n  "messages": [\n    {"user_id": "nobody", "text": "hi", "timestamp": "2025-02-30T10:00:00Z"}\n  ]\n}');
+  await page.click("#upload-chat");
+  const items = page.locator("#chat-issues li.error");
+  await items.first().waitFor();
+  const text = (await items.allTextContents()).join("\n");
+  assert.match(text, /^3:/m, text); // the offending message is on line 3
+  assert.match(text, /\/messages\/0\/timestamp/, text);
+  assert.match(text, /\/messages\/0\/user_id/, text);
+  await page.screenshot({ path: new URL("chat-errors.png", out).pathname, fullPage: true });
+  assert.equal((await api("/api/talks")).length, before, "an invalid chat was uploaded");
+});
+
+test("a valid chat is uploaded and stored as sent", async () => {
+  await page.reload();
+  await page.waitForFunction(() => document.title.startsWith("talk-uploader "));
+  await page.fill("#api-key", apiKey);
+  await page.fill("#chat-connection", "test-chat");
+  await page.click("#upload-chat");
+  await page.waitForFunction(() => document.getElementById("result-text").textContent.includes("talkId"));
+  const result = JSON.parse(await page.textContent("#result-text"));
+  const talk = await api(`/api/talks/${result.talkId}`);
+  assert.equal(talk.method, "UploadText");
+  assert.equal(talk.messages.length, 3);
+  assert.equal(talk.messages[0].text, "Hello, my order has not arrived.");
+  assert.equal(talk.messages[0].timestamp, "2025-04-24T11:34:19Z");
+  assert.equal(talk.fields.operator_id, "op-1");
+});
+
+test("a WAV dropped on the page is sniffed and uploaded byte-exact", async () => {
+  const wav = synthWav({ seconds: 3 });
+  const path = new URL("speech.wav", out).pathname;
+  writeFileSync(path, wav);
+  await page.fill("#audio-connection", "test-audio-1");
+  await page.setInputFiles("#file", path);
+  await page.waitForFunction(() => document.getElementById("audio-info").textContent.includes("16000"));
+  await page.selectOption("#method", "uploadAsStream");
+  await page.click("#upload-audio");
+  await page.waitForFunction(() => /talkId|Error/.test(document.getElementById("result-text").textContent));
+  await page.screenshot({ path: new URL("audio-uploaded.png", out).pathname, fullPage: true });
+  const result = JSON.parse(await page.textContent("#result-text"));
+  const talk = await api(`/api/talks/${result.talkId}`);
+  assert.equal(talk.audio.bytes, wav.length);
+  assert.equal(talk.audio.sha256, createHash("sha256").update(wav).digest("hex"));
+  assert.equal(talk.audio.container, "wav");
+  assert.match(await page.textContent("#progress-text"), /^done/);
+});
