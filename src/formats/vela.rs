@@ -71,6 +71,11 @@ pub fn check_chat(root: Value<'_, '_>, sink: &mut Sink) -> usize {
     if messages.is_empty() {
         sink.error(Code::EmptyArray, messages.offset(), &mp, "`messages` is empty: a chat needs at least one message");
     }
+    // A reversed range is already an error; warning about every message against it is noise.
+    let (start_at, end_at) = match (start_at, end_at) {
+        (Some(s), Some(e)) if s > e => (None, None),
+        other => other,
+    };
     let mut prev = None;
     for (i, m) in messages.items().enumerate() {
         let p = mp.index(i);

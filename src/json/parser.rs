@@ -66,6 +66,7 @@ struct Parser<'a> {
     stack: Vec<Frame>,
     dups: Vec<(u32, u32)>,
     max_depth: u32,
+    keys: usize,
 }
 
 /// Parses `src` (already checked to be UTF-8, BOM removed).
@@ -78,11 +79,12 @@ pub fn parse(src: &str) -> Result<Parsed<'_>, SyntaxError> {
         stack: Vec::new(),
         dups: Vec::new(),
         max_depth: 0,
+        keys: 0,
     };
     p.run()?;
-    let Parser { nodes, mut dups, max_depth, .. } = p;
+    let Parser { nodes, mut dups, max_depth, keys, .. } = p;
     dups.sort_unstable();
-    let doc = Document { src, nodes, max_depth };
+    let doc = Document { src, nodes, max_depth, keys };
     let duplicates = dups
         .into_iter()
         .map(|(dup, first)| {
@@ -456,6 +458,7 @@ impl<'a> Parser<'a> {
         let start = self.i;
         let escaped = self.string()?;
         let idx = self.push(Kind::String, start, self.i, escaped as u32);
+        self.keys += 1;
         if let Some(top) = self.stack.last_mut() {
             top.key = idx;
         }

@@ -58,6 +58,7 @@ pub struct Document<'a> {
     pub(crate) src: &'a str,
     pub(crate) nodes: Vec<Node>,
     pub(crate) max_depth: u32,
+    pub(crate) keys: usize,
 }
 
 impl<'a> Document<'a> {
@@ -73,7 +74,7 @@ impl<'a> Document<'a> {
 
     /// How many values the document holds (object keys not counted).
     pub fn value_count(&self) -> usize {
-        self.nodes.len()
+        self.nodes.len().saturating_sub(self.keys)
     }
 
     /// The deepest nesting of arrays and objects.

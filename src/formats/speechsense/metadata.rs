@@ -168,6 +168,10 @@ pub(crate) fn check_entries(
                 }
             }
             _ => {
+                // Dates, direction and language have their own messages for an empty value.
+                if (is_required || (optional.contains(&key) && key.ends_with("_id"))) && value.trim().is_empty() {
+                    sink.error_at(Code::EmptyValue, e.value_at, path(), format!("`{key}` is empty: give it a value"));
+                }
                 if let Some(d) = decl {
                     if let Err(msg) = d.field_type.check(value) {
                         sink.error_at(Code::InvalidFieldValue, e.value_at, path(), format!("`{}` is declared as {}: {msg}", short(key), d.field_type.as_str()));
@@ -176,9 +180,6 @@ pub(crate) fn check_entries(
                     sink.warn_at(Code::UndeclaredKey, e.key_at, path(), format!("\"{}\" is not a parameter of this connection: declare it in `fields`, or check the spelling", short(key)));
                 }
             }
-        }
-        if (is_required || (optional.contains(&key) && key.ends_with("_id"))) && value.trim().is_empty() {
-            sink.error_at(Code::EmptyValue, e.value_at, path(), format!("`{key}` is empty: give it a value"));
         }
     }
     if let (Some((from, _)), Some((to, to_entry))) = (date_from, date_to) {

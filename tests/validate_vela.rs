@@ -1,0 +1,160 @@
+//! Vela chat and call metadata: table-driven cases with code, path, line and column.
+
+#[path = "fixtures/validate/support.rs"]
+mod support;
+
+use support::{case, valid};
+use talk_uploader::validate::ValidationKind;
+
+const CHAT: ValidationKind = ValidationKind::VelaChat;
+const CALL: ValidationKind = ValidationKind::VelaCallMetadata;
+
+/// The seed's sample request.
+const SAMPLE: &str = r#"{
+    "org_id": "your_org_id",
+    "chat_data": {
+        "session_id": "chat_12345",
+        "agent_id": "agent_001",
+        "customer_id": "customer_789",
+        "start_time": "2024-01-15T10:30:00Z",
+        "end_time": "2024-01-15T10:45:00Z",
+        "messages": [
+            {
+                "timestamp": "2024-01-15T10:30:00Z",
+                "sender": "customer",
+                "content": "Hello, I need help with my account"
+            },
+            {
+                "timestamp": "2024-01-15T10:30:15Z",
+                "sender": "agent",
+                "content": "Hi! I'd be happy to help you with your account. What specific issue are you experiencing?"
+            }
+        ]
+    },
+    "metadata": {
+        "channel": "website",
+        "department": "customer_support"
+    }
+}"#;
+
+/// Replaces the first occurrence of `from` in the sample.
+fn sample_with(from: &str, to: &str) -> String {
+    assert!(SAMPLE.contains(from), "{from}");
+    SAMPLE.replacen(from, to, 1)
+}
+
+#[test]
+fn the_seed_sample_is_valid() {
+    valid(CHAT, SAMPLE);
+    valid(CHAT, &sample_with("\"customer_id\": \"customer_789\",", "\"customer_id\": null,"));
+    valid(CHAT, &sample_with("\"customer_id\": \"customer_789\",", ""));
+    valid(CHAT, &sample_with(",\n    \"metadata\": {\n        \"channel\": \"website\",\n        \"department\": \"customer_support\"\n    }", ""));
+    valid(CHAT, &sample_with("\"sender\": \"customer\"", "\"sender\": \"bot\""));
+}
+
+#[test]
+fn chat_errors() {
+    let rows: &[(&str, &str, &str, &str)] = &[
+        ("\"org_id\": \"your_org_id\",", "«\"org\": \"x\",", "-", "/org"),
+        ("\"org_id\": \"your_org_id\"", "\"org_id\": »\"\"", "empty_value", "/org_id"),
+        ("\"org_id\": \"your_org_id\"", "\"org_id\": »42", "wrong_type", "/org_id"),
+        ("\"session_id\": \"chat_12345\"", "\"session_id\": »\"\"", "empty_value", "/chat_data/session_id"),
+        ("\"session_id\": \"chat_12345\"", "\"session_id\": »12345", "wrong_type", "/chat_data/session_id"),
+        ("\"agent_id\": \"agent_001\"", "\"agent_id\": »\" \"", "empty_value", "/chat_data/agent_id"),
+        ("\"agent_id\": \"agent_001\"", "\"agent_id\": »null", "wrong_type", "/chat_data/agent_id"),
+        ("\"customer_id\": \"customer_789\"", "\"customer_id\": »789", "wrong_type", "/chat_data/customer_id"),
+        ("\"start_time\": \"2024-01-15T10:30:00Z\"", "\"start_time\": »\"2024-01-15 10:30\"", "invalid_datetime", "/chat_data/start_time"),
+        ("\"start_time\": \"2024-01-15T10:30:00Z\"", "\"start_time\": »\"2024-01-15T10:30:00\"", "missing_offset", "/chat_data/start_time"),
+        ("\"end_time\": \"2024-01-15T10:45:00Z\"", "\"end_time\": »\"2024-01-32T10:45:00Z\"", "invalid_calendar_date", "/chat_data/end_time"),
+        ("\"end_time\": \"2024-01-15T10:45:00Z\"", "\"end_time\": »1705315500", "wrong_type", "/chat_data/end_time"),
+        ("\"end_time\": \"2024-01-15T10:45:00Z\"", "\"end_time\": »\"2024-01-15T10:29:00Z\"", "range_reversed", "/chat_data/end_time"),
+        ("\"timestamp\": \"2024-01-15T10:30:15Z\"", "\"timestamp\": »\"10:30:15\"", "invalid_datetime", "/chat_data/messages/1/timestamp"),
+        ("\"sender\": \"agent\"", "\"sender\": »\"\"", "empty_value", "/chat_data/messages/1/sender"),
+        ("\"sender\": \"agent\"", "\"sender\": »1", "wrong_type", "/chat_data/messages/1/sender"),
+        ("\"content\": \"Hello, I need help with my account\"", "\"content\": »null", "wrong_type", "/chat_data/messages/0/content"),
+        ("\"metadata\": {", "\"metadata\": »[{", "wrong_type", "/metadata"),
+    ];
+    for (from, to, code, path) in rows {
+        let input = sample_with(from, to);
+        let input = if input.contains("»[{") { input.replacen("\n    }\n}", "\n    }]\n}", 1) } else { input };
+        if *code == "-" {
+            case(CHAT, &input.replacen('{', "»{", 1), &[("missing_member", "/org_id")], &[("unknown_member", path)]);
+        } else {
+            case(CHAT, &input, &[(code, path)], &[]);
+        }
+    }
+}
+
+#[test]
+fn chat_missing_members_and_structure() {
+    for key in ["session_id", "agent_id", "start_time", "end_time", "messages"] {
+        let start = SAMPLE.find(&format!("\"{key}\"")).unwrap();
+        let input = if key == "messages" {
+            let end = SAMPLE.find("\n    },\n    \"metadata\"").unwrap();
+            format!("{}{}", SAMPLE[..start].trim_end().trim_end_matches(','), &SAMPLE[end..])
+        } else {
+            let end = start + SAMPLE[start..].find('\n').unwrap();
+            format!("{}{}", &SAMPLE[..start], SAMPLE[end..].trim_start())
+        };
+        let input = input.replacen("\"chat_data\": {", "\"chat_data\": »{", 1);
+        case(CHAT, &input, &[("missing_member", &format!("/chat_data/{key}"))], &[]);
+    }
+    case(CHAT, "»[]", &[("wrong_type", "")], &[]);
+    let r = talk_uploader::validate::validate(b"{}", &talk_uploader::validate::ValidateOptions::new(CHAT));
+    assert_eq!(r.errors.iter().map(|i| i.path.as_str()).collect::<Vec<_>>(), ["/org_id", "/chat_data"]);
+    case(CHAT, "{\"org_id\": \"o\", \"chat_data\": »[]}", &[("wrong_type", "/chat_data")], &[]);
+    let empty = r#"{"org_id": "o", "chat_data": {"session_id": "s", "agent_id": "a", "start_time": "2024-01-15T10:30:00Z", "end_time": "2024-01-15T10:45:00Z", "messages": »[]}}"#;
+    case(CHAT, empty, &[("empty_array", "/chat_data/messages")], &[]);
+    case(CHAT, &empty.replace("»[]", "»{}"), &[("wrong_type", "/chat_data/messages")], &[]);
+    case(CHAT, &empty.replace("»[]", "[»\"hi\"]"), &[("wrong_type", "/chat_data/messages/0")], &[]);
+    case(CHAT, &empty.replace("»[]", "[»»»{}]"), &[("missing_member", "/chat_data/messages/0/timestamp"), ("missing_member", "/chat_data/messages/0/sender"), ("missing_member", "/chat_data/messages/0/content")], &[]);
+}
+
+#[test]
+fn chat_warnings() {
+    let m = |ts: &str, sender: &str| format!("{{\"timestamp\": {ts}, \"sender\": {sender}, \"content\": \"x\"}}");
+    let body = |msgs: &[String]| format!(r#"{{"org_id": "o", "chat_data": {{"session_id": "s", "agent_id": "a", "start_time": "2024-01-15T10:30:00Z", "end_time": "2024-01-15T10:45:00Z", "messages": [{}]}}}}"#, msgs.join(", "));
+    case(CHAT, &body(&[m("«\"2024-01-15T10:29:59Z\"", "\"agent\"")]), &[], &[("outside_session", "/chat_data/messages/0/timestamp")]);
+    case(CHAT, &body(&[m("«\"2024-01-15T10:45:01Z\"", "\"agent\"")]), &[], &[("outside_session", "/chat_data/messages/0/timestamp")]);
+    case(CHAT, &body(&[m("\"2024-01-15T10:45:00Z\"", "\"agent\""), m("\"2024-01-15T13:45:00+03:00\"", "\"customer\"")]), &[], &[]);
+    case(CHAT, &body(&[m("\"2024-01-15T10:40:00Z\"", "\"agent\""), m("«\"2024-01-15T10:35:00Z\"", "\"customer\"")]), &[], &[("out_of_order", "/chat_data/messages/1/timestamp")]);
+    case(CHAT, &body(&[m("\"2024-01-15T10:40:00Z\"", "«\"supervisor\"")]), &[], &[("unknown_sender", "/chat_data/messages/0/sender")]);
+    case(CHAT, &body(&[m("\"2024-01-15T10:40:00Z\"", "\"agent\"")]).replacen("\"session_id\"", "«\"sessionId\": \"x\", \"session_id\"", 1), &[], &[("unknown_member", "/chat_data/sessionId")]);
+}
+
+#[test]
+fn call_metadata() {
+    valid(CALL, r#"{"org_id": "o1", "email": "agent@example.com", "date_of_call": "2024-01-15"}"#);
+    valid(CALL, r#"{"org_id": "o1", "email": "agent@example.com", "date_of_call": "2024-01-15T10:30:00Z"}"#);
+    valid(CALL, r#"{"org_id": "o1", "email": "agent@example.com", "date_of_call": "2024-01-15T10:30:00"}"#);
+    valid(CALL, r#"{"org_id": "o1", "metadata": {"email": "a.b+c@mail.example.co.za", "date_of_call": "2024-02-29"}}"#);
+    let rows: &[(&str, &str, &str)] = &[
+        (r#"{"org_id": "o1", "email": »"agent", "date_of_call": "2024-01-15"}"#, "invalid_email", "/email"),
+        (r#"{"org_id": "o1", "email": »"agent@localhost", "date_of_call": "2024-01-15"}"#, "invalid_email", "/email"),
+        (r#"{"org_id": "o1", "email": »"a b@example.com", "date_of_call": "2024-01-15"}"#, "invalid_email", "/email"),
+        (r#"{"org_id": "o1", "email": »"@example.com", "date_of_call": "2024-01-15"}"#, "invalid_email", "/email"),
+        (r#"{"org_id": "o1", "email": »"a@@example.com", "date_of_call": "2024-01-15"}"#, "invalid_email", "/email"),
+        (r#"{"org_id": "o1", "email": »"a..b@example.com", "date_of_call": "2024-01-15"}"#, "invalid_email", "/email"),
+        (r#"{"org_id": "o1", "email": »"a@example.", "date_of_call": "2024-01-15"}"#, "invalid_email", "/email"),
+        (r#"{"org_id": "o1", "email": »"a@-x.com", "date_of_call": "2024-01-15"}"#, "invalid_email", "/email"),
+        (r#"{"org_id": "o1", "email": »7, "date_of_call": "2024-01-15"}"#, "wrong_type", "/email"),
+        (r#"{"org_id": "o1", "email": »"", "date_of_call": "2024-01-15"}"#, "empty_value", "/email"),
+        (r#"{"org_id": "o1", "email": "a@example.com", "date_of_call": »"2023-02-29"}"#, "invalid_calendar_date", "/date_of_call"),
+        (r#"{"org_id": "o1", "email": "a@example.com", "date_of_call": »"2023-13-01"}"#, "invalid_calendar_date", "/date_of_call"),
+        (r#"{"org_id": "o1", "email": "a@example.com", "date_of_call": »"15/01/2024"}"#, "invalid_datetime", "/date_of_call"),
+        (r#"{"org_id": "o1", "email": "a@example.com", "date_of_call": »"2024-01-15T25:00:00Z"}"#, "invalid_calendar_date", "/date_of_call"),
+        (r#"{"org_id": "o1", "email": "a@example.com", "date_of_call": »20240115}"#, "wrong_type", "/date_of_call"),
+        (r#"{"org_id": »"", "email": "a@example.com", "date_of_call": "2024-01-15"}"#, "empty_value", "/org_id"),
+        (r#"»{"email": "a@example.com", "date_of_call": "2024-01-15"}"#, "missing_member", "/org_id"),
+        (r#"»{"org_id": "o", "date_of_call": "2024-01-15"}"#, "missing_member", "/email"),
+        (r#"»{"org_id": "o", "email": "a@example.com"}"#, "missing_member", "/date_of_call"),
+        (r#"{"org_id": "o", "metadata": »{"email": "a@example.com"}}"#, "missing_member", "/metadata/date_of_call"),
+        (r#"{"org_id": "o", "metadata": {"email": »"nope", "date_of_call": "2024-01-15"}}"#, "invalid_email", "/metadata/email"),
+        (r#"{"org_id": "o", "metadata": »"x"}"#, "wrong_type", "/metadata"),
+        ("»[]", "wrong_type", ""),
+    ];
+    for (input, code, path) in rows {
+        case(CALL, input, &[(code, path)], &[]);
+    }
+    case(CALL, r#"{"org_id": "o", «"mail": "x", "email": "a@example.com", "date_of_call": "2024-01-15"}"#, &[], &[("unknown_member", "/mail")]);
+}
