@@ -1,0 +1,232 @@
+//! The S3 POST policy: a base64 JSON document with an expiration and a list of conditions.
+//!
+//! ```
+//! use talk_uploader::s3_post::policy::{decode_policy, Condition};
+//!
+//! let json = r#"{"expiration":"2030-01-01T00:00:00Z","conditions":[
+//!     {"bucket":"calls"},["starts-with","$key","org-1/"],["content-length-range",1,1048576]]}"#;
+//! let policy = decode_policy(&talk_uploader::base64::encode(json.as_bytes())).unwrap();
+//! assert_eq!(policy.conditions[1], Condition::StartsWith { field: "key".into(), prefix: "org-1/".into() });
+//! assert_eq!(policy.content_length_range(), Some((1, 1_048_576)));
+//! ```
+//!
+//! Field names in conditions are stored lowercased without their `$`: S3 compares form field
+//! names case-insensitively.
+
+use serde_json::Value;
+
+/// One condition of a POST policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Condition {
+    /// The field must equal the value (`{"field": "value"}` or `["eq", "$field", "value"]`).
+    Eq {
+        /// Lowercased field name.
+        field: String,
+        /// Required value.
+        value: String,
+    },
+    /// The field must start with the prefix (`["starts-with", "$field", "prefix"]`).
+    StartsWith {
+        /// Lowercased field name.
+        field: String,
+        /// Required prefix (empty: any value).
+        prefix: String,
+    },
+    /// The uploaded file's size must lie in `[min, max]` bytes.
+    ContentLengthRange {
+        /// Smallest allowed size.
+        min: u64,
+        /// Largest allowed size.
+        max: u64,
+    },
+    /// A condition this package does not understand; not checked locally.
+    Unknown,
+}
+
+impl Condition {
+    /// The field a condition constrains, for `Eq` and `StartsWith`.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Condition::Eq { field, .. } | Condition::StartsWith { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    /// Whether `value` satisfies the condition (true for conditions on no field).
+    pub fn accepts(&self, value: &str) -> bool {
+        match self {
+            Condition::Eq { value: want, .. } => value == want,
+            Condition::StartsWith { prefix, .. } => value.starts_with(prefix.as_str()),
+            _ => true,
+        }
+    }
+}
+
+/// A decoded POST policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    /// The expiration as written (ISO 8601).
+    pub expiration: String,
+    /// The expiration in Unix milliseconds.
+    pub expiration_unix_ms: i64,
+    /// The conditions, in order.
+    pub conditions: Vec<Condition>,
+}
+
+impl Policy {
+    /// The `content-length-range` bounds, if the policy has one (the tightest, if several).
+    pub fn content_length_range(&self) -> Option<(u64, u64)> {
+        self.conditions.iter().fold(None, |acc, c| match (c, acc) {
+            (Condition::ContentLengthRange { min, max }, None) => Some((*min, *max)),
+            (Condition::ContentLengthRange { min, max }, Some((a, b))) => Some(((*min).max(a), (*max).min(b))),
+            _ => acc,
+        })
+    }
+
+    /// The conditions on `field` (lowercase name, no `$`).
+    pub fn conditions_on<'a>(&'a self, field: &'a str) -> impl Iterator<Item = &'a Condition> + 'a {
+        self.conditions
+            .iter()
+            .filter(move |c| c.field().is_some_and(|f| f.eq_ignore_ascii_case(field)))
+    }
+}
+
+/// Why the policy could not be read. Says what is wrong, never what the policy contains.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    /// The `policy` field is not base64.
+    #[error("the presigned POST's policy field is not valid base64")]
+    NotBase64,
+    /// The decoded policy is not a JSON object.
+    #[error("the presigned POST's policy is not a JSON object")]
+    NotJson,
+    /// `expiration` is missing or not an ISO 8601 date-time.
+    #[error("the presigned POST's policy has no valid ISO 8601 expiration")]
+    BadExpiration,
+    /// `conditions` is missing or malformed.
+    #[error("the presigned POST's policy conditions are malformed ({0})")]
+    BadConditions(&'static str),
+}
+
+fn field_name(raw: &str) -> String {
+    raw.strip_prefix('$').unwrap_or(raw).to_ascii_lowercase()
+}
+
+fn as_u64(v: &Value) -> Option<u64> {
+    match v {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn parse_condition(v: &Value) -> Result<Condition, PolicyError> {
+    match v {
+        Value::Object(map) => {
+            // {"field": "value"}: exact match. More than one entry is unusual; take the one.
+            let mut it = map.iter();
+            match (it.next(), it.next()) {
+                (Some((k, Value::String(s))), None) => Ok(Condition::Eq { field: field_name(k), value: s.clone() }),
+                (Some((_, _)), None) => Ok(Condition::Unknown),
+                _ => Err(PolicyError::BadConditions("an object condition must have exactly one entry")),
+            }
+        }
+        Value::Array(items) => {
+            let op = items.first().and_then(Value::as_str).map(str::to_ascii_lowercase);
+            match (op.as_deref(), items.get(1), items.get(2), items.len()) {
+                (Some("eq"), Some(Value::String(f)), Some(Value::String(val)), 3) => {
+                    Ok(Condition::Eq { field: field_name(f), value: val.clone() })
+                }
+                (Some("starts-with"), Some(Value::String(f)), Some(Value::String(p)), 3) => {
+                    Ok(Condition::StartsWith { field: field_name(f), prefix: p.clone() })
+                }
+                (Some("content-length-range"), Some(a), Some(b), 3) => match (as_u64(a), as_u64(b)) {
+                    (Some(min), Some(max)) if min <= max => Ok(Condition::ContentLengthRange { min, max }),
+                    _ => Err(PolicyError::BadConditions("content-length-range needs 0 <= min <= max")),
+                },
+                (Some("eq" | "starts-with" | "content-length-range"), ..) => {
+                    Err(PolicyError::BadConditions("a condition has the wrong number or type of operands"))
+                }
+                _ => Ok(Condition::Unknown),
+            }
+        }
+        _ => Err(PolicyError::BadConditions("a condition is neither an object nor an array")),
+    }
+}
+
+/// Parses a policy from its JSON text.
+pub fn parse_policy_json(json: &[u8]) -> Result<Policy, PolicyError> {
+    let value: Value = serde_json::from_slice(json).map_err(|_| PolicyError::NotJson)?;
+    let obj = value.as_object().ok_or(PolicyError::NotJson)?;
+    let expiration = obj
+        .get("expiration")
+        .and_then(Value::as_str)
+        .ok_or(PolicyError::BadExpiration)?
+        .to_string();
+    let expiration_unix_ms = crate::timefmt::parse_iso8601(&expiration).ok_or(PolicyError::BadExpiration)?;
+    let conditions = obj
+        .get("conditions")
+        .and_then(Value::as_array)
+        .ok_or(PolicyError::BadConditions("no conditions list"))?
+        .iter()
+        .map(parse_condition)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Policy { expiration, expiration_unix_ms, conditions })
+}
+
+/// Decodes the base64 `policy` form field and parses it.
+pub fn decode_policy(policy_field: &str) -> Result<Policy, PolicyError> {
+    let json = crate::base64::decode(policy_field).map_err(|_| PolicyError::NotBase64)?;
+    parse_policy_json(&json)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_boto3_style_policy() {
+        let json = br#"{"expiration": "2026-07-23T12:00:00Z", "conditions": [
+            {"bucket": "vela"}, {"key": "org/a.wav"}, ["starts-with", "$key", "org/"],
+            {"x-amz-algorithm": "AWS4-HMAC-SHA256"}, {"X-Amz-Credential": "AKIA/20260723/us-east-1/s3/aws4_request"},
+            {"x-amz-date": "20260723T110000Z"}, ["content-length-range", "1", 3221225472],
+            ["EQ", "$Content-Type", "audio/wav"], ["in", "$acl", ["a"]], {"x": 1}]}"#;
+        let p = parse_policy_json(json).unwrap();
+        assert_eq!(p.expiration_unix_ms, crate::timefmt::parse_iso8601("2026-07-23T12:00:00Z").unwrap());
+        assert_eq!(p.conditions[0], Condition::Eq { field: "bucket".into(), value: "vela".into() });
+        assert_eq!(p.conditions[4].field(), Some("x-amz-credential"));
+        assert_eq!(p.content_length_range(), Some((1, 3_221_225_472)));
+        assert_eq!(p.conditions[7], Condition::Eq { field: "content-type".into(), value: "audio/wav".into() });
+        assert_eq!(p.conditions[8], Condition::Unknown);
+        assert_eq!(p.conditions[9], Condition::Unknown);
+        assert_eq!(p.conditions_on("KEY").count(), 2);
+    }
+
+    #[test]
+    fn tightest_range_wins() {
+        let p = parse_policy_json(
+            br#"{"expiration":"2030-01-01T00:00:00Z","conditions":[["content-length-range",0,100],["content-length-range",10,1000]]}"#,
+        )
+        .unwrap();
+        assert_eq!(p.content_length_range(), Some((10, 100)));
+    }
+
+    #[test]
+    fn rejects_malformed_policies() {
+        assert_eq!(decode_policy("!!!"), Err(PolicyError::NotBase64));
+        assert_eq!(parse_policy_json(b"[1]"), Err(PolicyError::NotJson));
+        assert_eq!(parse_policy_json(b"{not json"), Err(PolicyError::NotJson));
+        assert_eq!(parse_policy_json(br#"{"conditions":[]}"#), Err(PolicyError::BadExpiration));
+        assert_eq!(
+            parse_policy_json(br#"{"expiration":"tomorrow","conditions":[]}"#),
+            Err(PolicyError::BadExpiration)
+        );
+        let bad = |c: &str| parse_policy_json(format!(r#"{{"expiration":"2030-01-01T00:00:00Z","conditions":{c}}}"#).as_bytes());
+        assert!(matches!(bad("{}"), Err(PolicyError::BadConditions(_))));
+        assert!(matches!(bad("[5]"), Err(PolicyError::BadConditions(_))));
+        assert!(matches!(bad(r#"[["content-length-range",10,1]]"#), Err(PolicyError::BadConditions(_))));
+        assert!(matches!(bad(r#"[["content-length-range",-1,1]]"#), Err(PolicyError::BadConditions(_))));
+        assert!(matches!(bad(r#"[["eq","$key"]]"#), Err(PolicyError::BadConditions(_))));
+        assert!(matches!(bad(r#"[{"a":"1","b":"2"}]"#), Err(PolicyError::BadConditions(_))));
+    }
+}
