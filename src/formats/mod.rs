@@ -7,6 +7,7 @@
 //! - [`convert`]: SpeechSense chat ↔ Vela chat ↔ Labelbox conversation;
 //! - [`time`], [`text`]: RFC 3339 / ISO 8601 with calendar checks, language tags, e-mail, URLs.
 
+pub mod convert;
 pub mod labelbox;
 pub mod speechsense;
 pub mod text;

@@ -1,0 +1,245 @@
+//! Conversion between SpeechSense chat (+ metadata), Vela chat and Labelbox conversation.
+//!
+//! The input is validated first (issues are reported exactly as [`validate`](crate::validate::validate)
+//! reports them); it is then read into a neutral [`Conversation`] and written in the target format.
+//! Whatever the target cannot hold is listed in `warnings` (`dropped`, `precision_lost`,
+//! `role_inferred`).
+//!
+//! Mapping:
+//! - roles: SpeechSense operator ↔ Vela `agent` ↔ Labelbox `align: "right"`; client ↔ `customer` ↔
+//!   `"left"`; bot ↔ `bot` ↔ any `"N-left-indent"`/`"N-right-indent"` (written as `"0-left-indent"`).
+//!   Labelbox has no role field, so roles travel in `align`, unless `roles` (userId → role) is given;
+//! - times: RFC 3339 (offset kept) ↔ Labelbox `timestampUsec` (epoch microseconds, UTC);
+//! - ids: `user_id` ↔ `userId`, operator/client ids ↔ `agent_id`/`customer_id`, `ticket_id` ↔
+//!   `session_id`, Labelbox `messageId` kept when the target has ids (else `message-<i>` is written);
+//! - SpeechSense → Vela writes the whole SpeechSense metadata into Vela's free `metadata` object, and
+//!   Vela → SpeechSense reads it back, so that round trip loses nothing. Vela's `org_id` becomes the
+//!   metadata key `org_id`.
+//!
+//! ```
+//! use talk_uploader::formats::convert::{convert_chat, ChatFormat, ConvertOptions};
+//! let vela = br#"{"org_id":"o","chat_data":{"session_id":"s","agent_id":"a1","customer_id":"c1",
+//!   "start_time":"2024-01-15T10:30:00Z","end_time":"2024-01-15T10:45:00Z",
+//!   "messages":[{"timestamp":"2024-01-15T10:30:00Z","sender":"customer","content":"Hello"}]}}"#;
+//! let r = convert_chat(vela, &ConvertOptions::new(ChatFormat::Vela, ChatFormat::Labelbox));
+//! assert!(r.ok, "{:?}", r.errors);
+//! assert!(r.output.contains("\"timestampUsec\":1705314600000000"));
+//! ```
+
+mod read;
+mod write;
+
+use std::collections::BTreeMap;
+
+use crate::validate::{validate, Code, Issue, ValidateOptions, ValidationKind};
+
+/// A chat format the converter reads and writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChatFormat {
+    /// SpeechSense `chat.json` (+ `metadata.json` in [`ConvertOptions::metadata`] / [`ConvertResult::metadata`]).
+    Speechsense,
+    /// The Vela chat upload body.
+    Vela,
+    /// A Labelbox conversation.
+    Labelbox,
+}
+
+/// A participant's role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// SpeechSense operator, Vela agent.
+    Agent,
+    /// SpeechSense client, Vela customer.
+    Customer,
+    /// A bot.
+    Bot,
+}
+
+impl Role {
+    /// The Vela `sender` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Agent => "agent",
+            Role::Customer => "customer",
+            Role::Bot => "bot",
+        }
+    }
+}
+
+/// Options of [`convert_chat`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConvertOptions {
+    /// The input format.
+    pub from: Option<ChatFormat>,
+    /// The output format.
+    pub to: Option<ChatFormat>,
+    /// SpeechSense metadata JSON, when `from` is SpeechSense (it names the participants).
+    pub metadata: Option<String>,
+    /// Vela `org_id` for the output (else the metadata's `org_id`).
+    pub org_id: Option<String>,
+    /// Vela `session_id` for the output (else the input's session or `ticket_id`).
+    pub session_id: Option<String>,
+    /// Labelbox userId → role, overriding the `align` convention.
+    pub roles: BTreeMap<String, Role>,
+}
+
+impl ConvertOptions {
+    /// Options converting `from` → `to`.
+    pub fn new(from: ChatFormat, to: ChatFormat) -> ConvertOptions {
+        ConvertOptions { from: Some(from), to: Some(to), ..ConvertOptions::default() }
+    }
+}
+
+/// The result of [`convert_chat`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ConvertResult {
+    /// `true` when there are no errors.
+    pub ok: bool,
+    /// The converted document (JSON), empty when there are errors.
+    pub output: String,
+    /// For SpeechSense output: the `metadata.json` text.
+    pub metadata: Option<String>,
+    /// Problems in the input (positions refer to it) or in the options.
+    pub errors: Vec<Issue>,
+    /// Input warnings plus what the target format cannot hold.
+    pub warnings: Vec<Issue>,
+}
+
+/// One party of a conversation.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Party {
+    /// The participant id.
+    pub id: Option<String>,
+    /// The display name.
+    pub name: Option<String>,
+}
+
+/// An instant with the offset it was written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Instant {
+    /// Unix seconds.
+    pub seconds: i64,
+    /// 0..=999_999_999
+    pub nanos: u32,
+    /// Offset east of UTC in seconds.
+    pub offset: i32,
+}
+
+/// One message in the neutral model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Message {
+    /// The sender id.
+    pub user_id: String,
+    /// The sender's role, if known.
+    pub role: Option<Role>,
+    /// The sender's display name, if known.
+    pub name: Option<String>,
+    /// The send time, if known.
+    pub time: Option<Instant>,
+    /// The text.
+    pub text: String,
+    /// A message id (Labelbox).
+    pub id: Option<String>,
+    /// Labelbox `canLabel`.
+    pub can_label: Option<bool>,
+}
+
+/// The neutral conversation every format is read into.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Conversation {
+    /// Vela `org_id`.
+    pub org_id: Option<String>,
+    /// Vela `session_id` / SpeechSense `ticket_id`.
+    pub session_id: Option<String>,
+    /// Operator / agent.
+    pub agent: Party,
+    /// Client / customer.
+    pub customer: Party,
+    /// Bot.
+    pub bot: Party,
+    /// Session start.
+    pub start: Option<Instant>,
+    /// Session end.
+    pub end: Option<Instant>,
+    /// Other key/value metadata (SpeechSense metadata, Vela `metadata`), values as strings.
+    pub extra: BTreeMap<String, String>,
+    /// The messages.
+    pub messages: Vec<Message>,
+}
+
+impl Conversation {
+    /// The party of `role`.
+    pub fn party(&self, role: Role) -> &Party {
+        match role {
+            Role::Agent => &self.agent,
+            Role::Customer => &self.customer,
+            Role::Bot => &self.bot,
+        }
+    }
+
+    pub(crate) fn party_mut(&mut self, role: Role) -> &mut Party {
+        match role {
+            Role::Agent => &mut self.agent,
+            Role::Customer => &mut self.customer,
+            Role::Bot => &mut self.bot,
+        }
+    }
+}
+
+/// Collects conversion-level issues (without positions).
+#[derive(Debug, Default)]
+pub(crate) struct Notes {
+    pub errors: Vec<Issue>,
+    pub warnings: Vec<Issue>,
+}
+
+impl Notes {
+    pub fn error(&mut self, code: Code, path: impl Into<String>, msg: impl Into<String>) {
+        self.errors.push(Issue::unplaced(code, path, msg));
+    }
+    pub fn warn(&mut self, code: Code, path: impl Into<String>, msg: impl Into<String>) {
+        self.warnings.push(Issue::unplaced(code, path, msg));
+    }
+}
+
+fn kind_of(f: ChatFormat) -> ValidationKind {
+    match f {
+        ChatFormat::Speechsense => ValidationKind::SpeechsenseChat,
+        ChatFormat::Vela => ValidationKind::VelaChat,
+        ChatFormat::Labelbox => ValidationKind::LabelboxConversation,
+    }
+}
+
+/// Converts a chat document. Never panics; problems are reported in the result.
+pub fn convert_chat(input: &[u8], options: &ConvertOptions) -> ConvertResult {
+    let (Some(from), Some(to)) = (options.from, options.to) else {
+        let mut r = ConvertResult::default();
+        r.errors.push(Issue::unplaced(Code::MissingOption, "", "give both `from` and `to`"));
+        return r;
+    };
+    let mut vopts = ValidateOptions::new(kind_of(from));
+    vopts.metadata = options.metadata.clone().filter(|_| from == ChatFormat::Speechsense);
+    let report = validate(input, &vopts);
+    let mut notes = Notes { errors: report.errors, warnings: report.warnings };
+    if !notes.errors.is_empty() {
+        return ConvertResult { ok: false, output: String::new(), metadata: None, errors: notes.errors, warnings: notes.warnings };
+    }
+    let conv = match read::read(input, from, options, &mut notes) {
+        Some(c) => c,
+        None => {
+            notes.error(Code::MissingMember, "", "the input could not be read");
+            return ConvertResult { ok: false, output: String::new(), metadata: None, errors: notes.errors, warnings: notes.warnings };
+        }
+    };
+    let (output, metadata) = write::write(&conv, to, options, &mut notes);
+    let ok = notes.errors.is_empty();
+    ConvertResult {
+        ok,
+        output: if ok { output } else { String::new() },
+        metadata: if ok { metadata } else { None },
+        errors: notes.errors,
+        warnings: notes.warnings,
+    }
+}

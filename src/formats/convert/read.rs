@@ -1,0 +1,157 @@
+//! Reading each (already validated) format into the neutral [`Conversation`].
+
+use std::collections::BTreeMap;
+
+use super::{ChatFormat, ConvertOptions, Conversation, Instant, Message, Notes, Party, Role};
+use crate::formats::speechsense::chat::user_id_text;
+use crate::formats::time::{self, Grammar};
+use crate::json::{Kind, Value};
+use crate::validate::Code;
+
+pub(super) fn read(input: &[u8], from: ChatFormat, options: &ConvertOptions, notes: &mut Notes) -> Option<Conversation> {
+    let read = crate::json::read(input).ok()?;
+    let root = read.parsed.doc.root();
+    match from {
+        ChatFormat::Speechsense => speechsense(root, options.metadata.as_deref(), notes),
+        ChatFormat::Vela => vela(root),
+        ChatFormat::Labelbox => labelbox(root, &options.roles, notes),
+    }
+}
+
+fn instant(s: &str) -> Option<Instant> {
+    let t = time::parse(s, Grammar::Iso8601).ok()?;
+    Some(Instant { seconds: t.unix_seconds(), nanos: t.nanos, offset: t.offset.unwrap_or(0) })
+}
+
+fn text(v: Option<Value<'_, '_>>) -> Option<String> {
+    v.and_then(|v| v.as_str()).map(|s| s.into_owned())
+}
+
+/// A JSON value as a metadata string: strings as they are, anything else as compact JSON.
+fn as_metadata_string(v: Value<'_, '_>) -> String {
+    match v.as_str() {
+        Some(s) => s.into_owned(),
+        None => v.raw().to_owned(),
+    }
+}
+
+fn speechsense(root: Value<'_, '_>, metadata: Option<&str>, notes: &mut Notes) -> Option<Conversation> {
+    let mut c = Conversation::default();
+    if let Some(m) = metadata {
+        let read = crate::json::read(m.as_bytes()).ok()?;
+        for (k, v) in read.parsed.doc.root().members() {
+            let key = k.as_str()?.into_owned();
+            c.extra.insert(key, as_metadata_string(v));
+        }
+    } else {
+        notes.warn(Code::MissingOption, "", "no `metadata` was given, so participant roles and names are unknown");
+    }
+    let take = |c: &mut Conversation, key: &str| c.extra.get(key).cloned();
+    for (role, id, name) in [(Role::Agent, "operator_id", "operator_name"), (Role::Customer, "client_id", "client_name"), (Role::Bot, "bot_id", "bot_name")] {
+        let p = Party { id: take(&mut c, id), name: take(&mut c, name) };
+        *c.party_mut(role) = p;
+    }
+    c.session_id = c.extra.get("ticket_id").cloned();
+    c.org_id = c.extra.get("org_id").cloned();
+    c.start = c.extra.get("date").and_then(|d| instant(d)).or_else(|| c.extra.get("date_from").and_then(|d| instant(d)));
+    c.end = c.extra.get("date_to").and_then(|d| instant(d));
+    for m in root.get("messages")?.items() {
+        let user_id = user_id_text(m.get("user_id")?)?.into_owned();
+        let role = [Role::Agent, Role::Customer, Role::Bot].into_iter().find(|r| c.party(*r).id.as_deref() == Some(user_id.as_str()));
+        c.messages.push(Message {
+            name: role.and_then(|r| c.party(r).name.clone()),
+            role,
+            time: instant(&m.get("timestamp")?.as_str()?),
+            text: text(m.get("text"))?,
+            user_id,
+            id: None,
+            can_label: None,
+        });
+    }
+    Some(c)
+}
+
+fn vela(root: Value<'_, '_>) -> Option<Conversation> {
+    let cd = root.get("chat_data")?;
+    let mut c = Conversation { org_id: text(root.get("org_id")), session_id: text(cd.get("session_id")), ..Conversation::default() };
+    if let Some(meta) = root.get("metadata").filter(|m| m.kind() == Kind::Object) {
+        for (k, v) in meta.members() {
+            c.extra.insert(k.as_str()?.into_owned(), as_metadata_string(v));
+        }
+    }
+    c.agent = Party { id: text(cd.get("agent_id")), name: c.extra.get("operator_name").cloned() };
+    c.customer = Party { id: text(cd.get("customer_id")), name: c.extra.get("client_name").cloned() };
+    c.bot = Party { id: c.extra.get("bot_id").cloned(), name: c.extra.get("bot_name").cloned() };
+    c.start = cd.get("start_time").and_then(|v| v.as_str()).and_then(|s| instant(&s));
+    c.end = cd.get("end_time").and_then(|v| v.as_str()).and_then(|s| instant(&s));
+    for m in cd.get("messages")?.items() {
+        let sender = text(m.get("sender"))?;
+        let role = match sender.as_str() {
+            "agent" => Some(Role::Agent),
+            "customer" => Some(Role::Customer),
+            "bot" => Some(Role::Bot),
+            _ => None,
+        };
+        let user_id = role.and_then(|r| c.party(r).id.clone()).unwrap_or_else(|| sender.clone());
+        c.messages.push(Message {
+            user_id,
+            role,
+            name: role.and_then(|r| c.party(r).name.clone()),
+            time: instant(&m.get("timestamp")?.as_str()?),
+            text: text(m.get("content"))?,
+            id: None,
+            can_label: None,
+        });
+    }
+    Some(c)
+}
+
+/// The role the `align` convention gives: `right` agent, `left` (or none) customer, any indent bot.
+pub(super) fn role_of_align(align: Option<&str>) -> Role {
+    match align {
+        Some("right") => Role::Agent,
+        Some(a) if a.ends_with("-indent") => Role::Bot,
+        _ => Role::Customer,
+    }
+}
+
+fn labelbox(root: Value<'_, '_>, roles: &BTreeMap<String, Role>, notes: &mut Notes) -> Option<Conversation> {
+    let mut c = Conversation::default();
+    let mut inferred: BTreeMap<String, Role> = BTreeMap::new();
+    for (i, m) in root.get("messages")?.items().enumerate() {
+        let user = m.get("user")?;
+        let user_id = text(user.get("userId"))?;
+        let name = text(user.get("name"));
+        let align = text(m.get("align"));
+        let role = match roles.get(&user_id) {
+            Some(r) => *r,
+            None => {
+                let r = role_of_align(align.as_deref());
+                if inferred.insert(user_id.clone(), r).is_none() && !roles.is_empty() {
+                    notes.warn(Code::RoleInferred, format!("/messages/{i}/user"), format!("`roles` has no entry for userId \"{user_id}\"; its role ({}) comes from `align`", r.as_str()));
+                }
+                r
+            }
+        };
+        let party = c.party_mut(role);
+        match &party.id {
+            None => *party = Party { id: Some(user_id.clone()), name: name.clone() },
+            Some(id) if *id != user_id => notes.warn(Code::RoleInferred, format!("/messages/{i}/user/userId"), format!("userId \"{user_id}\" has the same role ({}) as \"{id}\"; SpeechSense and Vela hold one id per role", role.as_str())),
+            Some(_) => {}
+        }
+        let time = match m.get("timestampUsec").and_then(|t| t.as_i64()) {
+            Some(us) => Some(Instant { seconds: us.div_euclid(1_000_000), nanos: (us.rem_euclid(1_000_000) * 1000) as u32, offset: 0 }),
+            None => None,
+        };
+        c.messages.push(Message {
+            user_id,
+            role: Some(role),
+            name,
+            time,
+            text: text(m.get("content"))?,
+            id: text(m.get("messageId")),
+            can_label: m.get("canLabel").and_then(|b| b.as_bool()),
+        });
+    }
+    Some(c)
+}

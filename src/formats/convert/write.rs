@@ -1,0 +1,199 @@
+//! Writing the neutral [`Conversation`] in each format.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Map, Value as J};
+
+use super::{ChatFormat, ConvertOptions, Conversation, Instant, Notes, Role};
+use crate::formats::labelbox::{CONVERSATION_TYPE, MAX_CONTENT_CHARS, MAX_MESSAGES};
+use crate::formats::time::format_rfc3339;
+use crate::validate::Code;
+
+pub(super) fn write(c: &Conversation, to: ChatFormat, options: &ConvertOptions, notes: &mut Notes) -> (String, Option<String>) {
+    if c.messages.iter().any(|m| m.id.is_some()) && to != ChatFormat::Labelbox {
+        notes.warn(Code::Dropped, "/messages", "Labelbox `messageId`s are dropped: the target has no message ids");
+    }
+    if c.messages.iter().any(|m| m.can_label == Some(false)) && to != ChatFormat::Labelbox {
+        notes.warn(Code::Dropped, "/messages", "Labelbox `canLabel` is dropped: the target has no such flag");
+    }
+    match to {
+        ChatFormat::Speechsense => speechsense(c, notes),
+        ChatFormat::Vela => (vela(c, options, notes), None),
+        ChatFormat::Labelbox => (labelbox(c, notes), None),
+    }
+}
+
+fn rfc3339(t: &Instant, path: &str, notes: &mut Notes) -> String {
+    match format_rfc3339(t.seconds, t.nanos, t.offset).or_else(|| format_rfc3339(t.seconds, t.nanos, 0)) {
+        Some(s) => s,
+        None => {
+            notes.error(Code::InvalidDatetime, path, "the time is outside the years 0001 to 9999");
+            String::new()
+        }
+    }
+}
+
+fn to_string(v: &J) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+fn speechsense(c: &Conversation, notes: &mut Notes) -> (String, Option<String>) {
+    let mut messages = Vec::with_capacity(c.messages.len());
+    for (i, m) in c.messages.iter().enumerate() {
+        let ts = match &m.time {
+            Some(t) => rfc3339(t, &format!("/messages/{i}"), notes),
+            None => {
+                notes.error(Code::MissingMember, format!("/messages/{i}/timestampUsec"), "the message has no time; SpeechSense needs a timestamp for every message");
+                continue;
+            }
+        };
+        if m.role.is_none() {
+            notes.warn(Code::RoleInferred, format!("/messages/{i}"), format!("sender \"{}\" has no role, so its user_id matches no metadata id", m.user_id));
+        }
+        messages.push(json!({ "user_id": m.user_id, "text": m.text, "timestamp": ts }));
+    }
+    let mut meta: BTreeMap<String, String> = c.extra.clone();
+    for (role, id, name) in [(Role::Agent, "operator_id", "operator_name"), (Role::Customer, "client_id", "client_name"), (Role::Bot, "bot_id", "bot_name")] {
+        let p = c.party(role);
+        if let Some(v) = &p.id {
+            meta.insert(id.to_owned(), v.clone());
+        }
+        if let Some(v) = &p.name {
+            meta.entry(name.to_owned()).or_insert_with(|| v.clone());
+        }
+    }
+    if let Some(s) = &c.session_id {
+        meta.entry("ticket_id".to_owned()).or_insert_with(|| s.clone());
+    }
+    if let Some(o) = &c.org_id {
+        meta.entry("org_id".to_owned()).or_insert_with(|| o.clone());
+    }
+    if !meta.contains_key("date") {
+        if let Some(t) = c.start.or_else(|| c.messages.iter().find_map(|m| m.time)) {
+            let d = rfc3339(&t, "/date", notes);
+            meta.insert("date".to_owned(), d);
+        }
+    }
+    if !meta.contains_key("date_to") {
+        if let Some(t) = c.end {
+            let d = rfc3339(&t, "/date_to", notes);
+            meta.insert("date_to".to_owned(), d);
+        }
+    }
+    let meta_json: Map<String, J> = meta.into_iter().map(|(k, v)| (k, J::String(v))).collect();
+    (to_string(&json!({ "messages": messages })), Some(to_string(&J::Object(meta_json))))
+}
+
+fn vela(c: &Conversation, options: &ConvertOptions, notes: &mut Notes) -> String {
+    let org_id = options.org_id.clone().or_else(|| c.org_id.clone());
+    let session_id = options.session_id.clone().or_else(|| c.session_id.clone());
+    if org_id.is_none() {
+        notes.error(Code::MissingOption, "/org_id", "Vela needs an `org_id`: give the `orgId` option");
+    }
+    if session_id.is_none() {
+        notes.error(Code::MissingOption, "/chat_data/session_id", "Vela needs a `session_id`: give the `sessionId` option (or a `ticket_id` in the metadata)");
+    }
+    if c.agent.id.is_none() {
+        notes.error(Code::MissingOption, "/chat_data/agent_id", "Vela needs an `agent_id`: the input does not name an agent (give SpeechSense metadata with `operator_id`, or Labelbox `roles`)");
+    }
+    let times: Vec<Instant> = c.messages.iter().filter_map(|m| m.time).collect();
+    let start = c.start.or_else(|| times.iter().copied().min_by_key(|t| (t.seconds, t.nanos)));
+    let end = c.end.or_else(|| times.iter().copied().max_by_key(|t| (t.seconds, t.nanos)));
+    let (Some(start), Some(end)) = (start, end) else {
+        notes.error(Code::MissingMember, "/chat_data/start_time", "Vela needs `start_time` and `end_time`, and the input has no times");
+        return String::new();
+    };
+    let mut messages = Vec::with_capacity(c.messages.len());
+    for (i, m) in c.messages.iter().enumerate() {
+        let Some(t) = &m.time else {
+            notes.error(Code::MissingMember, format!("/messages/{i}/timestampUsec"), "the message has no time; Vela needs a timestamp for every message");
+            continue;
+        };
+        let sender = match m.role {
+            Some(r) => r.as_str().to_owned(),
+            None => {
+                notes.warn(Code::RoleInferred, format!("/messages/{i}"), format!("user_id \"{}\" is none of the metadata's ids, so it is written as the sender", m.user_id));
+                m.user_id.clone()
+            }
+        };
+        messages.push(json!({ "timestamp": rfc3339(t, &format!("/messages/{i}"), notes), "sender": sender, "content": m.text }));
+    }
+    let mut chat_data = Map::new();
+    chat_data.insert("session_id".into(), J::String(session_id.unwrap_or_default()));
+    chat_data.insert("agent_id".into(), J::String(c.agent.id.clone().unwrap_or_default()));
+    if let Some(cid) = &c.customer.id {
+        chat_data.insert("customer_id".into(), J::String(cid.clone()));
+    }
+    chat_data.insert("start_time".into(), J::String(rfc3339(&start, "/chat_data/start_time", notes)));
+    chat_data.insert("end_time".into(), J::String(rfc3339(&end, "/chat_data/end_time", notes)));
+    chat_data.insert("messages".into(), J::Array(messages));
+    let mut meta: BTreeMap<String, String> = c.extra.clone();
+    for (role, id, name) in [(Role::Agent, None, "operator_name"), (Role::Customer, None, "client_name"), (Role::Bot, Some("bot_id"), "bot_name")] {
+        let p = c.party(role);
+        if let (Some(k), Some(v)) = (id, &p.id) {
+            meta.entry(k.to_owned()).or_insert_with(|| v.clone());
+        }
+        if let Some(v) = &p.name {
+            meta.entry(name.to_owned()).or_insert_with(|| v.clone());
+        }
+    }
+    let mut out = Map::new();
+    out.insert("org_id".into(), J::String(org_id.unwrap_or_default()));
+    out.insert("chat_data".into(), J::Object(chat_data));
+    if !meta.is_empty() {
+        out.insert("metadata".into(), J::Object(meta.into_iter().map(|(k, v)| (k, J::String(v))).collect()));
+    }
+    to_string(&J::Object(out))
+}
+
+fn labelbox(c: &Conversation, notes: &mut Notes) -> String {
+    if c.messages.len() > MAX_MESSAGES {
+        notes.error(Code::TooManyMessages, "/messages", format!("the chat has {} messages; a Labelbox conversation holds at most {MAX_MESSAGES}", c.messages.len()));
+    }
+    let dropped: Vec<&str> = c.extra.keys().map(String::as_str).collect();
+    if !dropped.is_empty() {
+        notes.warn(Code::Dropped, "", format!("metadata is dropped (Labelbox has no place for it): {}", dropped.join(", ")));
+    }
+    if c.org_id.is_some() || c.session_id.is_some() || c.start.is_some() || c.end.is_some() {
+        notes.warn(Code::Dropped, "", "the session's org_id, session_id, start and end times are dropped");
+    }
+    let mut lost_precision = false;
+    let mut messages = Vec::with_capacity(c.messages.len());
+    for (i, m) in c.messages.iter().enumerate() {
+        if m.text.chars().count() >= MAX_CONTENT_CHARS {
+            notes.error(Code::ContentTooLong, format!("/messages/{i}"), format!("the text has {} characters; Labelbox needs fewer than {MAX_CONTENT_CHARS}", m.text.chars().count()));
+        }
+        let role = m.role.unwrap_or(Role::Customer);
+        let name = m.name.clone().or_else(|| c.party(role).name.clone()).unwrap_or_else(|| match m.role {
+            Some(Role::Agent) => "Agent".to_owned(),
+            Some(Role::Customer) => "Customer".to_owned(),
+            Some(Role::Bot) => "Bot".to_owned(),
+            None => m.user_id.clone(),
+        });
+        let align = match m.role {
+            Some(Role::Agent) => "right",
+            Some(Role::Bot) => "0-left-indent",
+            _ => "left",
+        };
+        let mut o = Map::new();
+        o.insert("messageId".into(), J::String(m.id.clone().unwrap_or_else(|| format!("message-{i}"))));
+        if let Some(t) = &m.time {
+            lost_precision |= t.nanos % 1000 != 0;
+            match t.seconds.checked_mul(1_000_000).and_then(|us| us.checked_add((t.nanos / 1000) as i64)) {
+                Some(us) => {
+                    o.insert("timestampUsec".into(), J::from(us));
+                }
+                None => notes.error(Code::InvalidInteger, format!("/messages/{i}"), "the time does not fit in 64-bit microseconds"),
+            }
+        }
+        o.insert("content".into(), J::String(m.text.clone()));
+        o.insert("user".into(), json!({ "userId": m.user_id, "name": name }));
+        o.insert("align".into(), J::String(align.to_owned()));
+        o.insert("canLabel".into(), J::Bool(m.can_label.unwrap_or(true)));
+        messages.push(J::Object(o));
+    }
+    if lost_precision {
+        notes.warn(Code::PrecisionLost, "/messages", "times are rounded down to whole microseconds (Labelbox `timestampUsec`)");
+    }
+    to_string(&json!({ "type": CONVERSATION_TYPE, "version": 1, "messages": messages }))
+}
