@@ -35,10 +35,13 @@ async fn main() {
         move |bound| {
             // The first stdout line is machine-readable; tests read the ports from it.
             println!("{}", serde_json::json!({ "event": "listening", "http": bound.http.to_string(), "s3": bound.s3.to_string() }));
-            if demo {
-                println!("demo page: http://{}/   API key: {}", bound.http, devserver::config::DEMO_API_KEY);
-                println!("embedded S3 (presigned POST): http://{}/", bound.s3);
-            }
+            // Then for people: the page, the key to paste into it, the ports. Only the demo key
+            // is ever printed; a key given with --api-key is a secret.
+            let key = if demo { devserver::config::DEMO_API_KEY } else { "(the one you passed with --api-key / --iam-token)" };
+            println!("demo page:   http://{}/", bound.http);
+            println!("API key:     {key}");
+            println!("ports:       {} (gRPC h2c + grpc-web + /api + demo), {} (S3, presigned POST)", bound.http.port(), bound.s3.port());
+            println!("embedded S3: http://{}/", bound.s3);
         },
         shutdown,
     )
