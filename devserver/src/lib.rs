@@ -20,6 +20,7 @@ pub mod sigv4;
 pub mod store;
 pub mod serve;
 pub mod talk;
+pub mod vela;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -87,6 +88,7 @@ pub fn app(state: Arc<AppState>) -> axum::Router {
     // tonic's router already has a fallback (axum refuses to merge two), so the static files
     // replace it. Unknown methods of TalkService still get grpc UNIMPLEMENTED from tonic itself.
     grpc.merge(api::router(state.clone()))
+        .merge(vela::router(state.clone()))
         .fallback_service(static_files)
         // Only grpc-web uploads fail on purpose; CORS wraps the fault so a page can read a 503.
         .layer(faults::layer(state.config.faults, faults::Target::GrpcWebUploads))
@@ -119,7 +121,8 @@ pub async fn run(
     };
     let s3_stop = stopped(stop_rx.clone());
     let s3_task = tokio::spawn(serve::serve(s3_listener, s3_app, s3_stop));
-    let state = Arc::new(AppState { config, store });
+    // Port 0 is resolved now, and the Vela presigner puts the S3 address into its URLs.
+    let state = Arc::new(AppState { config: Config { s3_listen: bound.s3, ..config }, store });
     on_bound(bound);
     // Our own accept loop: a `reset` fault must be able to cut a connection (serve.rs).
     serve::serve(listener, app(state), stopped(stop_rx)).await?;
