@@ -293,7 +293,7 @@ mod tests {
             prop_assert_eq!(plan.last().unwrap().end, size);
             for (i, r) in plan.iter().enumerate() {
                 prop_assert_eq!(r.index, i as u64);
-                prop_assert!(r.len() > 0 && r.len() <= chunk);
+                prop_assert!(!r.is_empty() && r.len() <= chunk);
             }
             for w in plan.windows(2) {
                 prop_assert_eq!(w[0].end, w[1].start);

@@ -17,7 +17,12 @@
 //! - A leap second (`:60`) is read as `:59`. Fractions past milliseconds are truncated.
 
 /// Days from 1970-01-01 to the given proleptic Gregorian date (H. Hinnant's algorithm).
-pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+///
+/// `month` is 1–12 and `day` 1–31; other values give a meaningless (but panic-free) result.
+pub fn days_from_civil(year: i32, month: u32, day: u32) -> i64 {
+    let month = month.clamp(1, 12);
+    let day = day.min(31);
+    let year = i64::from(year);
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
@@ -46,7 +51,7 @@ pub fn unix_ms(year: i64, month: u32, day: u32, hour: u32, minute: u32, second: 
     if hour > 23 || minute > 59 || second > 60 || millis > 999 || !(0..=9999).contains(&year) {
         return None;
     }
-    let days = days_from_civil(year, month, day);
+    let days = days_from_civil(i32::try_from(year).ok()?, month, day);
     let secs = days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second.min(59));
     secs.checked_mul(1000)?.checked_add(i64::from(millis))
 }
@@ -279,7 +284,7 @@ mod tests {
             let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
             let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
             let y = yoe + era * 400 + i64::from(m <= 2);
-            prop_assert_eq!(days_from_civil(y, m, d) * 86_400, secs);
+            prop_assert_eq!(days_from_civil(i32::try_from(y).unwrap(), m, d) * 86_400, secs);
         }
     }
 }

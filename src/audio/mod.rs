@@ -354,6 +354,28 @@ pub(crate) mod tests {
         assert_eq!(Codec::WavFormat(0x55).name(), "wav_format_0x0055");
     }
 
+    /// Real WAV headers written by other tools (see tests/regressions/README.md).
+    #[test]
+    fn captured_wav_headers() {
+        let pcm16 = include_bytes!("../../tests/regressions/wav-pluck-pcm16.head.bin");
+        let info = sniff(pcm16, 13_370, None).unwrap();
+        assert_eq!((info.codec, info.channels, info.sample_rate), (Codec::PcmS16le, 2, 11_025));
+        assert!((info.duration_sec.unwrap() - 3307.0 / 11_025.0).abs() < 1e-3);
+        assert!(check_for_upload(&info, 13_370, Method::UploadBadge).is_ok());
+
+        let pcm8 = include_bytes!("../../tests/regressions/wav-pluck-pcm8.head.bin");
+        let info = sniff(pcm8, 6_756, None).unwrap();
+        assert_eq!(info.codec, Codec::PcmU8);
+        assert_eq!(check_for_upload(&info, 6_756, Method::Upload).unwrap_err().code(), "wav_not_pcm16");
+
+        // WAVE_FORMAT_EXTENSIBLE with a `fact` chunk before `data`.
+        let ext = include_bytes!("../../tests/regressions/wav-pluck-pcm24-ext.head.bin");
+        let info = sniff(ext, 19_922, None).unwrap();
+        assert_eq!((info.codec, info.bits_per_sample), (Codec::PcmS24le, Some(24)));
+        let expected = 19_842.0 / (11_025.0 * 6.0);
+        assert!((info.duration_sec.unwrap() - expected).abs() < 1e-9);
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
         #[test]

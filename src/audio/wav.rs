@@ -109,7 +109,7 @@ pub fn sniff(head: &[u8], total_size: u64) -> Result<AudioInfo, AudioError> {
     let mut data_size: Option<u64> = None;
     let mut pos: usize = 12;
 
-    while let (Some(id), Some(size)) = (head.get(pos..pos.saturating_add(4)), u32le(head, pos + 4)) {
+    while let (Some(id), Some(size)) = (head.get(pos..pos.saturating_add(4)), u32le(head, pos.saturating_add(4))) {
         let payload_start = pos.saturating_add(8);
         let payload = head
             .get(payload_start..payload_start.saturating_add(size as usize).min(head.len()))

@@ -388,6 +388,43 @@ mod tests {
         }
     }
 
+    /// Past 2^28 bytes a length varint takes 5 bytes. Only lengths are compared here: the
+    /// zeroed vectors are never touched, so the test stays cheap.
+    #[test]
+    fn lengths_match_prost_past_the_4_byte_varint_boundary() {
+        let m = metadata();
+        for n in [(1usize << 28) - 40, (1 << 28) - 1, 1 << 28, (1 << 28) + 1] {
+            let data = vec![0u8; n];
+            let chunk = StreamTalkRequest {
+                event: Some(stream_talk_request::Event::Audio(AudioStreamingRequest {
+                    audio_event: Some(audio_streaming_request::AudioEvent::Chunk(AudioChunk { data })),
+                })),
+            };
+            let prefix = chunk_frame_prefix(n as u64).unwrap();
+            let len = chunk.encoded_len();
+            assert_eq!(prefix.len() - 5 + n, len, "chunk {n}");
+            assert_eq!(prefix[1..5], (len as u32).to_be_bytes());
+            let Some(stream_talk_request::Event::Audio(AudioStreamingRequest {
+                audio_event: Some(audio_streaming_request::AudioEvent::Chunk(AudioChunk { data })),
+            })) = chunk.event
+            else {
+                unreachable!()
+            };
+            let upload = UploadTalkRequest {
+                talk_id: String::new(),
+                metadata: Some(m.clone()),
+                audio: Some(AudioRequest {
+                    audio_metadata: Some(container_audio_metadata(ContainerAudioType::Wav)),
+                    audio_data: Some(AudioChunk { data }),
+                }),
+            };
+            let prefix = upload_frame_prefix(&m, ContainerAudioType::Wav, n as u64).unwrap();
+            let len = upload.encoded_len();
+            assert_eq!(prefix.len() - 5 + n, len, "upload {n}");
+            assert_eq!(prefix[1..5], (len as u32).to_be_bytes());
+        }
+    }
+
     #[test]
     fn chunk_frame_byte_literal() {
         let mut ours = chunk_frame_prefix(3).unwrap();
