@@ -4,7 +4,7 @@
 #   - wasm-bindgen-cli at exactly the crate's locked wasm-bindgen version
 #   - Debian's chromium + chromium-driver (never a downloaded browser)
 #   - the npm devDependencies, through `npm ci`
-# Set TALK_UPLOADER_FIREFOX=1 to also install firefox-esr and geckodriver (cargo).
+#   - Debian's firefox-esr and geckodriver from crates.io (the browser tests run in both browsers)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,18 +31,16 @@ fi
 apt_missing=()
 command -v chromium >/dev/null || apt_missing+=(chromium)
 command -v chromedriver >/dev/null || apt_missing+=(chromium-driver)
-if [ "${TALK_UPLOADER_FIREFOX:-0}" = 1 ]; then
-  command -v firefox-esr >/dev/null || apt_missing+=(firefox-esr)
-fi
+command -v firefox-esr >/dev/null || apt_missing+=(firefox-esr)
 if [ ${#apt_missing[@]} -gt 0 ]; then
   say "installing ${apt_missing[*]} from Debian"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${apt_missing[@]}" >/dev/null
 fi
-if [ "${TALK_UPLOADER_FIREFOX:-0}" = 1 ] && ! command -v geckodriver >/dev/null; then
+if ! command -v geckodriver >/dev/null; then
   say "installing geckodriver from crates.io"
-  cargo install --locked geckodriver
+  cargo install --locked geckodriver || cargo install --force geckodriver
 fi
 
 # The wire-compatibility check runs a Python grpcio client from PyPI, in a private venv.

@@ -34,12 +34,18 @@ echo "devserver on http://$DEVSERVER_HTTP (s3: ${DEVSERVER_S3:-none})"
 step "wire compatibility (Python grpcio, independent protos)"
 .venv-wire/bin/python tests/wire/grpcio_upload_text.py "$DEVSERVER_HTTP" "$api_key"
 
+# Compile-time settings of the browser tests (the browser cannot read the environment).
+export TALK_UPLOADER_DEVSERVER_URL="http://$DEVSERVER_HTTP"
+export TALK_UPLOADER_S3_URL="${DEVSERVER_S3:+http://$DEVSERVER_S3}"
+export TALK_UPLOADER_TEST_API_KEY="$api_key" TALK_UPLOADER_TEST_IAM_TOKEN="$iam_token"
+export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-300}
+
 step "browser tests (headless Chromium)"
-export CHROMEDRIVER=/usr/bin/chromedriver
-export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-120}
-TALK_UPLOADER_DEVSERVER_URL="http://$DEVSERVER_HTTP" \
-TALK_UPLOADER_S3_URL="${DEVSERVER_S3:+http://$DEVSERVER_S3}" \
-TALK_UPLOADER_TEST_API_KEY="$api_key" TALK_UPLOADER_TEST_IAM_TOKEN="$iam_token" \
+env -u GECKODRIVER CHROMEDRIVER=/usr/bin/chromedriver \
+  cargo test -p talk-uploader --target wasm32-unknown-unknown --test 'browser_*'
+
+step "browser tests (headless Firefox ESR)"
+env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" \
   cargo test -p talk-uploader --target wasm32-unknown-unknown --test 'browser_*'
 
 step "package build"
@@ -49,8 +55,7 @@ step "package in Node"
 node --test tests/node/
 
 step "end to end: the demo page in headless Chromium"
-TALK_UPLOADER_DEVSERVER_URL="http://$DEVSERVER_HTTP" TALK_UPLOADER_TEST_API_KEY="$api_key" \
-  node --test tests/e2e/
+node --test tests/e2e/
 
 if [ -f tests/types/tsconfig.json ]; then
   step "TypeScript consumer (tsc --noEmit --strict)"
