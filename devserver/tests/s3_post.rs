@@ -67,6 +67,7 @@ async fn good_form_stores_the_object_byte_exact() {
 
 #[tokio::test]
 async fn bad_forms_are_rejected_with_an_s3_error_and_store_nothing() {
+    devserver::log::capture_start();
     // A wide skew window, so the expired form fails on its expiration, not on its date.
     let srv = start(&["--s3-max-skew-secs", "86400"]).await;
     let now = sigv4::now_unix();
@@ -88,6 +89,8 @@ async fn bad_forms_are_rejected_with_an_s3_error_and_store_nothing() {
     set(&mut bad_sig.fields, "x-amz-signature", flipped);
     let res = post_form(srv.s3, &bad_sig.url, &bad_sig.fields, big(), None).await;
     assert_rejected(&srv, &res, &["SignatureDoesNotMatch"], "tampered signature");
+    // The error never tells the right signature (nor, of course, the secret).
+    assert!(!res.text().contains(&sig) && !res.text().contains(devserver::s3::SECRET_KEY), "{}", res.text());
 
     // A policy widened after signing: the signature no longer matches it.
     let mut bad_policy = form(&srv, "org-1/x", now, 600, 10);
@@ -119,6 +122,13 @@ async fn bad_forms_are_rejected_with_an_s3_error_and_store_nothing() {
     unsigned.fields.retain(|(k, _)| k != "x-amz-signature");
     let res = post_form(srv.s3, &unsigned.url, &unsigned.fields, big(), None).await;
     assert_rejected(&srv, &res, &["AccessDenied", "InvalidRequest", "InvalidPolicyDocument"], "unsigned");
+
+    // One log line per request, none with a signature, a policy or the secret.
+    let lines = devserver::log::captured();
+    assert!(lines.iter().filter(|l| l.contains("\"POST\"")).count() >= 8, "{lines:?}");
+    for l in &lines {
+        assert!(!l.contains(&sig) && !l.contains(devserver::s3::SECRET_KEY) && !l.contains("eyJ"), "{l}");
+    }
 
     // After all that, a good form on the same server still works.
     let good = form(&srv, "org-1/ok", now, 600, 1 << 30);

@@ -120,21 +120,26 @@ pub fn full(b: impl Into<Bytes>) -> BoxBody {
     http_body_util::Full::new(b.into()).map_err(|never| match never {}).boxed()
 }
 
-/// One request on a fresh connection.
+/// One request on a fresh connection; panics on a transport error.
 pub async fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: BoxBody) -> Resp {
-    let stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    try_request(addr, method, path, headers, body).await.unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+}
+
+/// One request on a fresh connection; a transport error (reset, closed) is an `Err`.
+pub async fn try_request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: BoxBody) -> Result<Resp, String> {
+    let stream = tokio::net::TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
         .await
-        .expect("handshake");
+        .map_err(|e| e.to_string())?;
     tokio::spawn(conn);
     let mut req = http::Request::builder().method(method).uri(path).header("host", addr.to_string());
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
-    let res = sender.send_request(req.body(body).unwrap()).await.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    let res = sender.send_request(req.body(body).unwrap()).await.map_err(|e| e.to_string())?;
     let (parts, body) = res.into_parts();
-    let body = body.collect().await.expect("response body").to_bytes();
-    Resp { status: parts.status.as_u16(), headers: parts.headers, body }
+    let body = body.collect().await.map_err(|e| e.to_string())?.to_bytes();
+    Ok(Resp { status: parts.status.as_u16(), headers: parts.headers, body })
 }
 
 pub async fn post_json(addr: SocketAddr, path: &str, token: Option<&str>, body: &serde_json::Value) -> Resp {
@@ -255,6 +260,11 @@ pub fn form_body(fields: &[(String, String)], file: File) -> (BoxBody, u64) {
 
 /// POSTs a form to the S3 port: `url` is the presigned URL (`http://addr/bucket`).
 pub async fn post_form(s3: SocketAddr, url: &str, fields: &[(String, String)], file: File, origin: Option<&str>) -> Resp {
+    try_post_form(s3, url, fields, file, origin).await.unwrap_or_else(|e| panic!("POST {url}: {e}"))
+}
+
+/// [`post_form`], with a transport error as an `Err`.
+pub async fn try_post_form(s3: SocketAddr, url: &str, fields: &[(String, String)], file: File, origin: Option<&str>) -> Result<Resp, String> {
     let path = url.split_once("://").map_or(url, |(_, rest)| &rest[rest.find('/').unwrap_or(rest.len())..]);
     let (body, len) = form_body(fields, file);
     let ct = format!("multipart/form-data; boundary={BOUNDARY}");
@@ -263,7 +273,7 @@ pub async fn post_form(s3: SocketAddr, url: &str, fields: &[(String, String)], f
     if let Some(o) = origin {
         h.push(("origin", o));
     }
-    request(s3, "POST", path, &h, body).await
+    try_request(s3, "POST", path, &h, body).await
 }
 
 /// The fields of a presign answer (`{url, fields}`), in order.
