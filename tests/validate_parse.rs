@@ -153,3 +153,11 @@ fn every_kind_reports_syntax_errors_the_same_way() {
     }
 }
 
+
+#[test]
+fn every_code_is_documented() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/validation.md")).unwrap();
+    for c in talk_uploader::validate::Code::ALL {
+        assert!(doc.contains(&format!("| `{}` |", c.as_str())), "docs/validation.md lacks {}", c.as_str());
+    }
+}
