@@ -5,7 +5,7 @@
 //!
 //! ```
 //! use talk_uploader::json::position::line_col;
-//! let lc = line_col("{\n  \"😀\": x}".as_bytes(), 11);
+//! let lc = line_col("{\n  \"😀\": x}".as_bytes(), 12);
 //! assert_eq!((lc.line, lc.column), (2, 9));
 //! ```
 
