@@ -22,9 +22,12 @@ pub mod base64;
 pub mod retry;
 pub mod s3_post;
 pub mod timefmt;
+pub mod web;
 
+/// The `#[wasm_bindgen]` facade; public so that the browser tests can call it from Rust.
 #[cfg(target_arch = "wasm32")]
-mod bindings;
+#[doc(hidden)]
+pub mod bindings;
 
 /// The crate version, as published in the npm package.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

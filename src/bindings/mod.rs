@@ -1,5 +1,11 @@
 //! The one `#[wasm_bindgen]` facade: JS names, option parsing, and errors turned into JS `Error`s.
 
+pub mod audio;
+pub mod error;
+mod options;
+pub mod upload;
+mod validate;
+
 use wasm_bindgen::prelude::*;
 
 /// The package version.

@@ -1,0 +1,110 @@
+//! `sniffAudio` and `planChunks`: reading an audio header from a `Blob`, and chunk plans.
+
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::Blob;
+
+use super::error::{invalid_option, to_js};
+use super::options::Opts;
+use crate::audio::{sniff, sniff_mp3_at, AudioError, AudioInfo, Container, HEAD_SIZE, TAIL_SIZE};
+use crate::chunk::{plan_chunks, u64_to_js_number, DEFAULT_CHUNK_SIZE};
+use crate::web::failure::UploadFailure;
+
+/// Reads the header of an audio file: container, codec, sample rate, channels and duration.
+///
+/// Reads only the first ≤ 64 KiB, plus the last ≤ 64 KiB for Ogg and MP3 durations, and the
+/// 64 KiB after a large ID3v2 tag. Rejects with an `UploadError` whose `code` says why the file
+/// is not WAV, MP3 or Ogg Opus.
+#[wasm_bindgen(js_name = sniffAudio, unchecked_return_type = "Promise<AudioInfo>")]
+pub async fn sniff_audio(#[wasm_bindgen(unchecked_param_type = "Blob")] file: JsValue) -> Result<JsValue, JsValue> {
+    let blob = as_blob(&file, "file").map_err(to_js)?;
+    let info = sniff_blob(&blob).await.map_err(to_js)?;
+    Ok(info_to_js(&info))
+}
+
+/// Splits `size` bytes into chunks of `chunkSize` (default 1 MiB): `[{ index, start, end }]`.
+#[wasm_bindgen(js_name = planChunks, unchecked_return_type = "ChunkRange[]")]
+pub fn plan_chunks_js(
+    size: f64,
+    #[wasm_bindgen(unchecked_param_type = "PlanChunksOptions | undefined")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    let opts = Opts::new(&options, "options", true).map_err(to_js)?;
+    let chunk_size = opts.u64("chunkSize").map_err(to_js)?.unwrap_or(DEFAULT_CHUNK_SIZE);
+    let size = crate::chunk::js_number_to_u64(size)
+        .map_err(|e| to_js(invalid_option(format!("size is invalid: {e}"))))?;
+    let chunks = plan_chunks(size, chunk_size).map_err(|e| to_js(UploadFailure::from_coded(e.code(), &e)))?;
+    let out = Array::new_with_length(chunks.len() as u32);
+    for (i, c) in chunks.iter().enumerate() {
+        let o = Object::new();
+        set(&o, "index", c.index);
+        set(&o, "start", c.start);
+        set(&o, "end", c.end);
+        out.set(i as u32, o.into());
+    }
+    Ok(out.into())
+}
+
+fn set(o: &Object, key: &str, value: u64) {
+    // Chunk offsets are below the file size, itself a safe integer.
+    let n = u64_to_js_number(value).unwrap_or(f64::NAN);
+    let _ = Reflect::set(o, &JsValue::from_str(key), &JsValue::from_f64(n));
+}
+
+/// `value` as a `Blob` (a `File` is one), or an `invalid_options` failure naming `name`.
+pub(crate) fn as_blob(value: &JsValue, name: &str) -> Result<Blob, UploadFailure> {
+    value
+        .dyn_ref::<Blob>()
+        .cloned()
+        .ok_or_else(|| invalid_option(format!("{name} must be a File or a Blob")))
+}
+
+/// Reads bytes `[start, end)` of `blob`.
+pub(crate) async fn read_range(blob: &Blob, start: u64, end: u64) -> Result<Vec<u8>, UploadFailure> {
+    let unreadable = |e: JsValue| {
+        UploadFailure::new("file_unreadable", "the file could not be read; it may have been moved, changed or deleted since it was chosen")
+            .with_cause(e)
+    };
+    let slice = blob.slice_with_f64_and_f64(start as f64, end as f64).map_err(unreadable)?;
+    let buf = JsFuture::from(slice.array_buffer()).await.map_err(unreadable)?;
+    Ok(Uint8Array::new(&buf).to_vec())
+}
+
+/// Sniffs `blob` with as few reads as the format needs.
+pub(crate) async fn sniff_blob(blob: &Blob) -> Result<AudioInfo, UploadFailure> {
+    let size = crate::chunk::js_number_to_u64(blob.size()).unwrap_or(0);
+    let fail = |e: AudioError| UploadFailure::from_coded(e.code(), &e);
+    let head = read_range(blob, 0, size.min(HEAD_SIZE)).await?;
+    let tail_start = size.saturating_sub(TAIL_SIZE);
+    let first = sniff(&head, size, None);
+    let needs_tail = |info: &AudioInfo| info.duration_sec.is_none() && matches!(info.container, Container::OggOpus | Container::Mp3);
+    match first {
+        Ok(info) if needs_tail(&info) => {
+            let tail = read_range(blob, tail_start, size).await?;
+            sniff(&head, size, Some(&tail)).map_err(fail)
+        }
+        Ok(info) => Ok(info),
+        Err(AudioError::NeedsDataAt { offset }) if offset < size => {
+            let window = read_range(blob, offset, size.min(offset.saturating_add(HEAD_SIZE))).await?;
+            let tail = read_range(blob, tail_start, size).await?;
+            sniff_mp3_at(&window, offset, size, Some(&tail)).map_err(fail)
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+/// An `AudioInfo` as the JS object of the `AudioInfo` interface.
+pub(crate) fn info_to_js(info: &AudioInfo) -> JsValue {
+    let o = Object::new();
+    let put = |k: &str, v: JsValue| {
+        let _ = Reflect::set(&o, &JsValue::from_str(k), &v);
+    };
+    put("container", info.container.as_str().into());
+    put("codec", info.codec.name().as_ref().into());
+    put("sampleRate", info.sample_rate.into());
+    put("channels", info.channels.into());
+    put("bitsPerSample", info.bits_per_sample.map_or(JsValue::NULL, JsValue::from));
+    put("durationSec", info.duration_sec.map_or(JsValue::NULL, JsValue::from));
+    put("inputSampleRate", info.input_sample_rate.map_or(JsValue::NULL, JsValue::from));
+    o.into()
+}

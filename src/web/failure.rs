@@ -1,0 +1,77 @@
+//! The error value of every upload path, before the facade turns it into a JS `UploadError`.
+
+use wasm_bindgen::JsValue;
+
+/// A failed call: a stable `code`, a message a person can act on, and the details that apply.
+///
+/// Messages are built from this package's own words plus server text passed through
+/// [`super::redact::redact`]; they never contain a key, a token or a presigned field value.
+#[derive(Debug, Clone)]
+pub(crate) struct UploadFailure {
+    /// Stable snake_case code (`aborted`, `network_error`, `unauthenticated`, ...).
+    pub code: String,
+    /// What happened and what to do.
+    pub message: String,
+    /// HTTP status of the last response, when there was one.
+    pub status: Option<u16>,
+    /// gRPC status code, when the service gave one.
+    pub grpc_status: Option<u32>,
+    /// 1-based attempt that failed last, for failures that happened on the network.
+    pub attempt: Option<u32>,
+    /// The underlying JS error, if any.
+    pub cause: Option<JsValue>,
+    /// Validation issues (a JS array), for `validation_failed`.
+    pub issues: Option<JsValue>,
+    /// The S3 `<Code>` of an S3 XML error (`AccessDenied`, `EntityTooLarge`, ...).
+    pub s3_code: Option<String>,
+}
+
+impl UploadFailure {
+    /// A failure with only a code and a message.
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> UploadFailure {
+        UploadFailure {
+            code: code.into(),
+            message: message.into(),
+            status: None,
+            grpc_status: None,
+            attempt: None,
+            cause: None,
+            issues: None,
+            s3_code: None,
+        }
+    }
+
+    /// A failure from any error type with a `code()` and a `Display` message.
+    pub fn from_coded(code: &str, error: &dyn std::fmt::Display) -> UploadFailure {
+        UploadFailure::new(code, error.to_string())
+    }
+
+    /// The caller aborted.
+    pub fn aborted() -> UploadFailure {
+        UploadFailure::new("aborted", "the upload was aborted through its AbortSignal; nothing more is sent")
+    }
+
+    /// Sets the HTTP status.
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Sets the gRPC status.
+    pub fn with_grpc(mut self, code: u32) -> Self {
+        self.grpc_status = Some(code);
+        self
+    }
+
+    /// Sets the attempt number.
+    pub fn with_attempt(mut self, attempt: u32) -> Self {
+        self.attempt = Some(attempt);
+        self
+    }
+
+    /// Sets the JS cause.
+    pub fn with_cause(mut self, cause: JsValue) -> Self {
+        self.cause = Some(cause);
+        self
+    }
+}

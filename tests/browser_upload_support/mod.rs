@@ -1,0 +1,185 @@
+//! Shared helpers of the `browser_upload_*` tests: option objects, random test files hashed
+//! while they are made, reading back what the devserver and its S3 stored, progress recording.
+
+#![allow(dead_code)]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Object, Reflect, Uint8Array};
+use sha2::{Digest, Sha256};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::Blob;
+
+pub fn devserver() -> &'static str {
+    option_env!("TALK_UPLOADER_DEVSERVER_URL")
+        .expect("TALK_UPLOADER_DEVSERVER_URL is not set at compile time: run the browser tests through `npm test`")
+}
+
+pub fn api_key() -> &'static str {
+    option_env!("TALK_UPLOADER_TEST_API_KEY").expect("TALK_UPLOADER_TEST_API_KEY is not set at compile time")
+}
+
+pub fn iam_token() -> &'static str {
+    option_env!("TALK_UPLOADER_TEST_IAM_TOKEN").expect("TALK_UPLOADER_TEST_IAM_TOKEN is not set at compile time")
+}
+
+/// A JS object from key/value pairs.
+pub fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = Object::new();
+    for (k, v) in pairs {
+        Reflect::set(&o, &JsValue::from_str(k), v).unwrap();
+    }
+    o.into()
+}
+
+pub fn get(v: &JsValue, key: &str) -> JsValue {
+    Reflect::get(v, &JsValue::from_str(key)).unwrap()
+}
+
+pub fn get_str(v: &JsValue, key: &str) -> String {
+    get(v, key).as_string().unwrap_or_else(|| panic!("{key} is not a string in {v:?}"))
+}
+
+/// xorshift64*: fast deterministic "random" bytes (random enough to defeat compression and to
+/// exercise S3 multipart boundary handling).
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+    pub fn fill(&mut self, buf: &mut [u8]) {
+        for chunk in buf.chunks_mut(8) {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            let v = self.0.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes();
+            chunk.copy_from_slice(&v[..chunk.len()]);
+        }
+    }
+}
+
+/// A 44-byte canonical WAV header for `data_len` bytes of `bits`-bit PCM.
+pub fn wav_header(data_len: u32, rate: u32, channels: u16, bits: u16, format: u16) -> Vec<u8> {
+    let block = channels * (bits / 8);
+    let mut h = Vec::with_capacity(44);
+    h.extend_from_slice(b"RIFF");
+    h.extend_from_slice(&(36 + data_len).to_le_bytes());
+    h.extend_from_slice(b"WAVEfmt ");
+    h.extend_from_slice(&16u32.to_le_bytes());
+    h.extend_from_slice(&format.to_le_bytes());
+    h.extend_from_slice(&channels.to_le_bytes());
+    h.extend_from_slice(&rate.to_le_bytes());
+    h.extend_from_slice(&(rate * block as u32).to_le_bytes());
+    h.extend_from_slice(&block.to_le_bytes());
+    h.extend_from_slice(&bits.to_le_bytes());
+    h.extend_from_slice(b"data");
+    h.extend_from_slice(&data_len.to_le_bytes());
+    h
+}
+
+/// A file made in memory, and its sha256 (hex).
+pub struct TestFile {
+    pub blob: Blob,
+    pub sha256: String,
+    pub size: u64,
+}
+
+/// `header` followed by `len` random bytes, as a Blob, hashed while made.
+pub fn random_file(header: &[u8], len: usize, seed: u64) -> TestFile {
+    let mut hasher = Sha256::new();
+    hasher.update(header);
+    let parts = Array::new();
+    parts.push(&Uint8Array::from(header));
+    let mut rng = Rng::new(seed);
+    let mut buf = vec![0u8; 256 * 1024];
+    let mut left = len;
+    while left > 0 {
+        let n = left.min(buf.len());
+        rng.fill(&mut buf[..n]);
+        hasher.update(&buf[..n]);
+        parts.push(&Uint8Array::from(&buf[..n]));
+        left -= n;
+    }
+    let blob = Blob::new_with_u8_array_sequence(&parts).unwrap();
+    TestFile { blob, sha256: hex(&hasher.finalize()), size: (header.len() + len) as u64 }
+}
+
+/// A 16-bit LPCM WAV of `data_len` random sample bytes.
+pub fn random_wav(data_len: usize, channels: u16, seed: u64) -> TestFile {
+    random_file(&wav_header(data_len as u32, 16_000, channels, 16, 1), data_len, seed)
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// GET `{devserver}{path}` as JSON.
+pub async fn get_json(url: &str) -> serde_json::Value {
+    gloo_net::http::Request::get(url).send().await.expect("GET").json().await.expect("JSON")
+}
+
+/// What the devserver stored for a talk.
+pub async fn stored_talk(talk_id: &str) -> serde_json::Value {
+    get_json(&format!("{}/api/talks/{talk_id}", devserver())).await
+}
+
+/// SpeechSense metadata for the tests' connections.
+pub fn metadata() -> JsValue {
+    let m = serde_json::json!({
+        "operator_name": "Alice", "operator_id": "op-1", "client_name": "Bob", "client_id": "cl-7",
+        "date": "2024-05-06T07:08:09Z", "direction_outgoing": "false", "language": "ru-RU"
+    });
+    JsValue::from_str(&m.to_string())
+}
+
+/// Records every `onProgress` event.
+#[derive(Clone, Default)]
+pub struct Progress {
+    pub events: Rc<RefCell<Vec<(f64, f64, String)>>>,
+}
+
+impl Progress {
+    pub fn callback(&self, extra: impl Fn(f64, &str) + 'static) -> Function {
+        let events = self.events.clone();
+        Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+            let loaded = get(&e, "loaded").as_f64().unwrap();
+            let total = get(&e, "total").as_f64().unwrap();
+            let phase = get(&e, "phase").as_string().unwrap();
+            extra(loaded, &phase);
+            events.borrow_mut().push((loaded, total, phase));
+        })
+        .into_js_value()
+        .unchecked_into()
+    }
+
+    /// loaded never decreases; the last event is `done` with loaded == total == size.
+    pub fn assert_complete(&self, size: u64) {
+        let events = self.events.borrow();
+        assert!(!events.is_empty(), "no progress events");
+        for w in events.windows(2) {
+            assert!(w[1].0 >= w[0].0, "loaded went down: {events:?}");
+        }
+        let last = events.last().unwrap();
+        assert_eq!((last.0, last.1, last.2.as_str()), (size as f64, size as f64, "done"), "{events:?}");
+        assert_eq!(events[0].2, "validating");
+        assert!(events.iter().any(|e| e.2 == "waiting"), "{events:?}");
+    }
+
+    pub fn phases(&self) -> Vec<String> {
+        self.events.borrow().iter().map(|e| e.2.clone()).collect()
+    }
+}
+
+/// The `UploadError` fields of a rejection.
+pub fn error_code(e: &JsValue) -> String {
+    assert!(e.is_instance_of::<js_sys::Error>(), "not an Error: {e:?}");
+    assert!(talk_uploader::bindings::error::is_upload_error(e), "not an UploadError: {e:?}");
+    get_str(e, "code")
+}
+
+pub fn error_message(e: &JsValue) -> String {
+    get_str(e, "message")
+}
