@@ -127,9 +127,11 @@ where
     B: Body<Data = Bytes> + Send + Unpin + 'static,
     B::Error: Into<BoxError> + Send,
 {
+    // s3s needs an exact length for signed requests (e.g. 0 for a GET without a body).
+    let remaining = body.size_hint().exact().or(content_length);
     let (tx, rx) = mpsc::channel(CHANNEL_PIECES);
     let task = tokio::spawn(pump(body, tx));
-    (SplitBody { rx, remaining: content_length }, Pump { task })
+    (SplitBody { rx, remaining }, Pump { task })
 }
 
 async fn pump<B>(mut body: B, tx: mpsc::Sender<Result<Bytes, BoxError>>) -> PumpOutcome
