@@ -111,7 +111,15 @@ fn options<T: for<'de> Deserialize<'de>>(value: JsValue, what: &str) -> Result<T
     if value.is_undefined() || value.is_null() {
         return Err(to_js(invalid_option(format!("{what}: the options object is required"))));
     }
-    serde_wasm_bindgen::from_value(value).map_err(|e| to_js(invalid_option(format!("{what}: invalid options: {e}"))))
+    let de = serde_wasm_bindgen::Deserializer::from(value);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        // serde-wasm-bindgen renders its errors as JS errors ("Error: ..."); keep the message only.
+        let inner = e.inner().to_string();
+        let inner = inner.strip_prefix("Error: ").unwrap_or(&inner);
+        let place = if path == "." { "options".to_owned() } else { format!("options.{path}") };
+        to_js(invalid_option(format!("{what}: {place}: {inner}")))
+    })
 }
 
 fn input_bytes(input: &JsValue, what: &str) -> Result<Vec<u8>, JsValue> {
