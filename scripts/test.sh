@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test tier, installing whatever a bare machine lacks first:
 #   1. native: cargo test (pure core + devserver integration tests)
-#   2. wire:   a Python grpcio client from independently written protos calls the devserver
+#   2. wire:   a Python grpcio client from independently written protos calls the devserver,
+#              and boto3 signs forms and requests for the embedded S3
 #   3. browser: wasm-bindgen-test in headless Chromium against a running devserver
 #   4. package: npm run build, then the package loads in Node; TypeScript consumers compile
 set -euo pipefail
@@ -33,6 +34,9 @@ echo "devserver on http://$DEVSERVER_HTTP (s3: ${DEVSERVER_S3:-none})"
 
 step "wire compatibility (Python grpcio, independent protos)"
 .venv-wire/bin/python tests/wire/grpcio_upload_text.py "$DEVSERVER_HTTP" "$api_key"
+
+step "wire compatibility (boto3 against the embedded S3)"
+.venv-wire/bin/python devserver/tests/boto3_interop.py "$DEVSERVER_BIN"
 
 # Compile-time settings of the browser tests (the browser cannot read the environment).
 export TALK_UPLOADER_DEVSERVER_URL="http://$DEVSERVER_HTTP"
