@@ -3,6 +3,7 @@
 pub mod audio;
 pub mod error;
 mod options;
+pub mod presigned;
 pub mod upload;
 mod validate;
 

@@ -141,7 +141,7 @@ fn metadata_fields(metadata: &JsValue) -> Result<HashMap<String, String>, Upload
 }
 
 /// A `validation_failed` failure carrying every error of `reports` as `issues`.
-fn validation_failure(what: &str, reports: &[&Report]) -> UploadFailure {
+pub(crate) fn validation_failure(what: &str, reports: &[&Report]) -> UploadFailure {
     let issues: Vec<_> = reports.iter().flat_map(|r| r.errors.iter()).collect();
     let first = issues.first().map(|i| format!(": {} at {}", i.message, if i.path.is_empty() { "/" } else { &i.path })).unwrap_or_default();
     let mut f = UploadFailure::new(

@@ -1,0 +1,318 @@
+//! `presignedUpload`, `uploadVelaCall` and `uploadVelaChat`: S3 presigned POST and the Vela API.
+
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, FormData};
+
+use super::audio::as_blob;
+use super::error::{invalid_option, to_js};
+use super::options::{ensure_not_aborted, json_text, Opts};
+use crate::chunk::js_number_to_u64;
+use crate::grpc_web::response::find_metadata;
+use crate::retry::{self, Failure};
+use crate::s3_post::{assemble_form, parse_s3_error, precheck, FormEntry, Presign, PresignError};
+use crate::validate::{validate, ValidateOptions, ValidationKind};
+use crate::web::attempts::{AttemptError, Attempts};
+use crate::web::endpoint::check_endpoint;
+use crate::web::failure::UploadFailure;
+use crate::web::grpc::{retry_after, transport_error};
+use crate::web::progress::Phase;
+use crate::web::redact::redact;
+use crate::web::timer::now_ms;
+use crate::web::xhr::{send, XhrOutcome, XhrRequest};
+
+/// Where a presign comes from.
+enum PresignSource {
+    /// `{url, fields}` given once: cannot be refreshed.
+    Static(Presign),
+    /// `async () => ({url, fields})`.
+    Function(Function),
+    /// The Vela presign endpoint.
+    Vela(VelaCall),
+}
+
+struct VelaCall {
+    api_base: String,
+    token: String,
+    body: String,
+}
+
+/// Uploads a file through a presigned S3 POST: the fields in order, then `file` last.
+#[wasm_bindgen(js_name = presignedUpload, unchecked_return_type = "Promise<PresignedUploadResult>")]
+pub async fn presigned_upload(
+    #[wasm_bindgen(unchecked_param_type = "Blob")] file: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "PresignedUploadOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    async {
+        let file = as_blob(&file, "file")?;
+        let opts = Opts::new(&options, "options", false)?;
+        let source = match opts.get("presign") {
+            Some(f) if f.is_function() => PresignSource::Function(f.unchecked_into()),
+            Some(p) => PresignSource::Static(read_presign(&p)?),
+            None => return Err(invalid_option("options.presign is required: {url, fields} or an async function returning one")),
+        };
+        upload_with(&file, &opts, source).await
+    }
+    .await
+    .map_err(to_js)
+}
+
+/// Uploads a call recording to Vela: asks the presign endpoint, then POSTs to S3.
+#[wasm_bindgen(js_name = uploadVelaCall, unchecked_return_type = "Promise<PresignedUploadResult>")]
+pub async fn upload_vela_call(
+    #[wasm_bindgen(unchecked_param_type = "Blob")] file: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "UploadVelaCallOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    async {
+        let file = as_blob(&file, "file")?;
+        let opts = Opts::new(&options, "options", false)?;
+        let api_base = check_endpoint("apiBase", &opts.required_string("apiBase")?).map_err(|e| UploadFailure::from_coded(e.code(), &e))?;
+        let token = opts.required_string("token")?;
+        let body = serde_json::json!({
+            "org_id": opts.required_string("orgId")?,
+            "metadata": { "email": opts.required_string("email")?, "date_of_call": opts.required_string("dateOfCall")? },
+        });
+        let report = validate(body.to_string().as_bytes(), &ValidateOptions::new(ValidationKind::VelaCallMetadata));
+        if !report.ok {
+            return Err(super::upload::validation_failure("call metadata (orgId, email, dateOfCall)", &[&report]));
+        }
+        upload_with(&file, &opts, PresignSource::Vela(VelaCall { api_base, token, body: body.to_string() })).await
+    }
+    .await
+    .map_err(to_js)
+}
+
+/// Uploads a chat transcript to Vela (`POST {apiBase}/chat/upload/vela`), after validating it.
+#[wasm_bindgen(js_name = uploadVelaChat, unchecked_return_type = "Promise<UploadVelaChatResult>")]
+pub async fn upload_vela_chat(
+    #[wasm_bindgen(unchecked_param_type = "string | VelaChatData")] chat: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "UploadVelaChatOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    async {
+        let opts = Opts::new(&options, "options", false)?;
+        let api_base = check_endpoint("apiBase", &opts.required_string("apiBase")?).map_err(|e| UploadFailure::from_coded(e.code(), &e))?;
+        let token = opts.required_string("token")?;
+        let chat: serde_json::Value = serde_json::from_str(&json_text(&chat, "chat")?)
+            .map_err(|e| invalid_option(format!("chat is not valid JSON: {e}")))?;
+        let mut body = serde_json::json!({ "org_id": opts.required_string("orgId")?, "chat_data": chat });
+        if let Some(m) = opts.get("metadata") {
+            let m: serde_json::Value = serde_json::from_str(&json_text(&m, "options.metadata")?)
+                .map_err(|e| invalid_option(format!("options.metadata is not valid JSON: {e}")))?;
+            body["metadata"] = m;
+        }
+        let text = body.to_string();
+        let report = validate(text.as_bytes(), &ValidateOptions::new(ValidationKind::VelaChat));
+        if !report.ok {
+            return Err(super::upload::validation_failure("Vela chat", &[&report]));
+        }
+        let signal = opts.signal()?;
+        let (reply, _) = vela_post(&format!("{api_base}/chat/upload/vela"), &token, text, signal.as_ref()).await?;
+        let result = Object::new();
+        put(&result, "chatId", reply["chat_id"].as_str().unwrap_or_default().into());
+        put(&result, "status", reply["status"].as_str().unwrap_or_default().into());
+        put(&result, "processingStatus", reply["processing_status"].as_str().unwrap_or_default().into());
+        Ok(result.into())
+    }
+    .await
+    .map_err(to_js)
+}
+
+/// The presigned upload itself, shared by `presignedUpload` and `uploadVelaCall`.
+async fn upload_with(file: &Blob, opts: &Opts, source: PresignSource) -> Result<JsValue, UploadFailure> {
+    let size = js_number_to_u64(file.size()).map_err(|e| invalid_option(format!("file size is invalid: {e}")))?;
+    let attempts = opts.attempts(size, true)?;
+    ensure_not_aborted(&attempts)?;
+    attempts.reporter.phase(Phase::Validating);
+    let refreshable = !matches!(source, PresignSource::Static(_));
+    let current: std::cell::RefCell<Option<Presign>> = Default::default();
+
+    let (key, response) = attempts
+        .run(|info| {
+            let (source, current, attempts) = (&source, &current, &attempts);
+            async move {
+                if info.refresh || current.borrow().is_none() {
+                    let fresh = obtain(source, attempts).await.map_err(|error| AttemptError {
+                        phase: retry::Phase::BeforeSend,
+                        failure: Failure::Other,
+                        error,
+                    })?;
+                    *current.borrow_mut() = Some(fresh);
+                }
+                let presign = current.borrow().clone().expect("set above");
+                attempt(file, size, &presign, refreshable, attempts).await
+            }
+        })
+        .await?;
+    let result = Object::new();
+    put(&result, "key", key.as_str().into());
+    if let Some(etag) = find_metadata(&response.0, "etag") {
+        put(&result, "etag", etag.into());
+    }
+    let location = find_metadata(&response.0, "location")
+        .map(str::to_owned)
+        .or_else(|| crate::s3_post::xml_error::element_text(&String::from_utf8_lossy(&response.1), "Location"));
+    if let Some(location) = location {
+        put(&result, "location", location.as_str().into());
+    }
+    attempts.reporter.phase(Phase::Done);
+    Ok(result.into())
+}
+
+/// One POST of the form. Returns the key and the response headers and body.
+async fn attempt(
+    file: &Blob,
+    size: u64,
+    presign: &Presign,
+    refreshable: bool,
+    attempts: &Attempts,
+) -> Result<(String, (Vec<(String, String)>, Vec<u8>)), AttemptError> {
+    let before = |failure, error| AttemptError { phase: retry::Phase::BeforeSend, failure, error };
+    let secrets: Vec<&str> = presign.secret_values().collect();
+    let url = check_endpoint("presign.url", &presign.url).map_err(|e| before(Failure::Other, UploadFailure::from_coded(e.code(), &e)))?;
+    let facts = precheck(presign, size, now_ms().max(0.0) as u64).map_err(|e| {
+        let failure = if matches!(e, PresignError::Expired { .. }) { Failure::Expired { refreshable } } else { Failure::Other };
+        before(failure, UploadFailure::new(e.code(), redact(&e.to_string(), &secrets)))
+    })?;
+    let form = FormData::new().map_err(|e| before(Failure::Other, UploadFailure::new("invalid_request", "FormData is unavailable").with_cause(e)))?;
+    for entry in assemble_form(presign).map_err(|e| before(Failure::Other, UploadFailure::new(e.code(), e.to_string())))? {
+        let appended = match entry {
+            FormEntry::Field { name, value } => form.append_with_str(name, value),
+            FormEntry::File => form.append_with_blob("file", file),
+        };
+        appended.map_err(|e| before(Failure::Other, UploadFailure::new("invalid_request", "the form could not be built").with_cause(e)))?;
+    }
+    let req = XhrRequest { method: "POST", url: &url, headers: &[], body: form.as_ref() };
+    let result = send(&req, &attempts.hooks())
+        .await
+        .map_err(|e| before(Failure::Other, UploadFailure::new("invalid_request", "the request could not be started; check presign.url").with_cause(e)))?;
+    let phase = if result.body_sent { retry::Phase::Waiting } else { retry::Phase::Sending };
+    let response = match result.outcome {
+        XhrOutcome::Response(r) => r,
+        XhrOutcome::Network => {
+            let mut e = transport_error(XhrOutcome::Network, phase, "S3");
+            e.error.message.push_str("; S3 also cuts the connection when it refuses a form early (expired or invalid policy)");
+            return Err(e);
+        }
+        other => return Err(transport_error(other, phase, "S3")),
+    };
+    if (200..300).contains(&response.status) {
+        return Ok((facts.key, (response.headers, response.body)));
+    }
+    let text = String::from_utf8_lossy(&response.body);
+    let (failure, error) = match parse_s3_error(&text) {
+        Some(s3) => {
+            let s3 = s3.redacted(secrets.iter().copied());
+            let failure = if s3.is_expired() {
+                Failure::Expired { refreshable }
+            } else {
+                Failure::Http { status: response.status, retry_after: retry_after(&response) }
+            };
+            let message = redact(&format!("S3 refused the upload (HTTP {}, {}): {}", response.status, s3.code, s3.message), &secrets);
+            let mut error = UploadFailure::new(s3.code.clone(), message).with_status(response.status);
+            error.s3_code = Some(s3.code);
+            (failure, error)
+        }
+        None => (
+            Failure::Http { status: response.status, retry_after: retry_after(&response) },
+            UploadFailure::new("http_error", format!("S3 answered HTTP {} without an S3 error document", response.status))
+                .with_status(response.status),
+        ),
+    };
+    Err(AttemptError { phase, failure, error })
+}
+
+/// A fresh presign from `source`.
+async fn obtain(source: &PresignSource, attempts: &Attempts) -> Result<Presign, UploadFailure> {
+    match source {
+        PresignSource::Static(p) => Ok(p.clone()),
+        PresignSource::Function(f) => {
+            let value = f.call0(&JsValue::UNDEFINED).map_err(presign_threw)?;
+            let value = match value.dyn_ref::<Promise>() {
+                Some(p) => JsFuture::from(p.clone()).await.map_err(presign_threw)?,
+                None => value,
+            };
+            read_presign(&value)
+        }
+        PresignSource::Vela(call) => {
+            let reply = vela_post(
+                &format!("{}/asr/async/upload/vela", call.api_base),
+                &call.token,
+                call.body.clone(),
+                attempts.signal.as_ref(),
+            )
+            .await?;
+            // JSON.parse of the raw text keeps the fields' order (serde_json's map sorts keys).
+            let value = js_sys::JSON::parse(&reply.1).unwrap_or(JsValue::NULL);
+            read_presign(&value)
+        }
+    }
+}
+
+fn presign_threw(e: JsValue) -> UploadFailure {
+    UploadFailure::new("presign_failed", "the presign function threw or rejected; see error.cause").with_cause(e)
+}
+
+/// `{url, fields}` with `fields` an object (in insertion order) or an array of `[name, value]`.
+fn read_presign(value: &JsValue) -> Result<Presign, UploadFailure> {
+    let bad = || invalid_option("presign must be {url: string, fields: {name: value, ...}}");
+    let url = Reflect::get(value, &"url".into()).ok().and_then(|u| u.as_string()).ok_or_else(bad)?;
+    let fields_value = Reflect::get(value, &"fields".into()).map_err(|_| bad())?;
+    let pairs = if Array::is_array(&fields_value) {
+        Array::from(&fields_value)
+    } else if fields_value.is_object() {
+        Object::entries(fields_value.unchecked_ref())
+    } else {
+        return Err(bad());
+    };
+    let mut fields = Vec::new();
+    for pair in pairs.iter() {
+        let pair = Array::from(&pair);
+        let (Some(k), Some(v)) = (pair.get(0).as_string(), pair.get(1).as_string()) else {
+            return Err(invalid_option("presign.fields values must be strings"));
+        };
+        fields.push((k, v));
+    }
+    Ok(Presign { url, fields })
+}
+
+/// POSTs JSON to a Vela endpoint with the bearer token; a non-2xx answer becomes a failure
+/// with the API's `error` code, its message and its `errors` as `issues`.
+async fn vela_post(
+    url: &str,
+    token: &str,
+    body: String,
+    signal: Option<&web_sys::AbortSignal>,
+) -> Result<(serde_json::Value, String), UploadFailure> {
+    let request = gloo_net::http::Request::post(url)
+        .header("authorization", &format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .abort_signal(signal)
+        .body(body)
+        .map_err(|e| UploadFailure::new("invalid_request", format!("the Vela request could not be built: {e}")))?;
+    let response = request.send().await.map_err(|e| {
+        if signal.is_some_and(|s| s.aborted()) {
+            UploadFailure::aborted()
+        } else {
+            UploadFailure::new("network_error", format!("the Vela API at {url} could not be reached: {}", redact(&e.to_string(), &[token])))
+        }
+    })?;
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+    if (200..300).contains(&status) {
+        return Ok((json, text));
+    }
+    let code = json["error"].as_str().unwrap_or("http_error").to_owned();
+    let message = redact(json["message"].as_str().unwrap_or("the Vela API refused the request"), &[token]);
+    let mut failure = UploadFailure::new(code, format!("the Vela API answered HTTP {status}: {message}")).with_status(status);
+    if let Some(errors) = json.get("errors") {
+        failure.issues = serde::Serialize::serialize(errors, &serde_wasm_bindgen::Serializer::json_compatible()).ok();
+    }
+    Err(failure)
+}
+
+fn put(o: &Object, key: &str, value: JsValue) {
+    let _ = Reflect::set(o, &JsValue::from_str(key), &value);
+}
