@@ -1,0 +1,79 @@
+// Shared helpers for the browser benchmarks (not a bench itself: the runner only picks *.bench.mjs).
+//
+// Pages are served from the devserver's own origin: the bench page and its generated inputs are
+// answered by Playwright's request routing under `${BENCH_DEVSERVER}/__bench/`, while the package
+// (`/pkg/talk_uploader.js` and its .wasm) comes from the devserver for real. So the page is
+// same-origin with the grpc-web endpoint and imports the package exactly as a site would.
+import { chromium } from "playwright-core";
+
+export const CHROMIUM_ARGS = [
+  "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+];
+
+export function env(name) {
+  const v = process.env[name];
+  if (!v) {
+    console.error(`${name} is not set: run the benchmarks through \`npm run bench\` (scripts/bench.sh)`);
+    process.exit(2);
+  }
+  return v.replace(/\/+$/, "");
+}
+
+/**
+ * Launches Chromium (the system one, never a downloaded browser) and opens a blank page on the
+ * devserver's origin. `files` maps a path under /__bench/ to { body, contentType }.
+ * Returns { browser, page, close }. `close` is idempotent and also runs on SIGINT/SIGTERM.
+ */
+export async function openBenchPage(base, files = {}, { extraArgs = [] } = {}) {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: [...CHROMIUM_ARGS, ...extraArgs],
+    headless: true,
+  });
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await browser.close().catch(() => {});
+  };
+  for (const sig of ["SIGINT", "SIGTERM"]) {
+    process.once(sig, () => { close().finally(() => process.exit(130)); });
+  }
+  try {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.on("pageerror", (e) => console.error(`[page error] ${e.message}`));
+    page.on("console", (m) => { if (m.type() === "error") console.error(`[page console] ${m.text()}`); });
+    const all = { "index.html": { body: "<!doctype html><meta charset=utf-8><title>bench</title><body>bench</body>", contentType: "text/html; charset=utf-8" }, ...files };
+    await page.route(`${base}/__bench/**`, (route) => {
+      const name = new URL(route.request().url()).pathname.replace(/^\/__bench\//, "");
+      const f = all[name];
+      if (!f) return route.fulfill({ status: 404, body: "not found" });
+      return route.fulfill({ status: 200, body: f.body, contentType: f.contentType, headers: { "cache-control": "no-store" } });
+    });
+    await page.goto(`${base}/__bench/index.html`);
+    return { browser, page, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** Prints rows (arrays of cells) as a left/right-aligned table; the first row is the header. */
+export function table(rows, { right = [] } = {}) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+  const line = (r) => r.map((c, i) => (right.includes(i) ? String(c).padStart(widths[i]) : String(c).padEnd(widths[i]))).join("  ").trimEnd();
+  console.log(line(rows[0]));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const r of rows.slice(1)) console.log(line(r));
+}
+
+export const MiB = 1024 * 1024;
+export const fmtMiB = (bytes) => (bytes / MiB).toFixed(1);
