@@ -4,6 +4,7 @@ pub mod audio;
 pub mod error;
 mod options;
 pub mod presigned;
+mod types;
 pub mod upload;
 mod validate;
 

@@ -1,0 +1,133 @@
+//! TypeScript declarations of every upload option and result, emitted into the package's `.d.ts`.
+//! The exported functions name them through `unchecked_param_type` / `unchecked_return_type`.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const UPLOAD_TYPES: &'static str = r#"
+/** What `sniffAudio` reads from a file's header. */
+export interface AudioInfo {
+  container: "wav" | "mp3" | "ogg_opus";
+  /** e.g. "pcm_s16le", "mp3", "opus", "ieee_float". */
+  codec: string;
+  sampleRate: number;
+  channels: number;
+  bitsPerSample: number | null;
+  durationSec: number | null;
+  inputSampleRate: number | null;
+}
+
+export interface PlanChunksOptions { /** Bytes per chunk; default 1 MiB. */ chunkSize?: number }
+export interface ChunkRange { index: number; start: number; end: number }
+
+export type UploadPhase = "validating" | "sending" | "waiting" | "done";
+/** `loaded` counts file bytes and never decreases, also across retries. */
+export interface UploadProgress { loaded: number; total: number; phase: UploadPhase }
+
+/** Waits before each retry, in ms (default `[0, 1000, 3000, 5000]`); `false` never retries. */
+export interface RetryOptions { delays?: number[] }
+
+/** Behaviour shared by every upload. */
+export interface CommonUploadOptions {
+  signal?: AbortSignal;
+  /** Called at most ~20 times a second; the final `done` event is always delivered. */
+  onProgress?: (progress: UploadProgress) => void;
+  retry?: RetryOptions | false;
+  /** No upload progress for this long is a network error; default 30000. */
+  stallTimeoutMs?: number;
+}
+
+export interface SpeechSenseAuthApiKey { apiKey: string; iamToken?: never }
+export interface SpeechSenseAuthIamToken { iamToken: string; apiKey?: never }
+
+export type SpeechSenseOptions = CommonUploadOptions & (SpeechSenseAuthApiKey | SpeechSenseAuthIamToken) & {
+  /** grpc-web base URL: https:, or http: on loopback only. */
+  endpoint: string;
+  connectionId: string;
+};
+
+export type UploadAudioMethod = "auto" | "upload" | "uploadAsStream" | "uploadBadge";
+
+export type UploadAudioOptions = SpeechSenseOptions & {
+  /** Default "auto": "upload" below 128 MB, "uploadBadge" above. */
+  method?: UploadAudioMethod;
+  /** Bytes per streamed chunk; default 1 MiB. */
+  chunkSize?: number;
+};
+
+export type UploadTextOptions = SpeechSenseOptions;
+
+export interface UploadAudioResult {
+  talkId: string;
+  /** The method actually used (after "auto"). */
+  method: "upload" | "uploadAsStream" | "uploadBadge";
+  /** The sniffed header of the uploaded file. */
+  audio: AudioInfo;
+  /** uploadBadge only. */
+  badgeId?: string;
+  /** uploadBadge only. */
+  talkIds?: string[];
+}
+
+export interface UploadTextResult { talkId: string }
+
+export interface SpeechSenseChatMessage { user_id: string | number; text: string; timestamp: string }
+export interface SpeechSenseChat { messages: SpeechSenseChatMessage[] }
+
+export interface Presign { url: string; fields: Record<string, string> | Array<[string, string]> }
+
+export type PresignedUploadOptions = CommonUploadOptions & {
+  /** A presigned POST, or a function that makes a fresh one (then used again on expiry). */
+  presign: Presign | (() => Presign | Promise<Presign>);
+};
+
+export interface PresignedUploadResult { key: string; location?: string; etag?: string }
+
+export type UploadVelaCallOptions = CommonUploadOptions & {
+  apiBase: string;
+  token: string;
+  orgId: string;
+  email: string;
+  /** "YYYY-MM-DD" or an ISO 8601 date-time. */
+  dateOfCall: string;
+};
+
+export interface VelaChatMessage { timestamp: string; sender: string; content: string }
+export interface VelaChatData {
+  session_id: string;
+  agent_id: string;
+  customer_id?: string | null;
+  start_time: string;
+  end_time: string;
+  messages: VelaChatMessage[];
+}
+
+export interface UploadVelaChatOptions {
+  apiBase: string;
+  token: string;
+  orgId: string;
+  metadata?: Record<string, unknown>;
+  signal?: AbortSignal;
+}
+
+export interface UploadVelaChatResult { chatId: string; status: string; processingStatus: string }
+
+/** Every upload rejects with this `Error` subclass; test with `isUploadError(e)`. */
+export interface UploadError extends Error {
+  name: "UploadError";
+  /** Stable snake_case code (e.g. "aborted", "network_error", "unauthenticated",
+   * "validation_failed", "outcome_unknown"), or an S3 error code such as "AccessDenied". */
+  code: string;
+  /** HTTP status of the last response. */
+  status?: number;
+  /** gRPC status code from SpeechSense. */
+  grpcStatus?: number;
+  /** The attempt that failed last (1-based). */
+  attempt?: number;
+  cause?: unknown;
+  /** Validation problems, for "validation_failed". */
+  issues?: Issue[];
+  /** The S3 `<Code>` of an S3 error. */
+  s3Code?: string;
+}
+"#;
