@@ -9,6 +9,7 @@ use browser_upload_support::*;
 use talk_uploader::bindings::audio::{plan_chunks_js, sniff_audio};
 use talk_uploader::bindings::upload::upload_text;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -98,13 +99,13 @@ async fn sniff_audio_reads_wav_and_refuses_others() {
 
 #[wasm_bindgen_test]
 fn plan_chunks_covers_the_file() {
-    let plan = plan_chunks_js(2_500_000.0, obj(&[("chunkSize", JsValue::from_f64(1_048_576.0))])).expect("plan");
+    let plan = plan_chunks_js(2_500_000.0, Some(obj(&[("chunkSize", JsValue::from_f64(1_048_576.0))]).unchecked_into())).expect("plan");
     let plan = js_sys::Array::from(&plan);
     assert_eq!(plan.length(), 3);
     assert_eq!(get(&plan.get(2), "start").as_f64(), Some(2_097_152.0));
     assert_eq!(get(&plan.get(2), "end").as_f64(), Some(2_500_000.0));
-    let e = plan_chunks_js(-1.0, JsValue::UNDEFINED).expect_err("negative");
+    let e = plan_chunks_js(-1.0, None).expect_err("negative");
     assert_eq!(error_code(&e), "invalid_options");
-    let e = plan_chunks_js(10.0, obj(&[("chunkSize", JsValue::from_f64(0.0))])).expect_err("zero chunk");
+    let e = plan_chunks_js(10.0, Some(obj(&[("chunkSize", JsValue::from_f64(0.0))]).unchecked_into())).expect_err("zero chunk");
     assert_ne!(error_code(&e), "");
 }

@@ -16,19 +16,27 @@ use crate::web::failure::UploadFailure;
 /// Reads only the first ≤ 64 KiB, plus the last ≤ 64 KiB for Ogg and MP3 durations, and the
 /// 64 KiB after a large ID3v2 tag. Rejects with an `UploadError` whose `code` says why the file
 /// is not WAV, MP3 or Ogg Opus.
-#[wasm_bindgen(js_name = sniffAudio, unchecked_return_type = "Promise<AudioInfo>")]
+#[wasm_bindgen(js_name = sniffAudio, unchecked_return_type = "AudioInfo")]
 pub async fn sniff_audio(#[wasm_bindgen(unchecked_param_type = "Blob")] file: JsValue) -> Result<JsValue, JsValue> {
     let blob = as_blob(&file, "file").map_err(to_js)?;
     let info = sniff_blob(&blob).await.map_err(to_js)?;
     Ok(info_to_js(&info))
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// `{ chunkSize?: number }`, typed in the `.d.ts` (declared optional through `Option`).
+    #[wasm_bindgen(typescript_type = "PlanChunksOptions")]
+    pub type PlanChunksOptions;
+}
+
 /// Splits `size` bytes into chunks of `chunkSize` (default 1 MiB): `[{ index, start, end }]`.
 #[wasm_bindgen(js_name = planChunks, unchecked_return_type = "ChunkRange[]")]
 pub fn plan_chunks_js(
     size: f64,
-    #[wasm_bindgen(unchecked_param_type = "PlanChunksOptions | undefined")] options: JsValue,
+    options: Option<PlanChunksOptions>,
 ) -> Result<JsValue, JsValue> {
+    let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
     let opts = Opts::new(&options, "options", true).map_err(to_js)?;
     let chunk_size = opts.u64("chunkSize").map_err(to_js)?.unwrap_or(DEFAULT_CHUNK_SIZE);
     let size = crate::chunk::js_number_to_u64(size)

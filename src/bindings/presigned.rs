@@ -40,7 +40,7 @@ struct VelaCall {
 }
 
 /// Uploads a file through a presigned S3 POST: the fields in order, then `file` last.
-#[wasm_bindgen(js_name = presignedUpload, unchecked_return_type = "Promise<PresignedUploadResult>")]
+#[wasm_bindgen(js_name = presignedUpload, unchecked_return_type = "PresignedUploadResult")]
 pub async fn presigned_upload(
     #[wasm_bindgen(unchecked_param_type = "Blob")] file: JsValue,
     #[wasm_bindgen(unchecked_param_type = "PresignedUploadOptions")] options: JsValue,
@@ -60,7 +60,7 @@ pub async fn presigned_upload(
 }
 
 /// Uploads a call recording to Vela: asks the presign endpoint, then POSTs to S3.
-#[wasm_bindgen(js_name = uploadVelaCall, unchecked_return_type = "Promise<PresignedUploadResult>")]
+#[wasm_bindgen(js_name = uploadVelaCall, unchecked_return_type = "PresignedUploadResult")]
 pub async fn upload_vela_call(
     #[wasm_bindgen(unchecked_param_type = "Blob")] file: JsValue,
     #[wasm_bindgen(unchecked_param_type = "UploadVelaCallOptions")] options: JsValue,
@@ -85,7 +85,7 @@ pub async fn upload_vela_call(
 }
 
 /// Uploads a chat transcript to Vela (`POST {apiBase}/chat/upload/vela`), after validating it.
-#[wasm_bindgen(js_name = uploadVelaChat, unchecked_return_type = "Promise<UploadVelaChatResult>")]
+#[wasm_bindgen(js_name = uploadVelaChat, unchecked_return_type = "UploadVelaChatResult")]
 pub async fn upload_vela_chat(
     #[wasm_bindgen(unchecked_param_type = "string | VelaChatData")] chat: JsValue,
     #[wasm_bindgen(unchecked_param_type = "UploadVelaChatOptions")] options: JsValue,

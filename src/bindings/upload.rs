@@ -36,7 +36,7 @@ use crate::web::timer::AbortListener;
 /// The body is a `Blob` of computed frame headers and `file.slice()`s, sent by one XHR; the
 /// audio never enters wasm or JS memory. The file is sniffed and checked first, so audio the
 /// service would refuse fails before its first byte.
-#[wasm_bindgen(js_name = uploadAudio, unchecked_return_type = "Promise<UploadAudioResult>")]
+#[wasm_bindgen(js_name = uploadAudio, unchecked_return_type = "UploadAudioResult")]
 pub async fn upload_audio(
     #[wasm_bindgen(unchecked_param_type = "Blob")] file: JsValue,
     #[wasm_bindgen(unchecked_param_type = "string | Record<string, string>")] metadata: JsValue,
@@ -154,7 +154,7 @@ pub(crate) fn validation_failure(what: &str, reports: &[&Report]) -> UploadFailu
 }
 
 /// Uploads a chat to SpeechSense with `UploadText`, after validating it.
-#[wasm_bindgen(js_name = uploadText, unchecked_return_type = "Promise<UploadTextResult>")]
+#[wasm_bindgen(js_name = uploadText, unchecked_return_type = "UploadTextResult")]
 pub async fn upload_text(
     #[wasm_bindgen(unchecked_param_type = "string | SpeechSenseChat")] chat: JsValue,
     #[wasm_bindgen(unchecked_param_type = "string | Record<string, string>")] metadata: JsValue,

@@ -1,0 +1,82 @@
+// A TypeScript consumer of the whole upload API, compiled with `tsc --noEmit --strict` in
+// `npm test`. It is never run: it proves the generated .d.ts names real types, not `any`.
+import init, {
+  sniffAudio, planChunks, uploadAudio, uploadText, presignedUpload, uploadVelaCall, uploadVelaChat,
+  isUploadError,
+  type AudioInfo, type ChunkRange, type UploadAudioResult, type UploadTextResult, type PresignedUploadResult,
+  type UploadVelaChatResult, type UploadProgress, type UploadError, type Presign, type UploadAudioOptions,
+} from "../../pkg/talk_uploader.js";
+
+// Fails to compile if T is `any`.
+type IsAny<T> = 0 extends 1 & T ? true : false;
+function notAny<T>(_value: T, ..._proof: IsAny<T> extends true ? [never] : []): void {}
+
+export async function main(file: File, chat: string): Promise<void> {
+  await init();
+  const controller = new AbortController();
+  const onProgress = (p: UploadProgress): void => {
+    const phase: "validating" | "sending" | "waiting" | "done" = p.phase;
+    console.log(p.loaded / p.total, phase);
+  };
+
+  const info: AudioInfo = await sniffAudio(file);
+  notAny(info);
+  const rate: number = info.sampleRate;
+  const duration: number | null = info.durationSec;
+  const chunks: ChunkRange[] = planChunks(file.size, { chunkSize: 1 << 20 });
+  notAny(chunks);
+  const defaultChunks: ChunkRange[] = planChunks(file.size);
+  console.log(rate, duration, chunks[0].start, defaultChunks.length);
+
+  const options: UploadAudioOptions = {
+    endpoint: "https://api.speechsense.example", apiKey: "k", connectionId: "c",
+    method: "uploadBadge", chunkSize: 1 << 20, signal: controller.signal, onProgress,
+    retry: { delays: [0, 1000] }, stallTimeoutMs: 30_000,
+  };
+  const audio: UploadAudioResult = await uploadAudio(file, { operator_id: "1" }, options);
+  notAny(audio);
+  const badge: string | undefined = audio.badgeId;
+  const talks: string[] | undefined = audio.talkIds;
+  console.log(audio.talkId, badge, talks, audio.method, audio.audio.container);
+
+  const text: UploadTextResult = await uploadText(chat, '{"operator_id":"1"}', {
+    endpoint: "http://127.0.0.1:8787", iamToken: "t", connectionId: "chat", signal: controller.signal,
+  });
+  notAny(text);
+  console.log(text.talkId);
+
+  const presign: Presign = { url: "https://s3.example/bucket", fields: { key: "org/a.wav", policy: "..." } };
+  const s3: PresignedUploadResult = await presignedUpload(file, { presign, onProgress, retry: false });
+  const s3again: PresignedUploadResult = await presignedUpload(file, { presign: async () => presign });
+  notAny(s3);
+  console.log(s3.key, s3.location, s3.etag, s3again.key);
+
+  const vela: PresignedUploadResult = await uploadVelaCall(file, {
+    apiBase: "https://api.botlhale.xyz", token: "t", orgId: "o", email: "a@b.c", dateOfCall: "2024-01-15",
+    signal: controller.signal, onProgress,
+  });
+  const velaChat: UploadVelaChatResult = await uploadVelaChat(
+    { session_id: "s", agent_id: "a", start_time: "2024-01-15T10:30:00Z", end_time: "2024-01-15T10:45:00Z",
+      messages: [{ timestamp: "2024-01-15T10:30:00Z", sender: "agent", content: "hi" }] },
+    { apiBase: "https://api.botlhale.xyz", token: "t", orgId: "o", metadata: { channel: "web" } },
+  );
+  console.log(vela.key, velaChat.chatId);
+
+  try {
+    await uploadAudio(file, "{}", { endpoint: "https://x", apiKey: "k", connectionId: "c" });
+  } catch (e: unknown) {
+    if (isUploadError(e)) {
+      const err: UploadError = e;
+      const code: string = err.code;
+      const grpc: number | undefined = err.grpcStatus;
+      const issues = err.issues ?? [];
+      console.log(code, grpc, err.status, err.attempt, err.message, issues.map((i) => i.path));
+    }
+  }
+}
+
+// @ts-expect-error apiKey and iamToken are exclusive
+const both: UploadAudioOptions = { endpoint: "https://x", apiKey: "k", iamToken: "t", connectionId: "c" };
+// @ts-expect-error method is a closed set
+const badMethod: UploadAudioOptions = { endpoint: "https://x", apiKey: "k", connectionId: "c", method: "fast" };
+console.log(both, badMethod);
