@@ -1,7 +1,9 @@
 // Shared helpers for the browser benchmarks (not a bench itself: the runner only picks *.bench.mjs).
 //
-// Pages are served from the devserver's own origin: the bench page and its generated inputs are
-// answered by Playwright's request routing under `${BENCH_DEVSERVER}/__bench/`, while the package
+// The page is www/bench/index.html, served by the devserver itself: a document answered by
+// Playwright's routing has no address, and Chromium's Local Network Access checks then refuse
+// its requests to the S3 port. Generated inputs (large chats, the compiled ajv module) are
+// answered by Playwright's routing under `${BENCH_DEVSERVER}/__bench/`, and the package
 // (`/pkg/talk_uploader.js` and its .wasm) comes from the devserver for real. So the page is
 // same-origin with the grpc-web endpoint and imports the package exactly as a site would.
 import { chromium } from "playwright-core";
@@ -45,14 +47,14 @@ export async function openBenchPage(base, files = {}, { extraArgs = [] } = {}) {
     const page = await context.newPage();
     page.on("pageerror", (e) => console.error(`[page error] ${e.message}`));
     page.on("console", (m) => { if (m.type() === "error") console.error(`[page console] ${m.text()}`); });
-    const all = { "index.html": { body: "<!doctype html><meta charset=utf-8><title>bench</title><body>bench</body>", contentType: "text/html; charset=utf-8" }, ...files };
     await page.route(`${base}/__bench/**`, (route) => {
       const name = new URL(route.request().url()).pathname.replace(/^\/__bench\//, "");
-      const f = all[name];
+      const f = files[name];
       if (!f) return route.fulfill({ status: 404, body: "not found" });
       return route.fulfill({ status: 200, body: f.body, contentType: f.contentType, headers: { "cache-control": "no-store" } });
     });
-    await page.goto(`${base}/__bench/index.html`);
+    const nav = await page.goto(`${base}/bench/index.html`);
+    if (!nav?.ok()) throw new Error(`the devserver did not serve www/bench/index.html (HTTP ${nav?.status()}); is it started with --www-dir www?`);
     return { browser, page, close };
   } catch (e) {
     await close();
