@@ -19,7 +19,12 @@ benches=(benches/*.bench.mjs)
 if [ ${#benches[@]} -eq 0 ]; then
   echo "no benchmarks yet (benches/*.bench.mjs)"; exit 0
 fi
+# Every bench runs even when one fails; the script fails at the end if any did.
+failed=()
 for b in "${benches[@]}"; do
   echo "==> $b"
-  node "$b"
+  node "$b" || failed+=("$b")
 done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "failed: ${failed[*]}" >&2; exit 1
+fi
