@@ -5,7 +5,8 @@
 // Files are real disk-backed Files: written to OPFS in the page and read back with getFile(),
 // because Chrome refuses composite Blobs made of slices of in-memory Blobs above ~192 MiB.
 // See benches/README.md for how to read the table.
-import { env, openBenchPage, median, table, MiB } from "./_browser.mjs";
+import { env, median, table, MiB } from "./_browser.mjs";
+import { launchCdp } from "./_cdp.mjs";
 
 const BASE = env("BENCH_DEVSERVER");
 const API_KEY = env("BENCH_API_KEY");
@@ -174,14 +175,15 @@ async function inPage({ sizes, reps, apiKey, base }) {
   return { rows, wasmAtEnd: wasm.memory.buffer.byteLength, hasPerfMemory: !!performance.memory };
 }
 
-const { page, close } = await openBenchPage(BASE, {}, {
-  extraArgs: ["--js-flags=--expose-gc", "--enable-precise-memory-info"],
-});
+// Raw CDP, not Playwright: see _cdp.mjs (Playwright's network instrumentation copies every
+// request body through the debugging pipe).
+const browser = await launchCdp(["--js-flags=--expose-gc", "--enable-precise-memory-info"]);
 let res;
 try {
+  const page = await browser.open(`${BASE}/bench/index.html`);
   res = await page.evaluate(inPage, { sizes: SIZES, reps: REPS, apiKey: API_KEY, base: BASE });
 } finally {
-  await close();
+  await browser.close();
 }
 
 const mibps = (size, ms) => size / MiB / (ms / 1000);
