@@ -189,9 +189,10 @@ try {
 const mibps = (size, ms) => size / MiB / (ms / 1000);
 const out = [["path", "size MiB", "plain XHR MiB/s", "ours MiB/s", "ours/plain", "peak wasm MiB", "peak heap +MiB (plain/ours)", "progress events (plain/ours)"]];
 let failed = false;
+const notes = [];
 for (const r of res.rows) {
   const size = String(r.size / MiB);
-  if (r.skipped) { out.push([r.path, size, "-", "-", `skipped: ${r.skipped}`, "", "", ""]); continue; }
+  if (r.skipped) { out.push([r.path, size, "-", "-", "skipped", "", "", ""]); notes.push(`${r.path} ${size} MiB skipped: ${r.skipped}`); continue; }
   for (const e of r.errors) { console.error(`FAIL ${r.path} ${size} MiB: ${e}`); failed = true; }
   if (!r.baseline.length || !r.ours.length) { out.push([r.path, size, "-", "-", "FAILED", "", "", ""]); continue; }
   const b = mibps(r.size, median(r.baseline.map((x) => x.ms)));
@@ -208,6 +209,7 @@ console.log(`${REPS} paired runs per row (plain XHR, then ours), median; files o
   `heap = peak performance.memory.usedJSHeapSize minus its value before the upload` +
   (res.hasPerfMemory ? "" : " (performance.memory unavailable: 0)"));
 table(out, { right: [1, 2, 3, 4, 5] });
+for (const n of notes) console.log(n);
 const writes = [...new Map(res.rows.map((r) => [r.size, r.writeMs])).entries()]
   .map(([s, ms]) => `${s / MiB} MiB in ${(ms / 1000).toFixed(1)} s`).join(", ");
 console.log(`OPFS file writes (setup, not timed above): ${writes}; wasm memory at the end: ${(res.wasmAtEnd / MiB).toFixed(1)} MiB`);
