@@ -63,13 +63,15 @@ export interface UploadAudioResult {
   method: "upload" | "uploadAsStream" | "uploadBadge";
   /** The sniffed header of the uploaded file. */
   audio: AudioInfo;
+  /** How many attempts it took (1 without retries). */
+  attempts: number;
   /** uploadBadge only. */
   badgeId?: string;
   /** uploadBadge only. */
   talkIds?: string[];
 }
 
-export interface UploadTextResult { talkId: string }
+export interface UploadTextResult { talkId: string; /** How many attempts it took. */ attempts: number }
 
 export interface SpeechSenseChatMessage { user_id: string | number; text: string; timestamp: string }
 export interface SpeechSenseChat { messages: SpeechSenseChatMessage[] }
@@ -81,7 +83,7 @@ export type PresignedUploadOptions = CommonUploadOptions & {
   presign: Presign | (() => Presign | Promise<Presign>);
 };
 
-export interface PresignedUploadResult { key: string; location?: string; etag?: string }
+export interface PresignedUploadResult { key: string; location?: string; etag?: string; /** How many attempts it took (1 without retries). */ attempts: number }
 
 export type UploadVelaCallOptions = CommonUploadOptions & {
   apiBase: string;
@@ -112,8 +114,10 @@ export interface UploadVelaChatOptions {
 
 export interface UploadVelaChatResult { chatId: string; status: string; processingStatus: string }
 
-/** Every upload rejects with this `Error` subclass; test with `isUploadError(e)`. */
-export interface UploadError extends Error {
+/** Every failure of this package is an `UploadError`, a real `Error` subclass:
+ * `e instanceof UploadError`, `e instanceof Error` and `isUploadError(e)` all hold. */
+export class UploadError extends Error {
+  private constructor();
   name: "UploadError";
   /** Stable snake_case code (e.g. "aborted", "network_error", "unauthenticated",
    * "validation_failed", "outcome_unknown"), or an S3 error code such as "AccessDenied". */

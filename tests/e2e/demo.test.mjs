@@ -88,3 +88,21 @@ test("a WAV dropped on the page is sniffed and uploaded byte-exact", async () =>
   assert.equal(talk.audio.container, "wav");
   assert.match(await page.textContent("#progress-text"), /^done/);
 });
+
+test("the same WAV goes to Vela through a presigned S3 POST, byte-exact", async () => {
+  const wav = synthWav({ seconds: 2, sampleRate: 8000 });
+  const path = new URL("vela.wav", out).pathname;
+  writeFileSync(path, wav);
+  await page.fill("#result-text", "").catch(() => {});
+  await page.evaluate(() => { document.getElementById("result-text").textContent = ""; });
+  await page.setInputFiles("#file", path);
+  await page.waitForFunction(() => document.getElementById("audio-info").textContent.includes("8000"));
+  await page.click("#upload-vela");
+  await page.waitForFunction(() => /"key"|Error/.test(document.getElementById("result-text").textContent));
+  const result = JSON.parse(await page.textContent("#result-text"));
+  assert.match(result.key, /^demo-org\//);
+  const stored = await api(`/api/objects/${result.key}`);
+  assert.equal(stored.bytes, wav.length);
+  assert.equal(stored.sha256, createHash("sha256").update(wav).digest("hex"));
+  await page.screenshot({ path: new URL("vela-uploaded.png", out).pathname, fullPage: true });
+});

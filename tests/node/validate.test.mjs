@@ -79,6 +79,19 @@ test("bad input never throws; bad options throw an UploadError naming the option
   assert.throws(() => tu.validate("{}", { kind: "nope" }), (e) => e instanceof Error && e.code === "invalid_options" && /options\.kind/.test(e.message) && /speechsense-chat/.test(e.message));
 });
 
+test("UploadError is a real Error subclass: instanceof works both ways", () => {
+  let caught;
+  try { tu.validate("{}", { kind: "vela-chat", nope: 1 }); } catch (e) { caught = e; }
+  assert.ok(caught instanceof tu.UploadError, "instanceof UploadError");
+  assert.ok(caught instanceof Error, "instanceof Error");
+  assert.ok(tu.isUploadError(caught));
+  assert.equal(caught.name, "UploadError");
+  assert.match(String(caught), /^UploadError: /);
+  assert.ok(typeof caught.stack === "string" && caught.stack.length > 0);
+  assert.ok(!(new Error("x") instanceof tu.UploadError));
+  assert.ok(!(null instanceof tu.UploadError));
+});
+
 test("convertChat: SpeechSense -> Labelbox -> SpeechSense keeps the messages", () => {
   const chat = JSON.stringify({ messages: [
     { user_id: "cl", text: "hello", timestamp: "2024-01-02T03:04:05.123Z" },
