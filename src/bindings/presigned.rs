@@ -8,7 +8,7 @@ use web_sys::{Blob, FormData};
 
 use super::audio::as_blob;
 use super::error::{invalid_option, to_js};
-use super::options::{ensure_not_aborted, json_text, Opts};
+use super::options::{ensure_not_aborted, json_text, names, Opts};
 use crate::chunk::js_number_to_u64;
 use crate::grpc_web::response::find_metadata;
 use crate::retry::{self, Failure};
@@ -47,7 +47,7 @@ pub async fn presigned_upload(
 ) -> Result<JsValue, JsValue> {
     async {
         let file = as_blob(&file, "file")?;
-        let opts = Opts::new(&options, "options", false)?;
+        let opts = Opts::new(&options, "options", false)?.only(&names::PRESIGNED_UPLOAD)?;
         let source = match opts.get("presign") {
             Some(f) if f.is_function() => PresignSource::Function(f.unchecked_into()),
             Some(p) => PresignSource::Static(read_presign(&p)?),
@@ -67,7 +67,7 @@ pub async fn upload_vela_call(
 ) -> Result<JsValue, JsValue> {
     async {
         let file = as_blob(&file, "file")?;
-        let opts = Opts::new(&options, "options", false)?;
+        let opts = Opts::new(&options, "options", false)?.only(&names::UPLOAD_VELA_CALL)?;
         let api_base = check_endpoint("apiBase", &opts.required_string("apiBase")?).map_err(|e| UploadFailure::from_coded(e.code(), &e))?;
         let token = opts.required_string("token")?;
         let body = serde_json::json!({
@@ -91,7 +91,7 @@ pub async fn upload_vela_chat(
     #[wasm_bindgen(unchecked_param_type = "UploadVelaChatOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
     async {
-        let opts = Opts::new(&options, "options", false)?;
+        let opts = Opts::new(&options, "options", false)?.only(&names::UPLOAD_VELA_CHAT)?;
         let api_base = check_endpoint("apiBase", &opts.required_string("apiBase")?).map_err(|e| UploadFailure::from_coded(e.code(), &e))?;
         let token = opts.required_string("token")?;
         let chat: serde_json::Value = serde_json::from_str(&json_text(&chat, "chat")?)
@@ -147,6 +147,7 @@ async fn upload_with(file: &Blob, opts: &Opts, source: PresignSource) -> Result<
         .await?;
     let result = Object::new();
     put(&result, "key", key.as_str().into());
+    put(&result, "attempts", attempts.reporter.attempts().into());
     if let Some(etag) = find_metadata(&response.0, "etag") {
         put(&result, "etag", etag.into());
     }

@@ -11,7 +11,7 @@ use wasm_bindgen::prelude::*;
 
 use super::audio::{as_blob, info_to_js, sniff_blob};
 use super::error::{invalid_option, to_js};
-use super::options::{ensure_not_aborted, json_text, Opts};
+use super::options::{ensure_not_aborted, json_text, names, Opts};
 use crate::audio::{check_for_upload, choose_method_auto, Method};
 use crate::chunk::{js_number_to_u64, DEFAULT_CHUNK_SIZE};
 use crate::grpc_web::{plan_stream_body, plan_total_len, plan_upload_body};
@@ -48,7 +48,7 @@ pub async fn upload_audio(
 async fn upload_audio_impl(file: JsValue, metadata: JsValue, options: JsValue) -> Result<JsValue, UploadFailure> {
     let file = as_blob(&file, "file")?;
     let size = js_number_to_u64(file.size()).map_err(|e| invalid_option(format!("file size is invalid: {e}")))?;
-    let opts = Opts::new(&options, "options", false)?;
+    let opts = Opts::new(&options, "options", false)?.only(&names::UPLOAD_AUDIO)?;
     let endpoint = check_endpoint("endpoint", &opts.required_string("endpoint")?).map_err(coded)?;
     let (authorization, secret) = opts.speechsense_auth()?;
     let connection_id = opts.required_string("connectionId")?;
@@ -107,6 +107,7 @@ async fn upload_audio_impl(file: JsValue, metadata: JsValue, options: JsValue) -
         put(&result, "talkId", response.talk_id.as_str().into());
     }
     put(&result, "method", chosen.js_name().into());
+    put(&result, "attempts", attempts.reporter.attempts().into());
     put(&result, "audio", info_to_js(&info));
     attempts.reporter.phase(Phase::Done);
     Ok(result.into())
@@ -164,7 +165,7 @@ pub async fn upload_text(
 }
 
 async fn upload_text_impl(chat: JsValue, metadata: JsValue, options: JsValue) -> Result<JsValue, UploadFailure> {
-    let opts = Opts::new(&options, "options", false)?;
+    let opts = Opts::new(&options, "options", false)?.only(&names::UPLOAD_TEXT)?;
     let endpoint = check_endpoint("endpoint", &opts.required_string("endpoint")?).map_err(coded)?;
     let (authorization, secret) = opts.speechsense_auth()?;
     let connection_id = opts.required_string("connectionId")?;
@@ -222,6 +223,7 @@ async fn upload_text_impl(chat: JsValue, metadata: JsValue, options: JsValue) ->
         .await?;
     let result = Object::new();
     put(&result, "talkId", response.talk_id.as_str().into());
+    put(&result, "attempts", attempts.reporter.attempts().into());
     attempts.reporter.phase(Phase::Done);
     Ok(result.into())
 }

@@ -22,12 +22,19 @@ pub(crate) const DEFAULT_STALL_TIMEOUT_MS: u64 = 30_000;
 pub(crate) struct Reporter {
     tracker: RefCell<ProgressTracker>,
     callback: Option<Function>,
+    /// The attempt running (or that ran last), 1-based; 0 before the first.
+    attempt: std::cell::Cell<u32>,
 }
 
 impl Reporter {
     /// A reporter for a `total`-byte input.
     pub(crate) fn new(total: u64, callback: Option<Function>) -> Rc<Reporter> {
-        Rc::new(Reporter { tracker: RefCell::new(ProgressTracker::new(total)), callback })
+        Rc::new(Reporter { tracker: RefCell::new(ProgressTracker::new(total)), callback, attempt: Default::default() })
+    }
+
+    /// How many attempts [`Attempts::run`] started: the result's `attempts`.
+    pub(crate) fn attempts(&self) -> u32 {
+        self.attempt.get()
     }
 
     /// Enters `phase`.
@@ -115,6 +122,7 @@ impl Attempts {
             if self.signal.as_ref().is_some_and(|s| s.aborted()) {
                 return Err(UploadFailure::aborted().with_attempt(info.number));
             }
+            self.reporter.attempt.set(info.number);
             let e = match attempt(info).await {
                 Ok(value) => return Ok(value),
                 Err(e) => e,
