@@ -66,7 +66,9 @@ pub(crate) enum XhrOutcome {
 pub(crate) struct XhrResult {
     /// How it ended.
     pub outcome: XhrOutcome,
-    /// Whether the whole request body was sent before it ended.
+    /// Whether the whole request body was sent before it ended: `upload.onload` fired, or an
+    /// upload progress event reported every byte (Firefox fires `upload.onload` only when the
+    /// response starts).
     pub body_sent: bool,
 }
 
@@ -169,18 +171,28 @@ pub(crate) async fn send(req: &XhrRequest<'_>, hooks: &XhrHooks) -> Result<XhrRe
     let upload = xhr.upload()?;
     let s = state.clone();
     let on_sent = hooks.on_sent.clone();
+    let on_body_sent = hooks.on_body_sent.clone();
     upload.set_onprogress(Some(&closure(Box::new(move |event: JsValue| {
         s.last_progress_ms.set(now_ms());
         if let Some(e) = event.dyn_ref::<ProgressEvent>() {
             on_sent(e.loaded(), e.total());
+            // Every byte is out. Chromium fires `upload.onload` right after this, but Firefox
+            // only once the response starts: a connection lost in between would otherwise
+            // count as "still sending", and a SpeechSense upload the server may already have
+            // stored would be retried (a duplicate talk).
+            if e.length_computable() && e.total() > 0.0 && e.loaded() >= e.total() && !s.body_sent.get() {
+                s.body_sent.set(true);
+                on_body_sent();
+            }
         }
     }))));
     let s = state.clone();
     let on_body_sent = hooks.on_body_sent.clone();
     upload.set_onload(Some(&closure(Box::new(move |_| {
         s.last_progress_ms.set(now_ms());
-        s.body_sent.set(true);
-        on_body_sent();
+        if !s.body_sent.replace(true) {
+            on_body_sent();
+        }
     }))));
 
     let abort = hooks.signal.as_ref().map(|signal| {
