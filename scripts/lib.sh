@@ -2,32 +2,56 @@
 
 # start_devserver DATA_DIR [flags...]: starts the devserver on free loopback ports, waits for its
 # first stdout line, and sets DEVSERVER_PID, DEVSERVER_HTTP (host:port) and DEVSERVER_S3.
+# Several at once: with DEVSERVER_PREFIX=NAME (e.g. `DEVSERVER_PREFIX=FAULTY_503 start_devserver
+# ...`) it sets NAME_PID, NAME_HTTP and NAME_S3 instead and leaves DEVSERVER_* alone. Every
+# server started either way is remembered; stop_all_devservers stops them all (use it in a trap).
+DEVSERVER_ALL_PIDS=${DEVSERVER_ALL_PIDS:-}
 start_devserver() {
   local data_dir=$1; shift
   local bin=${DEVSERVER_BIN:-target/server/devserver}
   local out; out=$(mktemp)
   "$bin" --listen 127.0.0.1:0 --s3-listen 127.0.0.1:0 --data-dir "$data_dir" "$@" \
     >"$out" 2>"${DEVSERVER_LOG:-$data_dir.log}" &
-  DEVSERVER_PID=$!
+  local pid=$!
+  DEVSERVER_ALL_PIDS="$DEVSERVER_ALL_PIDS $pid"
+  local prefix=${DEVSERVER_PREFIX:-DEVSERVER}
+  printf -v "${prefix}_PID" '%s' "$pid"
   local line="" i
   for i in $(seq 1 300); do
     line=$(head -n1 "$out" 2>/dev/null || true)
     [ -n "$line" ] && break
-    if ! kill -0 "$DEVSERVER_PID" 2>/dev/null; then
+    if ! kill -0 "$pid" 2>/dev/null; then
       echo "devserver exited early; its log:" >&2; cat "${DEVSERVER_LOG:-$data_dir.log}" >&2; return 1
     fi
     sleep 0.1
   done
   [ -n "$line" ] || { echo "devserver did not start in 30 s" >&2; return 1; }
-  DEVSERVER_HTTP=$(node -e 'const l=JSON.parse(process.argv[1]); process.stdout.write(l.http)' "$line")
-  DEVSERVER_S3=$(node -e 'const l=JSON.parse(process.argv[1]); process.stdout.write(l.s3 || "")' "$line")
+  printf -v "${prefix}_HTTP" '%s' "$(node -e 'const l=JSON.parse(process.argv[1]); process.stdout.write(l.http)' "$line")"
+  printf -v "${prefix}_S3" '%s' "$(node -e 'const l=JSON.parse(process.argv[1]); process.stdout.write(l.s3 || "")' "$line")"
   rm -f "$out"
 }
 
+# stop_devserver [PREFIX]: stops the server started with that DEVSERVER_PREFIX (default: the
+# unprefixed one).
 stop_devserver() {
-  if [ -n "${DEVSERVER_PID:-}" ] && kill -0 "$DEVSERVER_PID" 2>/dev/null; then
-    kill "$DEVSERVER_PID" 2>/dev/null || true
-    wait "$DEVSERVER_PID" 2>/dev/null || true
+  local var="${1:-DEVSERVER}_PID"
+  local pid=${!var:-}
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
   fi
+  printf -v "$var" '%s' ""
+}
+
+# stop_all_devservers: stops every server start_devserver started in this shell.
+stop_all_devservers() {
+  local pid
+  for pid in $DEVSERVER_ALL_PIDS; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
+  DEVSERVER_ALL_PIDS=""
   DEVSERVER_PID=""
 }

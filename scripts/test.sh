@@ -22,7 +22,7 @@ export DEVSERVER_BIN=target/server/devserver
 [ -x "$DEVSERVER_BIN" ] || cargo build -p devserver --profile server
 
 tmp=$(mktemp -d)
-cleanup() { stop_devserver; rm -rf "$tmp"; }
+cleanup() { stop_all_devservers; rm -rf "$tmp"; }
 trap cleanup EXIT
 api_key="test-key-$RANDOM$RANDOM"
 iam_token="test-iam-$RANDOM$RANDOM"
@@ -31,6 +31,23 @@ DEVSERVER_LOG="$tmp/devserver.log" start_devserver "$tmp/data" \
   --connection test-chat=chat --connection test-audio-1=audio-one-channel \
   --connection test-audio-2=audio-two-channel
 echo "devserver on http://$DEVSERVER_HTTP (s3: ${DEVSERVER_S3:-none})"
+
+# Faulty servers for tests/browser_reliability.rs; which requests fail is a deterministic draw
+# per port (faults.rs; grpc-web uploads and S3 POSTs count separately). Seed 2282364 at rate
+# 0.56 fails exactly requests 0, 2, 4, ..., 22 and lets the odd ones through, so every upload
+# fails once and succeeds on its second attempt, in any test order. Seed 40491 at rate 0.61
+# fails 0, 1, 3, 4, 6, 7, ... 16: browsers silently resend a POST once after a reset, so the
+# engine sees one failure where the server cut two requests.
+faulty=(--api-key "$api_key" --connection test-audio-1=audio-one-channel)
+DEVSERVER_PREFIX=FAULTY_503 DEVSERVER_LOG="$tmp/faulty-503.log" start_devserver "$tmp/faulty-503" \
+  "${faulty[@]}" --fault-mode 503 --fault-rate 0.56 --fault-seed 2282364
+DEVSERVER_PREFIX=FAULTY_RESET DEVSERVER_LOG="$tmp/faulty-reset.log" start_devserver "$tmp/faulty-reset" \
+  "${faulty[@]}" --fault-mode reset --fault-rate 0.61 --fault-seed 40491
+DEVSERVER_PREFIX=FAULTY_STALL DEVSERVER_LOG="$tmp/faulty-stall.log" start_devserver "$tmp/faulty-stall" \
+  "${faulty[@]}" --fault-mode stall --fault-rate 1
+# Presigns that pass the local 30 s expiry margin for only ~2 s (see src/s3_post).
+DEVSERVER_PREFIX=SHORT_PRESIGN DEVSERVER_LOG="$tmp/short-presign.log" start_devserver "$tmp/short-presign" \
+  "${faulty[@]}" --presign-expires-secs 33 --s3-max-skew-secs 86400
 
 step "wire compatibility (Python grpcio, independent protos)"
 .venv-wire/bin/python tests/wire/grpcio_upload_text.py "$DEVSERVER_HTTP" "$api_key"
@@ -42,6 +59,10 @@ step "wire compatibility (boto3 against the embedded S3)"
 export TALK_UPLOADER_DEVSERVER_URL="http://$DEVSERVER_HTTP"
 export TALK_UPLOADER_S3_URL="${DEVSERVER_S3:+http://$DEVSERVER_S3}"
 export TALK_UPLOADER_TEST_API_KEY="$api_key" TALK_UPLOADER_TEST_IAM_TOKEN="$iam_token"
+for name in FAULTY_503 FAULTY_RESET FAULTY_STALL SHORT_PRESIGN; do
+  http="${name}_HTTP" s3="${name}_S3"
+  export "TALK_UPLOADER_${name}_URL=http://${!http}" "TALK_UPLOADER_${name}_S3_URL=http://${!s3}"
+done
 export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-300}
 
 step "browser tests (headless Chromium)"
@@ -66,6 +87,6 @@ if [ -f tests/types/tsconfig.json ]; then
   node_modules/.bin/tsc -p tests/types/tsconfig.json
 fi
 
-stop_devserver
+stop_all_devservers
 echo
 echo "all tiers passed in $(( $(date +%s) - started )) s"
