@@ -6,7 +6,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::Blob;
 
 use super::error::{invalid_option, to_js};
-use super::options::Opts;
+use super::options::{names, Opts};
 use crate::audio::{sniff, sniff_mp3_at, AudioError, AudioInfo, Container, HEAD_SIZE, TAIL_SIZE};
 use crate::chunk::{plan_chunks, u64_to_js_number, DEFAULT_CHUNK_SIZE};
 use crate::web::failure::UploadFailure;
@@ -37,7 +37,7 @@ pub fn plan_chunks_js(
     options: Option<PlanChunksOptions>,
 ) -> Result<JsValue, JsValue> {
     let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
-    let opts = Opts::new(&options, "options", true).map_err(to_js)?;
+    let opts = Opts::new(&options, "options", true).and_then(|o| o.only(&names::PLAN_CHUNKS)).map_err(to_js)?;
     let chunk_size = opts.u64("chunkSize").map_err(to_js)?.unwrap_or(DEFAULT_CHUNK_SIZE);
     let size = crate::chunk::js_number_to_u64(size)
         .map_err(|e| to_js(invalid_option(format!("size is invalid: {e}"))))?;

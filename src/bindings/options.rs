@@ -11,6 +11,42 @@ use crate::retry::RetryPolicy;
 use crate::web::attempts::{Attempts, Reporter, DEFAULT_STALL_TIMEOUT_MS};
 use crate::web::failure::UploadFailure;
 
+/// Option names of the behaviour every upload shares (`CommonUploadOptions` in the `.d.ts`).
+const COMMON: [&str; 4] = ["signal", "onProgress", "retry", "stallTimeoutMs"];
+
+/// The option names each entry point accepts, as its TypeScript type declares them.
+pub(crate) mod names {
+    use super::COMMON;
+
+    const fn join<const A: usize, const B: usize, const N: usize>(a: [&'static str; A], b: [&'static str; B]) -> [&'static str; N] {
+        let mut out = [""; N];
+        let mut i = 0;
+        while i < A {
+            out[i] = a[i];
+            i += 1;
+        }
+        while i < N {
+            out[i] = b[i - A];
+            i += 1;
+        }
+        out
+    }
+
+    /// `uploadAudio`.
+    pub(crate) const UPLOAD_AUDIO: [&str; 10] =
+        join(["endpoint", "apiKey", "iamToken", "connectionId", "method", "chunkSize"], COMMON);
+    /// `uploadText`.
+    pub(crate) const UPLOAD_TEXT: [&str; 8] = join(["endpoint", "apiKey", "iamToken", "connectionId"], COMMON);
+    /// `presignedUpload`.
+    pub(crate) const PRESIGNED_UPLOAD: [&str; 5] = join(["presign"], COMMON);
+    /// `uploadVelaCall`.
+    pub(crate) const UPLOAD_VELA_CALL: [&str; 9] = join(["apiBase", "token", "orgId", "email", "dateOfCall"], COMMON);
+    /// `uploadVelaChat`.
+    pub(crate) const UPLOAD_VELA_CHAT: [&str; 5] = ["apiBase", "token", "orgId", "metadata", "signal"];
+    /// `planChunks`.
+    pub(crate) const PLAN_CHUNKS: [&str; 1] = ["chunkSize"];
+}
+
 /// A JS options object (or `undefined`).
 pub(crate) struct Opts {
     obj: JsValue,
@@ -30,6 +66,20 @@ impl Opts {
             return Err(invalid_option(format!("{name} must be an object")));
         }
         Ok(Opts { obj: value.clone(), name })
+    }
+
+    /// Refuses option names outside `allowed`: a typo such as `onprogress` or `apikey` must not
+    /// silently turn a feature off.
+    pub(crate) fn only(self, allowed: &[&str]) -> Result<Opts, UploadFailure> {
+        if let Some(obj) = self.obj.dyn_ref::<js_sys::Object>() {
+            for key in js_sys::Object::keys(obj).iter().filter_map(|k| k.as_string()) {
+                if !allowed.contains(&key.as_str()) {
+                    let hint = crate::validate::check::suggest(&key, allowed, "options");
+                    return Err(invalid_option(format!("{} has an unknown option `{key}`{hint}", self.name)));
+                }
+            }
+        }
+        Ok(self)
     }
 
     /// The value of `key`, `None` when absent, `undefined` or `null`.

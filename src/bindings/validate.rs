@@ -107,9 +107,19 @@ struct JsConvertOptions {
     roles: BTreeMap<String, Role>,
 }
 
-fn options<T: for<'de> Deserialize<'de>>(value: JsValue, what: &str) -> Result<T, JsValue> {
+fn options<T: for<'de> Deserialize<'de>>(value: JsValue, what: &str, allowed: &[&str]) -> Result<T, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Err(to_js(invalid_option(format!("{what}: the options object is required"))));
+    }
+    // serde-wasm-bindgen reads only the fields it knows, so `deny_unknown_fields` never fires:
+    // check the names here, or a typo such as `Kind` or `conection` would be silently ignored.
+    if let Some(obj) = value.dyn_ref::<js_sys::Object>() {
+        for key in js_sys::Object::keys(obj).iter().filter_map(|k| k.as_string()) {
+            if !allowed.contains(&key.as_str()) {
+                let hint = crate::validate::check::suggest(&key, allowed, "options");
+                return Err(to_js(invalid_option(format!("{what}: unknown option `{key}`{hint}"))));
+            }
+        }
     }
     let de = serde_wasm_bindgen::Deserializer::from(value);
     serde_path_to_error::deserialize(de).map_err(|e| {
@@ -143,7 +153,7 @@ pub fn validate(
     #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "ValidateOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let o: JsValidateOptions = self::options(options, "validate")?;
+    let o: JsValidateOptions = self::options(options, "validate", &["kind", "metadata", "connection", "fields"])?;
     let bytes = input_bytes(&input, "validate")?;
     let opts = ValidateOptions { kind: o.kind, metadata: o.metadata.map(JsonOrText::into_text), connection: o.connection, fields: o.fields };
     to_value(&validate_core(&bytes, &opts))
@@ -156,7 +166,8 @@ pub fn convert_chat(
     #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "ConvertOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let o: JsConvertOptions = self::options(options, "convertChat")?;
+    let o: JsConvertOptions =
+        self::options(options, "convertChat", &["from", "to", "metadata", "orgId", "sessionId", "roles"])?;
     let bytes = input_bytes(&input, "convertChat")?;
     let opts = ConvertOptions {
         from: Some(o.from),

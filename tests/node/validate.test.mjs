@@ -108,3 +108,15 @@ test("convertChat: SpeechSense -> Labelbox -> SpeechSense keeps the messages", (
   assert.deepEqual(msgs.map((m) => [m.user_id, m.text]), [["cl", "hello"], ["op", "hi there"]]);
   assert.equal(Date.parse(msgs[0].timestamp), Date.parse("2024-01-02T03:04:05.123Z"));
 });
+
+test("a misspelt option is refused with a suggestion, never silently ignored", async () => {
+  assert.throws(() => tu.validate("{}", { kind: "vela-chat", conection: "chat" }),
+    (e) => e.code === "invalid_options" && /unknown option `conection`/.test(e.message) && /did you mean "connection"/.test(e.message));
+  await assert.rejects(
+    tu.uploadText("{}", "{}", { endpoint: "http://127.0.0.1:9", apiKey: "k", connectionId: "c", onprogress: () => {} }),
+    (e) => e instanceof tu.UploadError && e.code === "invalid_options" && /did you mean "onProgress"/.test(e.message));
+  await assert.rejects(
+    tu.presignedUpload(new Blob(["x"]), { presign: { url: "http://127.0.0.1:9", fields: {} }, singal: null }),
+    (e) => e.code === "invalid_options" && /did you mean "signal"|unknown option `singal`/.test(e.message));
+  assert.throws(() => tu.planChunks(10, { chunksize: 4 }), (e) => /did you mean "chunkSize"/.test(e.message));
+});
