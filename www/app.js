@@ -68,6 +68,7 @@ function progress({ loaded, total, phase }) {
 async function run(task) {
   controller = new AbortController();
   $("abort").disabled = false;
+  showResult("Working…");
   try {
     showResult(await task(controller.signal));
   } catch (err) {

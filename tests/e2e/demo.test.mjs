@@ -93,8 +93,6 @@ test("the same WAV goes to Vela through a presigned S3 POST, byte-exact", async 
   const wav = synthWav({ seconds: 2, sampleRate: 8000 });
   const path = new URL("vela.wav", out).pathname;
   writeFileSync(path, wav);
-  await page.fill("#result-text", "").catch(() => {});
-  await page.evaluate(() => { document.getElementById("result-text").textContent = ""; });
   await page.setInputFiles("#file", path);
   await page.waitForFunction(() => document.getElementById("audio-info").textContent.includes("8000"));
   await page.click("#upload-vela");
