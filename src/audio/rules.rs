@@ -17,8 +17,8 @@
 //!     container: Container::OggOpus, codec: Codec::Opus, sample_rate: 48_000, channels: 1,
 //!     bits_per_sample: None, duration_sec: Some(60.0), input_sample_rate: None,
 //! };
-//! assert_eq!(choose_method_auto(1_000_000), Method::Upload);
-//! assert_eq!(choose_method_auto(MAX_UNARY_UPLOAD_SIZE), Method::UploadBadge);
+//! assert_eq!(choose_method_auto(1_000_000, Container::Wav), Method::Upload);
+//! assert_eq!(choose_method_auto(MAX_UNARY_UPLOAD_SIZE, Container::Wav), Method::UploadBadge);
 //! assert!(check_for_upload(&ogg, 1_000_000, Method::Upload).is_ok());
 //! let err = check_for_upload(&ogg, 1_000_000, Method::UploadBadge).unwrap_err();
 //! assert_eq!(err.code(), "format_not_allowed_for_method");
@@ -95,10 +95,14 @@ impl Method {
     }
 }
 
-/// The method `"auto"` picks: `Upload` below [`MAX_UNARY_UPLOAD_SIZE`], `UploadBadge` from it on.
-pub fn choose_method_auto(size: u64) -> Method {
+/// The method `"auto"` picks: `Upload` below [`MAX_UNARY_UPLOAD_SIZE`], `UploadBadge` from it on,
+/// except for Ogg Opus, which `UploadBadge` refuses: a large Ogg goes through `UploadAsStream`,
+/// the other streaming method, instead of failing.
+pub fn choose_method_auto(size: u64, container: Container) -> Method {
     if size < MAX_UNARY_UPLOAD_SIZE {
         Method::Upload
+    } else if container == Container::OggOpus {
+        Method::UploadAsStream
     } else {
         Method::UploadBadge
     }
@@ -243,10 +247,14 @@ mod tests {
 
     #[test]
     fn auto_and_names() {
-        assert_eq!(choose_method_auto(1), Method::Upload);
-        assert_eq!(choose_method_auto(MAX_UNARY_UPLOAD_SIZE - 1), Method::Upload);
-        assert_eq!(choose_method_auto(MAX_UNARY_UPLOAD_SIZE), Method::UploadBadge);
-        assert_eq!(choose_method_auto(1 << 40), Method::UploadBadge);
+        for c in [Container::Wav, Container::Mp3, Container::OggOpus] {
+            assert_eq!(choose_method_auto(1, c), Method::Upload);
+            assert_eq!(choose_method_auto(MAX_UNARY_UPLOAD_SIZE - 1, c), Method::Upload);
+        }
+        assert_eq!(choose_method_auto(MAX_UNARY_UPLOAD_SIZE, Container::Wav), Method::UploadBadge);
+        assert_eq!(choose_method_auto(1 << 40, Container::Mp3), Method::UploadBadge);
+        // UploadBadge refuses Ogg, so a big Ogg streams through UploadAsStream.
+        assert_eq!(choose_method_auto(MAX_UNARY_UPLOAD_SIZE, Container::OggOpus), Method::UploadAsStream);
         for m in [Method::Upload, Method::UploadAsStream, Method::UploadBadge] {
             assert_eq!(Method::from_js_name(m.js_name()), Some(m));
             assert!(m.grpc_path().ends_with(&m.js_name()[1..]));

@@ -49,7 +49,7 @@ export type SpeechSenseOptions = CommonUploadOptions & (SpeechSenseAuthApiKey | 
 export type UploadAudioMethod = "auto" | "upload" | "uploadAsStream" | "uploadBadge";
 
 export type UploadAudioOptions = SpeechSenseOptions & {
-  /** Default "auto": "upload" below 128 MB, "uploadBadge" above. */
+  /** Default "auto": "upload" below 128 MB, "uploadBadge" above ("uploadAsStream" for Ogg Opus, which UploadBadge refuses). */
   method?: UploadAudioMethod;
   /** Bytes per streamed chunk; default 1 MiB. */
   chunkSize?: number;

@@ -53,13 +53,13 @@ async fn upload_audio_impl(file: JsValue, metadata: JsValue, options: JsValue) -
     let (authorization, secret) = opts.speechsense_auth()?;
     let connection_id = opts.required_string("connectionId")?;
     let method_name = opts.string("method")?.unwrap_or_else(|| "auto".to_owned());
-    let chosen = match method_name.as_str() {
-        "auto" => choose_method_auto(size),
-        other => Method::from_js_name(other).ok_or_else(|| {
+    let explicit = match method_name.as_str() {
+        "auto" => None,
+        other => Some(Method::from_js_name(other).ok_or_else(|| {
             invalid_option(format!(
                 "options.method is {other:?}; use \"auto\", \"upload\", \"uploadAsStream\" or \"uploadBadge\""
             ))
-        })?,
+        })?),
     };
     let chunk_size = opts.u64("chunkSize")?.unwrap_or(DEFAULT_CHUNK_SIZE);
     let attempts = opts.attempts(size, false)?;
@@ -68,6 +68,7 @@ async fn upload_audio_impl(file: JsValue, metadata: JsValue, options: JsValue) -
 
     let fields = metadata_fields(&metadata)?;
     let info = sniff_blob(&file).await?;
+    let chosen = explicit.unwrap_or_else(|| choose_method_auto(size, info.container));
     check_for_upload(&info, size, chosen).map_err(|e| UploadFailure::from_coded(e.code(), &e))?;
     ensure_not_aborted(&attempts)?;
 
