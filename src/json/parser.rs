@@ -75,7 +75,8 @@ pub fn parse(src: &str) -> Result<Parsed<'_>, SyntaxError> {
         src,
         b: src.as_bytes(),
         i: 0,
-        nodes: Vec::with_capacity(src.len() / 12 + 4),
+        // About one node per 24 bytes: pretty-printed chats average ~30, so this rarely regrows.
+        nodes: Vec::with_capacity(src.len() / 24 + 4),
         stack: Vec::new(),
         dups: Vec::new(),
         max_depth: 0,
@@ -171,7 +172,7 @@ const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
 /// `true` when one of the eight bytes is `"`, `\` or a control character.
-#[inline]
+#[inline(always)]
 fn has_special(x: u64) -> bool {
     let zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
     let quote = zero(x ^ (LO * b'"' as u64));
@@ -190,12 +191,12 @@ fn show(c: u8) -> String {
 }
 
 impl<'a> Parser<'a> {
-    #[inline]
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
 
-    #[inline]
+    #[inline(always)]
     fn skip_ws(&mut self) {
         while let Some(&c) = self.b.get(self.i) {
             if c == b' ' || c == b'\n' || c == b'\r' || c == b'\t' {
@@ -241,6 +242,7 @@ impl<'a> Parser<'a> {
         format!("line {}, column {}", lc.line, lc.column)
     }
 
+    #[inline(always)]
     fn push(&mut self, kind: Kind, start: usize, end: usize, len: u32) -> u32 {
         let idx = self.nodes.len() as u32;
         self.nodes.push(Node { start: start as u32, end: end as u32, next: idx + 1, len, kind });
@@ -276,29 +278,42 @@ impl<'a> Parser<'a> {
     }
 
     fn find_duplicates(&mut self, obj: u32, end: u32) {
+        // Small objects without escaped keys (nearly all) compare raw keys, with no allocation.
+        let mut small = [0u32; 16];
+        let mut n = 0usize;
+        let mut c = obj + 1;
+        while c < end {
+            match small.get_mut(n) {
+                Some(slot) if self.nodes.get(c as usize).is_some_and(|k| k.len == 0) => *slot = c,
+                _ => return self.find_duplicates_hashed(obj, end),
+            }
+            n += 1;
+            c = self.nodes.get(c as usize + 1).map_or(end, |n| n.next.max(c + 2));
+        }
+        let keys = small.get(..n).unwrap_or(&[]);
+        for (j, &k) in keys.iter().enumerate() {
+            let kr = raw_of(self.src, &self.nodes, k);
+            if let Some(&first) = keys.get(..j).and_then(|s| s.iter().find(|&&e| raw_of(self.src, &self.nodes, e) == kr)) {
+                self.dups.push((k, first));
+            }
+        }
+    }
+
+    #[cold]
+    fn find_duplicates_hashed(&mut self, obj: u32, end: u32) {
         let mut keys: Vec<u32> = Vec::new();
         let mut c = obj + 1;
         while c < end {
             keys.push(c);
             c = self.nodes.get(c as usize + 1).map_or(end, |n| n.next.max(c + 2));
         }
-        let escaped = keys.iter().any(|&k| self.nodes.get(k as usize).is_some_and(|n| n.len != 0));
-        if keys.len() <= 16 && !escaped {
-            for (j, &k) in keys.iter().enumerate() {
-                let kr = raw_of(self.src, &self.nodes, k);
-                if let Some(&first) = keys.get(..j).and_then(|s| s.iter().find(|&&e| raw_of(self.src, &self.nodes, e) == kr)) {
-                    self.dups.push((k, first));
-                }
-            }
-        } else {
-            let mut seen: HashMap<String, u32> = HashMap::with_capacity(keys.len());
-            for &k in &keys {
-                let text = key_text_raw(self.src, &self.nodes, k);
-                if let Some(&first) = seen.get(&text) {
-                    self.dups.push((k, first));
-                } else {
-                    seen.insert(text, k);
-                }
+        let mut seen: HashMap<String, u32> = HashMap::with_capacity(keys.len());
+        for &k in &keys {
+            let text = key_text_raw(self.src, &self.nodes, k);
+            if let Some(&first) = seen.get(&text) {
+                self.dups.push((k, first));
+            } else {
+                seen.insert(text, k);
             }
         }
     }
@@ -478,10 +493,9 @@ impl<'a> Parser<'a> {
         self.i += 1;
         let mut escaped = false;
         loop {
-            while let Some(chunk) = self.b.get(self.i..self.i + 8) {
-                let mut w = [0u8; 8];
-                w.copy_from_slice(chunk);
-                if has_special(u64::from_le_bytes(w)) {
+            // `&[u8; 8]` is one unaligned load; `copy_from_slice` is a call at opt-level "z".
+            while let Some(chunk) = self.b.get(self.i..self.i + 8).and_then(|c| <&[u8; 8]>::try_from(c).ok()) {
+                if has_special(u64::from_le_bytes(*chunk)) {
                     break;
                 }
                 self.i += 8;

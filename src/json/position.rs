@@ -24,37 +24,91 @@ pub struct Resolver {
     resolved: Vec<(usize, LineCol)>,
 }
 
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+
+/// The high bit of every byte of `w` that equals `byte` (exact: no false positives).
+#[inline(always)]
+fn eq_bytes(w: u64, byte: u8) -> u64 {
+    let x = w ^ (LO * byte as u64);
+    !(((x & LOW7) + LOW7) | x | LOW7)
+}
+
+/// Eight bytes of `src` from `i`, little-endian, if there are eight.
+#[inline(always)]
+fn word(src: &[u8], i: usize) -> Option<u64> {
+    let chunk: &[u8; 8] = src.get(i..i.wrapping_add(8))?.try_into().ok()?;
+    Some(u64::from_le_bytes(*chunk))
+}
+
+/// UTF-16 code units of one line's bytes: a UTF-8 continuation byte adds nothing, a 4-byte lead adds
+/// two (a surrogate pair), a `\r` adds nothing (it can only be the `\r` of a `\r\n`), anything else one.
+fn utf16_units(line: &[u8]) -> u32 {
+    let mut n = 0u32;
+    let mut i = 0usize;
+    while let Some(w) = word(line, i) {
+        let cont = w & !(w << 1) & HI;
+        let four = w & (w << 1) & (w << 2) & (w << 3) & HI;
+        n = n.wrapping_add(8 - cont.count_ones() + four.count_ones() - eq_bytes(w, b'\r').count_ones());
+        i += 8;
+    }
+    for &b in line.get(i..).unwrap_or(&[]) {
+        n = n.wrapping_add(match b {
+            b'\r' => 0,
+            b if b & 0xC0 == 0x80 => 0,
+            b if b >= 0xF0 => 2,
+            _ => 1,
+        });
+    }
+    n
+}
+
 impl Resolver {
-    /// Sweeps `src` once up to the largest of `offsets`.
+    /// Sweeps `src` once up to the largest of `offsets`: line breaks are counted eight bytes at a
+    /// time, and columns are counted only on the lines that hold an offset.
     pub fn new(src: &[u8], offsets: &[usize]) -> Resolver {
         let mut sorted: Vec<usize> = offsets.to_vec();
         sorted.sort_unstable();
         sorted.dedup();
         let mut resolved = Vec::with_capacity(sorted.len());
-        let (mut line, mut col) = (1u32, 1u32);
+        let mut line = 1u32;
+        // The first byte of the current line, and a position on it whose column is known.
+        let mut line_start = 0usize;
+        let (mut at, mut col) = (0usize, 1u32);
         let mut i = 0usize;
         for &target in &sorted {
             let target = target.min(src.len());
             while i < target {
-                let b = src.get(i).copied().unwrap_or(0);
-                match b {
-                    b'\n' => {
-                        line = line.saturating_add(1);
-                        col = 1;
-                    }
-                    b'\r' => {
-                        if src.get(i + 1) != Some(&b'\n') {
-                            line = line.saturating_add(1);
-                            col = 1;
+                if let Some(w) = word(src, i).filter(|_| i + 8 <= target) {
+                    let lf = eq_bytes(w, b'\n');
+                    if eq_bytes(w, b'\r') == 0 {
+                        if lf != 0 {
+                            line = line.saturating_add(lf.count_ones());
+                            line_start = i + 8 - (lf.leading_zeros() / 8) as usize;
                         }
+                        i += 8;
+                        continue;
                     }
-                    // Continuation bytes add nothing; a 4-byte sequence is a surrogate pair in UTF-16.
-                    b if b & 0xC0 == 0x80 => {}
-                    b if b >= 0xF0 => col = col.saturating_add(2),
-                    _ => col = col.saturating_add(1),
+                }
+                match src.get(i) {
+                    Some(b'\n') => {
+                        line = line.saturating_add(1);
+                        line_start = i + 1;
+                    }
+                    Some(b'\r') if src.get(i + 1) != Some(&b'\n') => {
+                        line = line.saturating_add(1);
+                        line_start = i + 1;
+                    }
+                    _ => {}
                 }
                 i += 1;
             }
+            if line_start > at {
+                (at, col) = (line_start, 1);
+            }
+            col = col.saturating_add(utf16_units(src.get(at..target).unwrap_or(&[])));
+            at = target;
             resolved.push((target, LineCol { line, column: col }));
         }
         Resolver { resolved }
@@ -97,5 +151,36 @@ mod tests {
         assert_eq!(r.get(8), LineCol { line: 3, column: 2 });
         assert_eq!(r.get(1), LineCol { line: 1, column: 2 });
         assert_eq!(r.get(4), LineCol { line: 2, column: 1 });
+    }
+
+    /// The byte-at-a-time definition the fast sweep must match.
+    fn naive(src: &[u8], target: usize) -> LineCol {
+        let (mut line, mut column) = (1u32, 1u32);
+        for (i, &b) in src.iter().enumerate().take(target) {
+            match b {
+                b'\n' => (line, column) = (line + 1, 1),
+                b'\r' if src.get(i + 1) != Some(&b'\n') => (line, column) = (line + 1, 1),
+                b'\r' => {}
+                b if b & 0xC0 == 0x80 => {}
+                b if b >= 0xF0 => column += 2,
+                _ => column += 1,
+            }
+        }
+        LineCol { line, column }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn sweep_matches_the_definition(
+            parts in proptest::collection::vec(proptest::sample::select(vec!["a", " ", "\n", "\r", "\r\n", "é", "😀", "ж", "\"", "\u{800}", "xxxxxxxxxxx"]), 0..60),
+            picks in proptest::collection::vec(0usize..400, 1..8),
+        ) {
+            let src = parts.concat();
+            let offsets: Vec<usize> = picks.iter().map(|p| p % (src.len() + 2)).collect();
+            let mut r = Resolver::new(src.as_bytes(), &offsets);
+            for &o in &offsets {
+                proptest::prop_assert_eq!(r.get(o.min(src.len())), naive(src.as_bytes(), o.min(src.len())), "{:?} at {}", src, o);
+            }
+        }
     }
 }

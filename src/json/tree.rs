@@ -93,16 +93,19 @@ pub struct Value<'d, 'a> {
 const EMPTY: Node = Node { start: 0, end: 0, next: 0, len: 0, kind: Kind::Null };
 
 impl<'d, 'a> Value<'d, 'a> {
+    #[inline(always)]
     fn node(&self) -> &'d Node {
         self.doc.nodes.get(self.idx).unwrap_or(&EMPTY)
     }
 
     /// The JSON type.
+    #[inline(always)]
     pub fn kind(&self) -> Kind {
         self.node().kind
     }
 
     /// Byte offset of the value's first byte.
+    #[inline(always)]
     pub fn offset(&self) -> usize {
         self.node().start as usize
     }
@@ -121,6 +124,23 @@ impl<'d, 'a> Value<'d, 'a> {
         }
         let inner = self.doc.src.get(n.start as usize + 1..(n.end as usize).saturating_sub(1)).unwrap_or("");
         Some(if n.len == 0 { Cow::Borrowed(inner) } else { Cow::Owned(unescape(inner)) })
+    }
+
+    /// The text of a string that has no escapes, borrowed (`None` for other strings and types).
+    #[inline]
+    pub fn plain_str(&self) -> Option<&'a str> {
+        let n = self.node();
+        if n.kind != Kind::String || n.len != 0 {
+            return None;
+        }
+        self.doc.src.get(n.start as usize + 1..(n.end as usize).saturating_sub(1))
+    }
+
+    /// `true` when this is the empty string `""` (a string with escapes is never empty).
+    #[inline]
+    pub fn is_empty_str(&self) -> bool {
+        let n = self.node();
+        n.kind == Kind::String && n.end.wrapping_sub(n.start) == 2
     }
 
     /// `true` when this is a string equal to `s` (no allocation when it has no escapes).

@@ -20,7 +20,11 @@ pub fn lookup<'d, 'a, const N: usize>(
 ) -> [Option<Value<'d, 'a>>; N] {
     let mut out = [None; N];
     for (k, v) in obj.members() {
-        match names.iter().position(|n| k.str_eq(n)) {
+        let found = match k.plain_str() {
+            Some(key) => names.iter().position(|n| *n == key),
+            None => names.iter().position(|n| k.str_eq(n)),
+        };
+        match found {
             Some(i) => {
                 if let Some(slot) = out.get_mut(i) {
                     if slot.is_none() {
