@@ -67,11 +67,11 @@ export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-300}
 
 step "browser tests (headless Chromium)"
 env -u GECKODRIVER CHROMEDRIVER=/usr/bin/chromedriver \
-  cargo test -p talk-uploader --target wasm32-unknown-unknown --test 'browser_*'
+  cargo test -p talk-uploader --target wasm32-unknown-unknown --test 'browser_*' -- --nocapture
 
 step "browser tests (headless Firefox ESR)"
 env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" \
-  cargo test -p talk-uploader --target wasm32-unknown-unknown --test 'browser_*'
+  cargo test -p talk-uploader --target wasm32-unknown-unknown --test 'browser_*' -- --nocapture
 
 step "package build"
 TALK_UPLOADER_SKIP_BOOTSTRAP=1 bash scripts/build.sh
