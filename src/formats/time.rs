@@ -60,6 +60,7 @@ pub enum TimeError {
     MissingOffset,
 }
 
+#[inline(always)]
 fn num(b: &[u8], from: usize, len: usize) -> Option<u32> {
     let s = b.get(from..from + len)?;
     s.iter().try_fold(0u32, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + (c - b'0') as u32))
@@ -101,7 +102,10 @@ fn check_date(year: i32, month: u32, day: u32) -> Result<(), TimeError> {
 
 /// Parses a date `YYYY-MM-DD`.
 pub fn parse_date(s: &str) -> Result<(i32, u32, u32), TimeError> {
-    let b = s.as_bytes();
+    date_bytes(s.as_bytes())
+}
+
+fn date_bytes(b: &[u8]) -> Result<(i32, u32, u32), TimeError> {
     if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
         return Err(TimeError::Shape);
     }
@@ -112,11 +116,15 @@ pub fn parse_date(s: &str) -> Result<(i32, u32, u32), TimeError> {
 
 /// Parses a date-time in `grammar`.
 pub fn parse(s: &str, grammar: Grammar) -> Result<DateTime, TimeError> {
-    let b = s.as_bytes();
+    parse_bytes(s.as_bytes(), grammar)
+}
+
+/// [`parse`] on the UTF-8 bytes of the text (no `&str` needed: validators pass JSON string bytes).
+pub fn parse_bytes(b: &[u8], grammar: Grammar) -> Result<DateTime, TimeError> {
     if b.len() < 19 || b.get(10) != Some(&b'T') || b.get(13) != Some(&b':') || b.get(16) != Some(&b':') {
         return Err(TimeError::Shape);
     }
-    let (year, month, day) = parse_date(s.get(..10).ok_or(TimeError::Shape)?).map_err(|e| e)?;
+    let (year, month, day) = date_bytes(b.get(..10).ok_or(TimeError::Shape)?)?;
     let (Some(hour), Some(minute), Some(second)) = (num(b, 11, 2), num(b, 14, 2), num(b, 17, 2)) else { return Err(TimeError::Shape) };
     let mut i = 19;
     let mut nanos = 0u32;
@@ -147,7 +155,7 @@ pub fn parse(s: &str, grammar: Grammar) -> Result<DateTime, TimeError> {
                 _ => return Err(TimeError::Shape),
             };
             if oh > 23 || om > 59 {
-                return Err(TimeError::Calendar(format!("the offset {} does not exist", s.get(i..i + len).unwrap_or(""))));
+                return Err(TimeError::Calendar(format!("the offset {} does not exist", String::from_utf8_lossy(b.get(i..i + len).unwrap_or(&[])))));
             }
             i += len;
             let secs = (oh * 3600 + om * 60) as i32;

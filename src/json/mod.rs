@@ -1,7 +1,8 @@
 //! A positioned JSON parser built for validation.
 //!
-//! [`read`] checks UTF-8, drops a BOM, and parses into a compact [`Document`]: one flat array of
-//! 20-byte nodes with byte spans, borrowing every string and number from the input. Line and column
+//! [`read`] drops a BOM and parses into a compact [`Document`]: one flat array of 20-byte nodes
+//! with byte spans, borrowing every string and number from the input. UTF-8 is checked while
+//! strings are scanned, so a valid document is read in one pass. Line and column
 //! are never computed while parsing; [`position`] turns the few offsets that issues need into
 //! positions afterwards. Numbers keep their source text, so `9007199254740993` and `1.10` survive.
 //!
@@ -18,9 +19,11 @@
 //! - A `\u` escape of a lone surrogate is a syntax error (`lone_surrogate`), although `JSON.parse`
 //!   accepts it: such text cannot become a protobuf string.
 
+mod diagnose;
 pub mod escape;
 pub mod parser;
 pub mod position;
+mod scan;
 pub mod tree;
 
 pub use parser::{DuplicateKey, Parsed, SyntaxError, MAX_DEPTH};
@@ -31,8 +34,8 @@ use crate::validate::Code;
 /// A parsed input plus the source it was parsed from (without the BOM).
 #[derive(Debug)]
 pub struct Read<'a> {
-    /// The UTF-8 text after a BOM, which all offsets refer to.
-    pub text: &'a str,
+    /// The bytes after a BOM (valid UTF-8), which all offsets refer to.
+    pub bytes: &'a [u8],
     /// The tree and the duplicate keys.
     pub parsed: Parsed<'a>,
 }
@@ -47,24 +50,27 @@ pub struct ReadError<'a> {
 }
 
 /// Strips a UTF-8 BOM, checks UTF-8 and parses.
+///
+/// Invalid UTF-8 anywhere wins over any syntax error, as if the input had been decoded first: the
+/// parser checks UTF-8 only as far as it reads, so on any error the whole input is checked.
 pub fn read(input: &[u8]) -> Result<Read<'_>, ReadError<'_>> {
     let bytes = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let at = e.valid_up_to();
-            let bad = bytes.get(at).copied().unwrap_or(0);
-            let error = SyntaxError {
-                code: Code::InvalidUtf8,
-                message: format!("byte 0x{bad:02X} is not valid UTF-8: save the file as UTF-8"),
-                offset: at,
-                path: String::new(),
-            };
-            return Err(ReadError { bytes, error });
-        }
-    };
-    match parser::parse(text) {
-        Ok(parsed) => Ok(Read { text, parsed }),
-        Err(error) => Err(ReadError { bytes, error }),
+    match parser::parse(bytes) {
+        Ok(parsed) => Ok(Read { bytes, parsed }),
+        Err(error) => match std::str::from_utf8(bytes) {
+            Ok(_) => Err(ReadError { bytes, error }),
+            Err(e) => Err(ReadError { bytes, error: utf8_error(bytes, e.valid_up_to()) }),
+        },
+    }
+}
+
+#[cold]
+fn utf8_error(bytes: &[u8], at: usize) -> SyntaxError {
+    let bad = bytes.get(at).copied().unwrap_or(0);
+    SyntaxError {
+        code: Code::InvalidUtf8,
+        message: format!("byte 0x{bad:02X} is not valid UTF-8: save the file as UTF-8"),
+        offset: at,
+        path: String::new(),
     }
 }

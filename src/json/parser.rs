@@ -2,12 +2,16 @@
 //!
 //! It is iterative (an explicit stack, so no input can overflow the call stack), stops at the first
 //! syntax error with an actionable message, checks every escape, and records duplicate keys without
-//! stopping. Strings are scanned eight bytes at a time; nothing is allocated per value.
+//! stopping. Strings are scanned eight bytes at a time and their UTF-8 is checked on the way (every
+//! byte outside a string must be ASCII anyway); nothing is allocated per value. Error messages and
+//! duplicate-key pointers are built in [`super::diagnose`].
 
 use std::collections::HashMap;
 
-use super::tree::{Document, Kind, Node};
-use crate::validate::{pointer, Code};
+use super::diagnose::{key_text_raw, raw_of, resolve_duplicates};
+use super::scan::{has_special, text_at, utf8_len, word};
+use super::tree::{Document, Kind, Node, EMPTY};
+use crate::validate::Code;
 
 /// Arrays and objects nested deeper than this are rejected with [`Code::TooDeep`].
 pub const MAX_DEPTH: usize = 512;
@@ -48,151 +52,57 @@ pub struct Parsed<'a> {
     pub duplicates: Vec<DuplicateKey>,
 }
 
-const NONE: u32 = u32::MAX;
+pub(super) const NONE: u32 = u32::MAX;
 
+/// An open array or object.
 #[derive(Clone, Copy)]
-struct Frame {
-    node: u32,
-    obj: bool,
-    count: u32,
-    key: u32,
+pub(super) struct Frame {
+    pub node: u32,
+    pub obj: bool,
+    pub count: u32,
+    /// The node of the object's current key, or [`NONE`].
+    pub key: u32,
 }
 
-struct Parser<'a> {
-    src: &'a str,
-    b: &'a [u8],
-    i: usize,
-    nodes: Vec<Node>,
-    stack: Vec<Frame>,
+pub(super) struct Parser<'a> {
+    pub b: &'a [u8],
+    pub i: usize,
+    /// Pre-filled with [`EMPTY`]: the first `len` are the nodes so far (writing into a slot is much
+    /// cheaper than `Vec::push`, which is an out-of-line call at opt-level "z").
+    pub nodes: Vec<Node>,
+    len: usize,
+    pub stack: Vec<Frame>,
     dups: Vec<(u32, u32)>,
     max_depth: u32,
     keys: usize,
 }
 
-/// Parses `src` (already checked to be UTF-8, BOM removed).
-pub fn parse(src: &str) -> Result<Parsed<'_>, SyntaxError> {
+/// Parses `src` (BOM removed). A document it accepts is valid UTF-8. On invalid UTF-8 it stops
+/// with some error; [`super::read`] then reports the first invalid byte instead.
+pub fn parse(src: &[u8]) -> Result<Parsed<'_>, SyntaxError> {
     let mut p = Parser {
-        src,
-        b: src.as_bytes(),
+        b: src,
         i: 0,
         // About one node per 24 bytes: pretty-printed chats average ~30, so this rarely regrows.
-        nodes: Vec::with_capacity(src.len() / 24 + 4),
+        nodes: vec![EMPTY; src.len() / 24 + 4],
+        len: 0,
         stack: Vec::new(),
         dups: Vec::new(),
         max_depth: 0,
         keys: 0,
     };
     p.run()?;
-    let Parser { nodes, mut dups, max_depth, keys, .. } = p;
+    let Parser { mut nodes, len, mut dups, max_depth, keys, .. } = p;
+    nodes.truncate(len);
     dups.sort_unstable();
     let doc = Document { src, nodes, max_depth, keys };
-    let duplicates = dups
-        .into_iter()
-        .map(|(dup, first)| {
-            let key = key_text(&doc, dup);
-            let parent_path = path_of_key(&doc, dup);
-            DuplicateKey {
-                offset: node_start(&doc, dup),
-                first_offset: node_start(&doc, first),
-                path: pointer::child(&parent_path, &key),
-                key,
-            }
-        })
-        .collect();
+    let duplicates = resolve_duplicates(&doc, dups);
     Ok(Parsed { doc, duplicates })
-}
-
-fn node_start(doc: &Document<'_>, idx: u32) -> usize {
-    doc.nodes.get(idx as usize).map_or(0, |n| n.start as usize)
-}
-
-fn key_text(doc: &Document<'_>, idx: u32) -> String {
-    let n = match doc.nodes.get(idx as usize) {
-        Some(n) => *n,
-        None => return String::new(),
-    };
-    let inner = doc.src.get(n.start as usize + 1..(n.end as usize).saturating_sub(1)).unwrap_or("");
-    if n.len == 0 { inner.to_owned() } else { super::escape::unescape(inner) }
-}
-
-/// The pointer of the object that holds key node `target`, found by descending from the root.
-fn path_of_key(doc: &Document<'_>, target: u32) -> String {
-    let mut path = String::new();
-    let mut idx = 0u32;
-    loop {
-        let Some(n) = doc.nodes.get(idx as usize) else { return path };
-        match n.kind {
-            Kind::Object => {
-                let mut c = idx + 1;
-                let mut descended = false;
-                while c < n.next {
-                    if c == target {
-                        return path;
-                    }
-                    let v = c + 1;
-                    let vnext = doc.nodes.get(v as usize).map_or(n.next, |x| x.next);
-                    if target > v && target < vnext {
-                        path = pointer::child(&path, &key_text(doc, c));
-                        idx = v;
-                        descended = true;
-                        break;
-                    }
-                    c = vnext;
-                }
-                if !descended {
-                    return path;
-                }
-            }
-            Kind::Array => {
-                let mut c = idx + 1;
-                let mut i = 0usize;
-                let mut descended = false;
-                while c < n.next {
-                    let cnext = doc.nodes.get(c as usize).map_or(n.next, |x| x.next);
-                    if target >= c && target < cnext {
-                        path.push('/');
-                        path.push_str(&i.to_string());
-                        idx = c;
-                        descended = true;
-                        break;
-                    }
-                    c = cnext;
-                    i += 1;
-                }
-                if !descended {
-                    return path;
-                }
-            }
-            _ => return path,
-        }
-    }
-}
-
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
-
-/// `true` when one of the eight bytes is `"`, `\` or a control character.
-#[inline(always)]
-fn has_special(x: u64) -> bool {
-    let zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
-    let quote = zero(x ^ (LO * b'"' as u64));
-    let slash = zero(x ^ (LO * b'\\' as u64));
-    let ctrl = x.wrapping_sub(LO * 0x20) & !x & HI;
-    (quote | slash | ctrl) != 0
-}
-
-fn show(c: u8) -> String {
-    match c {
-        b'\n' => "a line break".to_owned(),
-        b'\t' => "a tab".to_owned(),
-        c if c.is_ascii_graphic() || c == b' ' => format!("`{}`", c as char),
-        c => format!("byte 0x{c:02X}"),
-    }
 }
 
 impl<'a> Parser<'a> {
     #[inline(always)]
-    fn peek(&self) -> Option<u8> {
+    pub(super) fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
 
@@ -207,46 +117,24 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// The char (not byte) at the cursor, for messages.
-    fn show_here(&self) -> String {
-        match self.src.get(self.i..).and_then(|s| s.chars().next()) {
-            Some(c) if c.is_ascii() => show(c as u8),
-            Some(c) => format!("`{c}`"),
-            None => "the end of the input".to_owned(),
-        }
-    }
-
-    fn path(&self) -> String {
-        let mut out = String::new();
-        for f in &self.stack {
-            if f.obj {
-                if f.key != NONE {
-                    let k = key_text_raw(self.src, &self.nodes, f.key);
-                    pointer::push_escaped_into(&mut out, &k);
-                }
-            } else {
-                out.push('/');
-                out.push_str(&f.count.to_string());
-            }
-        }
-        out
-    }
-
-    fn err(&self, code: Code, offset: usize, message: String) -> SyntaxError {
-        SyntaxError { code, message, offset, path: self.path() }
-    }
-
-    fn opened_at(&self, f: &Frame) -> String {
-        let off = self.nodes.get(f.node as usize).map_or(0, |n| n.start as usize);
-        let lc = super::position::line_col(self.b, off);
-        format!("line {}, column {}", lc.line, lc.column)
-    }
-
     #[inline(always)]
     fn push(&mut self, kind: Kind, start: usize, end: usize, len: u32) -> u32 {
-        let idx = self.nodes.len() as u32;
-        self.nodes.push(Node { start: start as u32, end: end as u32, next: idx + 1, len, kind });
+        let idx = self.len as u32;
+        let node = Node { start: start as u32, end: end as u32, next: idx + 1, len, kind };
+        match self.nodes.get_mut(self.len) {
+            Some(slot) => *slot = node,
+            None => self.grow(node),
+        }
+        self.len += 1;
         idx
+    }
+
+    #[cold]
+    fn grow(&mut self, node: Node) {
+        self.nodes.truncate(self.len);
+        self.nodes.push(node);
+        let room = self.nodes.capacity();
+        self.nodes.resize(room, EMPTY);
     }
 
     fn open(&mut self, obj: bool) -> Result<(), SyntaxError> {
@@ -266,7 +154,7 @@ impl<'a> Parser<'a> {
 
     fn close(&mut self) {
         let Some(f) = self.stack.pop() else { return };
-        let next = self.nodes.len() as u32;
+        let next = self.len as u32;
         if let Some(n) = self.nodes.get_mut(f.node as usize) {
             n.end = self.i as u32;
             n.next = next;
@@ -292,8 +180,8 @@ impl<'a> Parser<'a> {
         }
         let keys = small.get(..n).unwrap_or(&[]);
         for (j, &k) in keys.iter().enumerate() {
-            let kr = raw_of(self.src, &self.nodes, k);
-            if let Some(&first) = keys.get(..j).and_then(|s| s.iter().find(|&&e| raw_of(self.src, &self.nodes, e) == kr)) {
+            let kr = raw_of(self.b, &self.nodes, k);
+            if let Some(&first) = keys.get(..j).and_then(|s| s.iter().find(|&&e| raw_of(self.b, &self.nodes, e) == kr)) {
                 self.dups.push((k, first));
             }
         }
@@ -309,7 +197,7 @@ impl<'a> Parser<'a> {
         }
         let mut seen: HashMap<String, u32> = HashMap::with_capacity(keys.len());
         for &k in &keys {
-            let text = key_text_raw(self.src, &self.nodes, k);
+            let text = key_text_raw(self.b, &self.nodes, k);
             if let Some(&first) = seen.get(&text) {
                 self.dups.push((k, first));
             } else {
@@ -424,50 +312,6 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn eof(&self) -> SyntaxError {
-        match self.stack.last() {
-            Some(f) => self.err(
-                Code::UnexpectedEnd,
-                self.b.len(),
-                format!("the document ends before the {} opened at {} is closed: add `{}`", if f.obj { "object" } else { "array" }, self.opened_at(f), if f.obj { '}' } else { ']' }),
-            ),
-            None => self.err(Code::UnexpectedEnd, self.b.len(), "the document ends where a value was expected".to_owned()),
-        }
-    }
-
-    fn expected_key(&self) -> SyntaxError {
-        let Some(c) = self.peek() else { return self.eof() };
-        let found = self.show_here();
-        let msg = match c {
-            b'\'' => "object keys use double quotes in JSON, not single quotes".to_owned(),
-            b'}' => "expected a member after `{` or `,`, found `}`".to_owned(),
-            b'/' => "comments are not allowed in JSON: remove them".to_owned(),
-            c if c.is_ascii_alphabetic() || c == b'_' || c == b'$' => format!("found {found}: object keys must be double-quoted strings"),
-            _ => format!("expected a double-quoted key, found {found}"),
-        };
-        self.err(Code::ExpectedKey, self.i, msg)
-    }
-
-    fn bad_value_start(&self, c: u8) -> SyntaxError {
-        let found = self.show_here();
-        let (code, msg) = match c {
-            b'\'' => (Code::UnexpectedCharacter, "strings use double quotes in JSON, not single quotes".to_owned()),
-            b'/' => (Code::UnexpectedCharacter, "comments are not allowed in JSON: remove them".to_owned()),
-            b',' => (Code::UnexpectedCharacter, "expected a value, found `,`: remove the extra comma".to_owned()),
-            b']' | b'}' => (Code::UnexpectedCharacter, format!("expected a value, found {found}")),
-            b'+' | b'.' => (Code::InvalidNumber, format!("a JSON number cannot start with {found}")),
-            c if c.is_ascii_alphabetic() => {
-                let word: String = self.src.get(self.i..).unwrap_or("").chars().take_while(|c| c.is_alphanumeric() || *c == '_').take(20).collect();
-                if word == "NaN" || word == "Infinity" {
-                    (Code::InvalidNumber, format!("`{word}` is not a JSON number: use a string or null"))
-                } else {
-                    (Code::InvalidLiteral, format!("`{word}` is not a JSON value: strings need double quotes; literals are `true`, `false`, `null`"))
-                }
-            }
-            _ => (Code::UnexpectedCharacter, format!("expected a value, found {found}")),
-        };
-        self.err(code, self.i, msg)
-    }
 
     fn key(&mut self) -> Result<(), SyntaxError> {
         let start = self.i;
@@ -479,7 +323,7 @@ impl<'a> Parser<'a> {
         }
         self.skip_ws();
         if self.peek() != Some(b':') {
-            let k = key_text_raw(self.src, &self.nodes, idx);
+            let k = key_text_raw(self.b, &self.nodes, idx);
             let msg = format!("expected `:` after the key \"{k}\", found {}", self.show_here());
             return Err(self.err(if self.peek().is_none() { Code::UnexpectedEnd } else { Code::MissingColon }, self.i, msg));
         }
@@ -493,15 +337,14 @@ impl<'a> Parser<'a> {
         self.i += 1;
         let mut escaped = false;
         loop {
-            // `&[u8; 8]` is one unaligned load; `copy_from_slice` is a call at opt-level "z".
-            while let Some(chunk) = self.b.get(self.i..self.i + 8).and_then(|c| <&[u8; 8]>::try_from(c).ok()) {
-                if has_special(u64::from_le_bytes(*chunk)) {
+            while let Some(w) = word(self.b, self.i) {
+                if has_special(w) {
                     break;
                 }
                 self.i += 8;
             }
             while let Some(&c) = self.b.get(self.i) {
-                if c == b'"' || c == b'\\' || c < 0x20 {
+                if c == b'"' || c == b'\\' || c < 0x20 || c >= 0x80 {
                     break;
                 }
                 self.i += 1;
@@ -519,6 +362,15 @@ impl<'a> Parser<'a> {
                     escaped = true;
                     self.escape()?;
                 }
+                Some(0x80..=0xFF) => {
+                    // Runs of non-ASCII (Cyrillic, emoji) are checked here, one sequence at a time.
+                    while self.b.get(self.i).is_some_and(|&c| c >= 0x80) {
+                        match utf8_len(self.b, self.i) {
+                            Some(n) => self.i += n,
+                            None => return Err(self.err(Code::InvalidUtf8, self.i, "the text is not valid UTF-8: save the file as UTF-8".to_owned())),
+                        }
+                    }
+                }
                 Some(c) => {
                     let hint = match c {
                         b'\n' => "write it as `\\n`",
@@ -531,6 +383,7 @@ impl<'a> Parser<'a> {
             }
         }
     }
+
 
     fn hex4(&self, at: usize) -> Option<u32> {
         let s = self.b.get(at..at + 4)?;
@@ -570,14 +423,10 @@ impl<'a> Parser<'a> {
             }
             None => Err(self.eof_in_string()),
             Some(_) => {
-                let shown: String = self.src.get(self.i..).unwrap_or("").chars().take(2).collect();
+                let shown: String = text_at(self.b, self.i).chars().take(2).collect();
                 Err(self.err(Code::InvalidEscape, at, format!("`{shown}` is not a JSON escape: use `\\\\` for a backslash, or one of \\\" \\/ \\b \\f \\n \\r \\t \\uXXXX")))
             }
         }
-    }
-
-    fn eof_in_string(&self) -> SyntaxError {
-        self.err(Code::UnexpectedEnd, self.b.len(), "the document ends inside a string: add the closing `\"`".to_owned())
     }
 
     fn digits(&mut self) -> usize {
@@ -623,7 +472,7 @@ impl<'a> Parser<'a> {
         }
         if let Some(c) = self.peek().filter(|c| c.is_ascii_alphanumeric() || *c == b'.' || *c == b'_') {
             let _ = c;
-            let text: String = self.src.get(start..).unwrap_or("").chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+')).take(24).collect();
+            let text: String = text_at(self.b, start).chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+')).take(24).collect();
             return Err(self.err(Code::InvalidNumber, start, format!("`{text}` is not a JSON number (quote it if it is text)")));
         }
         self.push(Kind::Number, start, self.i, 0);
@@ -641,14 +490,4 @@ impl<'a> Parser<'a> {
         self.i = end;
         Ok(())
     }
-}
-
-fn raw_of<'s>(src: &'s str, nodes: &[Node], idx: u32) -> &'s str {
-    nodes.get(idx as usize).and_then(|n| src.get(n.start as usize..n.end as usize)).unwrap_or("")
-}
-
-fn key_text_raw(src: &str, nodes: &[Node], idx: u32) -> String {
-    let Some(n) = nodes.get(idx as usize) else { return String::new() };
-    let inner = src.get(n.start as usize + 1..(n.end as usize).saturating_sub(1)).unwrap_or("");
-    if n.len == 0 { inner.to_owned() } else { super::escape::unescape(inner) }
 }

@@ -3,6 +3,10 @@
 //! A node is 20 bytes. Containers know the index just past their subtree (`next`), so skipping a
 //! child is O(1). Object members are a key node (a string) followed by the value's subtree. Strings
 //! and numbers are slices of the source: nothing is copied unless a string has escapes.
+//!
+//! The source is kept as bytes: the parser checked that every string is UTF-8 and everything else
+//! is ASCII, so the document is UTF-8 without a separate pass over it; the few strings a validator
+//! reads are turned into `&str` one at a time.
 
 use std::borrow::Cow;
 
@@ -55,7 +59,7 @@ pub(crate) struct Node {
 /// A parsed document: the source and its nodes.
 #[derive(Debug)]
 pub struct Document<'a> {
-    pub(crate) src: &'a str,
+    pub(crate) src: &'a [u8],
     pub(crate) nodes: Vec<Node>,
     pub(crate) max_depth: u32,
     pub(crate) keys: usize,
@@ -67,8 +71,8 @@ impl<'a> Document<'a> {
         Value { doc: self, idx: 0 }
     }
 
-    /// The source text the offsets refer to (without a BOM).
-    pub fn source(&self) -> &'a str {
+    /// The source bytes (valid UTF-8) the offsets refer to (without a BOM).
+    pub fn source(&self) -> &'a [u8] {
         self.src
     }
 
@@ -90,7 +94,7 @@ pub struct Value<'d, 'a> {
     idx: usize,
 }
 
-const EMPTY: Node = Node { start: 0, end: 0, next: 0, len: 0, kind: Kind::Null };
+pub(crate) const EMPTY: Node = Node { start: 0, end: 0, next: 0, len: 0, kind: Kind::Null };
 
 impl<'d, 'a> Value<'d, 'a> {
     #[inline(always)]
@@ -113,7 +117,13 @@ impl<'d, 'a> Value<'d, 'a> {
     /// The value's source text.
     pub fn raw(&self) -> &'a str {
         let n = self.node();
-        self.doc.src.get(n.start as usize..n.end as usize).unwrap_or("")
+        utf8(self.doc.src.get(n.start as usize..n.end as usize))
+    }
+
+    /// The bytes between the quotes of a string (or of whatever this is).
+    #[inline(always)]
+    fn inner(&self, n: &Node) -> &'a [u8] {
+        self.doc.src.get(n.start as usize + 1..(n.end as usize).saturating_sub(1)).unwrap_or(&[])
     }
 
     /// The text of a string, unescaped (borrowed when it has no escapes).
@@ -122,18 +132,15 @@ impl<'d, 'a> Value<'d, 'a> {
         if n.kind != Kind::String {
             return None;
         }
-        let inner = self.doc.src.get(n.start as usize + 1..(n.end as usize).saturating_sub(1)).unwrap_or("");
+        let inner = utf8(Some(self.inner(n)));
         Some(if n.len == 0 { Cow::Borrowed(inner) } else { Cow::Owned(unescape(inner)) })
     }
 
-    /// The text of a string that has no escapes, borrowed (`None` for other strings and types).
+    /// The UTF-8 bytes of a string that has no escapes (`None` for other strings and types).
     #[inline]
-    pub fn plain_str(&self) -> Option<&'a str> {
+    pub fn plain_bytes(&self) -> Option<&'a [u8]> {
         let n = self.node();
-        if n.kind != Kind::String || n.len != 0 {
-            return None;
-        }
-        self.doc.src.get(n.start as usize + 1..(n.end as usize).saturating_sub(1))
+        (n.kind == Kind::String && n.len == 0).then(|| self.inner(n))
     }
 
     /// `true` when this is the empty string `""` (a string with escapes is never empty).
@@ -149,8 +156,8 @@ impl<'d, 'a> Value<'d, 'a> {
         if n.kind != Kind::String {
             return false;
         }
-        let inner = self.doc.src.get(n.start as usize + 1..(n.end as usize).saturating_sub(1)).unwrap_or("");
-        if n.len == 0 { inner == s } else { unescape(inner) == s }
+        let inner = self.inner(n);
+        if n.len == 0 { inner == s.as_bytes() } else { unescape(utf8(Some(inner))) == s }
     }
 
     /// The boolean, if this is one.
@@ -199,6 +206,13 @@ impl<'d, 'a> Value<'d, 'a> {
     pub fn get(&self, key: &str) -> Option<Value<'d, 'a>> {
         self.members().find(|(k, _)| k.str_eq(key)).map(|(_, v)| v)
     }
+}
+
+/// A slice of the source as text. The parser has checked the document, so this never fails on
+/// slices it made; anything else becomes `""` rather than a panic.
+#[inline]
+fn utf8(bytes: Option<&[u8]>) -> &str {
+    bytes.and_then(|b| std::str::from_utf8(b).ok()).unwrap_or("")
 }
 
 /// Iterator over array items.

@@ -20,8 +20,8 @@ pub fn lookup<'d, 'a, const N: usize>(
 ) -> [Option<Value<'d, 'a>>; N] {
     let mut out = [None; N];
     for (k, v) in obj.members() {
-        let found = match k.plain_str() {
-            Some(key) => names.iter().position(|n| *n == key),
+        let found = match k.plain_bytes() {
+            Some(key) => names.iter().position(|n| n.as_bytes() == key),
             None => names.iter().position(|n| k.str_eq(n)),
         };
         match found {

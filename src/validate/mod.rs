@@ -116,12 +116,12 @@ pub fn validate(input: &[u8], options: &ValidateOptions) -> Report {
         ValidationKind::LabelboxImport => labelbox::check_import(root, &mut sink),
     };
     let stats = Stats {
-        bytes: read.text.len() as u64,
+        bytes: read.bytes.len() as u64,
         values: read.parsed.doc.value_count() as u64,
         items: items as u64,
         max_depth: read.parsed.doc.max_depth(),
     };
-    sink.finish(read.text.as_bytes(), stats)
+    sink.finish(read.bytes, stats)
 }
 
 fn syntax_report(e: crate::json::ReadError<'_>) -> Report {

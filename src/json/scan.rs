@@ -1,0 +1,118 @@
+//! Byte-level scanning helpers of the parser: eight bytes at a time for string contents, and UTF-8
+//! checked inline, so that a valid document needs no separate UTF-8 pass.
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Eight bytes of `b` from `i`, little-endian, when there are eight. (`&[u8; 8]` is one unaligned
+/// load; `copy_from_slice` would be a call at opt-level "z".)
+#[inline(always)]
+pub(super) fn word(b: &[u8], i: usize) -> Option<u64> {
+    let chunk: &[u8; 8] = b.get(i..i.wrapping_add(8))?.try_into().ok()?;
+    Some(u64::from_le_bytes(*chunk))
+}
+
+/// `true` when one of the eight bytes is `"`, `\`, a control character or a non-ASCII byte: the
+/// bytes a string scan must stop at.
+#[inline(always)]
+pub(super) fn has_special(x: u64) -> bool {
+    let zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
+    let quote = zero(x ^ (LO * b'"' as u64));
+    let slash = zero(x ^ (LO * b'\\' as u64));
+    let ctrl = x.wrapping_sub(LO * 0x20) & !x & HI;
+    (quote | slash | ctrl | (x & HI)) != 0
+}
+
+/// The length of the UTF-8 sequence that starts at `b[i]` (a byte >= 0x80), or `None` when it is
+/// not valid UTF-8, by the rules of `std::str::from_utf8`: no overlong forms, no surrogates,
+/// nothing above U+10FFFF, no truncated sequence.
+#[inline]
+pub(super) fn utf8_len(b: &[u8], i: usize) -> Option<usize> {
+    let lead = *b.get(i)?;
+    let cont = |k: usize| b.get(i + k).is_some_and(|&c| c & 0xC0 == 0x80);
+    let second = b.get(i + 1).copied().unwrap_or(0);
+    match lead {
+        0xC2..=0xDF => cont(1).then_some(2),
+        0xE0..=0xEF => {
+            let ok = match lead {
+                0xE0 => (0xA0..=0xBF).contains(&second),
+                0xED => (0x80..=0x9F).contains(&second),
+                _ => second & 0xC0 == 0x80,
+            };
+            (ok && cont(2)).then_some(3)
+        }
+        0xF0..=0xF4 => {
+            let ok = match lead {
+                0xF0 => (0x90..=0xBF).contains(&second),
+                0xF4 => (0x80..=0x8F).contains(&second),
+                _ => second & 0xC0 == 0x80,
+            };
+            (ok && cont(2) && cont(3)).then_some(4)
+        }
+        _ => None,
+    }
+}
+
+/// Up to 256 bytes of text from `i`, cut before the first byte that is not UTF-8: for messages.
+pub(super) fn text_at(b: &[u8], i: usize) -> &str {
+    let w = b.get(i..b.len().min(i.saturating_add(256))).unwrap_or(&[]);
+    match std::str::from_utf8(w) {
+        Ok(s) => s,
+        Err(e) => std::str::from_utf8(w.get(..e.valid_up_to()).unwrap_or(&[])).unwrap_or(""),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `utf8_len` over a whole slice, as the string scanner uses it.
+    fn valid(b: &[u8]) -> bool {
+        let mut i = 0;
+        while let Some(&c) = b.get(i) {
+            i += if c < 0x80 { 1 } else {
+                match utf8_len(b, i) {
+                    Some(n) => n,
+                    None => return false,
+                }
+            };
+        }
+        true
+    }
+
+    #[test]
+    fn edges_of_utf8() {
+        for s in ["é", "😀", "\u{7FF}", "\u{800}", "\u{FFFF}", "\u{10000}", "\u{10FFFF}", "\u{D7FF}", "\u{E000}"] {
+            assert!(valid(s.as_bytes()), "{s:?}");
+        }
+        for b in [&[0xC0, 0x80][..], &[0xC1, 0xBF], &[0xE0, 0x9F, 0x80], &[0xED, 0xA0, 0x80], &[0xF0, 0x8F, 0x80, 0x80], &[0xF4, 0x90, 0x80, 0x80], &[0xF5, 0x80, 0x80, 0x80], &[0xE2, 0x82], &[0x80], &[0xFF]] {
+            assert!(!valid(b), "{b:02X?}");
+        }
+    }
+
+    #[test]
+    fn special_bytes() {
+        let w = |s: &[u8; 8]| u64::from_le_bytes(*s);
+        assert!(!has_special(w(b"abcdefgh")));
+        assert!(!has_special(w(b"~ !#[]{}")));
+        for s in [b"abcdefg\"", b"\\bcdefgh", b"abc\ndefg", b"abcd\x7F\xC3\xA9g", b"\x1Fbcdefgh"] {
+            assert_eq!(has_special(w(s)), s.iter().any(|&c| c == b'"' || c == b'\\' || c < 0x20 || c >= 0x80), "{s:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn utf8_matches_std(b in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..24)) {
+            proptest::prop_assert_eq!(valid(&b), std::str::from_utf8(&b).is_ok());
+        }
+
+        #[test]
+        fn utf8_matches_std_on_near_valid(s in "\\PC{0,8}", cut in 0usize..40, flip in proptest::prelude::any::<u8>()) {
+            let mut b = s.into_bytes();
+            if let Some(x) = b.get_mut(cut) {
+                *x ^= flip;
+            }
+            proptest::prop_assert_eq!(valid(&b), std::str::from_utf8(&b).is_ok());
+        }
+    }
+}
