@@ -65,6 +65,17 @@ pub struct Talk {
     pub created_at_ms: u64,
 }
 
+/// What [`Store::update_metadata`] did.
+#[derive(Debug)]
+pub enum MetadataUpdate {
+    /// Updated; the talk as it was before.
+    Updated(Box<Talk>),
+    /// No talk has this id.
+    NotFound,
+    /// The talk belongs to this other connection; nothing changed.
+    OtherConnection(String),
+}
+
 /// Storage failures; they become `INTERNAL` / HTTP 500 without details for the client.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -128,6 +139,27 @@ impl Store {
     /// Directory for audio files; uploads write to `tmp/` first and are renamed in on success.
     pub fn audio_dir(&self) -> &Path {
         &self.audio_dir
+    }
+
+    /// Replaces the metadata (`fields`, `users`) of talk `id`, which must belong to
+    /// `connection_id`. Returns the talk as it was before, or `None` when there is no such talk.
+    pub fn update_metadata(
+        &self,
+        id: &str,
+        connection_id: &str,
+        fields: &std::collections::BTreeMap<String, String>,
+        users: &[StoredUser],
+    ) -> Result<MetadataUpdate, StoreError> {
+        let Some(before) = self.get(id)? else { return Ok(MetadataUpdate::NotFound) };
+        if before.connection_id != connection_id {
+            return Ok(MetadataUpdate::OtherConnection(before.connection_id));
+        }
+        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        conn.execute(
+            "UPDATE talks SET fields = ?2, users = ?3 WHERE id = ?1",
+            params![id, serde_json::to_string(fields)?, serde_json::to_string(users)?],
+        )?;
+        Ok(MetadataUpdate::Updated(Box::new(before)))
     }
 
     /// Inserts a complete talk. `audio_path` is the final file of the audio, if any.

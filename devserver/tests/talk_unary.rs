@@ -119,3 +119,47 @@ async fn upload_text_errors() {
     assert!(message.contains("/fields/date"), "{message}");
     server.assert_nothing_stored().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn talk_id_updates_the_metadata_of_a_stored_talk() {
+    let server = start(&[]).await;
+    let mut client = server.grpc().await;
+    let id = client.upload_text(authed(text_req("chat", &["op-1", "cl-1"]))).await.unwrap().into_inner().talk_id;
+
+    // Metadata only, with talk_id: the stored talk's fields change, its messages stay.
+    let mut update = text_req("chat", &[]);
+    update.talk_id = id.clone();
+    update.metadata.as_mut().unwrap().fields.insert("operator_name".into(), "Renamed".into());
+    let same = client.upload_text(authed(update.clone())).await.unwrap().into_inner().talk_id;
+    assert_eq!(same, id);
+    let talk = server.talk(&id).await;
+    assert_eq!(talk["fields"]["operator_name"], "Renamed");
+    assert_eq!(talk["messages"].as_array().unwrap().len(), 2);
+    assert_eq!(server.talk_count().await, 1);
+
+    // New content together with talk_id would be dropped or duplicated: refused.
+    let mut with_content = text_req("chat", &["op-1"]);
+    with_content.talk_id = id.clone();
+    let st = client.upload_text(authed(with_content)).await.unwrap_err();
+    assert_eq!(st.code(), Code::InvalidArgument);
+    assert!(st.message().contains("talk_id"), "{}", st.message());
+
+    // Unknown talk, and a talk of another connection.
+    let mut unknown = update.clone();
+    unknown.talk_id = "no-such-talk".into();
+    assert_eq!(client.upload_text(authed(unknown)).await.unwrap_err().code(), Code::NotFound);
+    let audio = wav(16_000, 16, 1, 64_000, 21);
+    let audio_id = client.upload(authed(upload_req("one", T::Wav, &audio))).await.unwrap().into_inner().talk_id;
+    let mut cross = update.clone();
+    cross.talk_id = audio_id;
+    let st = client.upload_text(authed(cross)).await.unwrap_err();
+    assert_eq!(st.code(), Code::InvalidArgument);
+    assert!(st.message().contains("belongs to connection"), "{}", st.message());
+
+    // An update whose ids no longer match the stored messages is refused and changes nothing.
+    let mut breaking = update.clone();
+    breaking.metadata.as_mut().unwrap().fields.insert("operator_id".into(), "someone-else".into());
+    assert_eq!(client.upload_text(authed(breaking)).await.unwrap_err().code(), Code::InvalidArgument);
+    assert_eq!(server.talk(&id).await["fields"]["operator_id"], "op-1");
+    assert_eq!(server.talk_count().await, 2);
+}

@@ -18,6 +18,7 @@ pub mod badge;
 pub mod checks;
 pub mod stream;
 pub mod text;
+pub mod update;
 pub mod upload;
 
 use std::sync::Arc;

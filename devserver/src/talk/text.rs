@@ -17,6 +17,10 @@ pub(super) async fn handle(svc: &TalkServiceImpl, req: UploadTextRequest) -> Res
         )));
     }
     let md = req.metadata.unwrap_or_default();
+    if !req.talk_id.is_empty() {
+        let has_content = req.text_content.as_ref().is_some_and(|c| !c.messages.is_empty());
+        return super::update::metadata(svc, req.talk_id, connection_id, kind, &md, has_content).await;
+    }
     checks::metadata(kind, &md)?;
     let content = req.text_content.unwrap_or_default();
     if content.messages.is_empty() {
@@ -42,7 +46,7 @@ pub(super) async fn handle(svc: &TalkServiceImpl, req: UploadTextRequest) -> Res
     }
     checks::chat_users(&md, content.messages.iter().map(|m| m.user_id.as_str()))?;
     let talk = Talk {
-        id: if req.talk_id.is_empty() { new_talk_id() } else { req.talk_id.clone() },
+        id: new_talk_id(),
         method: "UploadText".into(),
         connection_id,
         fields: md.fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),

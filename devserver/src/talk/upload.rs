@@ -10,7 +10,11 @@ use crate::store::{new_talk_id, now_ms, Talk};
 /// Checks and stores one unary upload; returns the talk id.
 pub(super) async fn handle(svc: &TalkServiceImpl, req: UploadTalkRequest) -> Result<String, Status> {
     let md = req.metadata.ok_or_else(|| Status::invalid_argument("`metadata` is missing"))?;
-    let (connection_id, _kind) = svc.audio_connection(&md, "Upload")?;
+    let (connection_id, kind) = svc.audio_connection(&md, "Upload")?;
+    if !req.talk_id.is_empty() {
+        let has_content = req.audio.as_ref().is_some_and(|a| a.audio_data.as_ref().is_some_and(|d| !d.data.is_empty()));
+        return super::update::metadata(svc, req.talk_id, connection_id, kind, &md, has_content).await;
+    }
     let audio = req.audio.ok_or_else(|| Status::invalid_argument("`audio` is missing"))?;
     let audio_md = audio
         .audio_metadata
@@ -27,7 +31,7 @@ pub(super) async fn handle(svc: &TalkServiceImpl, req: UploadTalkRequest) -> Res
     drop(data);
     let finished = sink.finish().await?;
     let talk = Talk {
-        id: if req.talk_id.is_empty() { new_talk_id() } else { req.talk_id },
+        id: new_talk_id(),
         method: "Upload".into(),
         connection_id,
         fields: md.fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),

@@ -1,0 +1,62 @@
+//! Requests with `talk_id` set. The proto says `talk_id` is blank on the initial upload and set
+//! when updating metadata, so such a request replaces the stored talk's `fields` and `users`.
+//! It must carry no new content (audio or messages): silently dropping it would lose data, and
+//! storing it as a second talk would duplicate one.
+
+use tonic::Status;
+
+use super::{checks, internal, users_of, TalkServiceImpl};
+use crate::config::ConnectionKind;
+use crate::proto::speechsense::TalkMetadata;
+use crate::store::MetadataUpdate;
+
+/// Replaces the metadata of talk `talk_id`; returns its id.
+pub(super) async fn metadata(
+    svc: &TalkServiceImpl,
+    talk_id: String,
+    connection_id: String,
+    kind: ConnectionKind,
+    md: &TalkMetadata,
+    has_content: bool,
+) -> Result<String, Status> {
+    if has_content {
+        return Err(Status::invalid_argument(format!(
+            "`talk_id` is set, which updates the metadata of talk `{talk_id}`, but the request also carries new \
+             content; leave `talk_id` empty to upload a new talk, or send only `metadata` to update this one"
+        )));
+    }
+    checks::metadata(kind, md)?;
+    let store = svc.state.store.clone();
+    let fields = md.fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let users = users_of(md);
+    let (id, conn) = (talk_id.clone(), connection_id.clone());
+    let outcome = tokio::task::spawn_blocking(move || store.update_metadata(&id, &conn, &fields, &users))
+        .await
+        .map_err(|e| internal("run the storage task", e))?
+        .map_err(|e| internal("update the talk", e))?;
+    match outcome {
+        MetadataUpdate::Updated(before) => {
+            if kind == ConnectionKind::Chat {
+                // The stored messages must still name users of the new metadata.
+                let ids: Vec<&str> = before.messages.iter().map(|m| m.user_id.as_str()).collect();
+                if let Err(e) = checks::chat_users(md, ids) {
+                    // Put the old metadata back: the update is all or nothing.
+                    let store = svc.state.store.clone();
+                    let (id, conn) = (talk_id.clone(), connection_id.clone());
+                    let _ = tokio::task::spawn_blocking(move || {
+                        store.update_metadata(&id, &conn, &before.fields, &before.users)
+                    })
+                    .await;
+                    return Err(e);
+                }
+            }
+            Ok(talk_id)
+        }
+        MetadataUpdate::NotFound => Err(Status::not_found(format!(
+            "talk `{talk_id}` does not exist; leave `talk_id` empty to upload a new talk"
+        ))),
+        MetadataUpdate::OtherConnection(other) => Err(Status::invalid_argument(format!(
+            "talk `{talk_id}` belongs to connection `{other}`, not `{connection_id}`"
+        ))),
+    }
+}
