@@ -67,9 +67,11 @@ pub struct Talk {
 
 /// What [`Store::update_metadata`] did.
 #[derive(Debug)]
-pub enum MetadataUpdate {
-    /// Updated; the talk as it was before.
-    Updated(Box<Talk>),
+pub enum MetadataUpdate<E> {
+    /// Updated.
+    Updated,
+    /// The check refused the update; nothing changed.
+    Refused(E),
     /// No talk has this id.
     NotFound,
     /// The talk belongs to this other connection; nothing changed.
@@ -142,24 +144,30 @@ impl Store {
     }
 
     /// Replaces the metadata (`fields`, `users`) of talk `id`, which must belong to
-    /// `connection_id`. Returns the talk as it was before, or `None` when there is no such talk.
-    pub fn update_metadata(
+    /// `connection_id` and pass `check` (run on the stored talk under the same lock, so the check
+    /// and the update are one step).
+    pub fn update_metadata<E>(
         &self,
         id: &str,
         connection_id: &str,
         fields: &std::collections::BTreeMap<String, String>,
         users: &[StoredUser],
-    ) -> Result<MetadataUpdate, StoreError> {
-        let Some(before) = self.get(id)? else { return Ok(MetadataUpdate::NotFound) };
+        check: impl FnOnce(&Talk) -> Result<(), E>,
+    ) -> Result<MetadataUpdate<E>, StoreError> {
+        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let parts = conn.query_row(&format!("{SELECT} WHERE id = ?1"), params![id], row_to_parts).optional()?;
+        let Some(before) = parts.map(parts_to_talk).transpose()? else { return Ok(MetadataUpdate::NotFound) };
         if before.connection_id != connection_id {
             return Ok(MetadataUpdate::OtherConnection(before.connection_id));
         }
-        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        if let Err(e) = check(&before) {
+            return Ok(MetadataUpdate::Refused(e));
+        }
         conn.execute(
             "UPDATE talks SET fields = ?2, users = ?3 WHERE id = ?1",
             params![id, serde_json::to_string(fields)?, serde_json::to_string(users)?],
         )?;
-        Ok(MetadataUpdate::Updated(Box::new(before)))
+        Ok(MetadataUpdate::Updated)
     }
 
     /// Inserts a complete talk. `audio_path` is the final file of the audio, if any.

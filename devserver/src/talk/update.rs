@@ -30,28 +30,21 @@ pub(super) async fn metadata(
     let fields = md.fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     let users = users_of(md);
     let (id, conn) = (talk_id.clone(), connection_id.clone());
-    let outcome = tokio::task::spawn_blocking(move || store.update_metadata(&id, &conn, &fields, &users))
+    let md_for_check = md.clone();
+    // A chat's stored messages must still name users of the new metadata.
+    let check = move |before: &crate::store::Talk| {
+        if kind != ConnectionKind::Chat {
+            return Ok(());
+        }
+        checks::chat_users(&md_for_check, before.messages.iter().map(|m| m.user_id.as_str()))
+    };
+    let outcome = tokio::task::spawn_blocking(move || store.update_metadata(&id, &conn, &fields, &users, check))
         .await
         .map_err(|e| internal("run the storage task", e))?
         .map_err(|e| internal("update the talk", e))?;
     match outcome {
-        MetadataUpdate::Updated(before) => {
-            if kind == ConnectionKind::Chat {
-                // The stored messages must still name users of the new metadata.
-                let ids: Vec<&str> = before.messages.iter().map(|m| m.user_id.as_str()).collect();
-                if let Err(e) = checks::chat_users(md, ids) {
-                    // Put the old metadata back: the update is all or nothing.
-                    let store = svc.state.store.clone();
-                    let (id, conn) = (talk_id.clone(), connection_id.clone());
-                    let _ = tokio::task::spawn_blocking(move || {
-                        store.update_metadata(&id, &conn, &before.fields, &before.users)
-                    })
-                    .await;
-                    return Err(e);
-                }
-            }
-            Ok(talk_id)
-        }
+        MetadataUpdate::Updated => Ok(talk_id),
+        MetadataUpdate::Refused(status) => Err(status),
         MetadataUpdate::NotFound => Err(Status::not_found(format!(
             "talk `{talk_id}` does not exist; leave `talk_id` empty to upload a new talk"
         ))),
