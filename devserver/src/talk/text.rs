@@ -65,36 +65,11 @@ pub(super) async fn handle(svc: &TalkServiceImpl, req: UploadTextRequest) -> Res
 }
 
 /// Renders a protobuf Timestamp as RFC 3339 UTC (`2024-01-02T03:04:05.123Z`), or `None` outside
-/// years 0001-9999 or for nanos outside [0, 1e9).
+/// years 0001-9999 or for nanos outside [0, 1e9). The package's formatter, so the devserver shows
+/// timestamps exactly as the browser package writes them.
 pub fn rfc3339(seconds: i64, nanos: i32) -> Option<String> {
-    const MIN: i64 = -62_135_596_800; // 0001-01-01T00:00:00Z
-    const MAX: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
-    if !(MIN..=MAX).contains(&seconds) || !(0..1_000_000_000).contains(&nanos) {
-        return None;
-    }
-    let days = seconds.div_euclid(86_400);
-    let secs = seconds.rem_euclid(86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    let (h, mi, s) = (secs / 3600, secs / 60 % 60, secs % 60);
-    let frac = if nanos == 0 {
-        String::new()
-    } else if nanos % 1_000_000 == 0 {
-        format!(".{:03}", nanos / 1_000_000)
-    } else if nanos % 1000 == 0 {
-        format!(".{:06}", nanos / 1000)
-    } else {
-        format!(".{nanos:09}")
-    };
-    Some(format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}{frac}Z"))
+    let nanos = u32::try_from(nanos).ok()?;
+    talk_uploader::formats::time::format_rfc3339(seconds, nanos, 0)
 }
 
 #[cfg(test)]
