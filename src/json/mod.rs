@@ -28,6 +28,7 @@ pub mod tree;
 
 pub use parser::{DuplicateKey, Parsed, SyntaxError, MAX_DEPTH};
 pub use tree::{Document, Items, Kind, Members, Value};
+pub(crate) use tree::same;
 
 use crate::validate::Code;
 

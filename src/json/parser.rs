@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use super::diagnose::{key_text_raw, raw_of, resolve_duplicates};
 use super::scan::{has_special, text_at, utf8_len, word};
-use super::tree::{Document, Kind, Node, EMPTY};
+use super::tree::{same, Document, Kind, Node, EMPTY};
 use crate::validate::Code;
 
 /// Arrays and objects nested deeper than this are rejected with [`Code::TooDeep`].
@@ -106,6 +106,13 @@ impl<'a> Parser<'a> {
         self.b.get(self.i).copied()
     }
 
+    /// `true` when the byte at the cursor is `c` (a pattern, not `Option::eq`, which is an
+    /// out-of-line call at opt-level "z").
+    #[inline(always)]
+    fn at(&self, c: u8) -> bool {
+        matches!(self.b.get(self.i), Some(&x) if x == c)
+    }
+
     #[inline(always)]
     fn skip_ws(&mut self) {
         while let Some(&c) = self.b.get(self.i) {
@@ -181,7 +188,7 @@ impl<'a> Parser<'a> {
         let keys = small.get(..n).unwrap_or(&[]);
         for (j, &k) in keys.iter().enumerate() {
             let kr = raw_of(self.b, &self.nodes, k);
-            if let Some(&first) = keys.get(..j).and_then(|s| s.iter().find(|&&e| raw_of(self.b, &self.nodes, e) == kr)) {
+            if let Some(&first) = keys.get(..j).and_then(|s| s.iter().find(|&&e| same(raw_of(self.b, &self.nodes, e), kr))) {
                 self.dups.push((k, first));
             }
         }
@@ -236,7 +243,7 @@ impl<'a> Parser<'a> {
                 b'[' => {
                     self.open(false)?;
                     self.skip_ws();
-                    if self.peek() == Some(b']') {
+                    if self.at(b']') {
                         self.i += 1;
                         self.close();
                     } else {
@@ -266,7 +273,7 @@ impl<'a> Parser<'a> {
                         self.i += 1;
                         self.skip_ws();
                         let close = if top.obj { b'}' } else { b']' };
-                        if self.peek() == Some(close) {
+                        if self.at(close) {
                             return Err(self.err(
                                 Code::TrailingComma,
                                 comma,
@@ -274,7 +281,7 @@ impl<'a> Parser<'a> {
                             ));
                         }
                         if top.obj {
-                            if self.peek() == Some(b'"') {
+                            if self.at(b'"') {
                                 self.key()?;
                             } else {
                                 return Err(self.expected_key());
@@ -322,7 +329,7 @@ impl<'a> Parser<'a> {
             top.key = idx;
         }
         self.skip_ws();
-        if self.peek() != Some(b':') {
+        if !self.at(b':') {
             let k = key_text_raw(self.b, &self.nodes, idx);
             let msg = format!("expected `:` after the key \"{k}\", found {}", self.show_here());
             return Err(self.err(if self.peek().is_none() { Code::UnexpectedEnd } else { Code::MissingColon }, self.i, msg));
@@ -364,7 +371,7 @@ impl<'a> Parser<'a> {
                 }
                 Some(0x80..=0xFF) => {
                     // Runs of non-ASCII (Cyrillic, emoji) are checked here, one sequence at a time.
-                    while self.b.get(self.i).is_some_and(|&c| c >= 0x80) {
+                    while matches!(self.b.get(self.i), Some(0x80..=0xFF)) {
                         match utf8_len(self.b, self.i) {
                             Some(n) => self.i += n,
                             None => return Err(self.err(Code::InvalidUtf8, self.i, "the text is not valid UTF-8: save the file as UTF-8".to_owned())),
@@ -431,7 +438,7 @@ impl<'a> Parser<'a> {
 
     fn digits(&mut self) -> usize {
         let s = self.i;
-        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+        while matches!(self.b.get(self.i), Some(b'0'..=b'9')) {
             self.i += 1;
         }
         self.i - s
@@ -439,13 +446,13 @@ impl<'a> Parser<'a> {
 
     fn number(&mut self) -> Result<(), SyntaxError> {
         let start = self.i;
-        if self.peek() == Some(b'-') {
+        if self.at(b'-') {
             self.i += 1;
         }
         match self.peek() {
             Some(b'0') => {
                 self.i += 1;
-                if self.peek().is_some_and(|c| c.is_ascii_digit()) {
+                if matches!(self.b.get(self.i), Some(b'0'..=b'9')) {
                     return Err(self.err(Code::InvalidNumber, start, "numbers cannot have leading zeros: write `7`, not `07` (or quote it if it is an id)".to_owned()));
                 }
             }
@@ -455,7 +462,7 @@ impl<'a> Parser<'a> {
             Some(b'I') => return Err(self.err(Code::InvalidNumber, start, "`-Infinity` is not a JSON number".to_owned())),
             _ => return Err(self.err(Code::InvalidNumber, start, "expected a digit after `-`".to_owned())),
         }
-        if self.peek() == Some(b'.') {
+        if self.at(b'.') {
             self.i += 1;
             if self.digits() == 0 {
                 return Err(self.err(Code::InvalidNumber, start, "a digit must follow the decimal point: write `1.0`, not `1.`".to_owned()));

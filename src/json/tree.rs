@@ -157,7 +157,7 @@ impl<'d, 'a> Value<'d, 'a> {
             return false;
         }
         let inner = self.inner(n);
-        if n.len == 0 { inner == s.as_bytes() } else { unescape(utf8(Some(inner))) == s }
+        if n.len == 0 { same(inner, s.as_bytes()) } else { unescape(utf8(Some(inner))) == s }
     }
 
     /// The boolean, if this is one.
@@ -205,6 +205,23 @@ impl<'d, 'a> Value<'d, 'a> {
     /// The first member named `key`.
     pub fn get(&self, key: &str) -> Option<Value<'d, 'a>> {
         self.members().find(|(k, _)| k.str_eq(key)).map(|(_, v)| v)
+    }
+}
+
+/// Byte-slice equality as an inline loop: `==` on slices is two out-of-line calls (slice equality,
+/// then `memcmp`) at opt-level "z", and the slices compared while validating are short keys and ids.
+#[inline(always)]
+pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    loop {
+        match (a.get(i), b.get(i)) {
+            (Some(x), Some(y)) if x == y => i += 1,
+            (None, _) => return true,
+            _ => return false,
+        }
     }
 }
 

@@ -21,7 +21,7 @@ pub fn lookup<'d, 'a, const N: usize>(
     let mut out = [None; N];
     for (k, v) in obj.members() {
         let found = match k.plain_bytes() {
-            Some(key) => names.iter().position(|n| n.as_bytes() == key),
+            Some(key) => names.iter().position(|n| crate::json::same(n.as_bytes(), key)),
             None => names.iter().position(|n| k.str_eq(n)),
         };
         match found {

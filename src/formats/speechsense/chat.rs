@@ -55,7 +55,7 @@ fn is_known_id(u: Value<'_, '_>, ids: &[(&str, String)]) -> bool {
         Kind::Number => Some(u.raw().as_bytes()).filter(|r| r.iter().all(|c| c.is_ascii_digit() || *c == b'-')),
         _ => None,
     };
-    b.is_some_and(|b| !b.is_empty() && ids.iter().any(|(_, v)| v.as_bytes() == b))
+    b.is_some_and(|b| !b.is_empty() && ids.iter().any(|(_, v)| crate::json::same(v.as_bytes(), b)))
 }
 
 fn describe_ids(ids: &[(&str, String)]) -> String {
