@@ -2,6 +2,7 @@
 
 pub mod audio;
 pub mod error;
+mod json;
 mod options;
 pub mod presigned;
 mod types;

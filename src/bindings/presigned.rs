@@ -309,7 +309,7 @@ async fn vela_post(
     let message = redact(json["message"].as_str().unwrap_or("the Vela API refused the request"), &[token]);
     let mut failure = UploadFailure::new(code, format!("the Vela API answered HTTP {status}: {message}")).with_status(status);
     if let Some(errors) = json.get("errors") {
-        failure.issues = serde::Serialize::serialize(errors, &serde_wasm_bindgen::Serializer::json_compatible()).ok();
+        failure.issues = super::json::to_js_value(errors).ok();
     }
     Err(failure)
 }

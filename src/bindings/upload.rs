@@ -150,8 +150,7 @@ pub(crate) fn validation_failure(what: &str, reports: &[&Report]) -> UploadFailu
         "validation_failed",
         format!("the {what} has {} error(s), nothing was sent{first}; see error.issues for all of them", issues.len()),
     );
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    f.issues = serde::Serialize::serialize(&issues, &serializer).ok();
+    f.issues = super::json::to_js_value(&issues).ok();
     f
 }
 

@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 
 use super::error::{invalid_option, to_js};
+use super::json::{from_js_value, to_js_value};
 use crate::formats::convert::{convert_chat as convert_core, ChatFormat, ConvertOptions, Role};
 use crate::formats::speechsense::{ConnectionKind, FieldDecl};
 use crate::validate::{validate as validate_core, ValidateOptions, ValidationKind};
@@ -63,73 +63,54 @@ export interface ConvertOptions {
 export interface ConvertResult { ok: boolean; output: string; metadata: string | null; errors: Issue[]; warnings: Issue[] }
 "#;
 
-/// Metadata given as JSON text or as an object.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum JsonOrText {
-    Text(String),
-    Value(serde_json::Value),
+/// Reads an options object: every key must be in `allowed` (a typo must not silently turn a
+/// check off), and each option is read by name so that an error names it.
+struct JsOptions<'a> {
+    obj: js_sys::Object,
+    what: &'a str,
 }
 
-impl JsonOrText {
-    fn into_text(self) -> String {
-        match self {
-            JsonOrText::Text(s) => s,
-            JsonOrText::Value(v) => v.to_string(),
+impl<'a> JsOptions<'a> {
+    fn new(value: JsValue, what: &'a str, allowed: &[&str]) -> Result<Self, JsValue> {
+        if value.is_undefined() || value.is_null() {
+            return Err(to_js(invalid_option(format!("{what}: the options object is required"))));
         }
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct JsValidateOptions {
-    kind: ValidationKind,
-    #[serde(default)]
-    metadata: Option<JsonOrText>,
-    #[serde(default)]
-    connection: Option<ConnectionKind>,
-    #[serde(default)]
-    fields: Vec<FieldDecl>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct JsConvertOptions {
-    from: ChatFormat,
-    to: ChatFormat,
-    #[serde(default)]
-    metadata: Option<JsonOrText>,
-    #[serde(default)]
-    org_id: Option<String>,
-    #[serde(default)]
-    session_id: Option<String>,
-    #[serde(default)]
-    roles: BTreeMap<String, Role>,
-}
-
-fn options<T: for<'de> Deserialize<'de>>(value: JsValue, what: &str, allowed: &[&str]) -> Result<T, JsValue> {
-    if value.is_undefined() || value.is_null() {
-        return Err(to_js(invalid_option(format!("{what}: the options object is required"))));
-    }
-    // serde-wasm-bindgen reads only the fields it knows, so `deny_unknown_fields` never fires:
-    // check the names here, or a typo such as `Kind` or `conection` would be silently ignored.
-    if let Some(obj) = value.dyn_ref::<js_sys::Object>() {
-        for key in js_sys::Object::keys(obj).iter().filter_map(|k| k.as_string()) {
+        let obj: js_sys::Object =
+            value.dyn_into().map_err(|_| to_js(invalid_option(format!("{what}: options must be an object"))))?;
+        for key in js_sys::Object::keys(&obj).iter().filter_map(|k| k.as_string()) {
             if !allowed.contains(&key.as_str()) {
                 let hint = crate::validate::check::suggest(&key, allowed, "options");
                 return Err(to_js(invalid_option(format!("{what}: unknown option `{key}`{hint}"))));
             }
         }
+        Ok(Self { obj, what })
     }
-    let de = serde_wasm_bindgen::Deserializer::from(value);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        // serde-wasm-bindgen renders its errors as JS errors ("Error: ..."); keep the message only.
-        let inner = e.inner().to_string();
-        let inner = inner.strip_prefix("Error: ").unwrap_or(&inner);
-        let place = if path == "." { "options".to_owned() } else { format!("options.{path}") };
-        to_js(invalid_option(format!("{what}: {place}: {inner}")))
-    })
+
+    fn raw(&self, key: &str) -> Option<JsValue> {
+        let v = js_sys::Reflect::get(&self.obj, &JsValue::from_str(key)).ok()?;
+        (!v.is_undefined() && !v.is_null()).then_some(v)
+    }
+
+    /// Option `key` read as `T`, `None` when absent.
+    fn get<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>, JsValue> {
+        let Some(v) = self.raw(key) else { return Ok(None) };
+        from_js_value(&v).map(Some).map_err(|e| to_js(invalid_option(format!("{}: options.{key}: {e}", self.what))))
+    }
+
+    fn required<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<T, JsValue> {
+        self.get(key)?.ok_or_else(|| to_js(invalid_option(format!("{}: options.{key} is required", self.what))))
+    }
+
+    /// A JSON document given as text or as a plain object, as text.
+    fn json_text(&self, key: &str) -> Result<Option<String>, JsValue> {
+        let Some(v) = self.raw(key) else { return Ok(None) };
+        if let Some(s) = v.as_string() {
+            return Ok(Some(s));
+        }
+        js_sys::JSON::stringify(&v).ok().and_then(|s| s.as_string()).map(Some).ok_or_else(|| {
+            to_js(invalid_option(format!("{}: options.{key} must be JSON text or a plain object", self.what)))
+        })
+    }
 }
 
 fn input_bytes(input: &JsValue, what: &str) -> Result<Vec<u8>, JsValue> {
@@ -142,10 +123,6 @@ fn input_bytes(input: &JsValue, what: &str) -> Result<Vec<u8>, JsValue> {
     Err(to_js(invalid_option(format!("{what}: `input` must be a string or a Uint8Array"))))
 }
 
-fn to_value<T: Serialize>(v: &T) -> Result<JsValue, JsValue> {
-    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(|e| JsValue::from(js_sys::Error::new(&e.to_string())))
-}
-
 /// Validates a JSON document (a string or UTF-8 bytes) and reports every problem with its JSON
 /// pointer, line and column. Throws only when the options are invalid.
 #[wasm_bindgen(js_name = validate, unchecked_return_type = "ValidationReport")]
@@ -153,10 +130,15 @@ pub fn validate(
     #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "ValidateOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let o: JsValidateOptions = self::options(options, "validate", &["kind", "metadata", "connection", "fields"])?;
+    let o = JsOptions::new(options, "validate", &["kind", "metadata", "connection", "fields"])?;
+    let opts = ValidateOptions {
+        kind: o.required::<ValidationKind>("kind")?,
+        metadata: o.json_text("metadata")?,
+        connection: o.get::<ConnectionKind>("connection")?,
+        fields: o.get::<Vec<FieldDecl>>("fields")?.unwrap_or_default(),
+    };
     let bytes = input_bytes(&input, "validate")?;
-    let opts = ValidateOptions { kind: o.kind, metadata: o.metadata.map(JsonOrText::into_text), connection: o.connection, fields: o.fields };
-    to_value(&validate_core(&bytes, &opts))
+    to_js_value(&validate_core(&bytes, &opts))
 }
 
 /// Converts a chat between SpeechSense, Vela and Labelbox. Problems in the input are reported in
@@ -166,16 +148,15 @@ pub fn convert_chat(
     #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "ConvertOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let o: JsConvertOptions =
-        self::options(options, "convertChat", &["from", "to", "metadata", "orgId", "sessionId", "roles"])?;
-    let bytes = input_bytes(&input, "convertChat")?;
+    let o = JsOptions::new(options, "convertChat", &["from", "to", "metadata", "orgId", "sessionId", "roles"])?;
     let opts = ConvertOptions {
-        from: Some(o.from),
-        to: Some(o.to),
-        metadata: o.metadata.map(JsonOrText::into_text),
-        org_id: o.org_id,
-        session_id: o.session_id,
-        roles: o.roles,
+        from: Some(o.required::<ChatFormat>("from")?),
+        to: Some(o.required::<ChatFormat>("to")?),
+        metadata: o.json_text("metadata")?,
+        org_id: o.get::<String>("orgId")?,
+        session_id: o.get::<String>("sessionId")?,
+        roles: o.get::<BTreeMap<String, Role>>("roles")?.unwrap_or_default(),
     };
-    to_value(&convert_core(&bytes, &opts))
+    let bytes = input_bytes(&input, "convertChat")?;
+    to_js_value(&convert_core(&bytes, &opts))
 }
