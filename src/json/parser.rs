@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use super::diagnose::{key_text_raw, raw_of, resolve_duplicates};
-use super::scan::{has_special, text_at, utf8_len, word};
+use super::scan::{spaces, special, text_at, utf8_len, word};
 use super::tree::{same, Document, Kind, Node, EMPTY};
 use crate::validate::Code;
 
@@ -113,13 +113,14 @@ impl<'a> Parser<'a> {
         matches!(self.b.get(self.i), Some(&x) if x == c)
     }
 
+    /// Skips whitespace; a run of spaces (indentation) takes one step per eight bytes.
     #[inline(always)]
     fn skip_ws(&mut self) {
-        while let Some(&c) = self.b.get(self.i) {
-            if c == b' ' || c == b'\n' || c == b'\r' || c == b'\t' {
-                self.i += 1;
-            } else {
-                break;
+        loop {
+            match self.b.get(self.i) {
+                Some(b' ') => self.i += spaces(self.b, self.i),
+                Some(b'\n' | b'\r' | b'\t') => self.i += 1,
+                _ => return,
             }
         }
     }
@@ -344,8 +345,11 @@ impl<'a> Parser<'a> {
         self.i += 1;
         let mut escaped = false;
         loop {
+            // Jump to the first byte that needs a look: `"`, `\\`, a control or a non-ASCII byte.
             while let Some(w) = word(self.b, self.i) {
-                if has_special(w) {
+                let m = special(w);
+                if m != 0 {
+                    self.i += (m.trailing_zeros() / 8) as usize;
                     break;
                 }
                 self.i += 8;
@@ -370,11 +374,16 @@ impl<'a> Parser<'a> {
                     self.escape()?;
                 }
                 Some(0x80..=0xFF) => {
-                    // Runs of non-ASCII (Cyrillic, emoji) are checked here, one sequence at a time.
-                    while matches!(self.b.get(self.i), Some(0x80..=0xFF)) {
-                        match utf8_len(self.b, self.i) {
-                            Some(n) => self.i += n,
-                            None => return Err(self.err(Code::InvalidUtf8, self.i, "the text is not valid UTF-8: save the file as UTF-8".to_owned())),
+                    // Runs of non-ASCII are checked here, one sequence at a time; two-byte
+                    // sequences (Cyrillic, Greek, accents) first.
+                    loop {
+                        match self.b.get(self.i..self.i + 2) {
+                            Some(&[0xC2..=0xDF, 0x80..=0xBF]) => self.i += 2,
+                            _ if !matches!(self.b.get(self.i), Some(0x80..=0xFF)) => break,
+                            _ => match utf8_len(self.b, self.i) {
+                                Some(n) => self.i += n,
+                                None => return Err(self.err(Code::InvalidUtf8, self.i, "the text is not valid UTF-8: save the file as UTF-8".to_owned())),
+                            },
                         }
                     }
                 }

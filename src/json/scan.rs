@@ -12,15 +12,33 @@ pub(super) fn word(b: &[u8], i: usize) -> Option<u64> {
     Some(u64::from_le_bytes(*chunk))
 }
 
-/// `true` when one of the eight bytes is `"`, `\`, a control character or a non-ASCII byte: the
-/// bytes a string scan must stop at.
+/// A mask whose lowest set bit is the high bit of the first of the eight bytes (little-endian)
+/// that is `"`, `\\`, a control character or non-ASCII: the bytes a string scan must stop at. 0 when
+/// there is none. (Bits above the lowest may be false positives, from borrows; they are unused.)
 #[inline(always)]
-pub(super) fn has_special(x: u64) -> bool {
+pub(super) fn special(x: u64) -> u64 {
     let zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
     let quote = zero(x ^ (LO * b'"' as u64));
     let slash = zero(x ^ (LO * b'\\' as u64));
     let ctrl = x.wrapping_sub(LO * 0x20) & !x & HI;
-    (quote | slash | ctrl | (x & HI)) != 0
+    quote | slash | ctrl | (x & HI)
+}
+
+/// The number of spaces at `b[i..]`, counted eight at a time (at least 1 when `b[i]` is a space).
+#[inline(always)]
+pub(super) fn spaces(b: &[u8], i: usize) -> usize {
+    let mut n = 0;
+    while let Some(w) = word(b, i + n) {
+        let other = w ^ (LO * b' ' as u64);
+        if other != 0 {
+            return n + (other.trailing_zeros() / 8) as usize;
+        }
+        n += 8;
+    }
+    while matches!(b.get(i + n), Some(b' ')) {
+        n += 1;
+    }
+    n
 }
 
 /// The length of the UTF-8 sequence that starts at `b[i]` (a byte >= 0x80), or `None` when it is
@@ -90,13 +108,21 @@ mod tests {
         }
     }
 
-    #[test]
-    fn special_bytes() {
-        let w = |s: &[u8; 8]| u64::from_le_bytes(*s);
-        assert!(!has_special(w(b"abcdefgh")));
-        assert!(!has_special(w(b"~ !#[]{}")));
-        for s in [b"abcdefg\"", b"\\bcdefgh", b"abc\ndefg", b"abcd\x7F\xC3\xA9g", b"\x1Fbcdefgh"] {
-            assert_eq!(has_special(w(s)), s.iter().any(|&c| c == b'"' || c == b'\\' || c < 0x20 || c >= 0x80), "{s:?}");
+    proptest::proptest! {
+        #[test]
+        fn special_finds_the_first_stop_byte(s in proptest::array::uniform8(proptest::prelude::any::<u8>())) {
+            let m = special(u64::from_le_bytes(s));
+            let first = s.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20 || c >= 0x80);
+            proptest::prop_assert_eq!(if m == 0 { None } else { Some((m.trailing_zeros() / 8) as usize) }, first);
+        }
+
+        #[test]
+        fn spaces_counts_the_run(lead in 0usize..20, rest in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..12)) {
+            let mut b = vec![b'x'];
+            b.extend(std::iter::repeat_n(b' ', lead));
+            b.extend(&rest);
+            let want = b.iter().skip(1).take_while(|&&c| c == b' ').count();
+            proptest::prop_assert_eq!(spaces(&b, 1), want);
         }
     }
 
