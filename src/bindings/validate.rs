@@ -113,9 +113,62 @@ impl<'a> JsOptions<'a> {
     }
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// `TextEncoder`, with `encodeInto` taking a JS string and writing straight into wasm memory.
+    #[wasm_bindgen(js_name = TextEncoder)]
+    type Utf8Encoder;
+    #[wasm_bindgen(constructor, js_class = "TextEncoder")]
+    fn new() -> Utf8Encoder;
+    #[wasm_bindgen(method, js_name = encodeInto)]
+    fn encode_into(this: &Utf8Encoder, source: &js_sys::JsString, dest: &mut [u8]) -> EncodeIntoResult;
+
+    type EncodeIntoResult;
+    #[wasm_bindgen(method, getter)]
+    fn read(this: &EncodeIntoResult) -> f64;
+    #[wasm_bindgen(method, getter)]
+    fn written(this: &EncodeIntoResult) -> f64;
+}
+
+/// UTF-16 code units encoded per `encodeInto` call.
+const CHUNK: u32 = 1 << 22;
+
+/// The UTF-8 of a JS string, encoded chunk by chunk into one buffer. `JsValue::as_string` reserves
+/// three bytes per UTF-16 unit for the whole string (63 MB for a 21 MB chat, and wasm memory never
+/// shrinks); here the buffer starts at 1.5 bytes per unit and grows only for text that needs more.
+fn string_bytes(s: &js_sys::JsString) -> Vec<u8> {
+    let units = s.length();
+    let encoder = Utf8Encoder::new();
+    // `vec!` of zeros is a zeroed allocation: fresh wasm pages are not written twice.
+    let mut buf: Vec<u8> = vec![0; units as usize + units as usize / 2 + 16];
+    let (mut from, mut written) = (0u32, 0usize);
+    while from < units {
+        let mut to = from.saturating_add(CHUNK).min(units);
+        // Never split a surrogate pair: it would encode as two U+FFFD.
+        if to < units && (0xD800..0xDC00).contains(&(s.char_code_at(to - 1) as u32)) {
+            to -= 1;
+        }
+        // Room for the worst case (3 bytes per unit), so that the whole chunk is always read.
+        let need = written + 3 * (to - from) as usize;
+        if buf.len() < need {
+            buf.resize(need.max(buf.len() + buf.len() / 2), 0);
+        }
+        let Some(dest) = buf.get_mut(written..) else { break };
+        let r = if from == 0 && to == units { encoder.encode_into(s, dest) } else { encoder.encode_into(&s.slice(from, to), dest) };
+        let (read, wrote) = (r.read() as u32, r.written() as usize);
+        if read == 0 {
+            break;
+        }
+        from += read;
+        written += wrote;
+    }
+    buf.truncate(written);
+    buf
+}
+
 fn input_bytes(input: &JsValue, what: &str) -> Result<Vec<u8>, JsValue> {
-    if let Some(s) = input.as_string() {
-        return Ok(s.into_bytes());
+    if let Some(s) = input.dyn_ref::<js_sys::JsString>() {
+        return Ok(string_bytes(s));
     }
     if let Some(a) = input.dyn_ref::<js_sys::Uint8Array>() {
         return Ok(a.to_vec());
