@@ -340,6 +340,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Scans a string starting at `"`; returns whether it has escapes.
+    #[inline(always)]
     fn string(&mut self) -> Result<bool, SyntaxError> {
         let start = self.i;
         self.i += 1;

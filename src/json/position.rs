@@ -81,6 +81,11 @@ impl Resolver {
             let target = target.min(src.len());
             while i < target {
                 if let Some(w) = word(src, i).filter(|_| i + 8 <= target) {
+                    // Most words have no byte below 0x0E (so no `\n` or `\r`): one cheap test.
+                    if w.wrapping_sub(LO * 0x0E) & !w & HI == 0 {
+                        i += 8;
+                        continue;
+                    }
                     let lf = eq_bytes(w, b'\n');
                     if eq_bytes(w, b'\r') == 0 {
                         if lf != 0 {

@@ -137,7 +137,7 @@ impl<'d, 'a> Value<'d, 'a> {
     }
 
     /// The UTF-8 bytes of a string that has no escapes (`None` for other strings and types).
-    #[inline]
+    #[inline(always)]
     pub fn plain_bytes(&self) -> Option<&'a [u8]> {
         let n = self.node();
         (n.kind == Kind::String && n.len == 0).then(|| self.inner(n))
@@ -262,6 +262,7 @@ pub struct Members<'d, 'a> {
 
 impl<'d, 'a> Iterator for Members<'d, 'a> {
     type Item = (Value<'d, 'a>, Value<'d, 'a>);
+    #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
         if self.cur + 1 >= self.end {
             return None;
