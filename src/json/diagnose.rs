@@ -94,7 +94,7 @@ fn path_of_key(doc: &Document<'_>, target: u32) -> String {
 }
 
 /// The source bytes of node `idx` (a key with its quotes).
-#[inline]
+#[inline(always)]
 pub(super) fn raw_of<'s>(src: &'s [u8], nodes: &[Node], idx: u32) -> &'s [u8] {
     nodes.get(idx as usize).and_then(|n| src.get(n.start as usize..n.end as usize)).unwrap_or(&[])
 }
@@ -119,7 +119,7 @@ impl Parser<'_> {
 
     pub(super) fn path(&self) -> String {
         let mut out = String::new();
-        for f in &self.stack {
+        for f in self.stack.get(..self.depth).unwrap_or(&[]) {
             if f.obj {
                 if f.key != NONE {
                     let k = key_text_raw(self.b, &self.nodes, f.key);
@@ -144,7 +144,7 @@ impl Parser<'_> {
     }
 
     pub(super) fn eof(&self) -> SyntaxError {
-        match self.stack.last() {
+        match self.top() {
             Some(f) => self.err(
                 Code::UnexpectedEnd,
                 self.b.len(),

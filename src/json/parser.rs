@@ -71,7 +71,9 @@ pub(super) struct Parser<'a> {
     /// cheaper than `Vec::push`, which is an out-of-line call at opt-level "z").
     pub nodes: Vec<Node>,
     len: usize,
+    /// [`MAX_DEPTH`] slots; the first `depth` are the open containers (no `Vec::push` per value).
     pub stack: Vec<Frame>,
+    pub depth: usize,
     dups: Vec<(u32, u32)>,
     max_depth: u32,
     keys: usize,
@@ -86,7 +88,8 @@ pub fn parse(src: &[u8]) -> Result<Parsed<'_>, SyntaxError> {
         // About one node per 24 bytes: pretty-printed chats average ~30, so this rarely regrows.
         nodes: vec![EMPTY; src.len() / 24 + 4],
         len: 0,
-        stack: Vec::new(),
+        stack: vec![Frame { node: 0, obj: false, count: 0, key: NONE }; MAX_DEPTH],
+        depth: 0,
         dups: Vec::new(),
         max_depth: 0,
         keys: 0,
@@ -104,6 +107,23 @@ impl<'a> Parser<'a> {
     #[inline(always)]
     pub(super) fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
+    }
+
+    /// The innermost open container.
+    #[inline(always)]
+    pub(super) fn top(&self) -> Option<&Frame> {
+        match self.depth {
+            0 => None,
+            d => self.stack.get(d - 1),
+        }
+    }
+
+    #[inline(always)]
+    fn top_mut(&mut self) -> Option<&mut Frame> {
+        match self.depth {
+            0 => None,
+            d => self.stack.get_mut(d - 1),
+        }
     }
 
     /// `true` when the byte at the cursor is `c` (a pattern, not `Option::eq`, which is an
@@ -146,7 +166,7 @@ impl<'a> Parser<'a> {
     }
 
     fn open(&mut self, obj: bool) -> Result<(), SyntaxError> {
-        if self.stack.len() >= MAX_DEPTH {
+        if self.depth >= MAX_DEPTH {
             return Err(self.err(
                 Code::TooDeep,
                 self.i,
@@ -155,13 +175,17 @@ impl<'a> Parser<'a> {
         }
         let node = self.push(if obj { Kind::Object } else { Kind::Array }, self.i, self.i, 0);
         self.i += 1;
-        self.stack.push(Frame { node, obj, count: 0, key: NONE });
-        self.max_depth = self.max_depth.max(self.stack.len() as u32);
+        if let Some(slot) = self.stack.get_mut(self.depth) {
+            *slot = Frame { node, obj, count: 0, key: NONE };
+        }
+        self.depth += 1;
+        self.max_depth = self.max_depth.max(self.depth as u32);
         Ok(())
     }
 
     fn close(&mut self) {
-        let Some(f) = self.stack.pop() else { return };
+        let Some(&f) = self.top() else { return };
+        self.depth -= 1;
         let next = self.len as u32;
         if let Some(n) = self.nodes.get_mut(f.node as usize) {
             n.end = self.i as u32;
@@ -264,7 +288,7 @@ impl<'a> Parser<'a> {
             }
             // A value is complete: continue the enclosing container, or finish.
             loop {
-                let Some(top) = self.stack.last_mut() else { break 'value };
+                let Some(top) = self.top_mut() else { break 'value };
                 top.count += 1;
                 let top = *top;
                 self.skip_ws();
@@ -326,7 +350,7 @@ impl<'a> Parser<'a> {
         let escaped = self.string()?;
         let idx = self.push(Kind::String, start, self.i, escaped as u32);
         self.keys += 1;
-        if let Some(top) = self.stack.last_mut() {
+        if let Some(top) = self.top_mut() {
             top.key = idx;
         }
         self.skip_ws();

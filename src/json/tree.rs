@@ -140,7 +140,7 @@ impl<'d, 'a> Value<'d, 'a> {
     #[inline(always)]
     pub fn plain_bytes(&self) -> Option<&'a [u8]> {
         let n = self.node();
-        (n.kind == Kind::String && n.len == 0).then(|| self.inner(n))
+        if n.kind == Kind::String && n.len == 0 { Some(self.inner(n)) } else { None }
     }
 
     /// `true` when this is the empty string `""` (a string with escapes is never empty).

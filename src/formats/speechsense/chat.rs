@@ -130,7 +130,10 @@ pub fn check_chat(root: Value<'_, '_>, metadata: Option<&str>, sink: &mut Sink) 
                 let tp = p.key("timestamp");
                 // A valid timestamp without escapes is read straight from the source bytes; anything
                 // else takes the path that explains the problem.
-                let fast = t.plain_bytes().and_then(|b| time::parse_bytes(b, Grammar::Rfc3339).ok()).map(|d| (d.unix_seconds(), d.nanos));
+                let fast = match t.plain_bytes().map(|b| time::parse_bytes(b, Grammar::Rfc3339)) {
+                    Some(Ok(d)) => Some((d.unix_seconds(), d.nanos)),
+                    _ => None,
+                };
                 let at = match fast {
                     Some(at) => Some(at),
                     None => check::optional_str(sink, t, &tp, "timestamp", false).and_then(|s| instant(&s, t.offset(), &tp, sink)),
