@@ -4,7 +4,7 @@
 //! syntax error with an actionable message, checks every escape, and records duplicate keys without
 //! stopping. Strings are scanned eight bytes at a time and their UTF-8 is checked on the way (every
 //! byte outside a string must be ASCII anyway); nothing is allocated per value. Error messages and
-//! duplicate-key pointers are built in [`super::diagnose`].
+//! duplicate-key pointers are built in `diagnose.rs`.
 
 use std::collections::HashMap;
 
@@ -380,7 +380,7 @@ impl<'a> Parser<'a> {
                 self.i += 8;
             }
             while let Some(&c) = self.b.get(self.i) {
-                if c == b'"' || c == b'\\' || c < 0x20 || c >= 0x80 {
+                if matches!(c, b'"' | b'\\' | 0..=0x1F | 0x80..=0xFF) {
                     break;
                 }
                 self.i += 1;

@@ -112,7 +112,7 @@ mod tests {
         #[test]
         fn special_finds_the_first_stop_byte(s in proptest::array::uniform8(proptest::prelude::any::<u8>())) {
             let m = special(u64::from_le_bytes(s));
-            let first = s.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20 || c >= 0x80);
+            let first = s.iter().position(|&c| matches!(c, b'"' | b'\\' | 0..=0x1F | 0x80..=0xFF));
             proptest::prop_assert_eq!(if m == 0 { None } else { Some((m.trailing_zeros() / 8) as usize) }, first);
         }
 
