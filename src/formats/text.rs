@@ -86,7 +86,7 @@ pub fn is_decimal(s: &str) -> bool {
     };
     let (int, frac) = mant.split_once('.').map_or((mant, None), |(i, f)| (i, Some(f)));
     let digits = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit());
-    digits(int) && frac.map_or(true, digits) && exp.map_or(true, |e| digits(e.strip_prefix(['-', '+']).unwrap_or(e)))
+    digits(int) && frac.is_none_or(digits) && exp.is_none_or(|e| digits(e.strip_prefix(['-', '+']).unwrap_or(e)))
 }
 
 #[cfg(test)]

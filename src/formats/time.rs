@@ -252,9 +252,9 @@ pub fn format_rfc3339(seconds: i64, nanos: u32, offset_seconds: i32) -> Option<S
     let sod = local.rem_euclid(86_400);
     let mut out = format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}", sod / 3600, sod / 60 % 60, sod % 60);
     if nanos != 0 {
-        if nanos % 1_000_000 == 0 {
+        if nanos.is_multiple_of(1_000_000) {
             let _ = write!(out, ".{:03}", nanos / 1_000_000);
-        } else if nanos % 1000 == 0 {
+        } else if nanos.is_multiple_of(1000) {
             let _ = write!(out, ".{:06}", nanos / 1000);
         } else {
             let _ = write!(out, ".{nanos:09}");

@@ -94,23 +94,6 @@ fn edit_distance(a: &[char], b: &[char]) -> usize {
     d[at(a.len(), b.len())]
 }
 
-#[cfg(test)]
-mod tests {
-    use super::suggest;
-
-    #[test]
-    fn suggestions() {
-        assert_eq!(suggest("onprogress", &["signal", "onProgress"], "options"), "; did you mean \"onProgress\"?");
-        assert_eq!(suggest("user-id", &["user_id"], "members"), "; did you mean \"user_id\"?");
-        assert_eq!(suggest("zzz", &["a", "b"], "options"), "; the known options are `a`, `b`");
-        assert_eq!(suggest("conection", &["kind", "connection"], "options"), "; did you mean \"connection\"?");
-        assert_eq!(suggest("singal", &["signal"], "options"), "; did you mean \"signal\"?");
-        assert_eq!(suggest("signl", &["signal"], "options"), "; did you mean \"signal\"?");
-        assert!(!super::similar("id", "ip"));
-        assert!(!super::similar("ids", "id"));
-        assert!(super::similar("onprogress", "onProgress"));
-    }
-}
 
 /// Records a `wrong_type` error: "`name` must be {expected}, found {actual}".
 pub fn wrong_type(sink: &mut Sink, v: Value<'_, '_>, path: &Path<'_>, name: &str, expected: &str) {
@@ -173,4 +156,22 @@ pub fn optional_str<'a>(sink: &mut Sink, v: Value<'_, 'a>, path: &Path<'_>, name
         sink.error(Code::EmptyValue, v.offset(), path, format!("`{name}` is empty: give it a value"));
     }
     Some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::suggest;
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(suggest("onprogress", &["signal", "onProgress"], "options"), "; did you mean \"onProgress\"?");
+        assert_eq!(suggest("user-id", &["user_id"], "members"), "; did you mean \"user_id\"?");
+        assert_eq!(suggest("zzz", &["a", "b"], "options"), "; the known options are `a`, `b`");
+        assert_eq!(suggest("conection", &["kind", "connection"], "options"), "; did you mean \"connection\"?");
+        assert_eq!(suggest("singal", &["signal"], "options"), "; did you mean \"signal\"?");
+        assert_eq!(suggest("signl", &["signal"], "options"), "; did you mean \"signal\"?");
+        assert!(!super::similar("id", "ip"));
+        assert!(!super::similar("ids", "id"));
+        assert!(super::similar("onprogress", "onProgress"));
+    }
 }

@@ -139,10 +139,7 @@ fn labelbox(root: Value<'_, '_>, roles: &BTreeMap<String, Role>, notes: &mut Not
             Some(id) if *id != user_id => notes.warn(Code::RoleInferred, format!("/messages/{i}/user/userId"), format!("userId \"{user_id}\" has the same role ({}) as \"{id}\"; SpeechSense and Vela hold one id per role", role.as_str())),
             Some(_) => {}
         }
-        let time = match m.get("timestampUsec").and_then(|t| t.as_i64()) {
-            Some(us) => Some(Instant { seconds: us.div_euclid(1_000_000), nanos: (us.rem_euclid(1_000_000) * 1000) as u32, offset: 0 }),
-            None => None,
-        };
+        let time = m.get("timestampUsec").and_then(|t| t.as_i64()).map(|us| Instant { seconds: us.div_euclid(1_000_000), nanos: (us.rem_euclid(1_000_000) * 1000) as u32, offset: 0 });
         c.messages.push(Message {
             user_id,
             role: Some(role),

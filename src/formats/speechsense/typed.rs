@@ -64,6 +64,9 @@ pub struct ChatUploadError {
 
 /// Validates `chat` (with the metadata's ids) and `metadata` (as a chat connection with `fields`
 /// declared), then returns typed data. Never panics.
+// The error carries both full reports by value; it is built at most once per upload, so its
+// size costs nothing worth a Box.
+#[allow(clippy::result_large_err)]
 pub fn prepare_chat_upload(chat: &[u8], metadata: &[u8], fields: &[FieldDecl]) -> Result<ChatUpload, ChatUploadError> {
     let meta_text = String::from_utf8_lossy(metadata).into_owned();
     let mut chat_opts = ValidateOptions::new(ValidationKind::SpeechsenseChat);
