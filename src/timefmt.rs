@@ -16,29 +16,13 @@
 //!   Week dates, ordinal dates and the basic form are not accepted.
 //! - A leap second (`:60`) is read as `:59`. Fractions past milliseconds are truncated.
 
-/// Days from 1970-01-01 to the given proleptic Gregorian date (H. Hinnant's algorithm).
-///
-/// `month` is 1–12 and `day` 1–31; other values give a meaningless (but panic-free) result.
-pub fn days_from_civil(year: i32, month: u32, day: u32) -> i64 {
-    let month = month.clamp(1, 12);
-    let day = day.min(31);
-    let year = i64::from(year);
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
+pub use crate::formats::time::days_from_civil;
 
-/// Number of days in a month of a year (Gregorian leap years).
+/// Number of days in a month of a year (Gregorian leap years); 0 for a month outside 1–12 or a
+/// year outside `i32`.
 pub fn days_in_month(year: i64, month: u32) -> u32 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
+    match i32::try_from(year) {
+        Ok(y) if (1..=12).contains(&month) => crate::formats::time::days_in_month(y, month),
         _ => 0,
     }
 }
