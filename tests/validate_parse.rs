@@ -161,3 +161,15 @@ fn every_code_is_documented() {
         assert!(doc.contains(&format!("| `{}` |", c.as_str())), "docs/validation.md lacks {}", c.as_str());
     }
 }
+
+/// The TypeScript `IssueCode` union in the package's `.d.ts` lists exactly the codes the engine
+/// can report, so a `switch (issue.code)` in TypeScript is checked against the real set.
+#[test]
+fn typescript_issue_code_union_lists_every_code() {
+    let bindings = include_str!("../src/bindings/validate.rs");
+    let start = bindings.find("export type IssueCode =").expect("IssueCode union");
+    let end = start + bindings[start..].find(';').expect("end of union");
+    let listed: Vec<&str> = bindings[start..end].split('"').skip(1).step_by(2).collect();
+    let all: Vec<&str> = talk_uploader::validate::Code::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(listed, all);
+}

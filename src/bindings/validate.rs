@@ -36,8 +36,62 @@ export interface ValidateOptions {
   /** For speechsense-metadata: declared extra fields and their types. */
   fields?: FieldDecl[];
 }
+/** Every issue code; docs/validation.md says what each means. */
+export type IssueCode =
+  | "empty_input"
+  | "invalid_utf8"
+  | "too_large"
+  | "too_deep"
+  | "unexpected_end"
+  | "unexpected_character"
+  | "trailing_comma"
+  | "missing_comma"
+  | "missing_colon"
+  | "expected_key"
+  | "invalid_escape"
+  | "lone_surrogate"
+  | "control_character"
+  | "invalid_number"
+  | "invalid_literal"
+  | "trailing_content"
+  | "duplicate_key"
+  | "wrong_type"
+  | "missing_member"
+  | "unknown_member"
+  | "empty_value"
+  | "empty_array"
+  | "invalid_datetime"
+  | "invalid_calendar_date"
+  | "missing_offset"
+  | "range_reversed"
+  | "out_of_order"
+  | "outside_session"
+  | "unknown_user_id"
+  | "invalid_metadata_option"
+  | "unquoted_value"
+  | "key_too_long"
+  | "value_too_long"
+  | "undeclared_key"
+  | "invalid_boolean"
+  | "invalid_language"
+  | "invalid_field_value"
+  | "invalid_email"
+  | "invalid_url"
+  | "invalid_enum"
+  | "unknown_sender"
+  | "too_many_messages"
+  | "duplicate_message_id"
+  | "duplicate_global_key"
+  | "content_too_long"
+  | "invalid_integer"
+  | "timestamp_unit"
+  | "empty_text"
+  | "dropped"
+  | "role_inferred"
+  | "precision_lost"
+  | "missing_option";
 /** One problem. line/column are 1-based; column counts UTF-16 code units; null when the issue has no place in the input. */
-export interface Issue { code: string; message: string; path: string; line: number | null; column: number | null }
+export interface Issue { code: IssueCode; message: string; path: string; line: number | null; column: number | null }
 /** Counts about the input. */
 export interface ValidationStats { bytes: number; values: number; items: number; maxDepth: number }
 /** The result of `validate`. */
