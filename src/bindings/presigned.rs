@@ -132,15 +132,19 @@ async fn upload_with(file: &Blob, opts: &Opts, source: PresignSource) -> Result<
         .run(|info| {
             let (source, current, attempts) = (&source, &current, &attempts);
             async move {
-                if info.refresh || current.borrow().is_none() {
-                    let fresh = obtain(source, attempts).await.map_err(|error| AttemptError {
-                        phase: retry::Phase::BeforeSend,
-                        failure: Failure::Other,
-                        error,
-                    })?;
-                    *current.borrow_mut() = Some(fresh);
-                }
-                let presign = current.borrow().clone().expect("set above");
+                let cached = if info.refresh { None } else { current.borrow().clone() };
+                let presign = match cached {
+                    Some(p) => p,
+                    None => {
+                        let fresh = obtain(source, attempts).await.map_err(|error| AttemptError {
+                            phase: retry::Phase::BeforeSend,
+                            failure: Failure::Other,
+                            error,
+                        })?;
+                        *current.borrow_mut() = Some(fresh.clone());
+                        fresh
+                    }
+                };
                 attempt(file, size, &presign, refreshable, attempts).await
             }
         })
