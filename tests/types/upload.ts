@@ -2,7 +2,8 @@
 // `npm test`. It is never run: it proves the generated .d.ts names real types, not `any`.
 import init, {
   sniffAudio, planChunks, uploadAudio, uploadText, presignedUpload, uploadVelaCall, uploadVelaChat,
-  isUploadError,
+  isUploadError, validate, convertChat, UploadError as UploadErrorClass,
+  type ValidationReport, type Issue, type IssueCode, type ConvertResult, type ValidateOptions,
   type AudioInfo, type ChunkRange, type UploadAudioResult, type UploadTextResult, type PresignedUploadResult,
   type UploadVelaChatResult, type UploadProgress, type UploadError, type Presign, type UploadAudioOptions,
 } from "../../pkg/talk_uploader.js";
@@ -74,6 +75,37 @@ export async function main(file: File, chat: string): Promise<void> {
     }
   }
 }
+
+export function checks(chat: string, bytes: Uint8Array): void {
+  const opts: ValidateOptions = { kind: "speechsense-metadata", connection: "audio-two-channel",
+    fields: [{ name: "crm_url", type: "URL" }, { name: "score", type: "Fractional number", required: false }] };
+  const report: ValidationReport = validate(bytes, opts);
+  notAny(report);
+  const first: Issue | undefined = report.errors[0];
+  if (first) {
+    const code: IssueCode = first.code;
+    const where: string = `${first.path} ${first.line ?? "?"}:${first.column ?? "?"}`;
+    switch (code) {
+      case "missing_member": case "unquoted_value": console.log(where); break;
+      default: console.log(code);
+    }
+  }
+  const chatReport = validate(chat, { kind: "speechsense-chat", metadata: { operator_id: "1" } });
+  const converted: ConvertResult = convertChat(chat, { from: "speechsense", to: "labelbox", metadata: "{}" });
+  notAny(converted);
+  console.log(chatReport.ok, converted.output, converted.metadata, report.stats.bytes);
+  try {
+    validate(chat, { kind: "vela-chat" });
+  } catch (e) {
+    if (e instanceof UploadErrorClass) console.log(e.code, e.message);
+  }
+}
+
+// @ts-expect-error an unknown kind
+validate("{}", { kind: "speechsense" });
+// @ts-expect-error IssueCode is a closed set
+const badCode: IssueCode = "no_such_code";
+console.log(badCode);
 
 // @ts-expect-error apiKey and iamToken are exclusive
 const both: UploadAudioOptions = { endpoint: "https://x", apiKey: "k", iamToken: "t", connectionId: "c" };
