@@ -1,6 +1,10 @@
 // Upload throughput of each path of the package, in headless Chromium, to the devserver and its
-// embedded S3, as a ratio to a plain XHR of the same file to the same server, measured right
+// embedded S3, as a ratio to a plain XHR of the same request to the same server, measured right
 // before it in the same run. Also: peak WebAssembly.Memory and JS heap during each upload.
+//
+// The grpc-web baselines build the package's request body by hand in the page (a few lines of
+// protobuf and grpc-web framing, no package code), so the server parses, hashes and stores the
+// same talk on both sides; a check before the timed runs proves the bodies byte-identical.
 //
 // Files are real disk-backed Files: written to OPFS in the page and read back with getFile(),
 // because Chrome refuses composite Blobs made of slices of in-memory Blobs above ~192 MiB.
@@ -50,16 +54,96 @@ async function inPage({ sizes, reps, apiKey, base }) {
   // A plain XHR POST, with an upload progress listener like the package's (it makes a
   // cross-origin request preflighted, as the package's is).
   let xhrProgressEvents = 0;
-  function xhr(url, body, headers = {}) {
+  function xhr(url, body, headers = {}, responseType = "") {
     return new Promise((resolve, reject) => {
       const x = new XMLHttpRequest();
       x.open("POST", url);
+      x.responseType = responseType;
       for (const [k, v] of Object.entries(headers)) x.setRequestHeader(k, v);
       x.upload.onprogress = () => { xhrProgressEvents++; };
-      x.onload = () => resolve({ status: x.status, text: x.responseText });
+      x.onload = () => resolve({ status: x.status, text: responseType ? "" : x.responseText, xhr: x });
       x.onerror = () => reject(new Error(`network error posting to ${new URL(url).pathname}`));
       x.send(body);
     });
+  }
+
+  // ---- The grpc-web baseline: the package's request body, built by hand here, no package code ----
+  // Protobuf: a key is varint(field << 3 | wire type); a length-delimited field (wire type 2) is
+  // key, varint(length), bytes. proto3 leaves empty strings out (prost also does inside map
+  // entries); a set sub-message is always written. Lengths may pass 2^32 in principle: no bit ops.
+  const te = new TextEncoder();
+  const varint = (n) => { const out = []; while (n >= 128) { out.push(n % 128 + 128); n = Math.floor(n / 128); } out.push(n); return out; };
+  const lenPrefix = (field, len) => [...varint(field * 8 + 2), ...varint(len)];
+  const msgField = (field, bytes) => [...lenPrefix(field, bytes.length), ...bytes];
+  const strField = (field, s) => (s === "" ? [] : msgField(field, [...te.encode(s)]));
+  const varintField = (field, n) => (n === 0 ? [] : [...varint(field * 8), ...varint(n)]);
+  // A grpc-web data frame's 5-byte prefix: flag 0x00, then the message length, big-endian u32.
+  const framePrefix = (len) => [0, (len >>> 24) & 255, (len >>> 16) & 255, (len >>> 8) & 255, len & 255];
+  // TalkMetadata{connection_id(1), fields(2): map<string,string> as entries {key(1), value(2)}}.
+  const talkMetadata = (connectionId, entries) =>
+    [...strField(1, connectionId), ...entries.flatMap(([k, v]) => msgField(2, [...strField(1, k), ...strField(2, v)]))];
+  // AudioMetadata{container_audio(2): ContainerAudio{container_audio_type(1): CONTAINER_AUDIO_TYPE_WAV = 1}}.
+  const WAV_AUDIO_METADATA = msgField(2, varintField(1, 1));
+  // Blob parts: computed bytes merged into one Uint8Array up to the next file slice.
+  const blobOf = (pieces) => {
+    const parts = []; let bytes = [];
+    for (const p of pieces) {
+      if (Array.isArray(p)) bytes.push(...p);
+      else { if (bytes.length) parts.push(new Uint8Array(bytes)); bytes = []; parts.push(p); }
+    }
+    if (bytes.length) parts.push(new Uint8Array(bytes));
+    return new Blob(parts);
+  };
+  // UploadAsStream / UploadBadge: frame(StreamTalkRequest{metadata(1)}),
+  // frame(StreamTalkRequest{audio(2): AudioStreamingRequest{audio_metadata(1)}}), then per chunk
+  // frame(StreamTalkRequest{audio(2): AudioStreamingRequest{chunk(2): AudioChunk{data(1)}}}).
+  function streamBody(file, connectionId, entries, chunkSize = MiB_) {
+    const first = msgField(1, talkMetadata(connectionId, entries));
+    const second = msgField(2, msgField(1, WAV_AUDIO_METADATA));
+    const pieces = [[...framePrefix(first.length), ...first], [...framePrefix(second.length), ...second]];
+    for (let start = 0; start < file.size; start += chunkSize) {
+      const end = Math.min(start + chunkSize, file.size), n = end - start;
+      const chunkLen = lenPrefix(1, n).length + n;                    // AudioChunk
+      const streamingLen = lenPrefix(2, chunkLen).length + chunkLen;  // AudioStreamingRequest
+      const requestLen = lenPrefix(2, streamingLen).length + streamingLen; // StreamTalkRequest
+      pieces.push([...framePrefix(requestLen), ...lenPrefix(2, streamingLen), ...lenPrefix(2, chunkLen), ...lenPrefix(1, n)]);
+      pieces.push(file.slice(start, end));
+    }
+    return blobOf(pieces);
+  }
+  // Upload: one frame of UploadTalkRequest{metadata(1),
+  // audio(2): AudioRequest{audio_metadata(1), audio_data(2): AudioChunk{data(1): the whole file}}}.
+  function unaryBody(file, connectionId, entries) {
+    const md = talkMetadata(connectionId, entries), n = file.size;
+    const chunkLen = lenPrefix(1, n).length + n;
+    const audioLen = msgField(1, WAV_AUDIO_METADATA).length + lenPrefix(2, chunkLen).length + chunkLen;
+    const requestLen = msgField(1, md).length + lenPrefix(2, audioLen).length + audioLen;
+    return blobOf([[...framePrefix(requestLen), ...msgField(1, md), ...lenPrefix(2, audioLen),
+      ...msgField(1, WAV_AUDIO_METADATA), ...lenPrefix(2, chunkLen), ...lenPrefix(1, n)], file]);
+  }
+  // The call's gRPC status: the `grpc-status` header of a trailers-only answer, else the
+  // trailer frame (flag 0x80, "name:value\r\n" lines) at the end of the body.
+  function grpcStatus(x) {
+    const header = x.getResponseHeader("grpc-status");
+    if (header !== null) return { code: Number(header), message: decodeURIComponent(x.getResponseHeader("grpc-message") ?? "") };
+    const b = new Uint8Array(x.response ?? new ArrayBuffer(0));
+    for (let o = 0; o + 5 <= b.length;) {
+      const len = ((b[o + 1] << 24) >>> 0) + (b[o + 2] << 16) + (b[o + 3] << 8) + b[o + 4];
+      if (b[o] & 0x80) {
+        const trailers = Object.fromEntries(new TextDecoder().decode(b.subarray(o + 5, o + 5 + len)).split("\r\n")
+          .filter(Boolean).map((l) => [l.slice(0, l.indexOf(":")).trim().toLowerCase(), l.slice(l.indexOf(":") + 1).trim()]));
+        if (trailers["grpc-status"] !== undefined) return { code: Number(trailers["grpc-status"]), message: decodeURIComponent(trailers["grpc-message"] ?? "") };
+      }
+      o += 5 + len;
+    }
+    return { code: NaN, message: "no grpc-status in the headers or in a trailer frame" };
+  }
+  // The baseline call: the hand-built body, posted by a plain XHR with the package's headers.
+  async function grpcPost(method, body) {
+    const r = await xhr(base + GRPC + method[0].toUpperCase() + method.slice(1), body, grpcHeaders, "arraybuffer");
+    if (r.status !== 200) throw new Error(`HTTP ${r.status}`);
+    const s = grpcStatus(r.xhr);
+    if (s.code !== 0) throw new Error(`grpc-status ${s.code}: ${s.message}`);
   }
   async function presign(orgId) {
     const r = await fetch(`${base}/asr/async/upload/vela`, {
@@ -107,16 +191,17 @@ async function inPage({ sizes, reps, apiKey, base }) {
     p.onProgress = ({ loaded }) => { p.calls++; if (loaded < p.last) p.backwards = true; p.last = loaded; };
     return p;
   };
-  const grpcHeaders = { "content-type": "application/grpc-web+proto", "x-grpc-web": "1", authorization: `Api-Key ${apiKey}` };
+  // The headers the package sends (src/web/grpc.rs), x-user-agent included.
+  const grpcHeaders = { "content-type": "application/grpc-web+proto", "x-grpc-web": "1", "x-user-agent": "talk-uploader", authorization: `Api-Key ${apiKey}` };
+  const handBody = (method, file, entries = Object.entries(metadata)) =>
+    (method === "upload" ? unaryBody(file, "bench-audio", entries) : streamBody(file, "bench-audio", entries));
   const audio = (method) => ({
     name: `uploadAudio ${method}`,
+    method,
     available: typeof pkg.uploadAudio === "function",
-    // The same file, as one plain XHR body, to the same grpc-web method: the server reads and
-    // discards it (the bytes are not grpc-web frames), so the baseline is transport only.
-    baseline: async (file) => {
-      const r = await xhr(base + GRPC + method[0].toUpperCase() + method.slice(1), file, grpcHeaders);
-      if (r.status !== 200) throw new Error(`baseline: HTTP ${r.status}`);
-    },
+    // The package's request body built by hand (timed, like the package's own planning), posted
+    // by a plain XHR to the same method: the server parses, hashes and stores the same talk.
+    baseline: (file) => grpcPost(method, handBody(method, file)),
     ours: async (file, p) => pkg.uploadAudio(file, metadata, { endpoint: base, apiKey, connectionId: "bench-audio", method, onProgress: p.onProgress }),
     maxSize: method === "upload" ? 128 * 1e6 : Infinity,
   });
@@ -142,6 +227,68 @@ async function inPage({ sizes, reps, apiKey, base }) {
       }),
     },
   ];
+
+  // Before any timing, for each grpc-web method on a small WAV (3 chunks, the last one short):
+  // the hand-built body must be byte-identical to the body the package hands to XHR.send, and
+  // the devserver must store the same talk (method, connection, fields, audio size and sha256)
+  // from the baseline's POST as from the package's upload. Otherwise the baseline does other
+  // work than ours and its ratio means nothing, so the bench fails.
+  // prost writes the metadata map in HashMap order, which the page cannot know: the comparison
+  // takes the entry order from the package's body; the timed baseline uses the object's order
+  // (same bytes, same length, entries permuted).
+  const readVarint = (b, o) => { let n = 0, mul = 1, byte; do { byte = b[o++]; n += (byte & 127) * mul; mul *= 128; } while (byte & 128); return [n, o]; };
+  function* pbFields(b) {
+    for (let o = 0; o < b.length;) {
+      let key, v; [key, o] = readVarint(b, o);
+      const wire = key % 8;
+      if (wire === 0) { [v, o] = readVarint(b, o); yield [Math.floor(key / 8), v]; }
+      else if (wire === 2) { let n; [n, o] = readVarint(b, o); yield [Math.floor(key / 8), b.subarray(o, o + n)]; o += n; }
+      else throw new Error(`unexpected wire type ${wire}`);
+    }
+  }
+  // Field 1 of the first frame's message is TalkMetadata in StreamTalkRequest and UploadTalkRequest.
+  function metadataKeyOrder(body) {
+    const len = ((body[1] << 24) >>> 0) + (body[2] << 16) + (body[3] << 8) + body[4];
+    const md = [...pbFields(body.subarray(5, 5 + len))].find(([f]) => f === 1)?.[1];
+    if (!md) throw new Error("no TalkMetadata in the package's first frame");
+    return [...pbFields(md)].filter(([f]) => f === 2)
+      .map(([, entry]) => new TextDecoder().decode([...pbFields(entry)].find(([f]) => f === 1)?.[1] ?? new Uint8Array()));
+  }
+  async function newTalk(seen) {
+    const fresh = (await (await fetch(`${base}/api/talks`)).json()).filter((t) => !seen.has(t.id));
+    if (fresh.length !== 1) throw new Error(`expected one new stored talk, found ${fresh.length}`);
+    seen.add(fresh[0].id);
+    const { method, connectionId, fields, users, audio } = fresh[0];
+    return JSON.stringify({ method, connectionId, fields, users, audio });
+  }
+  async function checkBaselines() {
+    const { name, file } = await makeWav(2 * MiB_ + 12345);
+    const seen = new Set((await (await fetch(`${base}/api/talks`)).json()).map((t) => t.id));
+    const checked = [];
+    try {
+      for (const path of paths.filter((x) => x.method && x.available)) {
+        let captured;
+        const send = XMLHttpRequest.prototype.send;
+        XMLHttpRequest.prototype.send = function (body) { captured = body; return send.call(this, body); };
+        try { await path.ours(file, progress()); } finally { XMLHttpRequest.prototype.send = send; }
+        const theirs = await newTalk(seen);
+        const pkgBody = new Uint8Array(await captured.arrayBuffer());
+        const entries = metadataKeyOrder(pkgBody).map((k) => [k, metadata[k]]);
+        const mine = new Uint8Array(await handBody(path.method, file, entries).arrayBuffer());
+        let diff = mine.length === pkgBody.length ? mine.findIndex((v, i) => v !== pkgBody[i]) : Math.min(mine.length, pkgBody.length);
+        if (diff >= 0) throw new Error(`${path.method}: the hand-built body (${mine.length} B) differs from the package's (${pkgBody.length} B) at byte ${diff}`);
+        await grpcPost(path.method, handBody(path.method, file));
+        const baseline = await newTalk(seen);
+        if (baseline !== theirs) throw new Error(`${path.method}: stored talks differ:\n  package:  ${theirs}\n  baseline: ${baseline}`);
+        checked.push(`${path.method} (${mine.length} B)`);
+      }
+    } finally {
+      await root.removeEntry(name);
+    }
+    return checked;
+  }
+  let check;
+  try { check = { ok: await checkBaselines() }; } catch (e) { check = { error: e?.message ?? String(e) }; }
 
   const rows = [];
   for (const size of sizes) {
@@ -172,7 +319,7 @@ async function inPage({ sizes, reps, apiKey, base }) {
     }
     await root.removeEntry(name);
   }
-  return { rows, wasmAtEnd: wasm.memory.buffer.byteLength, hasPerfMemory: !!performance.memory };
+  return { check, rows, wasmAtEnd: wasm.memory.buffer.byteLength, hasPerfMemory: !!performance.memory };
 }
 
 // Raw CDP, not Playwright: see _cdp.mjs (Playwright's network instrumentation copies every
@@ -190,6 +337,9 @@ const mibps = (size, ms) => size / MiB / (ms / 1000);
 const out = [["path", "size MiB", "plain XHR MiB/s", "ours MiB/s", "ours/plain", "peak wasm MiB", "peak heap +MiB (plain/ours)", "progress events (plain/ours)"]];
 let failed = false;
 const notes = [];
+if (res.check.error) { console.error(`FAIL grpc-web baseline check: ${res.check.error}`); failed = true; }
+else notes.push(`grpc-web baselines checked: hand-built body byte-identical to the package's, grpc-status 0, same stored talk ` +
+  `(method, connection, fields, audio size and sha256): ${res.check.ok.join(", ")}`);
 for (const r of res.rows) {
   const size = String(r.size / MiB);
   if (r.skipped) { out.push([r.path, size, "-", "-", "skipped", "", "", ""]); notes.push(`${r.path} ${size} MiB skipped: ${r.skipped}`); continue; }
