@@ -7,6 +7,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=proto");
     let fds = protox::compile(["yandex/cloud/speechsense/v1/talk_service.proto"], ["proto"])?;
     tonic_prost_build::configure()
+        // BTreeMap, not HashMap: metadata maps then encode in key order, so the same upload
+        // always produces the same bytes (reproducible bodies, comparable in tests and benches).
+        .btree_map(".")
         .build_client(true)
         .build_server(false)
         .build_transport(false)

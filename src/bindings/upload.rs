@@ -1,6 +1,6 @@
 //! `uploadAudio` and `uploadText`: SpeechSense over grpc-web.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::pin;
 use std::task::Poll;
@@ -131,7 +131,7 @@ fn badge_response(op: &Operation) -> Result<UploadBadgeResponse, UploadFailure> 
 }
 
 /// Validates SpeechSense metadata and returns its fields.
-fn metadata_fields(metadata: &JsValue) -> Result<HashMap<String, String>, UploadFailure> {
+fn metadata_fields(metadata: &JsValue) -> Result<BTreeMap<String, String>, UploadFailure> {
     let text = json_text(metadata, "metadata")?;
     let report = validate(text.as_bytes(), &ValidateOptions::new(ValidationKind::SpeechsenseMetadata));
     if !report.ok {

@@ -31,8 +31,8 @@
 //!
 //! ## Limitations
 //!
-//! - Metadata maps are encoded by prost in `HashMap` iteration order, which is valid protobuf
-//!   but not canonical: two encodings of equal metadata may differ byte-wise.
+//! - Metadata maps are `BTreeMap`s (see `build.rs`), so prost encodes their entries in key order
+//!   and equal metadata always gives the same bytes.
 //! - A unary body must fit one frame (`u32` length); the 128 MB service limit is enforced
 //!   earlier, by [`crate::audio::rules`].
 
