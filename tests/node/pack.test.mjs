@@ -1,72 +1,130 @@
-// Packaging: `npm pack` the package, install the tarball into a fresh project by name, and use
-// it there as a user would: `import ... from "talk-uploader"` in Node, and its types in tsc.
-import { test } from "node:test";
+// Packaging: `npm pack` the package and install the tarball into fresh projects by name, then use
+// it as users do: from Node, from a strict TypeScript consumer, and bundled by Vite into a page
+// that runs in headless Chromium.
+import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync, readdirSync } from "node:fs";
+import { createServer } from "node:http";
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync, readdirSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, extname, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
+let dir;
+let tarball;
+let shipped;
 
-test("the packed tarball installs and works by package name, with its types", () => {
-  const dir = mkdtempSync(join(tmpdir(), "talk-uploader-pack-"));
-  try {
-    const out = execFileSync("npm", ["pack", "--json", "--pack-destination", dir], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-    const [info] = JSON.parse(out);
-    const shipped = info.files.map((f) => f.path).sort();
-    assert.deepEqual(shipped.filter((f) => f.startsWith("pkg/")), [
-      "pkg/talk_uploader.d.ts", "pkg/talk_uploader.js", "pkg/talk_uploader_bg.wasm", "pkg/talk_uploader_bg.wasm.d.ts",
-    ]);
-    // Nothing else of the repository leaks into the package.
-    assert.deepEqual(shipped.filter((f) => !f.startsWith("pkg/")).sort(), ["README.md", "package.json"]);
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), "talk-uploader-pack-"));
+  const out = execFileSync("npm", ["pack", "--json", "--pack-destination", dir], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  const [info] = JSON.parse(out);
+  tarball = join(dir, info.filename);
+  shipped = info.files.map((f) => f.path).sort();
+});
 
-    // Install by extracting into node_modules, as npm would (no registry, no network).
-    const app = join(dir, "app");
-    const target = join(app, "node_modules", "talk-uploader");
-    mkdirSync(target, { recursive: true });
-    execFileSync("tar", ["-xzf", join(dir, info.filename), "-C", target, "--strip-components=1"]);
-    writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", type: "module", private: true }));
-    writeFileSync(join(app, "main.mjs"), `
-      import { readFileSync } from "node:fs";
-      import { createRequire } from "node:module";
-      import { initSync, validate, version, UploadError } from "talk-uploader";
-      const require = createRequire(import.meta.url);
-      const wasm = require.resolve("talk-uploader/pkg/talk_uploader_bg.wasm");
-      initSync({ module: readFileSync(wasm) });
-      const r = validate('{"messages": []}', { kind: "speechsense-chat" });
-      let ok = false;
-      try { validate("{}", { kind: "nope" }); } catch (e) { ok = e instanceof UploadError; }
-      console.log(JSON.stringify({ version: version(), ok: r.ok, codes: r.errors.map((e) => e.code), instanceOk: ok }));
-    `);
-    const res = JSON.parse(execFileSync("node", ["main.mjs"], { cwd: app, encoding: "utf8" }));
-    assert.equal(res.version, JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version);
-    assert.equal(res.ok, false);
-    assert.ok(res.codes.length >= 1);
-    assert.equal(res.instanceOk, true);
+after(() => rmSync(dir, { recursive: true, force: true }));
 
-    // The types resolve through package.json "types" for a strict TypeScript consumer.
-    writeFileSync(join(app, "consumer.ts"), `
-      import init, { validate, uploadAudio, UploadError, type ValidationReport, type UploadAudioResult } from "talk-uploader";
-      export async function go(file: File): Promise<string> {
-        await init();
-        const r: ValidationReport = validate("{}", { kind: "vela-chat" });
-        if (!r.ok) return r.errors[0].path;
-        try {
-          const res: UploadAudioResult = await uploadAudio(file, {}, { endpoint: "https://x", apiKey: "k", connectionId: "c" });
-          return res.talkId;
-        } catch (e) {
-          return e instanceof UploadError ? e.code : "other";
-        }
+/** A new project under `dir` with the tarball installed as node_modules/talk-uploader. */
+function app(name) {
+  const home = join(dir, name);
+  const target = join(home, "node_modules", "talk-uploader");
+  mkdirSync(target, { recursive: true });
+  execFileSync("tar", ["-xzf", tarball, "-C", target, "--strip-components=1"]);
+  writeFileSync(join(home, "package.json"), JSON.stringify({ name, type: "module", private: true }));
+  return home;
+}
+
+test("the tarball ships pkg/ and nothing else of the repository", () => {
+  assert.deepEqual(shipped.filter((f) => f.startsWith("pkg/")), [
+    "pkg/talk_uploader.d.ts", "pkg/talk_uploader.js", "pkg/talk_uploader_bg.wasm", "pkg/talk_uploader_bg.wasm.d.ts",
+  ]);
+  assert.deepEqual(shipped.filter((f) => !f.startsWith("pkg/")).sort(), ["README.md", "package.json"]);
+});
+
+test("installed by name, it works from Node", () => {
+  const home = app("node-app");
+  writeFileSync(join(home, "main.mjs"), `
+    import { readFileSync } from "node:fs";
+    import { createRequire } from "node:module";
+    import { initSync, validate, version, UploadError } from "talk-uploader";
+    const require = createRequire(import.meta.url);
+    initSync({ module: readFileSync(require.resolve("talk-uploader/talk_uploader_bg.wasm")) });
+    const r = validate('{"messages": []}', { kind: "speechsense-chat" });
+    let ok = false;
+    try { validate("{}", { kind: "nope" }); } catch (e) { ok = e instanceof UploadError; }
+    console.log(JSON.stringify({ version: version(), ok: r.ok, codes: r.errors.map((e) => e.code), instanceOk: ok }));
+  `);
+  const res = JSON.parse(execFileSync("node", ["main.mjs"], { cwd: home, encoding: "utf8" }));
+  assert.equal(res.version, JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version);
+  assert.equal(res.ok, false);
+  assert.deepEqual(res.codes, ["empty_array"]);
+  assert.equal(res.instanceOk, true);
+});
+
+test("its types resolve by name for a strict TypeScript consumer", () => {
+  const home = app("ts-app");
+  writeFileSync(join(home, "consumer.ts"), `
+    import init, { validate, uploadAudio, UploadError, type ValidationReport, type UploadAudioResult } from "talk-uploader";
+    export async function go(file: File): Promise<string> {
+      await init();
+      const r: ValidationReport = validate("{}", { kind: "vela-chat" });
+      if (!r.ok) return r.errors[0].path;
+      try {
+        const res: UploadAudioResult = await uploadAudio(file, {}, { endpoint: "https://x", apiKey: "k", connectionId: "c" });
+        return res.talkId;
+      } catch (e) {
+        return e instanceof UploadError ? e.code : "other";
       }
-    `);
-    writeFileSync(join(app, "tsconfig.json"), JSON.stringify({
-      compilerOptions: { strict: true, noEmit: true, target: "ES2022", module: "ESNext", moduleResolution: "Bundler", lib: ["ESNext", "DOM"], skipLibCheck: false },
-      files: ["consumer.ts"],
-    }));
-    execFileSync(join(root, "node_modules/.bin/tsc"), ["-p", app], { encoding: "utf8" });
+    }
+  `);
+  writeFileSync(join(home, "tsconfig.json"), JSON.stringify({
+    compilerOptions: { strict: true, noEmit: true, target: "ES2022", module: "ESNext", moduleResolution: "Bundler", lib: ["ESNext", "DOM"], skipLibCheck: false },
+    files: ["consumer.ts"],
+  }));
+  execFileSync(join(root, "node_modules/.bin/tsc"), ["-p", home], { encoding: "utf8" });
+});
+
+test("bundled by Vite, the page loads the wasm and validates in Chromium", async () => {
+  const home = app("vite-app");
+  writeFileSync(join(home, "index.html"), `<!doctype html><meta charset="utf-8"><script type="module" src="./main.js"></script>`);
+  writeFileSync(join(home, "main.js"), `
+    import init, { validate, version } from "talk-uploader";
+    await init();
+    const r = validate('{"type": "application/vnd.labelbox.conversational", "version": 1, "messages": []}', { kind: "labelbox-conversation" });
+    document.body.dataset.result = JSON.stringify({ version: version(), ok: r.ok, codes: r.errors.map((e) => e.code) });
+  `);
+  execFileSync(join(root, "node_modules/.bin/vite"), ["build", "--logLevel", "error"], { cwd: home, encoding: "utf8" });
+  const dist = join(home, "dist");
+  const assets = readdirSync(join(dist, "assets"));
+  assert.ok(assets.some((f) => f.endsWith(".wasm")), `Vite emitted no .wasm: ${assets}`);
+
+  const types = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm" };
+  const server = createServer((req, res) => {
+    const path = normalize(join(dist, decodeURIComponent(new URL(req.url, "http://x").pathname)));
+    const file = path.endsWith("/") ? join(path, "index.html") : path;
+    if (!file.startsWith(dist) || !existsSync(file)) { res.writeHead(404).end(); return; }
+    res.writeHead(200, { "content-type": types[extname(file)] || "application/octet-stream" }).end(readFileSync(file));
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  const browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on("pageerror", (e) => errors.push(String(e)));
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    await page.waitForFunction(() => document.body.dataset.result, null, { timeout: 20_000 });
+    const result = JSON.parse(await page.evaluate(() => document.body.dataset.result));
+    assert.deepEqual(errors, []);
+    assert.equal(result.ok, false);
+    assert.deepEqual(result.codes, ["empty_array"]);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await browser.close();
+    server.close();
   }
 });
