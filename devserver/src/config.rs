@@ -189,6 +189,10 @@ connections demo-chat=chat, demo-audio-1=audio-one-channel, demo-audio-2=audio-t
 --s3-max-skew-secs 900, --presign-expires-secs 3600, --presign-max-bytes 5368709120,
 --vela-minutes 600, --www-dir www, --pkg-dir pkg.
 
+The embedded S3 (--s3-listen) accepts the fixed development credentials devserver-access-key /
+devserver-secret-key in region us-east-1 (like MinIO's defaults), so boto3 or the AWS CLI can read
+what was uploaded. --s3-endpoint and friends point the Vela presigner at another store instead.
+
 The first line on stdout is JSON naming the bound addresses, so port 0 works in tests.
 ";
 
