@@ -109,3 +109,28 @@ fn plan_chunks_covers_the_file() {
     let e = plan_chunks_js(10.0, Some(obj(&[("chunkSize", JsValue::from_f64(0.0))]).unchecked_into())).expect_err("zero chunk");
     assert_ne!(error_code(&e), "");
 }
+
+#[wasm_bindgen_test]
+async fn unreachable_or_wrong_endpoints_say_what_to_check() {
+    // Nothing listens on port 1: fetch() fails, and the error says so instead of a fake gRPC code.
+    let opts = obj(&[
+        ("endpoint", JsValue::from_str("http://127.0.0.1:1")),
+        ("apiKey", JsValue::from_str(api_key())),
+        ("connectionId", JsValue::from_str("test-chat")),
+    ]);
+    let e = upload_text(chat("cl-7"), chat_metadata(), opts).await.expect_err("nothing listens");
+    assert_eq!(error_code(&e), "network_error", "{}", error_message(&e));
+    assert!(error_message(&e).contains("could not reach SpeechSense at http://127.0.0.1:1"), "{}", error_message(&e));
+    assert!(api_key().len() < 6 || !error_message(&e).contains(api_key()), "the key leaked");
+
+    // A server that is not grpc-web (the devserver's static files under /pkg): the answer is not gRPC.
+    let opts = obj(&[
+        ("endpoint", JsValue::from_str(&format!("{}/api/health", devserver()))),
+        ("apiKey", JsValue::from_str(api_key())),
+        ("connectionId", JsValue::from_str("test-chat")),
+    ]);
+    let e = upload_text(chat("cl-7"), chat_metadata(), opts).await.expect_err("not grpc-web");
+    let code = error_code(&e);
+    assert!(code == "invalid_response" || code == "unimplemented" || code == "unknown", "{code}: {}", error_message(&e));
+    assert!(api_key().len() < 6 || !error_message(&e).contains(api_key()), "the key leaked");
+}

@@ -203,6 +203,7 @@ async fn upload_text_impl(chat: JsValue, metadata: JsValue, options: JsValue) ->
             let mut req = tonic::Request::new(request.clone());
             req.metadata_mut().insert("authorization", auth_value.clone());
             let endpoint = endpoint.clone();
+            let endpoint_for_errors = endpoint.clone();
             let attempts = &attempts;
             let secrets = &secrets;
             async move {
@@ -216,7 +217,7 @@ async fn upload_text_impl(chat: JsValue, metadata: JsValue, options: JsValue) ->
                         error: UploadFailure::aborted(),
                     }),
                     Some(Ok(r)) => Ok(r.into_inner()),
-                    Some(Err(status)) => Err(status_error(&status, secrets)),
+                    Some(Err(status)) => Err(status_error(&status, secrets, &endpoint_for_errors)),
                 }
             }
         })
@@ -228,9 +229,55 @@ async fn upload_text_impl(chat: JsValue, metadata: JsValue, options: JsValue) ->
     Ok(result.into())
 }
 
+/// The tonic-web-wasm-client error behind a status, when the call failed below gRPC.
+fn transport_error(status: &tonic::Status) -> Option<&tonic_web_wasm_client::Error> {
+    let mut source = std::error::Error::source(status);
+    while let Some(e) = source {
+        if let Some(t) = e.downcast_ref::<tonic_web_wasm_client::Error>() {
+            return Some(t);
+        }
+        source = e.source();
+    }
+    None
+}
+
 /// A tonic status as an attempt error. The phase is `Waiting`: a failure of the small unary call
 /// cannot tell whether the request was read, so only a service verdict is retried.
-fn status_error(status: &tonic::Status, secrets: &[&str]) -> AttemptError {
+fn status_error(status: &tonic::Status, secrets: &[&str], endpoint: &str) -> AttemptError {
+    match transport_error(status) {
+        // fetch() rejected: refused, reset, DNS, CORS. Nothing says whether the chat arrived, so
+        // it is not retried, and the message says both what to check and what may have happened.
+        Some(tonic_web_wasm_client::Error::JsError(js)) => {
+            return AttemptError {
+                phase: retry::Phase::Waiting,
+                failure: Failure::Other,
+                error: UploadFailure::new(
+                    "network_error",
+                    format!(
+                        "could not reach SpeechSense at {endpoint} ({}): check that the endpoint is right and \
+                         running and that it allows this page's origin (CORS). If the connection broke after the \
+                         chat was sent, it may have been stored: check before sending it again",
+                        redact(js, secrets)
+                    ),
+                ),
+            };
+        }
+        Some(tonic_web_wasm_client::Error::TonicStatusError(_)) | None => {}
+        Some(other) => {
+            return AttemptError {
+                phase: retry::Phase::Waiting,
+                failure: Failure::Other,
+                error: UploadFailure::new(
+                    "invalid_response",
+                    format!(
+                        "{endpoint} answered, but not as a grpc-web server ({}); `endpoint` must be the base URL \
+                         of a grpc-web proxy or server for TalkService",
+                        redact(&other.to_string(), secrets)
+                    ),
+                ),
+            };
+        }
+    }
     let code = crate::grpc_web::GrpcCode::from_u32(status.code() as u32);
     let message = redact(status.message(), secrets);
     AttemptError {
