@@ -17,7 +17,7 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use tonic::Status;
 
 use super::internal;
-use crate::proto::speechsense::{audio_metadata::AudioFormat, container_audio::ContainerAudioType, raw_audio, AudioMetadata};
+use crate::proto::speechsense::{audio_metadata::AudioFormat, container_audio::ContainerAudioType, raw_audio, AudioMetadata, TalkMetadata};
 use crate::store::{new_talk_id, StoredAudio, Store, Talk};
 
 /// Bytes kept from the start (and the end) of the audio for the header checks.
@@ -317,10 +317,21 @@ pub struct Finished {
 }
 
 impl Finished {
-    /// Moves the file into `audio/` and inserts the talk, both in one blocking task, so a
-    /// client that goes away now cannot split them. On failure nothing stays behind.
-    pub async fn commit(mut self, store: &Store, mut talk: Talk) -> Result<(), Status> {
-        talk.audio = Some(self.audio.clone());
+    /// Stores a new talk made by `method` with this audio and `md`: moves the file into `audio/`
+    /// and inserts the row, both in one blocking task, so a client that goes away now cannot
+    /// split them. On failure nothing stays behind. Returns the new talk's id.
+    pub async fn commit(mut self, store: &Store, method: &str, connection_id: String, md: &TalkMetadata) -> Result<String, Status> {
+        let talk = Talk {
+            id: new_talk_id(),
+            method: method.to_owned(),
+            connection_id,
+            fields: md.fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            users: super::users_of(md),
+            messages: Vec::new(),
+            audio: Some(self.audio.clone()),
+            created_at_ms: crate::store::now_ms(),
+        };
+        let id = talk.id.clone();
         let from = self.tmp.path.clone();
         let to = store.audio_dir().join(format!("{}.{}", talk.id, self.audio.container));
         // From here the blocking task owns the file; it removes it itself on failure.
@@ -337,6 +348,7 @@ impl Finished {
         })
         .await
         .map_err(|e| internal("run the storage task", e))?
-        .map_err(|e| internal("store the talk", e))
+        .map_err(|e| internal("store the talk", e))?;
+        Ok(id)
     }
 }

@@ -10,9 +10,8 @@
 use tonic::{Status, Streaming};
 
 use super::audio::{AudioSink, Declared};
-use super::{users_of, TalkServiceImpl};
+use super::TalkServiceImpl;
 use crate::proto::speechsense::{audio_streaming_request::AudioEvent, stream_talk_request::Event, StreamTalkRequest};
-use crate::store::{new_talk_id, now_ms, Talk};
 
 pub use super::audio::Method;
 
@@ -80,18 +79,5 @@ pub(super) async fn receive(
             "the stream ended after the audio metadata: no `audio.chunk` was sent",
         ));
     }
-    let finished = sink.finish().await?;
-    let talk = Talk {
-        id: new_talk_id(),
-        method: method.as_str().into(),
-        connection_id,
-        fields: md.fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        users: users_of(&md),
-        messages: Vec::new(),
-        audio: None,
-        created_at_ms: now_ms(),
-    };
-    let id = talk.id.clone();
-    finished.commit(store, talk).await?;
-    Ok(id)
+    sink.finish().await?.commit(store, method.as_str(), connection_id, &md).await
 }

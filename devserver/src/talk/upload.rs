@@ -3,9 +3,8 @@
 use tonic::Status;
 
 use super::audio::{AudioSink, Declared, Method};
-use super::{users_of, TalkServiceImpl};
+use super::TalkServiceImpl;
 use crate::proto::speechsense::UploadTalkRequest;
-use crate::store::{new_talk_id, now_ms, Talk};
 
 /// Checks and stores one unary upload; returns the talk id.
 pub(super) async fn handle(svc: &TalkServiceImpl, req: UploadTalkRequest) -> Result<String, Status> {
@@ -29,18 +28,5 @@ pub(super) async fn handle(svc: &TalkServiceImpl, req: UploadTalkRequest) -> Res
         sink.push(piece).await?;
     }
     drop(data);
-    let finished = sink.finish().await?;
-    let talk = Talk {
-        id: new_talk_id(),
-        method: "Upload".into(),
-        connection_id,
-        fields: md.fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        users: users_of(&md),
-        messages: Vec::new(),
-        audio: None,
-        created_at_ms: now_ms(),
-    };
-    let id = talk.id.clone();
-    finished.commit(store, talk).await?;
-    Ok(id)
+    sink.finish().await?.commit(store, "Upload", connection_id, &md).await
 }
