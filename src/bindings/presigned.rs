@@ -68,7 +68,7 @@ pub async fn upload_vela_call(
     async {
         let file = as_blob(&file, "file")?;
         let opts = Opts::new(&options, "options", false)?.only(&names::UPLOAD_VELA_CALL)?;
-        let api_base = check_endpoint("apiBase", &opts.required_string("apiBase")?).map_err(|e| UploadFailure::from_coded(e.code(), &e))?;
+        let api_base = check_endpoint("apiBase", &opts.required_string("apiBase")?)?;
         let token = opts.required_string("token")?;
         let body = serde_json::json!({
             "org_id": opts.required_string("orgId")?,
@@ -92,7 +92,7 @@ pub async fn upload_vela_chat(
 ) -> Result<JsValue, JsValue> {
     async {
         let opts = Opts::new(&options, "options", false)?.only(&names::UPLOAD_VELA_CHAT)?;
-        let api_base = check_endpoint("apiBase", &opts.required_string("apiBase")?).map_err(|e| UploadFailure::from_coded(e.code(), &e))?;
+        let api_base = check_endpoint("apiBase", &opts.required_string("apiBase")?)?;
         let token = opts.required_string("token")?;
         let chat: serde_json::Value = serde_json::from_str(&json_text(&chat, "chat")?)
             .map_err(|e| invalid_option(format!("chat is not valid JSON: {e}")))?;
@@ -175,7 +175,7 @@ async fn attempt(
 ) -> Result<(String, (Vec<(String, String)>, Vec<u8>)), AttemptError> {
     let before = |failure, error| AttemptError { phase: retry::Phase::BeforeSend, failure, error };
     let secrets: Vec<&str> = presign.secret_values().collect();
-    let url = check_endpoint("presign.url", &presign.url).map_err(|e| before(Failure::Other, UploadFailure::from_coded(e.code(), &e)))?;
+    let url = check_endpoint("presign.url", &presign.url).map_err(|e| before(Failure::Other, e.into()))?;
     let facts = precheck(presign, size, now_ms().max(0.0) as u64).map_err(|e| {
         let failure = if matches!(e, PresignError::Expired { .. }) { Failure::Expired { refreshable } } else { Failure::Other };
         before(failure, UploadFailure::new(e.code(), redact(&e.to_string(), &secrets)))

@@ -49,7 +49,7 @@ async fn upload_audio_impl(file: JsValue, metadata: JsValue, options: JsValue) -
     let file = as_blob(&file, "file")?;
     let size = js_number_to_u64(file.size()).map_err(|e| invalid_option(format!("file size is invalid: {e}")))?;
     let opts = Opts::new(&options, "options", false)?.only(&names::UPLOAD_AUDIO)?;
-    let endpoint = check_endpoint("endpoint", &opts.required_string("endpoint")?).map_err(coded)?;
+    let endpoint = check_endpoint("endpoint", &opts.required_string("endpoint")?)?;
     let (authorization, secret) = opts.speechsense_auth()?;
     let connection_id = opts.required_string("connectionId")?;
     let method_name = opts.string("method")?.unwrap_or_else(|| "auto".to_owned());
@@ -166,7 +166,7 @@ pub async fn upload_text(
 
 async fn upload_text_impl(chat: JsValue, metadata: JsValue, options: JsValue) -> Result<JsValue, UploadFailure> {
     let opts = Opts::new(&options, "options", false)?.only(&names::UPLOAD_TEXT)?;
-    let endpoint = check_endpoint("endpoint", &opts.required_string("endpoint")?).map_err(coded)?;
+    let endpoint = check_endpoint("endpoint", &opts.required_string("endpoint")?)?;
     let (authorization, secret) = opts.speechsense_auth()?;
     let connection_id = opts.required_string("connectionId")?;
     let chat = json_text(&chat, "chat")?;
@@ -313,10 +313,6 @@ async fn abortable<F: Future>(fut: F, signal: Option<&web_sys::AbortSignal>) -> 
         fut.as_mut().poll(cx).map(Some)
     })
     .await
-}
-
-fn coded(e: crate::web::endpoint::EndpointError) -> UploadFailure {
-    UploadFailure::from_coded(e.code(), &e)
 }
 
 fn put(o: &Object, key: &str, value: JsValue) {

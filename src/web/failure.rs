@@ -75,3 +75,10 @@ impl UploadFailure {
         self
     }
 }
+
+impl From<super::endpoint::EndpointError> for UploadFailure {
+    /// A refused endpoint URL, with its code (`invalid_endpoint`, `insecure_endpoint`).
+    fn from(e: super::endpoint::EndpointError) -> UploadFailure {
+        UploadFailure::from_coded(e.code(), &e)
+    }
+}
