@@ -18,7 +18,6 @@ pub mod formats;
 pub mod audio;
 pub mod chunk;
 pub mod grpc_web;
-pub mod base64;
 pub mod retry;
 pub mod s3_post;
 pub mod timefmt;

@@ -9,6 +9,7 @@
 //! field covered by a condition.
 //!
 //! ```
+//! use base64::Engine as _;
 //! use talk_uploader::s3_post::{assemble_form, precheck, FormEntry, Presign};
 //!
 //! let policy = r#"{"expiration":"2030-01-01T00:00:00Z","conditions":[{"bucket":"b"},
@@ -17,7 +18,7 @@
 //!     url: "https://s3.example/b".into(),
 //!     fields: vec![
 //!         ("key".into(), "org-1/call.wav".into()),
-//!         ("policy".into(), talk_uploader::base64::encode(policy.as_bytes())),
+//!         ("policy".into(), base64::engine::general_purpose::STANDARD.encode(policy)),
 //!         ("x-amz-signature".into(), "0123abcd".into()),
 //!     ],
 //! };
@@ -304,7 +305,11 @@ pub fn precheck(presign: &Presign, file_size: u64, now_unix_ms: u64) -> Result<P
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::base64::encode;
+
+    fn encode(bytes: &[u8]) -> String {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    }
 
     fn now() -> u64 {
         crate::timefmt::parse_iso8601("2026-07-25T00:00:00Z").unwrap() as u64

@@ -5,7 +5,8 @@
 //!
 //! let json = r#"{"expiration":"2030-01-01T00:00:00Z","conditions":[
 //!     {"bucket":"calls"},["starts-with","$key","org-1/"],["content-length-range",1,1048576]]}"#;
-//! let policy = decode_policy(&talk_uploader::base64::encode(json.as_bytes())).unwrap();
+//! use base64::Engine as _;
+//! let policy = decode_policy(&base64::engine::general_purpose::STANDARD.encode(json)).unwrap();
 //! assert_eq!(policy.conditions[1], Condition::StartsWith { field: "key".into(), prefix: "org-1/".into() });
 //! assert_eq!(policy.content_length_range(), Some((1, 1_048_576)));
 //! ```
@@ -13,6 +14,8 @@
 //! Field names in conditions are stored lowercased without their `$`: S3 compares form field
 //! names case-insensitively.
 
+use base64::engine::{general_purpose::GeneralPurpose, DecodePaddingMode, GeneralPurposeConfig};
+use base64::{alphabet, Engine as _};
 use serde_json::Value;
 
 /// One condition of a POST policy.
@@ -174,15 +177,94 @@ pub fn parse_policy_json(json: &[u8]) -> Result<Policy, PolicyError> {
     Ok(Policy { expiration, expiration_unix_ms, conditions })
 }
 
+/// Standard alphabet, no padding expected, non-zero trailing bits allowed; [`decode_base64`]
+/// normalises everything else before it.
+const LENIENT: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+        .with_decode_allow_trailing_bits(true),
+);
+
+/// Decodes base64 the way presigners write it: the standard (`+/`) or URL-safe (`-_`) alphabet,
+/// with or without (or with too much) `=` padding, with ASCII whitespace anywhere (some wrap long
+/// policies). `None` for anything else, e.g. data after the padding.
+fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    let mut normal: Vec<u8> = text
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace())
+        .map(|b| match b {
+            b'-' => b'+',
+            b'_' => b'/',
+            b => b,
+        })
+        .collect();
+    while normal.last() == Some(&b'=') {
+        normal.pop();
+    }
+    LENIENT.decode(normal).ok()
+}
+
 /// Decodes the base64 `policy` form field and parses it.
 pub fn decode_policy(policy_field: &str) -> Result<Policy, PolicyError> {
-    let json = crate::base64::decode(policy_field).map_err(|_| PolicyError::NotBase64)?;
+    let json = decode_base64(policy_field).ok_or(PolicyError::NotBase64)?;
     parse_policy_json(&json)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::engine::general_purpose::STANDARD;
+    use proptest::prelude::*;
+
+    #[test]
+    fn base64_rfc4648_vectors() {
+        for (plain, coded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(STANDARD.encode(plain), coded);
+            assert_eq!(decode_base64(coded).unwrap(), plain.as_bytes());
+        }
+    }
+
+    #[test]
+    fn base64_tolerant_and_strict_where_it_matters() {
+        assert_eq!(decode_base64("aGVsbG8").unwrap(), b"hello");
+        assert_eq!(decode_base64("Zm9v\nYmFy").unwrap(), b"foobar");
+        assert_eq!(decode_base64(" Zg= =\r\n").unwrap(), b"f");
+        assert_eq!(decode_base64("Zg===").unwrap(), b"f");
+        assert_eq!(decode_base64("-_8").unwrap(), decode_base64("+/8=").unwrap());
+        assert_eq!(decode_base64("+_8").unwrap(), decode_base64("+/8=").unwrap());
+        assert_eq!(decode_base64("Zh").unwrap(), b"f");
+        assert_eq!(decode_base64("Zm9v!"), None);
+        assert_eq!(decode_base64("Zm9vé"), None);
+        assert_eq!(decode_base64("Z"), None);
+        assert_eq!(decode_base64("Zg==Zg"), None);
+        assert_eq!(decode_base64("Zg=\n=Zg"), None);
+    }
+
+    proptest! {
+        #[test]
+        fn base64_round_trip_in_every_accepted_spelling(bytes in proptest::collection::vec(any::<u8>(), 0..200), wrap in 1usize..80) {
+            let coded = STANDARD.encode(&bytes);
+            prop_assert_eq!(decode_base64(&coded).unwrap(), bytes.clone());
+            let url_safe: String = coded.trim_end_matches('=').replace('+', "-").replace('/', "_");
+            prop_assert_eq!(decode_base64(&url_safe).unwrap(), bytes.clone());
+            let wrapped: Vec<&str> = coded.as_bytes().chunks(wrap).map(|c| std::str::from_utf8(c).unwrap()).collect();
+            prop_assert_eq!(decode_base64(&wrapped.join("\n")).unwrap(), bytes);
+        }
+
+        #[test]
+        fn base64_never_panics(s in ".{0,100}") {
+            let _ = decode_base64(&s);
+        }
+    }
 
     #[test]
     fn parses_boto3_style_policy() {
