@@ -87,60 +87,12 @@ async fn assert_one_talk(base: &str, marker: &str, file: &TestFile) {
     assert_eq!(talk["audio"]["sha256"], file.sha256.as_str(), "{talk}");
 }
 
-/// A presign from `base`'s Vela endpoint, as the JS value `{url, fields}`.
-async fn fetch_presign(base: &str, org: &str) -> JsValue {
-    let body = serde_json::json!({ "org_id": org, "metadata": { "email": "a@example.com", "date_of_call": "2024-05-06" } });
-    let text = gloo_net::http::Request::post(&format!("{base}/asr/async/upload/vela"))
-        .header("authorization", &format!("Bearer {}", api_key()))
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .unwrap()
-        .send()
-        .await
-        .expect("presign")
-        .text()
-        .await
-        .unwrap();
-    js_sys::JSON::parse(&text).expect("presign JSON")
-}
-
-/// A `presign` option that fetches from `base` and counts its calls.
-fn presign_function(base: &'static str, org: &'static str) -> (JsValue, std::rc::Rc<std::cell::Cell<u32>>) {
-    let calls = std::rc::Rc::new(std::cell::Cell::new(0));
-    let c = calls.clone();
-    let f = Closure::<dyn FnMut() -> js_sys::Promise>::new(move || {
-        c.set(c.get() + 1);
-        wasm_bindgen_futures::future_to_promise(async move { Ok(fetch_presign(base, org).await) })
-    })
-    .into_js_value();
-    (f, calls)
-}
-
 async fn object_status(base: &str, key: &str) -> u16 {
     gloo_net::http::Request::get(&format!("{base}/api/objects/{key}")).send().await.expect("GET").status()
 }
 
-async fn assert_object(base: &str, key: &str, file: &TestFile) {
-    let info = get_json(&format!("{base}/api/objects/{key}")).await;
-    assert_eq!(info["bytes"], file.size, "{info}");
-    assert_eq!(info["sha256"], file.sha256.as_str(), "{info}");
-}
-
 fn attempts(result: &JsValue) -> f64 {
     get(result, "attempts").as_f64().expect("result.attempts")
-}
-
-fn vela_options(base: &str, org: &str, extra: &[(&str, JsValue)]) -> JsValue {
-    let mut pairs = vec![
-        ("apiBase", JsValue::from_str(base)),
-        ("token", JsValue::from_str(api_key())),
-        ("orgId", JsValue::from_str(org)),
-        ("email", JsValue::from_str("agent@example.com")),
-        ("dateOfCall", JsValue::from_str("2024-05-06")),
-        ("retry", fast_retry()),
-    ];
-    pairs.extend(extra.iter().cloned());
-    obj(&pairs)
 }
 
 // ---- 503 ----------------------------------------------------------------------------------
@@ -176,7 +128,7 @@ async fn presigned_and_vela_uploads_are_retried_through_injected_503s() {
 
     let file = random_file(b"", 300 * 1024, 503);
     let progress = Progress::default();
-    let opts = vela_options(faulty_503(), "org-r503-b", &[("onProgress", progress.callback(|_, _| {}).into())]);
+    let opts = vela_options(faulty_503(), "org-r503-b", &[("retry", fast_retry()), ("onProgress", progress.callback(|_, _| {}).into())]);
     let result = upload_vela_call(file.blob.clone().into(), opts).await.expect("uploadVelaCall");
     assert_eq!(attempts(&result), 2.0);
     assert_object(faulty_503(), &get_str(&result, "key"), &file).await;
@@ -239,7 +191,7 @@ async fn presigned_and_vela_uploads_survive_resets() {
 
     let file = random_file(b"", 2 * 1024 * 1024, 521);
     let progress = Progress::default();
-    let opts = vela_options(faulty_reset(), "org-reset-b", &[("onProgress", progress.callback(|_, _| {}).into())]);
+    let opts = vela_options(faulty_reset(), "org-reset-b", &[("retry", fast_retry()), ("onProgress", progress.callback(|_, _| {}).into())]);
     let result = upload_vela_call(file.blob.clone().into(), opts).await.expect("uploadVelaCall");
     assert!(attempts(&result) >= 1.0);
     assert_object(faulty_reset(), &get_str(&result, "key"), &file).await;

@@ -13,73 +13,32 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn vela_options(org: &str, extra: &[(&str, JsValue)]) -> JsValue {
-    let mut pairs = vec![
-        ("apiBase", JsValue::from_str(devserver())),
-        ("token", JsValue::from_str(api_key())),
-        ("orgId", JsValue::from_str(org)),
-        ("email", JsValue::from_str("agent@example.com")),
-        ("dateOfCall", JsValue::from_str("2024-05-06")),
-    ];
-    pairs.extend(extra.iter().cloned());
-    obj(&pairs)
-}
-
-/// A presign from the Vela endpoint, as the JS value `{url, fields}`.
-async fn fetch_presign(org: &str) -> JsValue {
-    let body = serde_json::json!({ "org_id": org, "metadata": { "email": "a@example.com", "date_of_call": "2024-05-06" } });
-    let text = gloo_net::http::Request::post(&format!("{}/asr/async/upload/vela", devserver()))
-        .header("authorization", &format!("Bearer {}", api_key()))
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .unwrap()
-        .send()
-        .await
-        .expect("presign")
-        .text()
-        .await
-        .unwrap();
-    js_sys::JSON::parse(&text).expect("presign JSON")
-}
-
-async fn assert_object(key: &str, file: &TestFile) {
-    let info = get_json(&format!("{}/api/objects/{key}", devserver())).await;
-    assert_eq!(info["bytes"], file.size, "{info}");
-    assert_eq!(info["sha256"], file.sha256.as_str(), "{info}");
-}
-
 #[wasm_bindgen_test]
 async fn vela_call_is_stored_byte_exact() {
     let file = random_file(b"", 5 * 1024 * 1024 + 11, 21);
     let progress = Progress::default();
-    let opts = vela_options("org-s3-a", &[("onProgress", progress.callback(|_, _| {}).into())]);
+    let opts = vela_options(devserver(), "org-s3-a", &[("onProgress", progress.callback(|_, _| {}).into())]);
     let result = upload_vela_call(file.blob.clone().into(), opts).await.expect("uploadVelaCall");
     let key = get_str(&result, "key");
     assert!(key.starts_with("org-s3-a/"), "{key}");
-    assert_object(&key, &file).await;
+    assert_object(devserver(), &key, &file).await;
     progress.assert_complete(file.size);
 }
 
 #[wasm_bindgen_test]
 async fn presigned_upload_with_a_presign_function() {
     let file = random_file(b"", 3 * 1024 * 1024 + 5, 22);
-    let calls = std::rc::Rc::new(std::cell::Cell::new(0));
-    let c = calls.clone();
-    let presign = Closure::<dyn FnMut() -> js_sys::Promise>::new(move || {
-        c.set(c.get() + 1);
-        wasm_bindgen_futures::future_to_promise(async { Ok(fetch_presign("org-s3-b").await) })
-    })
-    .into_js_value();
+    let (presign, calls) = presign_function(devserver(), "org-s3-b");
     let result = presigned_upload(file.blob.clone().into(), obj(&[("presign", presign)])).await.expect("presignedUpload");
     assert_eq!(calls.get(), 1);
-    assert_object(&get_str(&result, "key"), &file).await;
+    assert_object(devserver(), &get_str(&result, "key"), &file).await;
 }
 
 #[wasm_bindgen_test]
 async fn rejected_policies_fail_with_codes_and_no_secrets() {
     let file = random_file(b"", 200_000, 23);
     // Locally: a key outside the policy's `starts-with $key` prefix never leaves the page.
-    let presign = fetch_presign("org-s3-c").await;
+    let presign = fetch_presign(devserver(), "org-s3-c").await;
     let fields = get(&presign, "fields");
     js_sys::Reflect::set(&fields, &"key".into(), &"other-org/x.bin".into()).unwrap();
     let progress = Progress::default();
@@ -89,7 +48,7 @@ async fn rejected_policies_fail_with_codes_and_no_secrets() {
     assert_eq!(progress.phases(), vec!["validating"]);
 
     // At S3: a forged signature passes the local checks and is refused by the server.
-    let presign = fetch_presign("org-s3-c").await;
+    let presign = fetch_presign(devserver(), "org-s3-c").await;
     let fields = get(&presign, "fields");
     let forged = "0".repeat(64);
     js_sys::Reflect::set(&fields, &"x-amz-signature".into(), &forged.as_str().into()).unwrap();
@@ -116,7 +75,7 @@ async fn abort_mid_presigned_upload() {
             c.abort();
         }
     });
-    let opts = vela_options("org-s3-d", &[("signal", controller.signal().into()), ("onProgress", cb.into())]);
+    let opts = vela_options(devserver(), "org-s3-d", &[("signal", controller.signal().into()), ("onProgress", cb.into())]);
     let e = upload_vela_call(file.blob.clone().into(), opts).await.expect_err("aborted");
     assert_eq!(error_code(&e), "aborted");
     assert!(at.get() > 0.0);
@@ -126,7 +85,7 @@ async fn abort_mid_presigned_upload() {
 #[wasm_bindgen_test]
 async fn wrong_vela_token_is_unauthorized() {
     let file = random_file(b"", 1000, 25);
-    let opts = vela_options("org-s3-e", &[("token", JsValue::from_str("not-the-token-1234"))]);
+    let opts = vela_options(devserver(), "org-s3-e", &[("token", JsValue::from_str("not-the-token-1234"))]);
     let e = upload_vela_call(file.blob.clone().into(), opts).await.expect_err("wrong token");
     assert_eq!(get(&e, "status").as_f64(), Some(401.0));
     assert!(!error_message(&e).contains("not-the-token-1234"));

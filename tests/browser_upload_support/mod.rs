@@ -126,6 +126,55 @@ pub async fn stored_talk(talk_id: &str) -> serde_json::Value {
     get_json(&format!("{}/api/talks/{talk_id}", devserver())).await
 }
 
+/// `uploadVelaCall` options against the Vela API at `base`, plus `extra` (which may override).
+pub fn vela_options(base: &str, org: &str, extra: &[(&str, JsValue)]) -> JsValue {
+    let mut pairs = vec![
+        ("apiBase", JsValue::from_str(base)),
+        ("token", JsValue::from_str(api_key())),
+        ("orgId", JsValue::from_str(org)),
+        ("email", JsValue::from_str("agent@example.com")),
+        ("dateOfCall", JsValue::from_str("2024-05-06")),
+    ];
+    pairs.extend(extra.iter().cloned());
+    obj(&pairs)
+}
+
+/// A presign from `base`'s Vela endpoint, as the JS value `{url, fields}`.
+pub async fn fetch_presign(base: &str, org: &str) -> JsValue {
+    let body = serde_json::json!({ "org_id": org, "metadata": { "email": "a@example.com", "date_of_call": "2024-05-06" } });
+    let text = gloo_net::http::Request::post(&format!("{base}/asr/async/upload/vela"))
+        .header("authorization", &format!("Bearer {}", api_key()))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .unwrap()
+        .send()
+        .await
+        .expect("presign")
+        .text()
+        .await
+        .unwrap();
+    js_sys::JSON::parse(&text).expect("presign JSON")
+}
+
+/// A `presign` option that fetches from `base` and counts its calls.
+pub fn presign_function(base: &'static str, org: &'static str) -> (JsValue, std::rc::Rc<std::cell::Cell<u32>>) {
+    let calls = std::rc::Rc::new(std::cell::Cell::new(0));
+    let c = calls.clone();
+    let f = Closure::<dyn FnMut() -> js_sys::Promise>::new(move || {
+        c.set(c.get() + 1);
+        wasm_bindgen_futures::future_to_promise(async move { Ok(fetch_presign(base, org).await) })
+    })
+    .into_js_value();
+    (f, calls)
+}
+
+/// The S3 object `key` of `base` holds exactly `file`'s bytes.
+pub async fn assert_object(base: &str, key: &str, file: &TestFile) {
+    let info = get_json(&format!("{base}/api/objects/{key}")).await;
+    assert_eq!(info["bytes"], file.size, "{info}");
+    assert_eq!(info["sha256"], file.sha256.as_str(), "{info}");
+}
+
 /// SpeechSense metadata for the tests' connections.
 pub fn metadata() -> JsValue {
     let m = serde_json::json!({
