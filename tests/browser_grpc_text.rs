@@ -4,6 +4,9 @@
 
 #![cfg(target_arch = "wasm32")]
 
+mod browser_upload_support;
+
+use browser_upload_support::{api_key, devserver, get_json, stored_talk};
 use talk_uploader::proto::speechsense::{
     message::Payload, talk_service_client::TalkServiceClient, Message, TalkMetadata, TextContent,
     TextPayload, UploadTextRequest,
@@ -11,16 +14,6 @@ use talk_uploader::proto::speechsense::{
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn devserver() -> &'static str {
-    option_env!("TALK_UPLOADER_DEVSERVER_URL")
-        .expect("TALK_UPLOADER_DEVSERVER_URL is not set at compile time: run the browser tests through `npm test`")
-}
-
-fn api_key() -> &'static str {
-    option_env!("TALK_UPLOADER_TEST_API_KEY")
-        .expect("TALK_UPLOADER_TEST_API_KEY is not set at compile time: run the browser tests through `npm test`")
-}
 
 fn request(auth: &str, user_text: &str) -> tonic::Request<UploadTextRequest> {
     let fields = [
@@ -60,6 +53,11 @@ fn request(auth: &str, user_text: &str) -> tonic::Request<UploadTextRequest> {
     req
 }
 
+/// Every talk the devserver holds.
+async fn talk_list() -> Vec<serde_json::Value> {
+    get_json(&format!("{}/api/talks", devserver())).await.as_array().expect("talk list").clone()
+}
+
 #[wasm_bindgen_test]
 async fn upload_text_is_stored_and_read_back() {
     let base = devserver();
@@ -72,13 +70,7 @@ async fn upload_text_is_stored_and_read_back() {
         .into_inner();
     assert!(!resp.talk_id.is_empty());
 
-    let stored: serde_json::Value = gloo_net::http::Request::get(&format!("{base}/api/talks/{}", resp.talk_id))
-        .send()
-        .await
-        .expect("GET /api/talks/{id}")
-        .json()
-        .await
-        .expect("talk JSON");
+    let stored = stored_talk(&resp.talk_id).await;
     assert_eq!(stored["id"], resp.talk_id.as_str());
     assert_eq!(stored["method"], "UploadText");
     assert_eq!(stored["connectionId"], "test-chat");
@@ -95,13 +87,7 @@ async fn upload_text_is_stored_and_read_back() {
 #[wasm_bindgen_test]
 async fn wrong_api_key_is_unauthenticated_and_nothing_is_stored() {
     let base = devserver();
-    let before: Vec<serde_json::Value> = gloo_net::http::Request::get(&format!("{base}/api/talks"))
-        .send()
-        .await
-        .expect("GET /api/talks")
-        .json()
-        .await
-        .expect("list JSON");
+    let before = talk_list().await;
     let mut client = TalkServiceClient::new(tonic_web_wasm_client::Client::new(base.to_owned()));
     let marker = "this talk must never be stored";
     let status = client
@@ -117,23 +103,11 @@ async fn wrong_api_key_is_unauthenticated_and_nothing_is_stored() {
         .expect_err("an API key sent as a Bearer token must be refused");
     assert_eq!(status.code(), tonic::Code::Unauthenticated, "{status:?}");
 
-    let after: Vec<serde_json::Value> = gloo_net::http::Request::get(&format!("{base}/api/talks"))
-        .send()
-        .await
-        .expect("GET /api/talks")
-        .json()
-        .await
-        .expect("list JSON");
+    let after = talk_list().await;
     // Other tests may store talks concurrently; none of them may carry the marker.
     assert!(after.len() >= before.len());
     for t in &after {
-        let full: serde_json::Value = gloo_net::http::Request::get(&format!("{base}/api/talks/{}", t["id"].as_str().unwrap()))
-            .send()
-            .await
-            .expect("GET talk")
-            .json()
-            .await
-            .expect("talk JSON");
+        let full = stored_talk(t["id"].as_str().unwrap()).await;
         assert!(!full.to_string().contains(marker), "a refused talk was stored");
     }
 }
