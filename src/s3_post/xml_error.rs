@@ -38,19 +38,13 @@ impl S3Error {
             || m.contains("policy expired")
     }
 
-    /// A copy whose message has every occurrence of `secrets` replaced by `[redacted]`.
+    /// A copy whose message went through [`crate::web::redact::redact`] with `secrets`.
     ///
     /// S3 may echo parts of the form back (e.g. a failed condition); the caller passes the
     /// values of the presign's fields so that none reaches an error message.
     pub fn redacted<'a>(&self, secrets: impl IntoIterator<Item = &'a str>) -> S3Error {
-        let mut message = self.message.clone();
-        for secret in secrets {
-            // Very short values (e.g. "1") would shred the message and are not secrets.
-            if secret.len() >= 8 && message.contains(secret) {
-                message = message.replace(secret, "[redacted]");
-            }
-        }
-        S3Error { message, ..self.clone() }
+        let secrets: Vec<&str> = secrets.into_iter().collect();
+        S3Error { message: crate::web::redact::redact(&self.message, &secrets), ..self.clone() }
     }
 }
 
