@@ -1,11 +1,12 @@
 //! `sniffAudio` and `planChunks`: reading an audio header from a `Blob`, and chunk plans.
 
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, Object, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Blob;
 
 use super::error::{invalid_option, to_js};
+use super::put;
 use super::options::{names, Opts};
 use crate::audio::{sniff, sniff_mp3_at, AudioError, AudioInfo, Container, HEAD_SIZE, TAIL_SIZE};
 use crate::chunk::{plan_chunks, u64_to_js_number, DEFAULT_CHUNK_SIZE};
@@ -55,8 +56,7 @@ pub fn plan_chunks_js(
 
 fn set(o: &Object, key: &str, value: u64) {
     // Chunk offsets are below the file size, itself a safe integer.
-    let n = u64_to_js_number(value).unwrap_or(f64::NAN);
-    let _ = Reflect::set(o, &JsValue::from_str(key), &JsValue::from_f64(n));
+    put(o, key, JsValue::from_f64(u64_to_js_number(value).unwrap_or(f64::NAN)));
 }
 
 /// `value` as a `Blob` (a `File` is one), or an `invalid_options` failure naming `name`.
@@ -104,15 +104,12 @@ pub(crate) async fn sniff_blob(blob: &Blob) -> Result<AudioInfo, UploadFailure> 
 /// An `AudioInfo` as the JS object of the `AudioInfo` interface.
 pub(crate) fn info_to_js(info: &AudioInfo) -> JsValue {
     let o = Object::new();
-    let put = |k: &str, v: JsValue| {
-        let _ = Reflect::set(&o, &JsValue::from_str(k), &v);
-    };
-    put("container", info.container.as_str().into());
-    put("codec", info.codec.name().as_ref().into());
-    put("sampleRate", info.sample_rate.into());
-    put("channels", info.channels.into());
-    put("bitsPerSample", info.bits_per_sample.map_or(JsValue::NULL, JsValue::from));
-    put("durationSec", info.duration_sec.map_or(JsValue::NULL, JsValue::from));
-    put("inputSampleRate", info.input_sample_rate.map_or(JsValue::NULL, JsValue::from));
+    put(&o, "container", info.container.as_str().into());
+    put(&o, "codec", info.codec.name().as_ref().into());
+    put(&o, "sampleRate", info.sample_rate.into());
+    put(&o, "channels", info.channels.into());
+    put(&o, "bitsPerSample", info.bits_per_sample.map_or(JsValue::NULL, JsValue::from));
+    put(&o, "durationSec", info.duration_sec.map_or(JsValue::NULL, JsValue::from));
+    put(&o, "inputSampleRate", info.input_sample_rate.map_or(JsValue::NULL, JsValue::from));
     o.into()
 }

@@ -78,9 +78,7 @@ pub fn is_upload_error(#[wasm_bindgen(unchecked_param_type = "unknown")] value: 
 /// Builds the JS `UploadError` for `failure`.
 pub(crate) fn to_js(failure: UploadFailure) -> JsValue {
     let details = Object::new();
-    let set = |key: &str, value: JsValue| {
-        let _ = Reflect::set(&details, &JsValue::from_str(key), &value);
-    };
+    let set = |key: &str, value: JsValue| super::put(&details, key, value);
     if let Some(s) = failure.status {
         set("status", JsValue::from(s));
     }

@@ -11,6 +11,11 @@ mod validate;
 
 use wasm_bindgen::prelude::*;
 
+/// Sets `o[key] = value` on a fresh result object (which cannot refuse it).
+pub(crate) fn put(o: &js_sys::Object, key: &str, value: JsValue) {
+    let _ = js_sys::Reflect::set(o, &JsValue::from_str(key), &value);
+}
+
 /// The package version.
 #[wasm_bindgen]
 pub fn version() -> String {

@@ -8,6 +8,7 @@ use web_sys::{Blob, FormData};
 
 use super::audio::as_blob;
 use super::error::{invalid_option, to_js};
+use super::put;
 use super::options::{ensure_not_aborted, json_text, names, Opts};
 use crate::chunk::js_number_to_u64;
 use crate::grpc_web::response::find_metadata;
@@ -316,8 +317,4 @@ async fn vela_post(
         failure.issues = super::json::to_js_value(errors).ok();
     }
     Err(failure)
-}
-
-fn put(o: &Object, key: &str, value: JsValue) {
-    let _ = Reflect::set(o, &JsValue::from_str(key), &value);
 }

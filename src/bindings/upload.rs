@@ -5,12 +5,13 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::Poll;
 
-use js_sys::{Array, Object, Reflect};
+use js_sys::{Array, Object};
 use prost::Message as _;
 use wasm_bindgen::prelude::*;
 
 use super::audio::{as_blob, info_to_js, sniff_blob};
 use super::error::{invalid_option, to_js};
+use super::put;
 use super::options::{ensure_not_aborted, json_text, names, Opts};
 use crate::audio::{check_for_upload, choose_method_auto, Method};
 use crate::chunk::{js_number_to_u64, DEFAULT_CHUNK_SIZE};
@@ -313,8 +314,4 @@ async fn abortable<F: Future>(fut: F, signal: Option<&web_sys::AbortSignal>) -> 
         fut.as_mut().poll(cx).map(Some)
     })
     .await
-}
-
-fn put(o: &Object, key: &str, value: JsValue) {
-    let _ = Reflect::set(o, &JsValue::from_str(key), &value);
 }
