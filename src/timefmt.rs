@@ -16,26 +16,20 @@
 //!   Week dates, ordinal dates and the basic form are not accepted.
 //! - A leap second (`:60`) is read as `:59`. Fractions past milliseconds are truncated.
 
-pub use crate::formats::time::days_from_civil;
+use crate::formats::time::{days_from_civil, days_in_month};
 
-/// Number of days in a month of a year (Gregorian leap years); 0 for a month outside 1–12 or a
-/// year outside `i32`.
-pub fn days_in_month(year: i64, month: u32) -> u32 {
-    match i32::try_from(year) {
-        Ok(y) if (1..=12).contains(&month) => crate::formats::time::days_in_month(y, month),
-        _ => 0,
-    }
-}
-
-/// Unix milliseconds of a UTC date and time, after range checks; `None` if out of range.
+/// Unix milliseconds of a UTC date and time (year 0000–9999, a leap second read as `:59`),
+/// after range checks; `None` if out of range.
 pub fn unix_ms(year: i64, month: u32, day: u32, hour: u32, minute: u32, second: u32, millis: u32) -> Option<i64> {
-    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+    let year = i32::try_from(year).ok().filter(|y| (0..=9999).contains(y))?;
+    // days_in_month is 0 for a month outside 1–12.
+    if day == 0 || day > days_in_month(year, month) {
         return None;
     }
-    if hour > 23 || minute > 59 || second > 60 || millis > 999 || !(0..=9999).contains(&year) {
+    if hour > 23 || minute > 59 || second > 60 || millis > 999 {
         return None;
     }
-    let days = days_from_civil(i32::try_from(year).ok()?, month, day);
+    let days = days_from_civil(year, month, day);
     let secs = days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second.min(59));
     secs.checked_mul(1000)?.checked_add(i64::from(millis))
 }
@@ -171,33 +165,26 @@ pub fn parse_http_date(text: &str) -> Option<i64> {
         return None;
     }
     if c.eat(b',').is_some() {
+        // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT"
+        // RFC 850:     "Sunday, 06-Nov-94 08:49:37 GMT" (two-digit year: 70–99 → 19xx).
+        let rfc850 = weekday.len() > 3;
+        let sep = if rfc850 { b'-' } else { b' ' };
         c.spaces();
-        if weekday.len() == 3 {
-            // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT"
-            let day = c.digits(2)?;
-            c.eat(b' ')?;
-            let month = month_from_name(c.word())?;
-            c.eat(b' ')?;
-            let year = c.digits(4)?;
-            c.eat(b' ')?;
-            let (h, m, s) = time_of_day(&mut c)?;
-            c.spaces();
-            (c.word() == b"GMT" && c.done()).then_some(())?;
-            unix_ms(i64::from(year), month, day, h, m, s, 0)
-        } else {
-            // RFC 850: "Sunday, 06-Nov-94 08:49:37 GMT" (two-digit year: 70–99 → 19xx).
-            let day = c.digits(2)?;
-            c.eat(b'-')?;
-            let month = month_from_name(c.word())?;
-            c.eat(b'-')?;
+        let day = c.digits(2)?;
+        c.eat(sep)?;
+        let month = month_from_name(c.word())?;
+        c.eat(sep)?;
+        let year = if rfc850 {
             let yy = c.digits(2)?;
-            let year = if yy >= 70 { 1900 + yy } else { 2000 + yy };
-            c.eat(b' ')?;
-            let (h, m, s) = time_of_day(&mut c)?;
-            c.spaces();
-            (c.word() == b"GMT" && c.done()).then_some(())?;
-            unix_ms(i64::from(year), month, day, h, m, s, 0)
-        }
+            if yy >= 70 { 1900 + yy } else { 2000 + yy }
+        } else {
+            c.digits(4)?
+        };
+        c.eat(b' ')?;
+        let (h, m, s) = time_of_day(&mut c)?;
+        c.spaces();
+        (c.word() == b"GMT" && c.done()).then_some(())?;
+        unix_ms(i64::from(year), month, day, h, m, s, 0)
     } else {
         // asctime: "Sun Nov  6 08:49:37 1994"
         c.spaces();
@@ -245,6 +232,12 @@ mod tests {
         assert_eq!(parse_http_date("Sun Nov  6 08:49:37 1994"), t);
         assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 UTC"), None);
         assert_eq!(parse_http_date("120"), None);
+        // Each comma form keeps its own separator and year width.
+        assert_eq!(parse_http_date("Sun, 06-Nov-1994 08:49:37 GMT"), None);
+        assert_eq!(parse_http_date("Sunday, 06 Nov 94 08:49:37 GMT"), None);
+        assert_eq!(parse_http_date("Sunday, 06-Nov-1994 08:49:37 GMT"), None);
+        assert_eq!(parse_http_date("Thursday, 01-Jan-70 00:00:00 GMT"), Some(0));
+        assert_eq!(parse_http_date("Friday, 01-Jan-10 00:00:00 GMT"), Some(1_262_304_000_000));
         assert_eq!(parse_http_date("Sun, 31 Feb 1994 08:49:37 GMT"), None);
     }
 
