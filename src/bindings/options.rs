@@ -71,15 +71,10 @@ impl Opts {
     /// Refuses option names outside `allowed`: a typo such as `onprogress` or `apikey` must not
     /// silently turn a feature off.
     pub(crate) fn only(self, allowed: &[&str]) -> Result<Opts, UploadFailure> {
-        if let Some(obj) = self.obj.dyn_ref::<js_sys::Object>() {
-            for key in js_sys::Object::keys(obj).iter().filter_map(|k| k.as_string()) {
-                if !allowed.contains(&key.as_str()) {
-                    let hint = crate::validate::check::suggest(&key, allowed, "options");
-                    return Err(invalid_option(format!("{} has an unknown option `{key}`{hint}", self.name)));
-                }
-            }
+        match unknown_key(&self.obj, allowed) {
+            Some(key) => Err(invalid_option(format!("{} has an unknown option {key}", self.name))),
+            None => Ok(self),
         }
-        Ok(self)
     }
 
     /// The value of `key`, `None` when absent, `undefined` or `null`.
@@ -87,8 +82,7 @@ impl Opts {
         if self.obj.is_undefined() {
             return None;
         }
-        let v = Reflect::get(&self.obj, &JsValue::from_str(key)).ok()?;
-        (!v.is_undefined() && !v.is_null()).then_some(v)
+        present(&self.obj, key)
     }
 
     fn err(&self, key: &str, what: &str) -> UploadFailure {
@@ -187,6 +181,21 @@ impl Opts {
             ))),
         }
     }
+}
+
+/// The first own key of `obj` outside `allowed`, as `` `key` `` followed by a did-you-mean hint,
+/// for the option readers of the uploads ([`Opts`]) and of `validate` / `convertChat`.
+pub(crate) fn unknown_key(obj: &JsValue, allowed: &[&str]) -> Option<String> {
+    let obj = obj.dyn_ref::<js_sys::Object>()?;
+    let key = js_sys::Object::keys(obj).iter().filter_map(|k| k.as_string()).find(|k| !allowed.contains(&k.as_str()))?;
+    let hint = crate::validate::check::suggest(&key, allowed, "options");
+    Some(format!("`{key}`{hint}"))
+}
+
+/// `obj[key]`, `None` when absent, `undefined` or `null`.
+pub(crate) fn present(obj: &JsValue, key: &str) -> Option<JsValue> {
+    let v = Reflect::get(obj, &JsValue::from_str(key)).ok()?;
+    (!v.is_undefined() && !v.is_null()).then_some(v)
 }
 
 /// A JSON argument given as a string or a plain object, as JSON text.

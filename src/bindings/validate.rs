@@ -9,6 +9,7 @@ use wasm_bindgen::prelude::*;
 
 use super::error::{invalid_option, to_js};
 use super::json::{from_js_value, to_js_value};
+use super::options::{present, unknown_key};
 use crate::formats::convert::{convert_chat as convert_core, ChatFormat, ConvertOptions, Role};
 use crate::formats::speechsense::{ConnectionKind, FieldDecl};
 use crate::validate::{validate as validate_core, ValidateOptions, ValidationKind};
@@ -131,18 +132,14 @@ impl<'a> JsOptions<'a> {
         }
         let obj: js_sys::Object =
             value.dyn_into().map_err(|_| to_js(invalid_option(format!("{what}: options must be an object"))))?;
-        for key in js_sys::Object::keys(&obj).iter().filter_map(|k| k.as_string()) {
-            if !allowed.contains(&key.as_str()) {
-                let hint = crate::validate::check::suggest(&key, allowed, "options");
-                return Err(to_js(invalid_option(format!("{what}: unknown option `{key}`{hint}"))));
-            }
+        if let Some(key) = unknown_key(&obj, allowed) {
+            return Err(to_js(invalid_option(format!("{what}: unknown option {key}"))));
         }
         Ok(Self { obj, what })
     }
 
     fn raw(&self, key: &str) -> Option<JsValue> {
-        let v = js_sys::Reflect::get(&self.obj, &JsValue::from_str(key)).ok()?;
-        (!v.is_undefined() && !v.is_null()).then_some(v)
+        present(&self.obj, key)
     }
 
     /// Option `key` read as `T`, `None` when absent.
