@@ -74,12 +74,13 @@ pub async fn upload_vela_call(
         let body = serde_json::json!({
             "org_id": opts.required_string("orgId")?,
             "metadata": { "email": opts.required_string("email")?, "date_of_call": opts.required_string("dateOfCall")? },
-        });
-        let report = validate(body.to_string().as_bytes(), &ValidateOptions::new(ValidationKind::VelaCallMetadata));
+        })
+        .to_string();
+        let report = validate(body.as_bytes(), &ValidateOptions::new(ValidationKind::VelaCallMetadata));
         if !report.ok {
             return Err(super::upload::validation_failure("call metadata (orgId, email, dateOfCall)", &[&report]));
         }
-        upload_with(&file, &opts, PresignSource::Vela(VelaCall { api_base, token, body: body.to_string() })).await
+        upload_with(&file, &opts, PresignSource::Vela(VelaCall { api_base, token, body })).await
     }
     .await
     .map_err(to_js)
