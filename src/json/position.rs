@@ -24,8 +24,8 @@ pub struct Resolver {
     resolved: Vec<(usize, LineCol)>,
 }
 
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
+use super::scan::{word, HI, LO};
+
 const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
 
 /// The high bit of every byte of `w` that equals `byte` (exact: no false positives).
@@ -33,13 +33,6 @@ const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
 fn eq_bytes(w: u64, byte: u8) -> u64 {
     let x = w ^ (LO * byte as u64);
     !(((x & LOW7) + LOW7) | x | LOW7)
-}
-
-/// Eight bytes of `src` from `i`, little-endian, if there are eight.
-#[inline(always)]
-fn word(src: &[u8], i: usize) -> Option<u64> {
-    let chunk: &[u8; 8] = src.get(i..i.wrapping_add(8))?.try_into().ok()?;
-    Some(u64::from_le_bytes(*chunk))
 }
 
 /// UTF-16 code units of one line's bytes: a UTF-8 continuation byte adds nothing, a 4-byte lead adds

@@ -1,8 +1,10 @@
 //! Byte-level scanning helpers of the parser: eight bytes at a time for string contents, and UTF-8
 //! checked inline, so that a valid document needs no separate UTF-8 pass.
 
-const LO: u64 = 0x0101_0101_0101_0101;
-const HI: u64 = 0x8080_8080_8080_8080;
+/// `0x01` in every byte.
+pub(super) const LO: u64 = 0x0101_0101_0101_0101;
+/// `0x80` (the high bit) in every byte.
+pub(super) const HI: u64 = 0x8080_8080_8080_8080;
 
 /// Eight bytes of `b` from `i`, little-endian, when there are eight. (`&[u8; 8]` is one unaligned
 /// load; `copy_from_slice` would be a call at opt-level "z".)
