@@ -17,7 +17,6 @@ use talk_uploader::bindings::presigned::upload_vela_call;
 use talk_uploader::bindings::upload::upload_audio;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
