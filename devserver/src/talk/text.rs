@@ -17,11 +17,11 @@ pub(super) async fn handle(svc: &TalkServiceImpl, req: UploadTextRequest) -> Res
         )));
     }
     let md = req.metadata.unwrap_or_default();
+    checks::metadata(kind, &md)?;
     if !req.talk_id.is_empty() {
         let has_content = req.text_content.as_ref().is_some_and(|c| !c.messages.is_empty());
         return super::update::metadata(svc, req.talk_id, connection_id, kind, &md, has_content).await;
     }
-    checks::metadata(kind, &md)?;
     let content = req.text_content.unwrap_or_default();
     if content.messages.is_empty() {
         return Err(Status::invalid_argument("`text_content.messages` is empty"));

@@ -10,7 +10,8 @@ use crate::config::ConnectionKind;
 use crate::proto::speechsense::TalkMetadata;
 use crate::store::MetadataUpdate;
 
-/// Replaces the metadata of talk `talk_id`; returns its id.
+/// Replaces the metadata of talk `talk_id`; returns its id. `md` has already passed
+/// [`checks::metadata`] for `kind` (the callers check it before they branch on `talk_id`).
 pub(super) async fn metadata(
     svc: &TalkServiceImpl,
     talk_id: String,
@@ -25,7 +26,6 @@ pub(super) async fn metadata(
              content; leave `talk_id` empty to upload a new talk, or send only `metadata` to update this one"
         )));
     }
-    checks::metadata(kind, md)?;
     let store = svc.state.store.clone();
     let fields = md.fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     let users = users_of(md);
