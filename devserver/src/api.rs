@@ -27,7 +27,7 @@ pub fn router(state: Arc<AppState>) -> Router {
 }
 
 fn internal(e: impl std::fmt::Display) -> Response {
-    eprintln!("{{\"event\":\"api_error\",\"error\":{:?}}}", e.to_string());
+    crate::log::emit(&json!({ "event": "api_error", "error": e.to_string() }));
     (StatusCode::INTERNAL_SERVER_ERROR, Json(json!({ "error": "internal error" }))).into_response()
 }
 

@@ -159,10 +159,7 @@ where
             FaultMode::Reset => "reset",
             FaultMode::Stall => "stall",
         };
-        eprintln!(
-            "{}",
-            serde_json::json!({ "event": "fault", "mode": mode_name, "n": n, "path": req.uri().path() })
-        );
+        crate::log::emit(&serde_json::json!({ "event": "fault", "mode": mode_name, "n": n, "path": req.uri().path() }));
         match mode {
             FaultMode::Http503 => Box::pin(async move {
                 // Drain first, or the browser reports "Failed to fetch" instead of the 503.

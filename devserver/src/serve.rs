@@ -86,7 +86,7 @@ pub async fn serve(
                     Ok((stream, _peer)) => stream,
                     Err(e) => {
                         // EMFILE and friends: back off instead of spinning.
-                        eprintln!("{}", serde_json::json!({ "event": "accept_error", "error": e.to_string() }));
+                        crate::log::emit(&serde_json::json!({ "event": "accept_error", "error": e.to_string() }));
                         tokio::time::sleep(Duration::from_millis(50)).await;
                         continue;
                     }
