@@ -25,6 +25,8 @@ use axum::body::Body;
 use bytes::Bytes;
 use http::{Request, Response};
 use http_body::Frame;
+use talk_uploader::grpc_web::response::{find_metadata, parse_trailers};
+use talk_uploader::grpc_web::{FRAME_HEADER_SIZE, GRPC_WEB_TRAILERS_BIT};
 use tower::{Layer, Service, ServiceExt};
 
 static CAPTURE: Mutex<Option<Vec<String>>> = Mutex::new(None);
@@ -226,7 +228,8 @@ impl http_body::Body for LoggedBody {
 }
 
 /// Follows grpc-web frames (flag byte, big-endian u32 length, payload) through a response body
-/// and keeps the payload of the trailer frame (flag `0x80`).
+/// and keeps the payload of the trailer frame (flag [`GRPC_WEB_TRAILERS_BIT`]), read with the
+/// package's own trailer parser.
 #[derive(Default)]
 struct TrailerScan {
     header: Vec<u8>,
@@ -240,11 +243,11 @@ impl TrailerScan {
     fn feed(&mut self, mut data: &[u8]) {
         while !data.is_empty() {
             if !self.in_payload {
-                let n = (5 - self.header.len()).min(data.len());
+                let n = (FRAME_HEADER_SIZE - self.header.len()).min(data.len());
                 self.header.extend_from_slice(&data[..n]);
                 data = &data[n..];
-                if self.header.len() == 5 {
-                    self.is_trailer = self.header[0] & 0x80 != 0;
+                if self.header.len() == FRAME_HEADER_SIZE {
+                    self.is_trailer = self.header[0] & GRPC_WEB_TRAILERS_BIT != 0;
                     self.remaining = u32::from_be_bytes([self.header[1], self.header[2], self.header[3], self.header[4]]);
                     self.header.clear();
                     self.in_payload = self.remaining > 0;
@@ -265,10 +268,8 @@ impl TrailerScan {
     }
 
     fn grpc_status(&self) -> Option<String> {
-        String::from_utf8_lossy(&self.trailer).lines().find_map(|line| {
-            let (k, v) = line.split_once(':')?;
-            k.trim().eq_ignore_ascii_case("grpc-status").then(|| v.trim().to_owned())
-        })
+        let trailers = parse_trailers(&self.trailer).ok()?;
+        find_metadata(&trailers, "grpc-status").map(str::to_owned)
     }
 }
 
