@@ -14,6 +14,8 @@ use devserver::proto::speechsense::{
     AudioStreamingRequest, ContainerAudio, StreamTalkRequest, TalkMetadata,
 };
 use prost::Message;
+use talk_uploader::grpc_web::frame::encode_data_frame;
+use talk_uploader::grpc_web::status::percent_decode_grpc_message;
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -232,14 +234,7 @@ pub fn authed<T>(msg: T) -> tonic::Request<T> {
 
 /// grpc-web frames (flag 0, big-endian length) of these messages.
 pub fn frames<M: Message>(msgs: &[M]) -> Vec<u8> {
-    let mut body = Vec::new();
-    for m in msgs {
-        let bytes = m.encode_to_vec();
-        body.push(0);
-        body.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
-        body.extend_from_slice(&bytes);
-    }
-    body
+    msgs.iter().flat_map(|m| encode_data_frame(&m.encode_to_vec()).expect("message fits a frame")).collect()
 }
 
 /// An HTTP/1.1 response.
@@ -258,49 +253,11 @@ impl Res {
     /// (grpc-status, grpc-message, first data frame) of a grpc-web answer: the status from the
     /// headers (trailers-only) or from the trailer frame.
     pub fn grpc(&self) -> (Option<u32>, String, Option<Vec<u8>>) {
-        let mut status = self.header("grpc-status").and_then(|s| s.parse().ok());
-        let mut message = self.header("grpc-message").unwrap_or("").to_string();
-        let mut data = None;
-        let mut b = &self.body[..];
-        while b.len() >= 5 {
-            let flag = b[0];
-            let len = u32::from_be_bytes([b[1], b[2], b[3], b[4]]) as usize;
-            let payload = &b[5..5 + len];
-            if flag & 0x80 != 0 {
-                for line in String::from_utf8_lossy(payload).split("\r\n") {
-                    if let Some((k, v)) = line.split_once(':') {
-                        match k.trim().to_ascii_lowercase().as_str() {
-                            "grpc-status" => status = v.trim().parse().ok(),
-                            "grpc-message" => message = v.trim().to_string(),
-                            _ => {}
-                        }
-                    }
-                }
-            } else if data.is_none() {
-                data = Some(payload.to_vec());
-            }
-            b = &b[5 + len..];
-        }
-        (status, percent_decode(&message), data)
+        let parsed = talk_uploader::grpc_web::parse_response(&self.body).expect("a grpc-web body");
+        let status = parsed.trailer("grpc-status").or(self.header("grpc-status")).and_then(|s| s.parse().ok());
+        let message = parsed.trailer("grpc-message").or(self.header("grpc-message")).unwrap_or("");
+        (status, percent_decode_grpc_message(message), parsed.messages.into_iter().next())
     }
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// One HTTP/1.1 request on a fresh connection (`connection: close`), read to the end.
