@@ -325,7 +325,7 @@ impl Finished {
             id: new_talk_id(),
             method: method.to_owned(),
             connection_id,
-            fields: md.fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            fields: md.fields.clone(),
             users: super::users_of(md),
             messages: Vec::new(),
             audio: Some(self.audio.clone()),

@@ -93,7 +93,7 @@ pub(crate) fn users_of(md: &TalkMetadata) -> Vec<StoredUser> {
             role: UserRole::try_from(u.role)
                 .map(|r| r.as_str_name().to_owned())
                 .unwrap_or_else(|_| format!("UNKNOWN_{}", u.role)),
-            fields: u.fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            fields: u.fields.clone(),
         })
         .collect()
 }

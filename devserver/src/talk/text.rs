@@ -49,7 +49,7 @@ pub(super) async fn handle(svc: &TalkServiceImpl, req: UploadTextRequest) -> Res
         id: new_talk_id(),
         method: "UploadText".into(),
         connection_id,
-        fields: md.fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        fields: md.fields.clone(),
         users: users_of(&md),
         messages,
         audio: None,

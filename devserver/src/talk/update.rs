@@ -27,7 +27,7 @@ pub(super) async fn metadata(
         )));
     }
     let store = svc.state.store.clone();
-    let fields = md.fields.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let fields = md.fields.clone();
     let users = users_of(md);
     let (id, conn) = (talk_id.clone(), connection_id.clone());
     let md_for_check = md.clone();
