@@ -166,3 +166,24 @@ async fn wrong_audio_is_refused_and_nothing_is_stored() {
     let w = wav(16_000, 16, 1, 30_000, 8);
     expect_error(&server, "UploadBadge", stream_messages("one", T::Mp3, &w, MIB), Code::InvalidArgument, "declares mp3 but the bytes are wav").await;
 }
+
+/// An MP3 whose ID3v2 tag (a cover image, say) ends past the first 64 KiB: the server must read
+/// the frames from its temp file after the head buffer, and store the upload.
+#[tokio::test(flavor = "multi_thread")]
+async fn mp3_with_a_tag_larger_than_the_head_is_sniffed_from_the_file() {
+    let server = start(&[]).await;
+    let tag_len: u32 = 100_000;
+    let mut audio = b"ID3\x04\x00\x00".to_vec();
+    // The tag size is "syncsafe": 7 bits per byte.
+    audio.extend_from_slice(&[(tag_len >> 21) as u8 & 0x7f, (tag_len >> 14) as u8 & 0x7f, (tag_len >> 7) as u8 & 0x7f, tag_len as u8 & 0x7f]);
+    audio.extend(noise(tag_len as usize, 31).iter().map(|b| b & 0x7f)); // no false frame syncs
+    audio.extend(mp3(400, 32));
+    let mut client = server.grpc().await;
+    let id = client
+        .upload_as_stream(authed(tokio_stream::iter(stream_messages("one", T::Mp3, &audio, MIB))))
+        .await
+        .expect("a big ID3 tag must not break sniffing")
+        .into_inner()
+        .talk_id;
+    assert_stored(&server, &id, "UploadAsStream", &audio, "mp3").await;
+}

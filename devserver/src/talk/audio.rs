@@ -162,7 +162,15 @@ impl AudioSink {
     /// Opens a temp file under the store's `tmp/`.
     pub async fn new(store: &Store, declared: Declared, method: Method) -> Result<Self, Status> {
         let tmp = TempFile { path: store.tmp_dir().join(format!("{}.part", new_talk_id())), keep: false };
-        let file = tokio::fs::File::create(&tmp.path).await.map_err(io_error)?;
+        // Read as well as write: an MP3 whose ID3 tag ends past the head is sniffed from here.
+        let file = tokio::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp.path)
+            .await
+            .map_err(io_error)?;
         Ok(Self {
             declared,
             method,
