@@ -210,15 +210,17 @@ async fn attempt(
     let text = String::from_utf8_lossy(&response.body);
     let (failure, error) = match parse_s3_error(&text) {
         Some(s3) => {
-            let s3 = s3.redacted(secrets.iter().copied());
             let failure = if s3.is_expired() {
                 Failure::Expired { refreshable }
             } else {
                 Failure::Http { status: response.status, retry_after: retry_after(&response) }
             };
-            let message = redact(&format!("S3 refused the upload (HTTP {}, {}): {}", response.status, s3.code, s3.message), &secrets);
-            let mut error = UploadFailure::new(s3.code.clone(), message).with_status(response.status);
-            error.s3_code = Some(s3.code);
+            // S3 may echo field values (the signature, the policy) in what it says: redact
+            // everything it said once, here.
+            let code = redact(&s3.code, &secrets);
+            let message = redact(&format!("S3 refused the upload (HTTP {}, {code}): {}", response.status, s3.message), &secrets);
+            let mut error = UploadFailure::new(code.clone(), message).with_status(response.status);
+            error.s3_code = Some(code);
             (failure, error)
         }
         None => (
