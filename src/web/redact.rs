@@ -25,6 +25,44 @@ pub fn redact<S: AsRef<str>>(text: &str, secrets: &[S]) -> String {
     out
 }
 
+/// `text` with every URL cut to its scheme, host and port: `https://h:8443/p?X-Amz-Signature=s`
+/// becomes `https://h:8443`, and `https://user:pw@h/` becomes `https://h`. A presigned URL's
+/// query is a signature, and a path or user info can carry a token, so a message shows where a
+/// request went and nothing more. Every `UploadError` message passes through this.
+///
+/// ```
+/// use talk_uploader::web::redact::scrub_urls;
+/// assert_eq!(scrub_urls("POST https://u:p@s3.example:9000/b/k?sig=x failed."), "POST https://s3.example:9000 failed.");
+/// ```
+pub fn scrub_urls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let scheme_len = rest[..i].bytes().rev().take_while(|b| b.is_ascii_alphanumeric() || b"+.-".contains(b)).count();
+        let is_url = scheme_len > 0 && rest.as_bytes()[i - scheme_len].is_ascii_alphabetic();
+        out.push_str(&rest[..i + 3]);
+        rest = &rest[i + 3..];
+        if !is_url {
+            continue;
+        }
+        // The URL runs to white space, a quote or an angle bracket (how messages delimit it).
+        let end = rest.find(|c: char| c.is_whitespace() || "\"'<>`".contains(c)).unwrap_or(rest.len());
+        let url = &rest[..end];
+        let authority_end = url.find(['/', '?', '#', '\\']).unwrap_or(url.len());
+        let authority = &url[..authority_end];
+        out.push_str(authority.rsplit_once('@').map_or(authority, |(_, host)| host));
+        // The sentence's own punctuation after a cut URL stays.
+        let cut = &url[authority_end..];
+        if !cut.is_empty() {
+            let kept = cut.len() - cut.trim_end_matches([')', '.', ',', ';', ':', '!', ']']).len();
+            out.push_str(&cut[cut.len() - kept..]);
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -34,5 +72,22 @@ mod tests {
         let s = redact("tok tok abcd x", &["tok tok", "x", "abcd"]);
         assert_eq!(s, "[redacted] [redacted] x");
         assert_eq!(redact::<&str>("plain", &[]), "plain");
+    }
+
+    #[test]
+    fn urls_keep_only_scheme_host_and_port() {
+        for (text, want) in [
+            ("at https://s3.example.com/bucket/key?X-Amz-Signature=abc&p=q, then", "at https://s3.example.com, then"),
+            ("(http://127.0.0.1:8787/api?token=t0k)", "(http://127.0.0.1:8787)"),
+            ("\"https://user:secret@h.example/x\"", "\"https://h.example\""),
+            ("https://[::1]:9000#frag and ftp://f.example/a/b", "https://[::1]:9000 and ftp://f.example"),
+            ("no url: a://b is odd, ://x too", "no url: a://b is odd, ://x too"),
+            ("two https://a.example/1 https://b.example/2?s", "two https://a.example https://b.example"),
+            ("end https://a.example/p?q=1.", "end https://a.example."),
+            ("кириллица https://a.example/путь?ключ=1 ok", "кириллица https://a.example ok"),
+            ("", ""),
+        ] {
+            assert_eq!(scrub_urls(text), want, "{text}");
+        }
     }
 }
