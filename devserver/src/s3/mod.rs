@@ -8,6 +8,8 @@
 //! - [`body`]: body frames split to ≤ 60 KiB (s3s's multipart boundary bug) and the unread
 //!   body drained on early rejection, so the client sees the XML error instead of a reset;
 //! - [`cors`]: `OPTIONS` preflights and `Access-Control-*` headers on every response;
+//! - [`keys`]: object keys with `..`, `.`, empty segments or a leading `/` are refused
+//!   (`InvalidArgument`) before s3s-fs normalises them into another prefix;
 //! - a configurable clock-skew window (`--s3-max-skew-secs`) and an object size cap, because
 //!   s3s holds a POSTed file in memory before writing it;
 //! - the shared layers: fault injection for POSTs (`faults.rs`) and one log line per request
@@ -18,11 +20,12 @@
 //!
 //! ```text
 //! let listener = tokio::net::TcpListener::bind(config.s3_listen).await?;
-//! devserver::serve::serve(listener, s3::router(&config)?, shutdown).await?;
+//! devserver::serve::serve(listener, s3::router(&config)?, config.serve_options(), shutdown).await?;
 //! ```
 
 pub mod body;
 pub mod cors;
+pub mod keys;
 
 use std::convert::Infallible;
 use std::path::{Component, Path, PathBuf};
@@ -63,14 +66,12 @@ pub fn max_object_bytes(config: &Config) -> u64 {
 /// The file of `key` in the embedded bucket, or `None` for a key that could escape the bucket
 /// (`..`, absolute, empty segments) or names s3s-fs's internal files.
 pub fn object_path(config: &Config, key: &str) -> Option<PathBuf> {
-    if key.is_empty() || key.starts_with('/') || key.contains('\\') || key.contains('\0') {
+    if keys::key_problem(key).is_some() {
         return None;
     }
     let rel = Path::new(key);
+    // Belt and braces: the same rule, as the platform's path parser sees it.
     if !rel.components().all(|c| matches!(c, Component::Normal(_))) {
-        return None;
-    }
-    if key.split('/').any(|seg| seg.is_empty() || seg.starts_with(".tmp.")) {
         return None;
     }
     Some(root_dir(config).join(&config.s3_bucket).join(rel))
@@ -96,6 +97,7 @@ impl S3Server {
 
         let mut builder = S3ServiceBuilder::new(fs);
         builder.set_auth(SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
+        builder.set_access(keys::KeyGuard);
         builder.set_config(Arc::new(StaticConfigProvider::new(Arc::new(s3_config))));
         Ok(Self { service: builder.build() })
     }
