@@ -127,6 +127,11 @@ pub struct Config {
     pub pkg_dir: PathBuf,
     /// Fault injection; `None` when `--fault-rate` is 0 or absent.
     pub faults: Option<Faults>,
+    /// Seconds from accept until a connection's first request head is complete (both ports);
+    /// 0 turns the limit off.
+    pub header_read_timeout_secs: u64,
+    /// Seconds a connection with no request in progress stays open (both ports); 0: forever.
+    pub idle_timeout_secs: u64,
 }
 
 impl fmt::Debug for Config {
@@ -179,6 +184,7 @@ USAGE:
             [--presign-expires-secs N] [--presign-max-bytes N] [--vela-minutes N]
             [--www-dir DIR] [--pkg-dir DIR]
             [--fault-rate F --fault-mode 503|reset|stall --fault-seed N]
+            [--header-read-timeout-secs N] [--idle-timeout-secs N]
 
 KIND is chat, audio-one-channel or audio-two-channel.
 
@@ -187,7 +193,14 @@ Defaults (good for the demo): --listen 127.0.0.1:8787, --s3-listen 127.0.0.1:878
 connections demo-chat=chat, demo-audio-1=audio-one-channel, demo-audio-2=audio-two-channel
 (only when no --connection is given), CORS for any loopback origin, --s3-bucket talk-uploads,
 --s3-max-skew-secs 900, --presign-expires-secs 3600, --presign-max-bytes 5368709120,
---vela-minutes 600, --www-dir www, --pkg-dir pkg.
+--vela-minutes 600, --www-dir www, --pkg-dir pkg, --header-read-timeout-secs 30,
+--idle-timeout-secs 75.
+
+Slow and idle clients are closed on both ports: a connection gets --header-read-timeout-secs
+from accept until its first request head is complete (one that never sends a byte is closed
+then), and --idle-timeout-secs with no request in progress until its next head is complete
+(HTTP/1.1 keep-alive and idle HTTP/2 alike). A request in progress is never timed out, however
+long its upload takes; a `stall` fault holds its request on purpose. 0 turns a limit off.
 
 The embedded S3 (--s3-listen) accepts the fixed development credentials devserver-access-key /
 devserver-secret-key in region us-east-1 (like MinIO's defaults), so boto3 or the AWS CLI can read
@@ -216,6 +229,8 @@ impl Config {
             www_dir: PathBuf::from("www"),
             pkg_dir: PathBuf::from("pkg"),
             faults: None,
+            header_read_timeout_secs: 30,
+            idle_timeout_secs: 75,
         };
         let (mut fault_rate, mut fault_mode, mut fault_seed) = (0.0f64, FaultMode::Http503, 1u64);
         let (mut s3_endpoint, mut s3_access, mut s3_secret, mut s3_region) = (None, None, None, None);
@@ -271,6 +286,8 @@ impl Config {
                     }
                 }
                 "--fault-seed" => fault_seed = parse_num(&flag, &value()?)?,
+                "--header-read-timeout-secs" => cfg.header_read_timeout_secs = parse_num(&flag, &value()?)?,
+                "--idle-timeout-secs" => cfg.idle_timeout_secs = parse_num(&flag, &value()?)?,
                 _ => return Err(ConfigError::UnknownFlag(flag)),
             }
         }
@@ -305,6 +322,15 @@ impl Config {
             }
         }
         Ok(cfg)
+    }
+
+    /// How both ports treat idle and slow connections.
+    pub fn serve_options(&self) -> crate::serve::ServeOptions {
+        let secs = |n: u64| (n > 0).then(|| std::time::Duration::from_secs(n));
+        crate::serve::ServeOptions {
+            header_read_timeout: secs(self.header_read_timeout_secs),
+            idle_timeout: secs(self.idle_timeout_secs),
+        }
     }
 
     /// Whether `origin` may call the server from a browser.
@@ -365,6 +391,17 @@ mod tests {
         assert_eq!(c.api_keys, vec![DEMO_API_KEY]);
         assert_eq!(c.connections.get("demo-chat"), Some(&ConnectionKind::Chat));
         assert!(c.faults.is_none());
+        assert_eq!(c.serve_options(), crate::serve::ServeOptions::default());
+    }
+
+    #[test]
+    fn timeouts_are_flags_and_zero_turns_them_off() {
+        let c = parse(&["--header-read-timeout-secs", "2", "--idle-timeout-secs", "0"]).unwrap();
+        let o = c.serve_options();
+        assert_eq!(o.header_read_timeout, Some(std::time::Duration::from_secs(2)));
+        assert_eq!(o.idle_timeout, None);
+        let e = parse(&["--idle-timeout-secs", "soon"]).unwrap_err().to_string();
+        assert!(e.contains("--idle-timeout-secs"), "{e}");
     }
 
     #[test]

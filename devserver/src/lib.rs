@@ -120,12 +120,13 @@ pub async fn run(
         let _ = rx.wait_for(|s| *s).await;
     };
     let s3_stop = stopped(stop_rx.clone());
-    let s3_task = tokio::spawn(serve::serve(s3_listener, s3_app, s3_stop));
+    let s3_task = tokio::spawn(serve::serve(s3_listener, s3_app, config.serve_options(), s3_stop));
     // Port 0 is resolved now, and the Vela presigner puts the S3 address into its URLs.
     let state = Arc::new(AppState { config: Config { s3_listen: bound.s3, ..config }, store });
     on_bound(bound);
     // Our own accept loop: a `reset` fault must be able to cut a connection (serve.rs).
-    serve::serve(listener, app(state), stopped(stop_rx)).await?;
+    let opts = state.config.serve_options();
+    serve::serve(listener, app(state), opts, stopped(stop_rx)).await?;
     s3_task.await??;
     Ok(())
 }
