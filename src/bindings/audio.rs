@@ -1,15 +1,17 @@
 //! `sniffAudio` and `planChunks`: reading an audio header from a `Blob`, and chunk plans.
 
-use js_sys::{Array, Object, Uint8Array};
+use js_sys::{Array, Object};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Blob;
 
 use super::error::{invalid_option, to_js};
+use super::js;
 use super::put;
 use super::options::{names, Opts};
 use crate::audio::{sniff, sniff_mp3_at, AudioError, AudioInfo, Container, HEAD_SIZE, TAIL_SIZE};
-use crate::chunk::{plan_chunks, u64_to_js_number, DEFAULT_CHUNK_SIZE};
+use crate::chunk::{js_number_to_u64, plan_chunks, u64_to_js_number, DEFAULT_CHUNK_SIZE};
 use crate::web::failure::UploadFailure;
 
 /// Reads the header of an audio file: container, codec, sample rate, channels and duration.
@@ -34,14 +36,16 @@ extern "C" {
 /// Splits `size` bytes into chunks of `chunkSize` (default 1 MiB): `[{ index, start, end }]`.
 #[wasm_bindgen(js_name = planChunks, unchecked_return_type = "ChunkRange[]")]
 pub fn plan_chunks_js(
-    size: f64,
+    // A JsValue, not f64: the glue's number coercion would run a caller's `valueOf` and throw
+    // a plain TypeError for a BigInt; this way every bad size is an `invalid_options`.
+    #[wasm_bindgen(unchecked_param_type = "number")] size: JsValue,
     options: Option<PlanChunksOptions>,
 ) -> Result<JsValue, JsValue> {
     let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
     let opts = Opts::new(&options, "options", true).and_then(|o| o.only(&names::PLAN_CHUNKS)).map_err(to_js)?;
     let chunk_size = opts.u64("chunkSize").map_err(to_js)?.unwrap_or(DEFAULT_CHUNK_SIZE);
-    let size = crate::chunk::js_number_to_u64(size)
-        .map_err(|e| to_js(invalid_option(format!("size is invalid: {e}"))))?;
+    let size = size.as_f64().ok_or_else(|| to_js(invalid_option("size must be a number of bytes")))?;
+    let size = js_number_to_u64(size).map_err(|e| to_js(invalid_option(format!("size is invalid: {e}"))))?;
     let chunks = plan_chunks(size, chunk_size).map_err(|e| to_js(UploadFailure::from_coded(e.code(), &e)))?;
     let out = Array::new_with_length(chunks.len() as u32);
     for (i, c) in chunks.iter().enumerate() {
@@ -59,28 +63,50 @@ fn set(o: &Object, key: &str, value: u64) {
     put(o, key, JsValue::from_f64(u64_to_js_number(value).unwrap_or(f64::NAN)));
 }
 
-/// `value` as a `Blob` (a `File` is one), or an `invalid_options` failure naming `name`.
+/// `value` as a real `Blob` (a `File` is one), or an `invalid_options` failure naming `name`.
+/// A `Proxy` of a `Blob` passes `instanceof` but not the native `size` getter's brand check, and
+/// is refused here: XHR and `new Blob([...])` could not send it anyway.
 pub(crate) fn as_blob(value: &JsValue, name: &str) -> Result<Blob, UploadFailure> {
-    value
-        .dyn_ref::<Blob>()
-        .cloned()
-        .ok_or_else(|| invalid_option(format!("{name} must be a File or a Blob")))
+    match js::blob_size(value) {
+        Ok(_) => Ok(value.clone().unchecked_into()),
+        Err(_) => Err(invalid_option(format!("{name} must be a File or a Blob"))),
+    }
 }
 
-/// Reads bytes `[start, end)` of `blob`.
+/// The size of `blob` in bytes, by the native getter (an own `size` getter that throws or lies
+/// is not consulted: the bytes sent are the blob's real ones).
+pub(crate) fn blob_size(blob: &Blob) -> Result<u64, UploadFailure> {
+    let size = js::blob_size(blob).map_err(|_| invalid_option("file must be a File or a Blob"))?;
+    js_number_to_u64(size).map_err(|e| invalid_option(format!("file size is invalid: {e}")))
+}
+
+/// Reads bytes `[start, end)` of `blob`, through the native `Blob.prototype.slice` and
+/// `arrayBuffer` (whatever the blob's own `slice` does), checking the length that came back.
 pub(crate) async fn read_range(blob: &Blob, start: u64, end: u64) -> Result<Vec<u8>, UploadFailure> {
-    let unreadable = |e: JsValue| {
-        UploadFailure::new("file_unreadable", "the file could not be read; it may have been moved, changed or deleted since it was chosen")
-            .with_cause(e)
+    let unreadable = |cause: Option<JsValue>| {
+        let f = UploadFailure::new(
+            "file_unreadable",
+            "the file could not be read; it may have been moved, changed or deleted since it was chosen",
+        );
+        match cause {
+            Some(c) => f.with_cause(c),
+            None => f,
+        }
     };
-    let slice = blob.slice_with_f64_and_f64(start as f64, end as f64).map_err(unreadable)?;
-    let buf = JsFuture::from(slice.array_buffer()).await.map_err(unreadable)?;
-    Ok(Uint8Array::new(&buf).to_vec())
+    let cause = |e: js::ReadError| match e {
+        js::ReadError::Threw(c) => Some(c),
+        js::ReadError::Wrong => None,
+    };
+    let (Ok(a), Ok(b)) = (u64_to_js_number(start), u64_to_js_number(end)) else { return Err(unreadable(None)) };
+    let slice = js::blob_slice(blob, a, b).map_err(|e| unreadable(cause(e)))?;
+    // A fresh native Blob: its `arrayBuffer` is the platform's and always settles.
+    let buf = JsFuture::from(slice.array_buffer()).await.map_err(|e| unreadable(Some(e)))?;
+    js::buffer_bytes(&buf, end.saturating_sub(start)).map_err(|e| unreadable(cause(e)))
 }
 
 /// Sniffs `blob` with as few reads as the format needs.
 pub(crate) async fn sniff_blob(blob: &Blob) -> Result<AudioInfo, UploadFailure> {
-    let size = crate::chunk::js_number_to_u64(blob.size()).unwrap_or(0);
+    let size = blob_size(blob)?;
     let fail = |e: AudioError| UploadFailure::from_coded(e.code(), &e);
     let head = read_range(blob, 0, size.min(HEAD_SIZE)).await?;
     let tail_start = size.saturating_sub(TAIL_SIZE);

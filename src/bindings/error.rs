@@ -28,7 +28,9 @@ fn patch_exported_class(proto: &Object) {
     let instance = JsValue::from(UploadError { _private: () });
     let Ok(class) = Reflect::get(&instance, &"constructor".into()) else { return };
     let check = proto.clone();
-    let has_instance = Closure::<dyn Fn(JsValue) -> bool>::new(move |v: JsValue| v.is_object() && check.is_prototype_of(&v));
+    // `x instanceof UploadError` runs this with any `x`: a Proxy whose getPrototypeOf trap
+    // throws must get `false`, not an exception through this closure's wasm frame.
+    let has_instance = Closure::<dyn Fn(JsValue) -> bool>::new(move |v: JsValue| super::js::has_prototype(&check, &v));
     let descriptor = Object::new();
     let _ = Reflect::set(&descriptor, &"value".into(), has_instance.as_ref());
     let _ = Reflect::set(&descriptor, &"configurable".into(), &JsValue::TRUE);
@@ -66,7 +68,7 @@ fn make_upload_error(code: &str, message: &str, details: &Object) -> JsValue {
 }
 
 fn is_upload_error_value(value: &JsValue) -> bool {
-    value.is_object() && PROTOTYPE.with(|proto| proto.is_prototype_of(value))
+    PROTOTYPE.with(|proto| super::js::has_prototype(proto, value))
 }
 
 /// Whether `value` is an `UploadError` thrown by this package.
@@ -97,7 +99,8 @@ pub(crate) fn to_js(failure: UploadFailure) -> JsValue {
     if let Some(c) = failure.s3_code {
         set("s3Code", JsValue::from_str(&c));
     }
-    make_upload_error(&failure.code, &failure.message, &details)
+    // Every message leaves through here: no URL in it shows more than scheme, host and port.
+    make_upload_error(&failure.code, &crate::web::redact::scrub_urls(&failure.message), &details)
 }
 
 /// Rejects with an `UploadError` for an invalid option.

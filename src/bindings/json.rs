@@ -12,18 +12,34 @@ pub(crate) fn to_js_value<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, J
     js_sys::JSON::parse(&text)
 }
 
-/// Reads a JSON-compatible JS value as `T`. The error is serde's message without the position in
-/// the intermediate JSON text, which would mean nothing to the caller.
-pub(crate) fn from_js_value<T: DeserializeOwned>(value: &JsValue) -> Result<T, String> {
-    let text = js_sys::JSON::stringify(value)
-        .ok()
-        .and_then(|s| s.as_string())
-        .ok_or_else(|| "is not JSON-compatible (a function, a symbol or a cycle?)".to_owned())?;
+/// Why [`from_js_value`] failed: a message (without a position in the intermediate JSON text,
+/// which would mean nothing to the caller), and what `JSON.stringify` threw, if it threw.
+pub(crate) struct FromJsError {
+    pub message: String,
+    pub cause: Option<JsValue>,
+}
+
+/// Reads a JSON-compatible JS value as `T`. A getter, `toJSON` or `Proxy` trap that throws inside
+/// `JSON.stringify` is caught there (its import is `catch`) and becomes the error's cause.
+pub(crate) fn from_js_value<T: DeserializeOwned>(value: &JsValue) -> Result<T, FromJsError> {
+    let text = match js_sys::JSON::stringify(value) {
+        Ok(s) => s.as_string().ok_or_else(|| FromJsError {
+            message: "is not JSON-compatible (a function or a symbol?)".to_owned(),
+            cause: None,
+        })?,
+        Err(e) => {
+            return Err(FromJsError {
+                message: "could not be read: JSON.stringify threw (a getter, a toJSON, a Proxy trap, a cycle or too deep a nesting); see error.cause".to_owned(),
+                cause: Some(e),
+            })
+        }
+    };
     serde_json::from_str(&text).map_err(|e| {
         let msg = e.to_string();
-        match msg.rfind(" at line ") {
+        let message = match msg.rfind(" at line ") {
             Some(i) => msg[..i].to_owned(),
             None => msg,
-        }
+        };
+        FromJsError { message, cause: None }
     })
 }

@@ -2,6 +2,7 @@
 
 pub mod audio;
 pub mod error;
+mod js;
 mod json;
 mod options;
 pub mod presigned;

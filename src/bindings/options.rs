@@ -1,13 +1,15 @@
 //! Reading camelCase JS option objects into Rust values, with messages that name the option.
 
-use js_sys::{Array, Function, Reflect, JSON};
+use js_sys::{Function, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
 
 use super::error::invalid_option;
+use super::js::{self, ReadError};
 use crate::chunk::js_number_to_u64;
-use crate::retry::RetryPolicy;
+use crate::retry::{RetryPolicy, MAX_RETRIES};
+use crate::s3_post::Presign;
 use crate::web::attempts::{Attempts, Reporter, DEFAULT_STALL_TIMEOUT_MS};
 use crate::web::failure::UploadFailure;
 
@@ -33,56 +35,71 @@ pub(crate) mod names {
     }
 
     /// `uploadAudio`.
-    pub(crate) const UPLOAD_AUDIO: [&str; 10] =
-        join(["endpoint", "apiKey", "iamToken", "connectionId", "method", "chunkSize"], COMMON);
+    pub(crate) const UPLOAD_AUDIO: [&str; 11] =
+        join(["endpoint", "apiKey", "iamToken", "ticket", "connectionId", "method", "chunkSize"], COMMON);
     /// `uploadText`.
-    pub(crate) const UPLOAD_TEXT: [&str; 8] = join(["endpoint", "apiKey", "iamToken", "connectionId"], COMMON);
+    pub(crate) const UPLOAD_TEXT: [&str; 9] = join(["endpoint", "apiKey", "iamToken", "ticket", "connectionId"], COMMON);
     /// `presignedUpload`.
     pub(crate) const PRESIGNED_UPLOAD: [&str; 5] = join(["presign"], COMMON);
     /// `uploadVelaCall`.
-    pub(crate) const UPLOAD_VELA_CALL: [&str; 9] = join(["apiBase", "token", "orgId", "email", "dateOfCall"], COMMON);
+    pub(crate) const UPLOAD_VELA_CALL: [&str; 10] =
+        join(["apiBase", "token", "ticket", "orgId", "email", "dateOfCall"], COMMON);
     /// `uploadVelaChat`.
-    pub(crate) const UPLOAD_VELA_CHAT: [&str; 5] = ["apiBase", "token", "orgId", "metadata", "signal"];
+    pub(crate) const UPLOAD_VELA_CHAT: [&str; 9] = join(["apiBase", "token", "ticket", "orgId", "metadata"], COMMON);
     /// `planChunks`.
     pub(crate) const PLAN_CHUNKS: [&str; 1] = ["chunkSize"];
 }
 
-/// A JS options object (or `undefined`).
-pub(crate) struct Opts {
+/// An options argument that is an object (or an allowed `undefined`) whose keys are not checked
+/// yet: [`Unchecked::only`] checks them and reads the values.
+pub(crate) struct Unchecked {
     obj: JsValue,
     name: &'static str,
 }
 
+/// A JS options object whose keys are all known, with every present option read exactly once:
+/// a getter runs once (so it cannot answer differently at two reads), and a getter or `Proxy`
+/// trap that throws is an `invalid_options` failure here, before any work starts.
+pub(crate) struct Opts {
+    name: &'static str,
+    values: Vec<(&'static str, JsValue)>,
+}
+
+/// Most entries read from an array option (`retry.delays`, `fields`): a guard, not a grammar.
+pub(crate) const MAX_ARRAY_OPTION: usize = 10_000;
+
+/// The `invalid_options` failure for an option whose getter or `Proxy` trap threw `thrown`.
+pub(crate) fn threw(path: &str, thrown: JsValue) -> UploadFailure {
+    invalid_option(format!("{path} could not be read: reading it threw (a getter or a Proxy trap); see error.cause"))
+        .with_cause(thrown)
+}
+
+/// A [`ReadError`] of reading `path` as a failure; `wrong` says what was expected.
+pub(crate) fn read_failure(path: &str, e: ReadError, wrong: &str) -> UploadFailure {
+    match e {
+        ReadError::Threw(thrown) => threw(path, thrown),
+        ReadError::Wrong => invalid_option(format!("{path} {wrong}")),
+    }
+}
+
 impl Opts {
     /// Wraps `value`, which must be an object, or `undefined` when `optional`.
-    pub(crate) fn new(value: &JsValue, name: &'static str, optional: bool) -> Result<Opts, UploadFailure> {
+    pub(crate) fn new(value: &JsValue, name: &'static str, optional: bool) -> Result<Unchecked, UploadFailure> {
         if value.is_undefined() || value.is_null() {
             if optional {
-                return Ok(Opts { obj: JsValue::UNDEFINED, name });
+                return Ok(Unchecked { obj: JsValue::UNDEFINED, name });
             }
             return Err(invalid_option(format!("{name} is required: pass an object")));
         }
-        if !value.is_object() {
+        if !js::is_object_like(value) {
             return Err(invalid_option(format!("{name} must be an object")));
         }
-        Ok(Opts { obj: value.clone(), name })
-    }
-
-    /// Refuses option names outside `allowed`: a typo such as `onprogress` or `apikey` must not
-    /// silently turn a feature off.
-    pub(crate) fn only(self, allowed: &[&str]) -> Result<Opts, UploadFailure> {
-        match unknown_key(&self.obj, allowed) {
-            Some(key) => Err(invalid_option(format!("{} has an unknown option {key}", self.name))),
-            None => Ok(self),
-        }
+        Ok(Unchecked { obj: value.clone(), name })
     }
 
     /// The value of `key`, `None` when absent, `undefined` or `null`.
     pub(crate) fn get(&self, key: &str) -> Option<JsValue> {
-        if self.obj.is_undefined() {
-            return None;
-        }
-        present(&self.obj, key)
+        self.values.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone())
     }
 
     fn err(&self, key: &str, what: &str) -> UploadFailure {
@@ -120,37 +137,58 @@ impl Opts {
     pub(crate) fn function(&self, key: &str) -> Result<Option<Function>, UploadFailure> {
         match self.get(key) {
             None => Ok(None),
-            Some(v) => v.dyn_into::<Function>().map(Some).map_err(|_| self.err(key, "must be a function")),
+            Some(v) if v.is_function() => Ok(Some(v.unchecked_into())),
+            Some(_) => Err(self.err(key, "must be a function")),
         }
     }
 
-    /// The optional `signal`.
+    /// The optional `signal`, as a signal of ours that follows it ([`js::follow_signal`]).
     pub(crate) fn signal(&self) -> Result<Option<AbortSignal>, UploadFailure> {
-        match self.get("signal") {
-            None => Ok(None),
-            // Duck-typed: a signal from another realm (an iframe) fails `instanceof`.
-            Some(v) if Reflect::has(&v, &"aborted".into()).unwrap_or(false) => Ok(Some(v.unchecked_into())),
-            Some(_) => Err(self.err("signal", "must be an AbortSignal (controller.signal)")),
-        }
+        let Some(v) = self.get("signal") else { return Ok(None) };
+        js::follow_signal(&v).map(Some).map_err(|js::SignalError::Wrong(cause)| {
+            let e = self.err("signal", "must be an AbortSignal (controller.signal)");
+            match cause {
+                Some(c) => e.with_cause(c),
+                None => e,
+            }
+        })
     }
 
-    /// The optional `retry: { delays }`, default `[0, 1000, 3000, 5000]`.
+    /// The optional `retry`: absent for the default `[0, 1000, 3000, 5000]`, `false` for none,
+    /// or `{ delays: number[] }`. Anything else is refused: `retry: 0` or `retry: "none"` must
+    /// not silently mean five attempts.
     pub(crate) fn retry(&self) -> Result<RetryPolicy, UploadFailure> {
         let Some(retry) = self.get("retry") else { return Ok(RetryPolicy::default()) };
+        let path = format!("{}.retry", self.name);
         if retry == JsValue::FALSE {
             return Ok(RetryPolicy::never());
         }
-        let delays = Reflect::get(&retry, &"delays".into()).unwrap_or(JsValue::UNDEFINED);
-        if delays.is_undefined() {
-            return Ok(RetryPolicy::default());
+        if !js::is_object_like(&retry) || retry.is_function() || js::is_array(&retry).map_err(|e| threw(&path, e.thrown()))? {
+            let got = describe(&retry);
+            return Err(invalid_option(format!(
+                "{path} must be false (never retry) or {{ delays: [ms, ...] }}, e.g. {{ delays: [0, 1000, 3000, 5000] }}; got {got}"
+            )));
         }
-        if !Array::is_array(&delays) {
-            return Err(self.err("retry.delays", "must be an array of milliseconds, e.g. [0, 1000, 3000, 5000]"));
+        let retry = Unchecked { obj: retry, name: "" }.read(&path, &["delays"])?;
+        let Some(delays) = retry.get("delays") else { return Ok(RetryPolicy::default()) };
+        let path = format!("{path}.delays");
+        let len = match js::array_len(&delays) {
+            Ok(Some(n)) => n as usize,
+            Ok(None) | Err(ReadError::Wrong) => {
+                return Err(invalid_option(format!("{path} must be an array of milliseconds, e.g. [0, 1000, 3000, 5000]")))
+            }
+            Err(e) => return Err(threw(&path, e.thrown())),
+        };
+        if len > MAX_RETRIES {
+            return Err(invalid_option(format!("{path} lists {len} retries; at most {MAX_RETRIES} are allowed")));
         }
-        let mut out = Vec::new();
-        for (i, d) in Array::from(&delays).iter().enumerate() {
+        let mut out = Vec::with_capacity(len);
+        for i in 0..len as u32 {
+            let d = js::item(&delays, i).map_err(|e| threw(&format!("{path}[{i}]"), e.thrown()))?;
             let n = d.as_f64().and_then(|n| js_number_to_u64(n).ok());
-            out.push(n.ok_or_else(|| self.err(&format!("retry.delays[{i}]"), "must be a non-negative integer of milliseconds"))?);
+            out.push(n.ok_or_else(|| {
+                invalid_option(format!("{path}[{i}] must be a non-negative integer of milliseconds; got {}", describe(&d)))
+            })?);
         }
         RetryPolicy::new(out).map_err(|e| invalid_option(format!("{}.{e}", self.name)))
     }
@@ -165,8 +203,11 @@ impl Opts {
             idempotent,
         })
     }
+}
 
+impl Opts {
     /// `apiKey` or `iamToken` as an `authorization` value, and the secret itself.
+    #[allow(dead_code)] // the committed uploadText still uses it; the engine rework replaces it
     pub(crate) fn speechsense_auth(&self) -> Result<(String, String), UploadFailure> {
         match (self.string("apiKey")?, self.string("iamToken")?) {
             (Some(_), Some(_)) => Err(invalid_option(format!(
@@ -183,19 +224,85 @@ impl Opts {
     }
 }
 
-/// The first own key of `obj` outside `allowed`, as `` `key` `` followed by a did-you-mean hint,
-/// for the option readers of the uploads ([`Opts`]) and of `validate` / `convertChat`.
-pub(crate) fn unknown_key(obj: &JsValue, allowed: &[&str]) -> Option<String> {
-    let obj = obj.dyn_ref::<js_sys::Object>()?;
-    let key = js_sys::Object::keys(obj).iter().filter_map(|k| k.as_string()).find(|k| !allowed.contains(&k.as_str()))?;
-    let hint = crate::validate::check::suggest(&key, allowed, "options");
-    Some(format!("`{key}`{hint}"))
+impl Unchecked {
+    /// Refuses option names outside `allowed` (a typo such as `onprogress` or `apikey` must not
+    /// silently turn a feature off), then reads every allowed option once.
+    pub(crate) fn only(self, allowed: &[&'static str]) -> Result<Opts, UploadFailure> {
+        let name = self.name;
+        self.read(name, allowed)
+    }
+
+    /// [`Unchecked::only`] with `path` naming the object in messages (`options.retry`).
+    fn read(self, path: &str, allowed: &[&'static str]) -> Result<Opts, UploadFailure> {
+        let name = self.name;
+        if self.obj.is_undefined() {
+            return Ok(Opts { name, values: Vec::new() });
+        }
+        if let Some(key) = unknown_key(&self.obj, allowed).map_err(|e| threw(path, e))? {
+            return Err(invalid_option(format!("{path} has an unknown option {key}")));
+        }
+        let mut values = Vec::new();
+        for &key in allowed {
+            if let Some(v) = js::get_present(&self.obj, key).map_err(|e| threw(&format!("{path}.{key}"), e.thrown()))? {
+                values.push((key, v));
+            }
+        }
+        Ok(Opts { name, values })
+    }
 }
 
-/// `obj[key]`, `None` when absent, `undefined` or `null`.
-pub(crate) fn present(obj: &JsValue, key: &str) -> Option<JsValue> {
-    let v = Reflect::get(obj, &JsValue::from_str(key)).ok()?;
-    (!v.is_undefined() && !v.is_null()).then_some(v)
+impl ReadError {
+    /// What was thrown (`undefined` for [`ReadError::Wrong`], which the callers above rule out
+    /// first: they read only objects).
+    pub(crate) fn thrown(self) -> JsValue {
+        match self {
+            ReadError::Threw(e) => e,
+            ReadError::Wrong => JsValue::UNDEFINED,
+        }
+    }
+}
+
+/// A short description of a wrong option value for a message: its type, and the value itself
+/// for numbers and booleans. Strings are not quoted: an option's string may be a secret pasted
+/// in the wrong place.
+fn describe(v: &JsValue) -> String {
+    if let Some(n) = v.as_f64() {
+        return format!("the number {n}");
+    }
+    if let Some(b) = v.as_bool() {
+        return format!("{b}");
+    }
+    if v.is_string() {
+        return "a string".to_owned();
+    }
+    if v.is_function() {
+        return "a function".to_owned();
+    }
+    if v.is_object() {
+        return if js::is_array(v).unwrap_or(false) { "an array".to_owned() } else { "an object".to_owned() };
+    }
+    "a value of another type".to_owned()
+}
+
+/// The first own key of `obj` outside `allowed`, as `` `key` `` followed by a did-you-mean hint,
+/// for the option readers of the uploads ([`Opts`]) and of `validate` / `convertChat`. `Err` is
+/// what `Object.keys` threw (a `Proxy`'s `ownKeys` trap).
+pub(crate) fn unknown_key(obj: &JsValue, allowed: &[&str]) -> Result<Option<String>, JsValue> {
+    let keys = match js::keys(obj) {
+        Ok(keys) => keys,
+        Err(e) => return Err(e.thrown()),
+    };
+    let Some(key) = keys.into_iter().find(|k| !allowed.contains(&k.as_str())) else { return Ok(None) };
+    let hint = crate::validate::check::suggest(&key, allowed, "options");
+    Ok(Some(format!("`{}`{hint}", shorten(&key))))
+}
+
+/// A caller's key as shown in a message: at most 64 characters (a 1 MB key is not echoed).
+fn shorten(key: &str) -> String {
+    match key.char_indices().nth(64) {
+        Some((i, _)) => format!("{}…", &key[..i]),
+        None => key.to_owned(),
+    }
 }
 
 /// A JSON argument given as a string or a plain object, as JSON text.
@@ -204,11 +311,71 @@ pub(crate) fn json_text(value: &JsValue, name: &str) -> Result<String, UploadFai
         return Ok(s);
     }
     if value.is_object() {
-        if let Some(s) = JSON::stringify(value).ok().and_then(|s| s.as_string()) {
-            return Ok(s);
+        match JSON::stringify(value) {
+            Ok(s) if s.is_string() => return Ok(s.as_string().unwrap_or_default()),
+            Ok(_) => {}
+            // A getter, a `toJSON` or a Proxy trap threw, or a cycle or too deep a nesting.
+            Err(e) => {
+                return Err(invalid_option(format!("{name} could not be turned into JSON (JSON.stringify threw); see error.cause"))
+                    .with_cause(e))
+            }
         }
     }
     Err(invalid_option(format!("{name} must be a JSON string or a plain object")))
+}
+
+/// Most form fields a presign may carry (S3 needs fewer than 15).
+const MAX_PRESIGN_FIELDS: usize = 200;
+
+/// A presign `{url, fields}` from a caller (the `presign` option, or what its function returned)
+/// or from the Vela API, with `fields` an object (in insertion order) or an array of
+/// `[name, value]`. It is data from the caller's backend, not an option object: other keys are
+/// ignored. Every read goes through `Reflect`; `what` names the value in messages. Messages never
+/// quote a field value (they hold the policy and the signature).
+pub(crate) fn read_presign(value: &JsValue, what: &str) -> Result<Presign, UploadFailure> {
+    let bad = || invalid_option(format!("{what} must be {{url: string, fields: {{name: value, ...}}}}"));
+    if !js::is_object_like(value) {
+        return Err(bad());
+    }
+    let url = js::get(value, "url").map_err(|e| read_failure(&format!("{what}.url"), e, "must be a string"))?;
+    let url = url.as_string().ok_or_else(bad)?;
+    let path = format!("{what}.fields");
+    let fields_value = js::get(value, "fields").map_err(|e| read_failure(&path, e, "must be an object or an array"))?;
+    fn threw_at(p: &str) -> impl Fn(ReadError) -> UploadFailure + '_ {
+        move |e| read_failure(p, e, "is not readable")
+    }
+    let pairs: Vec<(JsValue, JsValue)> = match js::array_len(&fields_value).map_err(threw_at(&path))? {
+        Some(len) => {
+            if len as usize > MAX_PRESIGN_FIELDS {
+                return Err(invalid_option(format!("{path} has {len} entries; at most {MAX_PRESIGN_FIELDS} are allowed")));
+            }
+            let mut out = Vec::with_capacity(len as usize);
+            for i in 0..len {
+                let p = format!("{path}[{i}]");
+                let pair = js::item(&fields_value, i).map_err(threw_at(&p))?;
+                let two = js::array_items(&pair, 2).map_err(|e| read_failure(&p, e, "must be a [name, value] pair of strings"))?;
+                match <[JsValue; 2]>::try_from(two) {
+                    Ok([k, v]) => out.push((k, v)),
+                    Err(_) => return Err(invalid_option(format!("{p} must be a [name, value] pair of strings"))),
+                }
+            }
+            out
+        }
+        None if js::is_object_like(&fields_value) && !fields_value.is_function() => js::entries(&fields_value, MAX_PRESIGN_FIELDS)
+            .map_err(|e| read_failure(&path, e, &format!("has more than {MAX_PRESIGN_FIELDS} fields")))?
+            .into_iter()
+            .map(|(k, v)| (JsValue::from_str(&k), v))
+            .collect(),
+        None => return Err(bad()),
+    };
+    let mut fields = Vec::with_capacity(pairs.len());
+    for (k, v) in pairs {
+        let (Some(k), Some(v)) = (k.as_string(), v.as_string()) else {
+            return Err(invalid_option(format!("{path}: every field name and value must be a string")));
+        };
+        fields.push((k, v));
+    }
+    Ok(Presign { url, fields })
 }
 
 /// Checks the `signal` before work starts.

@@ -1,6 +1,6 @@
 //! `presignedUpload`, `uploadVelaCall` and `uploadVelaChat`: S3 presigned POST and the Vela API.
 
-use js_sys::{Array, Function, Object, Promise, Reflect};
+use js_sys::{Function, Object};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -9,8 +9,7 @@ use web_sys::{Blob, FormData};
 use super::audio::as_blob;
 use super::error::{invalid_option, to_js};
 use super::put;
-use super::options::{ensure_not_aborted, json_text, names, Opts};
-use crate::chunk::js_number_to_u64;
+use super::options::{ensure_not_aborted, json_text, names, read_presign, Opts};
 use crate::grpc_web::response::find_metadata;
 use crate::retry::{self, Failure};
 use crate::s3_post::{assemble_form, parse_s3_error, precheck, FormEntry, Presign, PresignError};
@@ -51,7 +50,7 @@ pub async fn presigned_upload(
         let opts = Opts::new(&options, "options", false)?.only(&names::PRESIGNED_UPLOAD)?;
         let source = match opts.get("presign") {
             Some(f) if f.is_function() => PresignSource::Function(f.unchecked_into()),
-            Some(p) => PresignSource::Static(read_presign(&p)?),
+            Some(p) => PresignSource::Static(read_presign(&p, "options.presign")?),
             None => return Err(invalid_option("options.presign is required: {url, fields} or an async function returning one")),
         };
         upload_with(&file, &opts, source).await
@@ -123,7 +122,7 @@ pub async fn upload_vela_chat(
 
 /// The presigned upload itself, shared by `presignedUpload` and `uploadVelaCall`.
 async fn upload_with(file: &Blob, opts: &Opts, source: PresignSource) -> Result<JsValue, UploadFailure> {
-    let size = js_number_to_u64(file.size()).map_err(|e| invalid_option(format!("file size is invalid: {e}")))?;
+    let size = super::audio::blob_size(file)?;
     let attempts = opts.attempts(size, true)?;
     ensure_not_aborted(&attempts)?;
     attempts.reporter.phase(Phase::Validating);
@@ -238,11 +237,10 @@ async fn obtain(source: &PresignSource, attempts: &Attempts) -> Result<Presign, 
         PresignSource::Static(p) => Ok(p.clone()),
         PresignSource::Function(f) => {
             let value = f.call0(&JsValue::UNDEFINED).map_err(presign_threw)?;
-            let value = match value.dyn_ref::<Promise>() {
-                Some(p) => JsFuture::from(p.clone()).await.map_err(presign_threw)?,
-                None => value,
-            };
-            read_presign(&value)
+            // Adopted by a fresh promise: a thenable or a Proxy whose `then` throws rejects it
+            // instead of throwing into wasm.
+            let value = JsFuture::from(super::js::adopt(&value)).await.map_err(presign_threw)?;
+            read_presign(&value, "what the presign function returned")
         }
         PresignSource::Vela(call) => {
             let reply = vela_post(
@@ -254,36 +252,13 @@ async fn obtain(source: &PresignSource, attempts: &Attempts) -> Result<Presign, 
             .await?;
             // JSON.parse of the raw text keeps the fields' order (serde_json's map sorts keys).
             let value = js_sys::JSON::parse(&reply.1).unwrap_or(JsValue::NULL);
-            read_presign(&value)
+            read_presign(&value, "the Vela presign answer")
         }
     }
 }
 
 fn presign_threw(e: JsValue) -> UploadFailure {
     UploadFailure::new("presign_failed", "the presign function threw or rejected; see error.cause").with_cause(e)
-}
-
-/// `{url, fields}` with `fields` an object (in insertion order) or an array of `[name, value]`.
-fn read_presign(value: &JsValue) -> Result<Presign, UploadFailure> {
-    let bad = || invalid_option("presign must be {url: string, fields: {name: value, ...}}");
-    let url = Reflect::get(value, &"url".into()).ok().and_then(|u| u.as_string()).ok_or_else(bad)?;
-    let fields_value = Reflect::get(value, &"fields".into()).map_err(|_| bad())?;
-    let pairs = if Array::is_array(&fields_value) {
-        Array::from(&fields_value)
-    } else if fields_value.is_object() {
-        Object::entries(fields_value.unchecked_ref())
-    } else {
-        return Err(bad());
-    };
-    let mut fields = Vec::new();
-    for pair in pairs.iter() {
-        let pair = Array::from(&pair);
-        let (Some(k), Some(v)) = (pair.get(0).as_string(), pair.get(1).as_string()) else {
-            return Err(invalid_option("presign.fields values must be strings"));
-        };
-        fields.push((k, v));
-    }
-    Ok(Presign { url, fields })
 }
 
 /// POSTs JSON to a Vela endpoint with the bearer token; a non-2xx answer becomes a failure

@@ -14,7 +14,7 @@ use super::error::{invalid_option, to_js};
 use super::put;
 use super::options::{ensure_not_aborted, json_text, names, Opts};
 use crate::audio::{check_for_upload, choose_method_auto, Method};
-use crate::chunk::{js_number_to_u64, DEFAULT_CHUNK_SIZE};
+use crate::chunk::DEFAULT_CHUNK_SIZE;
 use crate::grpc_web::{plan_stream_body, plan_total_len, plan_upload_body};
 use crate::proto::speechsense::{
     message::Payload, talk_service_client::TalkServiceClient, Message, TalkMetadata, TextContent, TextPayload,
@@ -48,7 +48,7 @@ pub async fn upload_audio(
 
 async fn upload_audio_impl(file: JsValue, metadata: JsValue, options: JsValue) -> Result<JsValue, UploadFailure> {
     let file = as_blob(&file, "file")?;
-    let size = js_number_to_u64(file.size()).map_err(|e| invalid_option(format!("file size is invalid: {e}")))?;
+    let size = super::audio::blob_size(&file)?;
     let opts = Opts::new(&options, "options", false)?.only(&names::UPLOAD_AUDIO)?;
     let endpoint = check_endpoint("endpoint", &opts.required_string("endpoint")?)?;
     let (authorization, secret) = opts.speechsense_auth()?;

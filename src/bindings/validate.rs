@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
 
 use super::error::{invalid_option, to_js};
-use super::json::{from_js_value, to_js_value};
-use super::options::{present, unknown_key};
+use super::js;
+use super::json::{from_js_value, to_js_value, FromJsError};
+use super::options::{json_text, threw, unknown_key, MAX_ARRAY_OPTION};
 use crate::formats::convert::{convert_chat as convert_core, ChatFormat, ConvertOptions, Role};
 use crate::formats::speechsense::{ConnectionKind, FieldDecl};
 use crate::validate::{validate as validate_core, ValidateOptions, ValidationKind};
@@ -119,33 +120,53 @@ export interface ConvertResult { ok: boolean; output: string; metadata: string |
 "#;
 
 /// Reads an options object: every key must be in `allowed` (a typo must not silently turn a
-/// check off), and each option is read by name so that an error names it.
+/// check off), every allowed option is read once up front (a throwing getter or `Proxy` trap
+/// becomes `invalid_options` with what it threw as `cause`), and each option is read by name so
+/// that an error names it.
 struct JsOptions<'a> {
-    obj: js_sys::Object,
+    values: Vec<(&'static str, JsValue)>,
     what: &'a str,
 }
 
 impl<'a> JsOptions<'a> {
-    fn new(value: JsValue, what: &'a str, allowed: &[&str]) -> Result<Self, JsValue> {
+    fn new(value: JsValue, what: &'a str, allowed: &[&'static str]) -> Result<Self, JsValue> {
         if value.is_undefined() || value.is_null() {
             return Err(to_js(invalid_option(format!("{what}: the options object is required"))));
         }
-        let obj: js_sys::Object =
-            value.dyn_into().map_err(|_| to_js(invalid_option(format!("{what}: options must be an object"))))?;
-        if let Some(key) = unknown_key(&obj, allowed) {
+        if !value.is_object() {
+            return Err(to_js(invalid_option(format!("{what}: options must be an object"))));
+        }
+        let threw = |path: &str, e: JsValue| to_js(threw(&format!("{what}: {path}"), e));
+        if let Some(key) = unknown_key(&value, allowed).map_err(|e| threw("options", e))? {
             return Err(to_js(invalid_option(format!("{what}: unknown option {key}"))));
         }
-        Ok(Self { obj, what })
+        let mut values = Vec::new();
+        for &key in allowed {
+            match js::get_present(&value, key) {
+                Ok(Some(v)) => values.push((key, v)),
+                Ok(None) => {}
+                Err(e) => return Err(threw(&format!("options.{key}"), e.thrown())),
+            }
+        }
+        Ok(Self { values, what })
     }
 
     fn raw(&self, key: &str) -> Option<JsValue> {
-        present(&self.obj, key)
+        self.values.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone())
+    }
+
+    fn fail(&self, path: &str, e: FromJsError) -> JsValue {
+        let f = invalid_option(format!("{}: {path}: {}", self.what, e.message));
+        to_js(match e.cause {
+            Some(c) => f.with_cause(c),
+            None => f,
+        })
     }
 
     /// Option `key` read as `T`, `None` when absent.
     fn get<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>, JsValue> {
         let Some(v) = self.raw(key) else { return Ok(None) };
-        from_js_value(&v).map(Some).map_err(|e| to_js(invalid_option(format!("{}: options.{key}: {e}", self.what))))
+        from_js_value(&v).map(Some).map_err(|e| self.fail(&format!("options.{key}"), e))
     }
 
     fn required<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<T, JsValue> {
@@ -155,12 +176,38 @@ impl<'a> JsOptions<'a> {
     /// A JSON document given as text or as a plain object, as text.
     fn json_text(&self, key: &str) -> Result<Option<String>, JsValue> {
         let Some(v) = self.raw(key) else { return Ok(None) };
-        if let Some(s) = v.as_string() {
-            return Ok(Some(s));
+        json_text(&v, &format!("{}: options.{key}", self.what)).map(Some).map_err(to_js)
+    }
+
+    /// `fields`: an array of `{ name, type, required? }`, each a closed set of keys (a
+    /// `requred: false` typo must not silently make a field required).
+    fn fields(&self) -> Result<Vec<FieldDecl>, JsValue> {
+        let Some(v) = self.raw("fields") else { return Ok(Vec::new()) };
+        let path = "options.fields";
+        let bad = |what: String| to_js(invalid_option(format!("{}: {what}", self.what)));
+        let len = match js::array_len(&v) {
+            Ok(Some(n)) => n,
+            Ok(None) | Err(js::ReadError::Wrong) => return Err(bad(format!("{path} must be an array of {{ name, type, required? }}"))),
+            Err(e) => return Err(to_js(threw(&format!("{}: {path}", self.what), e.thrown()))),
+        };
+        if len as usize > MAX_ARRAY_OPTION {
+            return Err(bad(format!("{path} has {len} entries; at most {MAX_ARRAY_OPTION} are allowed")));
         }
-        js_sys::JSON::stringify(&v).ok().and_then(|s| s.as_string()).map(Some).ok_or_else(|| {
-            to_js(invalid_option(format!("{}: options.{key} must be JSON text or a plain object", self.what)))
-        })
+        let mut out = Vec::with_capacity(len as usize);
+        for i in 0..len {
+            let path = format!("{path}[{i}]");
+            let item = js::item(&v, i).map_err(|e| to_js(threw(&format!("{}: {path}", self.what), e.thrown())))?;
+            if !item.is_object() {
+                return Err(bad(format!("{path} must be an object {{ name, type, required? }}")));
+            }
+            if let Some(key) = unknown_key(&item, &["name", "type", "required"])
+                .map_err(|e| to_js(threw(&format!("{}: {path}", self.what), e)))?
+            {
+                return Err(bad(format!("{path} has an unknown key {key}")));
+            }
+            out.push(from_js_value(&item).map_err(|e| self.fail(&path, e))?);
+        }
+        Ok(out)
     }
 }
 
@@ -216,8 +263,16 @@ fn input_bytes(input: &JsValue, what: &str) -> Result<Vec<u8>, JsValue> {
     if let Some(s) = input.dyn_ref::<js_sys::JsString>() {
         return Ok(string_bytes(s));
     }
-    if let Some(a) = input.dyn_ref::<js_sys::Uint8Array>() {
-        return Ok(a.to_vec());
+    if input.is_instance_of::<js_sys::Uint8Array>() {
+        // Copied by the native setter: a Proxy posing as a Uint8Array, an own `length` getter or a
+        // detached buffer cannot throw through wasm.
+        return js::u8_array_bytes(input).map_err(|e| {
+            let f = invalid_option(format!("{what}: `input` could not be read as a Uint8Array (a Proxy or a detached buffer?)"));
+            to_js(match e {
+                js::ReadError::Threw(c) => f.with_cause(c),
+                js::ReadError::Wrong => f,
+            })
+        });
     }
     Err(to_js(invalid_option(format!("{what}: `input` must be a string or a Uint8Array"))))
 }
@@ -234,7 +289,7 @@ pub fn validate(
         kind: o.required::<ValidationKind>("kind")?,
         metadata: o.json_text("metadata")?,
         connection: o.get::<ConnectionKind>("connection")?,
-        fields: o.get::<Vec<FieldDecl>>("fields")?.unwrap_or_default(),
+        fields: o.fields()?,
     };
     let bytes = input_bytes(&input, "validate")?;
     to_js_value(&validate_core(&bytes, &opts))
