@@ -1,7 +1,9 @@
-//! Compiles `proto/` into prost messages and a client-only tonic client.
+//! Compiles `proto/` into prost messages, and with the `tonic-client` feature a client-only
+//! tonic client.
 //!
 //! `protox` is a pure-Rust protobuf compiler, so no system `protoc` is needed: the build is
-//! hermetic on a bare machine. The server half lives in `devserver/build.rs`.
+//! hermetic on a bare machine. The server half lives in `devserver/build.rs`. Without the
+//! feature no tonic code is generated: the package sends its calls through its own XHR engine.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=proto");
@@ -10,7 +12,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         // BTreeMap, not HashMap: metadata maps then encode in key order, so the same upload
         // always produces the same bytes (reproducible bodies, comparable in tests and benches).
         .btree_map(".")
-        .build_client(true)
+        .build_client(std::env::var_os("CARGO_FEATURE_TONIC_CLIENT").is_some())
         .build_server(false)
         .build_transport(false)
         .compile_fds(fds)?;

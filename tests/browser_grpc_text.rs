@@ -1,8 +1,12 @@
-//! Browser tier: the generated tonic client, over tonic-web-wasm-client, talks grpc-web to the
-//! running devserver from headless Chromium. `npm test` starts the devserver and passes its URL
+//! Browser tier of the opt-in `tonic-client` feature: the generated tonic client, over
+//! tonic-web-wasm-client, talks grpc-web to the running devserver from headless Chromium. It
+//! proves that the feature Rust front ends use interoperates; the npm package does not enable it
+//! (its `uploadText` goes through the crate's own XHR engine). Run it with
+//! `cargo test -p talk-uploader --target wasm32-unknown-unknown --features tonic-client --test browser_grpc_text`;
+//! without the feature it compiles to nothing. `npm test` starts the devserver and passes its URL
 //! and API key at compile time (runtime environment variables are invisible in the browser).
 
-#![cfg(target_arch = "wasm32")]
+#![cfg(all(target_arch = "wasm32", feature = "tonic-client"))]
 
 mod browser_upload_support;
 

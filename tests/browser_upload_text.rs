@@ -1,4 +1,4 @@
-//! Browser tier: `uploadText` (validated, then UploadText over tonic-web-wasm-client),
+//! Browser tier: `uploadText` (validated, then one grpc-web XHR through the crate's engine),
 //! `sniffAudio` on real Blobs and `planChunks`.
 
 #![cfg(target_arch = "wasm32")]
@@ -112,15 +112,18 @@ fn plan_chunks_covers_the_file() {
 
 #[wasm_bindgen_test]
 async fn unreachable_or_wrong_endpoints_say_what_to_check() {
-    // Nothing listens on port 1: fetch() fails, and the error says so instead of a fake gRPC code.
+    // Nothing listens on port 1: the connection is refused before the chat went out, so the
+    // error says what to check (and it is retried: nothing can have been stored).
     let opts = obj(&[
         ("endpoint", JsValue::from_str("http://127.0.0.1:1")),
         ("apiKey", JsValue::from_str(api_key())),
         ("connectionId", JsValue::from_str("test-chat")),
+        ("retry", obj(&[("delays", js_sys::Array::of1(&JsValue::from_f64(0.0)).into())])),
     ]);
     let e = upload_text(chat("cl-7"), chat_metadata(), opts).await.expect_err("nothing listens");
     assert_eq!(error_code(&e), "network_error", "{}", error_message(&e));
-    assert!(error_message(&e).contains("could not reach SpeechSense at http://127.0.0.1:1"), "{}", error_message(&e));
+    assert!(error_message(&e).contains("the request to http://127.0.0.1:1 failed at the network level"), "{}", error_message(&e));
+    assert_eq!(get(&e, "attempt").as_f64(), Some(2.0), "{}", error_message(&e));
     assert!(api_key().len() < 6 || !error_message(&e).contains(api_key()), "the key leaked");
 
     // A server that is not grpc-web (the devserver's static files under /pkg): the answer is not gRPC.
@@ -131,6 +134,10 @@ async fn unreachable_or_wrong_endpoints_say_what_to_check() {
     ]);
     let e = upload_text(chat("cl-7"), chat_metadata(), opts).await.expect_err("not grpc-web");
     let code = error_code(&e);
-    assert!(code == "invalid_response" || code == "unimplemented" || code == "unknown", "{code}: {}", error_message(&e));
+    assert!(
+        ["invalid_response", "unimplemented", "unknown", "http_error"].contains(&code.as_str()),
+        "{code}: {}",
+        error_message(&e)
+    );
     assert!(api_key().len() < 6 || !error_message(&e).contains(api_key()), "the key leaked");
 }

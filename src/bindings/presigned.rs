@@ -14,14 +14,23 @@ use crate::grpc_web::response::find_metadata;
 use crate::retry::{self, Failure};
 use crate::s3_post::{assemble_form, parse_s3_error, precheck, FormEntry, Presign, PresignError};
 use crate::validate::{validate, ValidateOptions, ValidationKind};
-use crate::web::attempts::{AttemptError, Attempts};
+use crate::web::attempts::Attempts;
+use crate::web::credential::Credential;
 use crate::web::endpoint::check_endpoint;
+use crate::web::engine::{self, phase_of, transport_error, AttemptError, Credentials as _, Plan, Silent, ToProgress};
 use crate::web::failure::UploadFailure;
-use crate::web::grpc::{retry_after, transport_error};
+use crate::web::grpc::retry_after;
 use crate::web::progress::Phase;
 use crate::web::redact::redact;
-use crate::web::timer::now_ms;
-use crate::web::xhr::{send, XhrOutcome, XhrRequest};
+use crate::web::transport::{HttpStack as _, Outcome, Request};
+use crate::web::vela::{self, origin, VelaRequest};
+
+/// The credential options of the Vela calls: the API token, or a talk-gateway ticket.
+pub(crate) const VELA_CREDENTIALS: [&str; 2] = ["token", "ticket"];
+
+fn vela_credential(opts: &Opts) -> Result<Credential, UploadFailure> {
+    Credential::read("options", &VELA_CREDENTIALS, |k| opts.get(k), opts.signal()?)
+}
 
 /// Where a presign comes from.
 enum PresignSource {
@@ -35,7 +44,7 @@ enum PresignSource {
 
 struct VelaCall {
     api_base: String,
-    token: String,
+    credential: Credential,
     body: String,
 }
 
@@ -69,7 +78,7 @@ pub async fn upload_vela_call(
         let file = as_blob(&file, "file")?;
         let opts = Opts::new(&options, "options", false)?.only(&names::UPLOAD_VELA_CALL)?;
         let api_base = check_endpoint("apiBase", &opts.required_string("apiBase")?)?;
-        let token = opts.required_string("token")?;
+        let credential = vela_credential(&opts)?;
         let body = serde_json::json!({
             "org_id": opts.required_string("orgId")?,
             "metadata": { "email": opts.required_string("email")?, "date_of_call": opts.required_string("dateOfCall")? },
@@ -79,7 +88,7 @@ pub async fn upload_vela_call(
         if !report.ok {
             return Err(super::upload::validation_failure("call metadata (orgId, email, dateOfCall)", &[&report]));
         }
-        upload_with(&file, &opts, PresignSource::Vela(VelaCall { api_base, token, body })).await
+        upload_with(&file, &opts, PresignSource::Vela(VelaCall { api_base, credential, body })).await
     }
     .await
     .map_err(to_js)
@@ -94,7 +103,7 @@ pub async fn upload_vela_chat(
     async {
         let opts = Opts::new(&options, "options", false)?.only(&names::UPLOAD_VELA_CHAT)?;
         let api_base = check_endpoint("apiBase", &opts.required_string("apiBase")?)?;
-        let token = opts.required_string("token")?;
+        let credential = vela_credential(&opts)?;
         let chat: serde_json::Value = serde_json::from_str(&json_text(&chat, "chat")?)
             .map_err(|e| invalid_option(format!("chat is not valid JSON: {e}")))?;
         let mut body = serde_json::json!({ "org_id": opts.required_string("orgId")?, "chat_data": chat });
@@ -104,16 +113,25 @@ pub async fn upload_vela_chat(
             body["metadata"] = m;
         }
         let text = body.to_string();
+        let attempts = opts.attempts(text.len() as u64, false)?;
+        ensure_not_aborted(&attempts)?;
+        attempts.reporter.phase(Phase::Validating);
         let report = validate(text.as_bytes(), &ValidateOptions::new(ValidationKind::VelaChat));
         if !report.ok {
             return Err(super::upload::validation_failure("Vela chat", &[&report]));
         }
-        let signal = opts.signal()?;
-        let (reply, _) = vela_post(&format!("{api_base}/chat/upload/vela"), &token, text, signal.as_ref()).await?;
+        let url = format!("{api_base}/chat/upload/vela");
+        let body = JsValue::from_str(&text);
+        let req = VelaRequest { url: &url, shown: origin(&api_base), body: &body };
+        let plan = attempts.plan(credential.refreshable(), "Vela for this chat");
+        let reply = vela::post(&attempts.stack(), &req, &credential, &plan).await?;
+        let reply: serde_json::Value = serde_json::from_str(&reply).unwrap_or(serde_json::Value::Null);
         let result = Object::new();
         put(&result, "chatId", reply["chat_id"].as_str().unwrap_or_default().into());
         put(&result, "status", reply["status"].as_str().unwrap_or_default().into());
         put(&result, "processingStatus", reply["processing_status"].as_str().unwrap_or_default().into());
+        put(&result, "attempts", attempts.reporter.attempts().into());
+        attempts.reporter.phase(Phase::Done);
         Ok(result.into())
     }
     .await
@@ -129,19 +147,16 @@ async fn upload_with(file: &Blob, opts: &Opts, source: PresignSource) -> Result<
     let refreshable = !matches!(source, PresignSource::Static(_));
     let current: std::cell::RefCell<Option<Presign>> = Default::default();
 
-    let (key, response) = attempts
-        .run(|info| {
+    let stack = attempts.stack();
+    let plan = attempts.plan(false, "the bucket for this object");
+    let (key, response) = engine::run(&stack, &plan, |info| {
             let (source, current, attempts) = (&source, &current, &attempts);
             async move {
                 let cached = if info.refresh { None } else { current.borrow().clone() };
                 let presign = match cached {
                     Some(p) => p,
                     None => {
-                        let fresh = obtain(source, attempts).await.map_err(|error| AttemptError {
-                            phase: retry::Phase::BeforeSend,
-                            failure: Failure::Other,
-                            error,
-                        })?;
+                        let fresh = obtain(source, attempts).await.map_err(AttemptError::before_send)?;
                         *current.borrow_mut() = Some(fresh.clone());
                         fresh
                     }
@@ -175,9 +190,10 @@ async fn attempt(
     attempts: &Attempts,
 ) -> Result<(String, (Vec<(String, String)>, Vec<u8>)), AttemptError> {
     let before = |failure, error| AttemptError { phase: retry::Phase::BeforeSend, failure, error };
+    let stack = attempts.stack();
     let secrets: Vec<&str> = presign.secret_values().collect();
     let url = check_endpoint("presign.url", &presign.url).map_err(|e| before(Failure::Other, e.into()))?;
-    let facts = precheck(presign, size, now_ms().max(0.0) as u64).map_err(|e| {
+    let facts = precheck(presign, size, stack.now_ms()).map_err(|e| {
         let failure = if matches!(e, PresignError::Expired { .. }) { Failure::Expired { refreshable } } else { Failure::Other };
         before(failure, UploadFailure::new(e.code(), redact(&e.to_string(), &secrets)))
     })?;
@@ -189,15 +205,14 @@ async fn attempt(
         };
         appended.map_err(|e| before(Failure::Other, UploadFailure::new("invalid_request", "the form could not be built").with_cause(e)))?;
     }
-    let req = XhrRequest { method: "POST", url: &url, headers: &[], body: form.as_ref() };
-    let result = send(&req, &attempts.hooks())
-        .await
-        .map_err(|e| before(Failure::Other, UploadFailure::new("invalid_request", "the request could not be started; check presign.url").with_cause(e)))?;
-    let phase = if result.body_sent { retry::Phase::Waiting } else { retry::Phase::Sending };
+    let form: JsValue = form.into();
+    let req = Request { method: "POST", url: &url, headers: &[], body: &form };
+    let result = stack.send(&req, &ToProgress(&*attempts.reporter)).await.map_err(|e| before(Failure::Other, e))?;
+    let phase = phase_of(result.body_sent);
     let response = match result.outcome {
-        XhrOutcome::Response(r) => r,
-        XhrOutcome::Network => {
-            let mut e = transport_error(XhrOutcome::Network, phase, "S3");
+        Outcome::Response(r) => r,
+        Outcome::Network => {
+            let mut e = transport_error(Outcome::Network, phase, "S3");
             e.error.message.push_str("; S3 also cuts the connection when it refuses a form early (expired or invalid policy)");
             return Err(e);
         }
@@ -212,7 +227,7 @@ async fn attempt(
             let failure = if s3.is_expired() {
                 Failure::Expired { refreshable }
             } else {
-                Failure::Http { status: response.status, retry_after: retry_after(&response) }
+                Failure::Http { status: response.status, retry_after: retry_after(&response, stack.now_ms()) }
             };
             // S3 may echo field values (the signature, the policy) in what it says: redact
             // everything it said once, here.
@@ -223,7 +238,7 @@ async fn attempt(
             (failure, error)
         }
         None => (
-            Failure::Http { status: response.status, retry_after: retry_after(&response) },
+            Failure::Http { status: response.status, retry_after: retry_after(&response, stack.now_ms()) },
             UploadFailure::new("http_error", format!("S3 answered HTTP {} without an S3 error document", response.status))
                 .with_status(response.status),
         ),
@@ -239,19 +254,29 @@ async fn obtain(source: &PresignSource, attempts: &Attempts) -> Result<Presign, 
             let value = f.call0(&JsValue::UNDEFINED).map_err(presign_threw)?;
             // Adopted by a fresh promise: a thenable or a Proxy whose `then` throws rejects it
             // instead of throwing into wasm.
-            let value = JsFuture::from(super::js::adopt(&value)).await.map_err(presign_threw)?;
+            // The signal cuts short a presign that never settles.
+            let value = crate::web::timer::abortable(JsFuture::from(super::js::adopt(&value)), attempts.signal.as_ref())
+                .await
+                .ok_or_else(UploadFailure::aborted)?
+                .map_err(presign_threw)?;
             read_presign(&value, "what the presign function returned")
         }
         PresignSource::Vela(call) => {
-            let reply = vela_post(
-                &format!("{}/asr/async/upload/vela", call.api_base),
-                &call.token,
-                call.body.clone(),
-                attempts.signal.as_ref(),
-            )
-            .await?;
+            let url = format!("{}/asr/async/upload/vela", call.api_base);
+            let body = JsValue::from_str(&call.body);
+            let req = VelaRequest { url: &url, shown: origin(&call.api_base), body: &body };
+            // Asking again for a presign stores nothing: idempotent. Its bytes are not the
+            // file's, so they are not reported as progress.
+            let plan = Plan {
+                policy: &attempts.policy,
+                idempotent: true,
+                refresh_credential: call.credential.refreshable(),
+                check_where: "Vela",
+                progress: &Silent,
+            };
+            let reply = vela::post(&attempts.stack(), &req, &call.credential, &plan).await?;
             // JSON.parse of the raw text keeps the fields' order (serde_json's map sorts keys).
-            let value = js_sys::JSON::parse(&reply.1).unwrap_or(JsValue::NULL);
+            let value = js_sys::JSON::parse(&reply).unwrap_or(JsValue::NULL);
             read_presign(&value, "the Vela presign answer")
         }
     }
@@ -261,38 +286,3 @@ fn presign_threw(e: JsValue) -> UploadFailure {
     UploadFailure::new("presign_failed", "the presign function threw or rejected; see error.cause").with_cause(e)
 }
 
-/// POSTs JSON to a Vela endpoint with the bearer token; a non-2xx answer becomes a failure
-/// with the API's `error` code, its message and its `errors` as `issues`.
-async fn vela_post(
-    url: &str,
-    token: &str,
-    body: String,
-    signal: Option<&web_sys::AbortSignal>,
-) -> Result<(serde_json::Value, String), UploadFailure> {
-    let request = gloo_net::http::Request::post(url)
-        .header("authorization", &format!("Bearer {token}"))
-        .header("content-type", "application/json")
-        .abort_signal(signal)
-        .body(body)
-        .map_err(|e| UploadFailure::new("invalid_request", format!("the Vela request could not be built: {e}")))?;
-    let response = request.send().await.map_err(|e| {
-        if signal.is_some_and(|s| s.aborted()) {
-            UploadFailure::aborted()
-        } else {
-            UploadFailure::new("network_error", format!("the Vela API at {url} could not be reached: {}", redact(&e.to_string(), &[token])))
-        }
-    })?;
-    let status = response.status();
-    let text = response.text().await.unwrap_or_default();
-    let json: serde_json::Value = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
-    if (200..300).contains(&status) {
-        return Ok((json, text));
-    }
-    let code = json["error"].as_str().unwrap_or("http_error").to_owned();
-    let message = redact(json["message"].as_str().unwrap_or("the Vela API refused the request"), &[token]);
-    let mut failure = UploadFailure::new(code, format!("the Vela API answered HTTP {status}: {message}")).with_status(status);
-    if let Some(errors) = json.get("errors") {
-        failure.issues = super::json::to_js_value(errors).ok();
-    }
-    Err(failure)
-}

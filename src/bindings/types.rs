@@ -37,10 +37,20 @@ export interface CommonUploadOptions {
   stallTimeoutMs?: number;
 }
 
-export interface SpeechSenseAuthApiKey { apiKey: string; iamToken?: never }
-export interface SpeechSenseAuthIamToken { iamToken: string; apiKey?: never }
+/** A credential: the value, or a function called before every attempt that returns it (or a
+ * Promise of it), e.g. to fetch a fresh ticket from the page's backend. After an
+ * `UNAUTHENTICATED` (HTTP 401 from Vela) the function is called once more and the request
+ * retried once. Values must be valid HTTP header values (visible Latin-1, no line breaks). */
+export type Credential = string | (() => string | Promise<string>);
 
-export type SpeechSenseOptions = CommonUploadOptions & (SpeechSenseAuthApiKey | SpeechSenseAuthIamToken) & {
+/** A service-account API key, sent as `authorization: Api-Key <key>`. */
+export interface SpeechSenseAuthApiKey { apiKey: Credential; iamToken?: never; ticket?: never }
+/** An IAM token, sent as `authorization: Bearer <token>`. */
+export interface SpeechSenseAuthIamToken { iamToken: Credential; apiKey?: never; ticket?: never }
+/** A talk-gateway upload ticket (a JWT your backend mints), sent as `authorization: Bearer <ticket>`. */
+export interface SpeechSenseAuthTicket { ticket: Credential; apiKey?: never; iamToken?: never }
+
+export type SpeechSenseOptions = CommonUploadOptions & (SpeechSenseAuthApiKey | SpeechSenseAuthIamToken | SpeechSenseAuthTicket) & {
   /** grpc-web base URL: https:, or http: on loopback only. */
   endpoint: string;
   connectionId: string;
@@ -85,9 +95,12 @@ export type PresignedUploadOptions = CommonUploadOptions & {
 
 export interface PresignedUploadResult { key: string; location?: string; etag?: string; /** How many attempts it took (1 without retries). */ attempts: number }
 
-export type UploadVelaCallOptions = CommonUploadOptions & {
+/** The Vela API token, or a talk-gateway ticket (`apiBase` then is the gateway's `/vela`);
+ * either is sent as `Authorization: Bearer …`. */
+export type VelaAuth = { token: Credential; ticket?: never } | { ticket: Credential; token?: never };
+
+export type UploadVelaCallOptions = CommonUploadOptions & VelaAuth & {
   apiBase: string;
-  token: string;
   orgId: string;
   email: string;
   /** "YYYY-MM-DD" or an ISO 8601 date-time. */
@@ -104,15 +117,13 @@ export interface VelaChatData {
   messages: VelaChatMessage[];
 }
 
-export interface UploadVelaChatOptions {
+export type UploadVelaChatOptions = CommonUploadOptions & VelaAuth & {
   apiBase: string;
-  token: string;
   orgId: string;
   metadata?: Record<string, unknown>;
-  signal?: AbortSignal;
-}
+};
 
-export interface UploadVelaChatResult { chatId: string; status: string; processingStatus: string }
+export interface UploadVelaChatResult { chatId: string; status: string; processingStatus: string; /** How many attempts it took. */ attempts: number }
 
 /** Every failure of this package is an `UploadError`, a real `Error` subclass:
  * `e instanceof UploadError`, `e instanceof Error` and `isUploadError(e)` all hold. */

@@ -1,13 +1,11 @@
 //! `uploadAudio` and `uploadText`: SpeechSense over grpc-web.
 
 use std::collections::BTreeMap;
-use std::future::Future;
-use std::pin::pin;
-use std::task::Poll;
 
-use js_sys::{Array, Object};
+use js_sys::{Array, Object, Uint8Array};
 use prost::Message as _;
 use wasm_bindgen::prelude::*;
+use web_sys::Blob;
 
 use super::audio::{as_blob, info_to_js, sniff_blob};
 use super::error::{invalid_option, to_js};
@@ -15,22 +13,35 @@ use super::put;
 use super::options::{ensure_not_aborted, json_text, names, Opts};
 use crate::audio::{check_for_upload, choose_method_auto, Method};
 use crate::chunk::DEFAULT_CHUNK_SIZE;
+use crate::grpc_web::frame::encode_data_frame;
 use crate::grpc_web::{plan_stream_body, plan_total_len, plan_upload_body};
 use crate::proto::speechsense::{
-    message::Payload, talk_service_client::TalkServiceClient, Message, TalkMetadata, TextContent, TextPayload,
-    UploadBadgeResponse, UploadTalkResponse, UploadTextRequest,
+    message::Payload, Message, TalkMetadata, TextContent, TextPayload, UploadBadgeResponse, UploadTalkResponse,
+    UploadTextRequest,
 };
 use crate::proto::yandex::cloud::operation::{operation, Operation};
-use crate::retry::{self, Failure};
 use crate::validate::{validate, Report, ValidateOptions, ValidationKind};
-use crate::web::attempts::AttemptError;
 use crate::web::blob::body_blob;
+use crate::web::credential::Credential;
 use crate::web::endpoint::check_endpoint;
+use crate::web::engine::Credentials as _;
 use crate::web::failure::UploadFailure;
 use crate::web::grpc::{call_unary, GrpcWebCall};
 use crate::web::progress::Phase;
-use crate::web::redact::redact;
-use crate::web::timer::AbortListener;
+
+/// The credential options of every SpeechSense call, in the order messages list them.
+pub(crate) const SPEECHSENSE_CREDENTIALS: [&str; 3] = ["apiKey", "iamToken", "ticket"];
+
+/// `UploadText`'s grpc-web path.
+const UPLOAD_TEXT_PATH: &str = "/yandex.cloud.speechsense.v1.TalkService/UploadText";
+
+/// What `outcome_unknown` tells the user to check.
+const CHECK_TALK: &str = "SpeechSense for this talk";
+
+/// The SpeechSense credential of `opts`: exactly one of `apiKey`, `iamToken`, `ticket`.
+fn speechsense_credential(opts: &Opts, signal: Option<web_sys::AbortSignal>) -> Result<Credential, UploadFailure> {
+    Credential::read("options", &SPEECHSENSE_CREDENTIALS, |k| opts.get(k), signal)
+}
 
 /// Uploads an audio file to SpeechSense: `Upload`, `UploadAsStream` or `UploadBadge`.
 ///
@@ -51,7 +62,7 @@ async fn upload_audio_impl(file: JsValue, metadata: JsValue, options: JsValue) -
     let size = super::audio::blob_size(&file)?;
     let opts = Opts::new(&options, "options", false)?.only(&names::UPLOAD_AUDIO)?;
     let endpoint = check_endpoint("endpoint", &opts.required_string("endpoint")?)?;
-    let (authorization, secret) = opts.speechsense_auth()?;
+    let credential = speechsense_credential(&opts, opts.signal()?)?;
     let connection_id = opts.required_string("connectionId")?;
     let method_name = opts.string("method")?.unwrap_or_else(|| "auto".to_owned());
     let explicit = match method_name.as_str() {
@@ -85,17 +96,12 @@ async fn upload_audio_impl(file: JsValue, metadata: JsValue, options: JsValue) -
     let body = body_blob(&plan, &file)
         .map_err(|e| UploadFailure::new("file_unreadable", "the request body could not be assembled from the file").with_cause(e))?;
 
-    let secrets = [secret.as_str()];
-    let call = GrpcWebCall {
-        endpoint: &endpoint,
-        path: chosen.grpc_path(),
-        authorization: &authorization,
-        body: &body,
-        secrets: &secrets,
-    };
+    let body: JsValue = body.into();
+    let call = GrpcWebCall { endpoint: &endpoint, path: chosen.grpc_path(), body: &body };
+    let (stack, plan) = (attempts.stack(), attempts.plan(credential.refreshable(), CHECK_TALK));
     let result = Object::new();
     if chosen == Method::UploadBadge {
-        let op: Operation = call_unary(&call, &attempts).await?;
+        let op: Operation = call_unary(&stack, &call, &credential, &plan).await?;
         let badge = badge_response(&op)?;
         let talk_ids = Array::new();
         for id in &badge.talk_ids {
@@ -105,7 +111,7 @@ async fn upload_audio_impl(file: JsValue, metadata: JsValue, options: JsValue) -
         put(&result, "badgeId", if badge.badge_id.is_empty() { op.id.as_str() } else { badge.badge_id.as_str() }.into());
         put(&result, "talkIds", talk_ids.into());
     } else {
-        let response: UploadTalkResponse = call_unary(&call, &attempts).await?;
+        let response: UploadTalkResponse = call_unary(&stack, &call, &credential, &plan).await?;
         put(&result, "talkId", response.talk_id.as_str().into());
     }
     put(&result, "method", chosen.js_name().into());
@@ -168,7 +174,7 @@ pub async fn upload_text(
 async fn upload_text_impl(chat: JsValue, metadata: JsValue, options: JsValue) -> Result<JsValue, UploadFailure> {
     let opts = Opts::new(&options, "options", false)?.only(&names::UPLOAD_TEXT)?;
     let endpoint = check_endpoint("endpoint", &opts.required_string("endpoint")?)?;
-    let (authorization, secret) = opts.speechsense_auth()?;
+    let credential = speechsense_credential(&opts, opts.signal()?)?;
     let connection_id = opts.required_string("connectionId")?;
     let chat = json_text(&chat, "chat")?;
     let metadata = json_text(&metadata, "metadata")?;
@@ -193,125 +199,19 @@ async fn upload_text_impl(chat: JsValue, metadata: JsValue, options: JsValue) ->
                 .collect(),
         }),
     };
-    let auth_value: tonic::metadata::MetadataValue<tonic::metadata::Ascii> = authorization
-        .parse()
-        .map_err(|_| invalid_option("options.apiKey / options.iamToken must contain only printable ASCII characters"))?;
-    let total = request.encoded_len() as f64;
-    let secrets = [secret.as_str()];
-
-    let response = attempts
-        .run(|_info| {
-            let mut req = tonic::Request::new(request.clone());
-            req.metadata_mut().insert("authorization", auth_value.clone());
-            let endpoint = endpoint.clone();
-            let endpoint_for_errors = endpoint.clone();
-            let attempts = &attempts;
-            let secrets = &secrets;
-            async move {
-                attempts.reporter.sent(0.0, total);
-                let mut client = TalkServiceClient::new(tonic_web_wasm_client::Client::new(endpoint));
-                let call = client.upload_text(req);
-                match abortable(call, attempts.signal.as_ref()).await {
-                    None => Err(AttemptError {
-                        phase: retry::Phase::Sending,
-                        failure: Failure::Aborted,
-                        error: UploadFailure::aborted(),
-                    }),
-                    Some(Ok(r)) => Ok(r.into_inner()),
-                    Some(Err(status)) => Err(status_error(&status, secrets, &endpoint_for_errors)),
-                }
-            }
-        })
-        .await?;
+    // One unary grpc-web frame, sent like the audio uploads: progress, stall timer, retries
+    // (never after the whole chat went out without a verdict: that is `outcome_unknown`).
+    let frame = encode_data_frame(&request.encode_to_vec()).map_err(|e| UploadFailure::from_coded(e.code(), &e))?;
+    let pieces = Array::of1(&Uint8Array::from(frame.as_slice()));
+    let body: JsValue = Blob::new_with_u8_array_sequence(&pieces)
+        .map_err(|e| UploadFailure::new("invalid_request", "the request body could not be assembled").with_cause(e))?
+        .into();
+    let call = GrpcWebCall { endpoint: &endpoint, path: UPLOAD_TEXT_PATH, body: &body };
+    let (stack, plan) = (attempts.stack(), attempts.plan(credential.refreshable(), CHECK_TALK));
+    let response: UploadTalkResponse = call_unary(&stack, &call, &credential, &plan).await?;
     let result = Object::new();
     put(&result, "talkId", response.talk_id.as_str().into());
     put(&result, "attempts", attempts.reporter.attempts().into());
     attempts.reporter.phase(Phase::Done);
     Ok(result.into())
-}
-
-/// The tonic-web-wasm-client error behind a status, when the call failed below gRPC.
-fn transport_error(status: &tonic::Status) -> Option<&tonic_web_wasm_client::Error> {
-    let mut source = std::error::Error::source(status);
-    while let Some(e) = source {
-        if let Some(t) = e.downcast_ref::<tonic_web_wasm_client::Error>() {
-            return Some(t);
-        }
-        source = e.source();
-    }
-    None
-}
-
-/// A tonic status as an attempt error. The phase is `Waiting`: a failure of the small unary call
-/// cannot tell whether the request was read, so only a service verdict is retried.
-fn status_error(status: &tonic::Status, secrets: &[&str], endpoint: &str) -> AttemptError {
-    match transport_error(status) {
-        // fetch() rejected: refused, reset, DNS, CORS. Nothing says whether the chat arrived, so
-        // it is not retried, and the message says both what to check and what may have happened.
-        Some(tonic_web_wasm_client::Error::JsError(js)) => {
-            return AttemptError {
-                phase: retry::Phase::Waiting,
-                failure: Failure::Other,
-                error: UploadFailure::new(
-                    "network_error",
-                    format!(
-                        "could not reach SpeechSense at {endpoint} ({}): check that the endpoint is right and \
-                         running and that it allows this page's origin (CORS). If the connection broke after the \
-                         chat was sent, it may have been stored: check before sending it again",
-                        redact(js, secrets)
-                    ),
-                ),
-            };
-        }
-        Some(tonic_web_wasm_client::Error::TonicStatusError(_)) | None => {}
-        Some(other) => {
-            return AttemptError {
-                phase: retry::Phase::Waiting,
-                failure: Failure::Other,
-                error: UploadFailure::new(
-                    "invalid_response",
-                    format!(
-                        "{endpoint} answered, but not as a grpc-web server ({}); `endpoint` must be the base URL \
-                         of a grpc-web proxy or server for TalkService",
-                        redact(&other.to_string(), secrets)
-                    ),
-                ),
-            };
-        }
-    }
-    let code = crate::grpc_web::GrpcCode::from_u32(status.code() as u32);
-    let message = redact(status.message(), secrets);
-    AttemptError {
-        phase: retry::Phase::Waiting,
-        failure: Failure::Grpc { code },
-        error: UploadFailure::new(
-            code.name().to_ascii_lowercase(),
-            format!("SpeechSense answered {}{}{}", code.name(), if message.is_empty() { "" } else { ": " }, message),
-        )
-        .with_grpc(code.as_u32()),
-    }
-}
-
-/// Runs `fut` until it completes (`Some`) or `signal` aborts (`None`; `fut` is dropped, which
-/// aborts its fetch through tonic-web-wasm-client's own guard).
-async fn abortable<F: Future>(fut: F, signal: Option<&web_sys::AbortSignal>) -> Option<F::Output> {
-    let Some(signal) = signal else { return Some(fut.await) };
-    let aborted = std::rc::Rc::new(std::cell::Cell::new(false));
-    let waker_slot: std::rc::Rc<std::cell::RefCell<Option<std::task::Waker>>> = Default::default();
-    let (a, w) = (aborted.clone(), waker_slot.clone());
-    let _listener = AbortListener::new(signal, move || {
-        a.set(true);
-        if let Some(waker) = w.borrow_mut().take() {
-            waker.wake();
-        }
-    });
-    let mut fut = pin!(fut);
-    std::future::poll_fn(|cx| {
-        if aborted.get() || signal.aborted() {
-            return Poll::Ready(None);
-        }
-        *waker_slot.borrow_mut() = Some(cx.waker().clone());
-        fut.as_mut().poll(cx).map(Some)
-    })
-    .await
 }

@@ -1,19 +1,19 @@
-//! The retry loop: run attempts, ask [`crate::retry::decide_upload`] after each failure, sleep
-//! the decided delay (cut short by the `AbortSignal`), and report progress across attempts.
+//! The browser side of the retry engine: the caller's `onProgress` as a [`Progress`], and the
+//! upload options ([`Attempts`]) turned into an [`XhrStack`] and a [`Plan`] for
+//! [`super::engine::run`].
 
 use std::cell::RefCell;
-use std::future::Future;
 use std::rc::Rc;
 
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::JsValue;
 use web_sys::AbortSignal;
 
-use super::failure::UploadFailure;
+use super::engine::{Plan, Progress};
 use super::progress::{Phase, ProgressEvent, ProgressTracker};
-use super::timer::{now_ms, sleep};
-use super::xhr::XhrHooks;
-use crate::retry::{self, Decision, Failure, RetryPolicy};
+use super::timer::now_ms;
+use super::xhr::XhrStack;
+use crate::retry::RetryPolicy;
 
 /// Default `stallTimeoutMs`: 30 s without progress is a network error.
 pub(crate) const DEFAULT_STALL_TIMEOUT_MS: u64 = 30_000;
@@ -63,7 +63,7 @@ impl Reporter {
     }
 }
 
-/// What every attempt of one upload shares.
+/// What every attempt of one upload shares, as read from the caller's options.
 pub(crate) struct Attempts {
     /// Retry delays.
     pub policy: RetryPolicy,
@@ -78,99 +78,32 @@ pub(crate) struct Attempts {
     pub idempotent: bool,
 }
 
-/// A failed attempt: how far it got, what the retry policy should see, and what to report if
-/// no retry follows.
-pub(crate) struct AttemptError {
-    /// How far the attempt got.
-    pub phase: retry::Phase,
-    /// The classified failure.
-    pub failure: Failure,
-    /// The error to reject with.
-    pub error: UploadFailure,
-}
-
-/// The number of an attempt and whether the previous one asked for a fresh presign.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct AttemptInfo {
-    /// 1-based.
-    pub number: u32,
-    /// The decision before this attempt was [`Decision::RefreshAndRetry`].
-    pub refresh: bool,
-}
-
 impl Attempts {
-    /// Hooks for one XHR attempt, wired to this upload's signal, stall timer and progress.
-    pub(crate) fn hooks(&self) -> XhrHooks {
-        let r1 = self.reporter.clone();
-        let r2 = self.reporter.clone();
-        XhrHooks {
-            signal: self.signal.clone(),
-            stall_ms: self.stall_ms,
-            on_sent: Rc::new(move |sent, total| r1.sent(sent, total)),
-            on_body_sent: Rc::new(move || r2.phase(Phase::Waiting)),
-        }
+    /// The browser transport for these attempts: XHR with the caller's signal and stall timer.
+    pub(crate) fn stack(&self) -> XhrStack {
+        XhrStack { signal: self.signal.clone(), stall_ms: self.stall_ms }
     }
 
-    /// Runs `attempt` until it succeeds, the policy gives up, or the caller aborts.
-    pub(crate) async fn run<T, F, Fut>(&self, mut attempt: F) -> Result<T, UploadFailure>
-    where
-        F: FnMut(AttemptInfo) -> Fut,
-        Fut: Future<Output = Result<T, AttemptError>>,
-    {
-        let mut info = AttemptInfo { number: 1, refresh: false };
-        loop {
-            if self.signal.as_ref().is_some_and(|s| s.aborted()) {
-                return Err(UploadFailure::aborted().with_attempt(info.number));
-            }
-            self.reporter.attempt.set(info.number);
-            let e = match attempt(info).await {
-                Ok(value) => return Ok(value),
-                Err(e) => e,
-            };
-            if e.failure == Failure::Aborted {
-                return Err(UploadFailure::aborted().with_attempt(info.number));
-            }
-            let decision = retry::decide_upload(&self.policy, info.number, e.phase, &e.failure, self.idempotent);
-            let after_ms = match decision {
-                Decision::GiveUp => return Err(self.give_up(info.number, e)),
-                Decision::Retry { after_ms } => {
-                    info.refresh = false;
-                    after_ms
-                }
-                Decision::RefreshAndRetry { after_ms } => {
-                    info.refresh = true;
-                    after_ms
-                }
-            };
-            if sleep(after_ms, self.signal.as_ref()).await.is_err() {
-                return Err(UploadFailure::aborted().with_attempt(info.number));
-            }
-            info.number += 1;
+    /// The retry plan of the caller's upload.
+    pub(crate) fn plan<'a>(&'a self, refresh_credential: bool, check_where: &'a str) -> Plan<'a> {
+        Plan {
+            policy: &self.policy,
+            idempotent: self.idempotent,
+            refresh_credential,
+            check_where,
+            progress: &*self.reporter,
         }
     }
+}
 
-    fn give_up(&self, attempt: u32, e: AttemptError) -> UploadFailure {
-        let ambiguous = !self.idempotent
-            && retry::may_have_committed(e.phase, &e.failure)
-            && retry::is_retryable(&e.failure);
-        if ambiguous {
-            let mut f = UploadFailure::new(
-                "outcome_unknown",
-                format!(
-                    "the whole upload was sent, but the answer was lost ({}); the server may have stored it. \
-                     Check SpeechSense for this talk before uploading again, or you may create a duplicate",
-                    e.error.message
-                ),
-            );
-            f.status = e.error.status;
-            f.grpc_status = e.error.grpc_status;
-            f.cause = e.error.cause;
-            return f.with_attempt(attempt);
-        }
-        let mut error = e.error.with_attempt(attempt);
-        if attempt > 1 && retry::is_retryable(&e.failure) {
-            error.message = format!("{} (gave up after {attempt} attempts)", error.message);
-        }
-        error
+impl Progress for Reporter {
+    fn attempt(&self, n: u32) {
+        self.attempt.set(n);
+    }
+    fn sent(&self, sent: f64, total: f64) {
+        Reporter::sent(self, sent, total);
+    }
+    fn phase(&self, phase: Phase) {
+        Reporter::phase(self, phase);
     }
 }

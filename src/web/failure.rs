@@ -1,6 +1,17 @@
 //! The error value of every upload path, before the facade turns it into a JS `UploadError`.
+//!
+//! Pure, so that the retry engine and its native tests build it too: the JS parts (`cause`,
+//! `issues`) are [`JsDetail`], a `JsValue` in the browser and a plain string natively.
 
-use wasm_bindgen::JsValue;
+// Natively only the tests use this module; the browser build uses all of it.
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+
+/// A JS value attached to a failure: `JsValue` in wasm, a `String` in native builds (tests).
+#[cfg(target_arch = "wasm32")]
+pub(crate) type JsDetail = wasm_bindgen::JsValue;
+/// A JS value attached to a failure: `JsValue` in wasm, a `String` in native builds (tests).
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) type JsDetail = String;
 
 /// A failed call: a stable `code`, a message a person can act on, and the details that apply.
 ///
@@ -19,9 +30,9 @@ pub(crate) struct UploadFailure {
     /// 1-based attempt that failed last, for failures that happened on the network.
     pub attempt: Option<u32>,
     /// The underlying JS error, if any.
-    pub cause: Option<JsValue>,
+    pub cause: Option<JsDetail>,
     /// Validation issues (a JS array), for `validation_failed`.
-    pub issues: Option<JsValue>,
+    pub issues: Option<JsDetail>,
     /// The S3 `<Code>` of an S3 XML error (`AccessDenied`, `EntityTooLarge`, ...).
     pub s3_code: Option<String>,
 }
@@ -70,7 +81,7 @@ impl UploadFailure {
     }
 
     /// Sets the JS cause.
-    pub fn with_cause(mut self, cause: JsValue) -> Self {
+    pub fn with_cause(mut self, cause: JsDetail) -> Self {
         self.cause = Some(cause);
         self
     }
@@ -81,4 +92,13 @@ impl From<super::endpoint::EndpointError> for UploadFailure {
     fn from(e: super::endpoint::EndpointError) -> UploadFailure {
         UploadFailure::from_coded(e.code(), &e)
     }
+}
+
+/// JSON text as the value to attach to a failure (`issues`): parsed by the engine's
+/// `JSON.parse` in the browser, kept as text natively.
+pub(crate) fn json_detail(text: &str) -> Option<JsDetail> {
+    #[cfg(target_arch = "wasm32")]
+    return js_sys::JSON::parse(text).ok();
+    #[cfg(not(target_arch = "wasm32"))]
+    return Some(text.to_owned());
 }

@@ -1,106 +1,83 @@
-//! grpc-web calls sent as one XHR POST of a prepared `Blob` body, with retries.
+//! grpc-web calls sent as one POST of a prepared body, with retries: the audio uploads (a `Blob`
+//! of frame headers and file slices) and `UploadText` (one prost-encoded frame).
+//!
+//! Pure over [`HttpStack`] and [`Credentials`], so native tests run it against a scripted fake.
 
-use web_sys::Blob;
+// Natively only the tests use this module; the browser build uses all of it.
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
-use super::attempts::{AttemptError, Attempts};
+use super::engine::{self, phase_of, transport_error, AttemptError, Credentials, Plan, ToProgress};
 use super::failure::UploadFailure;
 use super::redact::redact;
-use super::timer::now_ms;
-use super::xhr::{send, XhrOutcome, XhrRequest, XhrResponse};
+use super::transport::{HttpStack, Outcome, Request, Response};
 use crate::grpc_web::response::find_metadata;
 use crate::grpc_web::{decode_unary, CallError, GrpcCode, CONTENT_TYPE_GRPC_WEB_PROTO};
 use crate::retry::{self, parse_retry_after, Failure};
 
 /// One grpc-web call.
-pub(crate) struct GrpcWebCall<'a> {
+pub(crate) struct GrpcWebCall<'a, B: ?Sized> {
     /// The checked endpoint, without a trailing slash.
     pub endpoint: &'a str,
     /// `/package.Service/Method`.
     pub path: &'a str,
-    /// The `authorization` header value.
-    pub authorization: &'a str,
     /// The request body (frames).
-    pub body: &'a Blob,
-    /// Strings that must never appear in a message (the credential).
-    pub secrets: &'a [&'a str],
+    pub body: &'a B,
 }
 
-/// Sends `call` with the retries of `attempts` and decodes its one response message.
-pub(crate) async fn call_unary<M: prost::Message + Default>(
-    call: &GrpcWebCall<'_>,
-    attempts: &Attempts,
-) -> Result<M, UploadFailure> {
+/// Sends `call` with the retries of `plan`, a fresh credential for each attempt, and decodes
+/// its one response message.
+pub(crate) async fn call_unary<M, S, C>(
+    stack: &S,
+    call: &GrpcWebCall<'_, S::Body>,
+    credentials: &C,
+    plan: &Plan<'_>,
+) -> Result<M, UploadFailure>
+where
+    M: prost::Message + Default,
+    S: HttpStack,
+    C: Credentials,
+{
     let url = format!("{}{}", call.endpoint, call.path);
-    let headers = [
-        ("content-type", CONTENT_TYPE_GRPC_WEB_PROTO),
-        ("x-grpc-web", "1"),
-        ("x-user-agent", "talk-uploader"),
-        ("authorization", call.authorization),
-    ];
-    attempts
-        .run(|_info| {
-            let url = &url;
-            let headers = &headers;
-            async move {
-                let req = XhrRequest { method: "POST", url, headers, body: call.body.as_ref() };
-                let result = send(&req, &attempts.hooks())
-                    .await
-                    .map_err(|e| AttemptError {
-                        phase: retry::Phase::BeforeSend,
-                        failure: Failure::Other,
-                        error: UploadFailure::new("invalid_request", "the request could not be started; check the endpoint option").with_cause(e),
-                    })?;
-                let phase = if result.body_sent { retry::Phase::Waiting } else { retry::Phase::Sending };
-                match result.outcome {
-                    XhrOutcome::Response(response) => decode::<M>(call, &response, phase),
-                    outcome => Err(transport_error(outcome, phase, call.endpoint)),
-                }
+    engine::run(stack, plan, |_info| {
+        let url = &url;
+        async move {
+            let auth = credentials.authorization().await.map_err(AttemptError::before_send)?;
+            let headers = [
+                ("content-type", CONTENT_TYPE_GRPC_WEB_PROTO),
+                ("x-grpc-web", "1"),
+                ("x-user-agent", "talk-uploader"),
+                ("authorization", auth.header.as_str()),
+            ];
+            let req = Request { method: "POST", url, headers: &headers, body: call.body };
+            let result = stack.send(&req, &ToProgress(plan.progress)).await.map_err(AttemptError::before_send)?;
+            let phase = phase_of(result.body_sent);
+            match result.outcome {
+                Outcome::Response(response) => decode::<M>(call.endpoint, &response, phase, &[auth.secret.as_str()], stack.now_ms()),
+                outcome => Err(transport_error(outcome, phase, call.endpoint)),
             }
-        })
-        .await
-}
-
-/// A network-level end of an attempt as an [`AttemptError`].
-pub(crate) fn transport_error(outcome: XhrOutcome, phase: retry::Phase, target: &str) -> AttemptError {
-    let (failure, error) = match outcome {
-        XhrOutcome::Aborted => (Failure::Aborted, UploadFailure::aborted()),
-        XhrOutcome::Stall => (
-            Failure::Stall,
-            UploadFailure::new(
-                "stalled",
-                format!("no upload progress to {target} within stallTimeoutMs; the connection stalled (check the network, or raise stallTimeoutMs)"),
-            ),
-        ),
-        _ => (
-            Failure::Network,
-            UploadFailure::new(
-                "network_error",
-                format!(
-                    "the request to {target} failed at the network level: the server is unreachable, reset the connection, refused it \
-                     before reading the body, or does not allow this page's origin (CORS); or the file became unreadable"
-                ),
-            ),
-        ),
-    };
-    AttemptError { phase, failure, error }
+        }
+    })
+    .await
 }
 
 /// The `Retry-After` of a response, parsed.
-pub(crate) fn retry_after(response: &XhrResponse) -> Option<retry::RetryAfter> {
+pub(crate) fn retry_after(response: &Response, now_ms: u64) -> Option<retry::RetryAfter> {
     let value = find_metadata(&response.headers, "retry-after")?;
-    parse_retry_after(value, now_ms().max(0.0) as u64)
+    parse_retry_after(value, now_ms)
 }
 
 fn decode<M: prost::Message + Default>(
-    call: &GrpcWebCall<'_>,
-    response: &XhrResponse,
+    endpoint: &str,
+    response: &Response,
     phase: retry::Phase,
+    secrets: &[&str],
+    now_ms: u64,
 ) -> Result<M, AttemptError> {
     match decode_unary::<M>(&response.body, &response.headers, response.status) {
         Ok(message) => Ok(message),
         Err(CallError::Status(status)) => {
             let name = status.code.name();
-            let server = redact(&status.message, call.secrets);
+            let server = redact(&status.message, secrets);
             let message = format!("SpeechSense answered {name}{}{}{}", if server.is_empty() { "" } else { ": " }, server, hint(status.code));
             Err(AttemptError {
                 phase,
@@ -112,13 +89,13 @@ fn decode<M: prost::Message + Default>(
         }
         Err(CallError::MissingStatus { http_status }) => Err(AttemptError {
             phase,
-            failure: Failure::Http { status: http_status, retry_after: retry_after(response) },
+            failure: Failure::Http { status: http_status, retry_after: retry_after(response, now_ms) },
             error: UploadFailure::new(
                 "http_error",
                 format!(
                     "{} answered HTTP {http_status} without a grpc-status; is endpoint a grpc-web server (or a proxy in front of one), \
                      and does its CORS setup expose grpc-status and grpc-message?",
-                    call.endpoint
+                    endpoint
                 ),
             )
             .with_status(http_status),
@@ -134,10 +111,179 @@ fn decode<M: prost::Message + Default>(
 /// What to do about a gRPC status, appended to its message.
 fn hint(code: GrpcCode) -> &'static str {
     match code {
-        GrpcCode::Unauthenticated => "; check apiKey or iamToken (an API key goes in apiKey, an IAM token in iamToken)",
+        GrpcCode::Unauthenticated => "; check apiKey, iamToken or ticket (an API key goes in apiKey, an IAM token in iamToken, a talk-gateway ticket in ticket)",
         GrpcCode::PermissionDenied => "; the key's service account needs the speech-sense data editor role in this space",
         GrpcCode::NotFound => "; check connectionId",
         GrpcCode::Unavailable | GrpcCode::ResourceExhausted => "; try again later",
         _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grpc_web::frame::encode_data_frame;
+    use crate::proto::speechsense::UploadTalkResponse;
+    use crate::retry::RetryPolicy;
+    use crate::web::engine::fake::*;
+    use crate::web::progress::Phase;
+    use prost::Message as _;
+
+    const PATH: &str = "/yandex.cloud.speechsense.v1.TalkService/UploadText";
+
+    /// A grpc-web answer: one message frame and an OK trailer.
+    fn ok(talk_id: &str) -> crate::web::transport::Exchange {
+        let mut body = encode_data_frame(&UploadTalkResponse { talk_id: talk_id.into() }.encode_to_vec()).unwrap();
+        let trailer = b"grpc-status: 0\r\n";
+        body.push(0x80);
+        body.extend_from_slice(&(trailer.len() as u32).to_be_bytes());
+        body.extend_from_slice(trailer);
+        answer(200, &[("content-type", "application/grpc-web+proto")], &body)
+    }
+
+    /// A trailers-only grpc-web error.
+    fn status(code: u32, message: &str) -> crate::web::transport::Exchange {
+        answer(
+            200,
+            &[("content-type", "application/grpc-web+proto"), ("grpc-status", &code.to_string()), ("grpc-message", message)],
+            b"",
+        )
+    }
+
+    struct Run {
+        stack: FakeStack,
+        cred: CountingCredential,
+        rec: Recorder,
+        policy: RetryPolicy,
+    }
+
+    impl Run {
+        fn new(script: Vec<crate::web::transport::Exchange>, refreshable: bool) -> Run {
+            Run {
+                stack: FakeStack::new(script),
+                cred: CountingCredential { refreshable, ..Default::default() },
+                rec: Recorder::default(),
+                policy: RetryPolicy::default(),
+            }
+        }
+        fn call(&self) -> Result<UploadTalkResponse, UploadFailure> {
+            let body = b"frame".to_vec();
+            let call = GrpcWebCall { endpoint: "https://ss.example", path: PATH, body: body.as_slice() };
+            let plan = Plan {
+                policy: &self.policy,
+                idempotent: false,
+                refresh_credential: self.cred.refreshable(),
+                check_where: "SpeechSense for this talk",
+                progress: &self.rec,
+            };
+            block_on(call_unary(&self.stack, &call, &self.cred, &plan))
+        }
+    }
+
+    #[test]
+    fn sends_one_grpc_web_post_with_the_credential_and_decodes_the_answer() {
+        let run = Run::new(vec![ok("talk-1")], false);
+        assert_eq!(run.call().unwrap().talk_id, "talk-1");
+        let sent = run.stack.sent.borrow();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].url, format!("https://ss.example{PATH}"));
+        assert_eq!(sent[0].body, b"frame");
+        assert_eq!(run.stack.header(0, "content-type").as_deref(), Some("application/grpc-web+proto"));
+        assert_eq!(run.stack.header(0, "x-grpc-web").as_deref(), Some("1"));
+        assert_eq!(run.stack.header(0, "authorization").as_deref(), Some("Bearer key-1"));
+        assert_eq!(*run.rec.phases.borrow(), [Phase::Waiting]);
+    }
+
+    #[test]
+    fn unauthenticated_calls_the_function_once_more_and_retries_once() {
+        let run = Run::new(vec![status(16, "ticket expired"), ok("talk-2")], true);
+        assert_eq!(run.call().unwrap().talk_id, "talk-2");
+        assert_eq!(run.cred.calls.get(), 2);
+        assert_eq!(run.stack.header(1, "authorization").as_deref(), Some("Bearer key-2"));
+        assert_eq!(*run.rec.attempts.borrow(), [1, 2]);
+        assert!(run.stack.sleeps.borrow().is_empty(), "the refresh does not wait");
+    }
+
+    #[test]
+    fn unauthenticated_twice_is_the_answer() {
+        let run = Run::new(vec![status(16, "bad key-1"), status(16, "bad key-2")], true);
+        let e = run.call().unwrap_err();
+        assert_eq!((e.code.as_str(), e.grpc_status, e.attempt), ("unauthenticated", Some(16), Some(2)));
+        assert!(!e.message.contains("key-2") && e.message.contains("[redacted]"), "{}", e.message);
+        assert_eq!(run.stack.requests(), 2);
+    }
+
+    #[test]
+    fn a_static_credential_is_not_retried_on_unauthenticated() {
+        let run = Run::new(vec![status(16, "no")], false);
+        assert_eq!(run.call().unwrap_err().code, "unauthenticated");
+        assert_eq!(run.stack.requests(), 1);
+    }
+
+    #[test]
+    fn the_function_is_called_for_every_attempt_and_retries_follow_the_policy() {
+        let run = Run::new(vec![lost(false), status(14, "busy"), answer(503, &[], b""), ok("talk-4")], true);
+        assert_eq!(run.call().unwrap().talk_id, "talk-4");
+        assert_eq!(run.cred.calls.get(), 4);
+        assert_eq!(*run.stack.sleeps.borrow(), [0, 1000, 3000]);
+        assert_eq!(*run.rec.attempts.borrow(), [1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn a_refresh_does_not_use_up_a_retry_of_the_policy() {
+        let mut run = Run::new(vec![status(16, "expired"), lost(false), ok("t")], true);
+        run.policy = RetryPolicy::new(vec![5]).unwrap();
+        assert_eq!(run.call().unwrap().talk_id, "t");
+        assert_eq!(*run.stack.sleeps.borrow(), [5]);
+    }
+
+    #[test]
+    fn a_lost_answer_after_the_whole_chat_went_out_is_outcome_unknown_and_never_resent() {
+        for ambiguous in [lost(true), answer(502, &[], b"bad gateway"), {
+            let mut e = lost(true);
+            e.outcome = crate::web::transport::Outcome::Stall;
+            e
+        }] {
+            let run = Run::new(vec![ambiguous], true);
+            let e = run.call().unwrap_err();
+            assert_eq!(e.code, "outcome_unknown", "{}", e.message);
+            assert!(e.message.contains("SpeechSense for this talk"), "{}", e.message);
+            assert_eq!(run.stack.requests(), 1, "a chat that may be stored is not sent again");
+        }
+    }
+
+    #[test]
+    fn gives_up_after_the_policy_with_the_attempt_count() {
+        let run = Run::new(vec![lost(false); 5], false);
+        let e = run.call().unwrap_err();
+        assert_eq!((e.code.as_str(), e.attempt), ("network_error", Some(5)));
+        assert!(e.message.contains("gave up after 5 attempts"), "{}", e.message);
+        assert!(e.message.contains("https://ss.example"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_throwing_credential_function_fails_before_anything_is_sent() {
+        let mut run = Run::new(vec![], true);
+        run.cred.fail_on = Some(1);
+        assert_eq!(run.call().unwrap_err().code, "invalid_options");
+        assert_eq!(run.stack.requests(), 0);
+    }
+
+    #[test]
+    fn an_abort_stops_the_retries() {
+        let run = Run::new(vec![lost(false), ok("never")], false);
+        run.stack.abort_after.set(Some(1));
+        let e = run.call().unwrap_err();
+        assert_eq!((e.code.as_str(), e.attempt), ("aborted", Some(1)));
+        assert_eq!(run.stack.requests(), 1);
+    }
+
+    #[test]
+    fn invalid_argument_is_not_retried_and_an_http_error_without_status_says_what_to_check() {
+        let run = Run::new(vec![status(3, "bad chat")], false);
+        assert_eq!(run.call().unwrap_err().code, "invalid_argument");
+        let run = Run::new(vec![answer(404, &[], b"not found")], false);
+        let e = run.call().unwrap_err();
+        assert_eq!((e.code.as_str(), e.status), ("http_error", Some(404)));
     }
 }

@@ -4,7 +4,11 @@
 //!
 //! - [`progress`]: the `onProgress` model (monotonic `loaded` across retries, phases, throttle);
 //! - [`endpoint`]: which endpoint URLs may receive credentials (`https:`, or loopback);
-//! - [`redact`]: scrubbing secrets out of any text that reaches an error message.
+//! - [`redact`]: scrubbing secrets out of any text that reaches an error message;
+//! - [`header`]: checking a caller's value before it becomes a request header;
+//! - `transport`: the `HttpStack` seam every request goes through (a fake in native tests);
+//! - `engine`: the retry loop (`outcome_unknown`, credential refresh) over that seam;
+//! - `grpc`, `vela`: grpc-web unary calls and Vela JSON calls, built on the engine.
 //!
 //! The browser-only parts (wasm32) sit on top of them:
 //!
@@ -12,9 +16,12 @@
 //! - `xhr`: one `XMLHttpRequest` with byte-accurate upload progress, an abort guard whose `Drop`
 //!   aborts, the caller's `AbortSignal` and a stall timer;
 //! - `timer`: `setTimeout` sleeps that an `AbortSignal` cuts short;
-//! - `attempts`: the retry loop that drives [`crate::retry::decide_upload`];
-//! - `grpc`: grpc-web unary and client-streaming calls sent as one XHR POST;
-//! - `failure`: the error value every path rejects with, before it becomes a JS `UploadError`.
+//! - `attempts`: the caller's options as an XHR stack and a retry plan, and `onProgress`;
+//! - `credential`: `apiKey` / `iamToken` / `ticket` / `token` as a string or a function.
+//!
+//! Every request of the package (audio, `uploadText`, presigned S3 POSTs, the Vela presign and
+//! chat calls) is one XHR through the same engine, with the same progress, stall timer,
+//! retries, abort, header checks and redaction.
 //!
 //! ## Limitations
 //!
@@ -23,17 +30,22 @@
 //! - One request at a time per upload: chunks of a client stream travel in a single POST.
 
 pub mod endpoint;
+pub mod header;
 pub mod progress;
 pub mod redact;
+
+pub(crate) mod engine;
+pub(crate) mod failure;
+pub(crate) mod grpc;
+pub(crate) mod transport;
+pub(crate) mod vela;
 
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod attempts;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod blob;
 #[cfg(target_arch = "wasm32")]
-pub(crate) mod failure;
-#[cfg(target_arch = "wasm32")]
-pub(crate) mod grpc;
+pub(crate) mod credential;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod timer;
 #[cfg(target_arch = "wasm32")]

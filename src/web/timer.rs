@@ -107,3 +107,30 @@ pub(crate) async fn sleep(ms: u64, signal: Option<&AbortSignal>) -> Result<(), A
         _ => Err(Aborted),
     }
 }
+
+/// Runs `fut` until it completes (`Some`) or `signal` aborts (`None`, and `fut` is dropped).
+pub(crate) async fn abortable<F: std::future::Future>(fut: F, signal: Option<&AbortSignal>) -> Option<F::Output> {
+    use std::task::Poll;
+    let Some(signal) = signal else { return Some(fut.await) };
+    if signal.aborted() {
+        return None;
+    }
+    let aborted = Rc::new(std::cell::Cell::new(false));
+    let waker_slot: Rc<RefCell<Option<std::task::Waker>>> = Default::default();
+    let (a, w) = (aborted.clone(), waker_slot.clone());
+    let _listener = AbortListener::new(signal, move || {
+        a.set(true);
+        if let Some(waker) = w.borrow_mut().take() {
+            waker.wake();
+        }
+    });
+    let mut fut = std::pin::pin!(fut);
+    std::future::poll_fn(|cx| {
+        if aborted.get() {
+            return Poll::Ready(None);
+        }
+        *waker_slot.borrow_mut() = Some(cx.waker().clone());
+        fut.as_mut().poll(cx).map(Some)
+    })
+    .await
+}

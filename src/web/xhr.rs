@@ -6,92 +6,97 @@
 //! used, so this works in dedicated workers as well as in windows.
 
 use std::cell::{Cell, RefCell};
+use std::future::Future;
 use std::rc::Rc;
 
-use js_sys::{ArrayBuffer, Function, Promise, Uint8Array};
+use std::task::{Poll, Waker};
+
+use js_sys::{ArrayBuffer, Function, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Blob, FormData, ProgressEvent, XmlHttpRequest, XmlHttpRequestResponseType};
 
-use super::timer::{now_ms, AbortListener, Interval};
+use super::failure::UploadFailure;
+use super::header::check_header_value;
+use super::timer::{now_ms, sleep, AbortListener, Interval};
+use super::transport::{Aborted, Events, Exchange, HttpStack, Outcome, Request, Response};
 
-/// A request to send.
-pub(crate) struct XhrRequest<'a> {
-    /// `POST`, usually.
-    pub method: &'a str,
-    /// The full URL.
-    pub url: &'a str,
-    /// Request headers.
-    pub headers: &'a [(&'a str, &'a str)],
-    /// The body: a `Blob` or a `FormData`.
-    pub body: &'a JsValue,
-}
-
-/// How an attempt reports to the upload around it.
-pub(crate) struct XhrHooks {
+/// The browser's [`HttpStack`]: one `XMLHttpRequest` per request, cut by the caller's signal
+/// and by the stall timer.
+pub(crate) struct XhrStack {
     /// The caller's signal, if any.
     pub signal: Option<AbortSignal>,
     /// No progress for this long (ms) fails the attempt as a stall; 0 disables the timer.
     pub stall_ms: u64,
-    /// `(sent, total)` request-body bytes, from `xhr.upload.onprogress`.
-    pub on_sent: Rc<dyn Fn(f64, f64)>,
-    /// The whole body went out (`xhr.upload.onload`).
-    pub on_body_sent: Rc<dyn Fn()>,
 }
 
-/// An HTTP response.
-pub(crate) struct XhrResponse {
-    /// The HTTP status (never 0).
-    pub status: u16,
-    /// Response headers, names lowercase as XHR gives them.
-    pub headers: Vec<(String, String)>,
-    /// The body bytes (responses are small: a grpc-web answer or an S3 XML document).
-    pub body: Vec<u8>,
-}
+impl HttpStack for XhrStack {
+    /// A `Blob`, a `FormData` or a JS string.
+    type Body = JsValue;
 
-/// How an attempt ended.
-pub(crate) enum XhrOutcome {
-    /// The server answered (any status).
-    Response(XhrResponse),
-    /// The connection failed (XHR `error`, status 0): refused, reset, CORS, unreadable file.
-    Network,
-    /// No progress for `stall_ms`.
-    Stall,
-    /// The caller's `AbortSignal` fired.
-    Aborted,
-}
+    fn send(&self, req: &Request<'_, JsValue>, events: &dyn Events) -> impl Future<Output = Result<Exchange, UploadFailure>> {
+        send(req, self, events)
+    }
 
-/// What the attempt reached, besides its outcome.
-pub(crate) struct XhrResult {
-    /// How it ended.
-    pub outcome: XhrOutcome,
-    /// Whether the whole request body was sent before it ended: `upload.onload` fired, or an
-    /// upload progress event reported every byte (Firefox fires `upload.onload` only when the
-    /// response starts).
-    pub body_sent: bool,
+    fn sleep(&self, ms: u64) -> impl Future<Output = Result<(), Aborted>> {
+        let signal = self.signal.clone();
+        async move { sleep(ms, signal.as_ref()).await.map_err(|_| Aborted) }
+    }
+
+    fn aborted(&self) -> bool {
+        self.signal.as_ref().is_some_and(|s| s.aborted())
+    }
+
+    fn now_ms(&self) -> u64 {
+        now_ms().max(0.0) as u64
+    }
 }
 
 const END_LOAD: u8 = 1;
 const END_ERROR: u8 = 2;
 const END_ABORT: u8 = 3;
 
+/// What the XHR's listeners saw; the awaiting future reads it and passes progress on to the
+/// caller's [`Events`] (the listeners are `'static` closures and cannot hold that borrow).
 struct State {
     last_progress_ms: Cell<f64>,
+    /// The latest `(sent, total)` not yet passed on.
+    pending_sent: Cell<Option<(f64, f64)>>,
     body_sent: Cell<bool>,
+    body_sent_reported: Cell<bool>,
     stalled: Cell<bool>,
     user_aborted: Cell<bool>,
     end: Cell<u8>,
-    resolve: RefCell<Option<Function>>,
+    waker: RefCell<Option<Waker>>,
 }
 
 impl State {
+    fn wake(&self) {
+        if let Some(w) = self.waker.borrow_mut().take() {
+            w.wake();
+        }
+    }
+
     fn finish(&self, end: u8) {
         if self.end.get() == 0 {
             self.end.set(end);
         }
-        if let Some(resolve) = self.resolve.borrow_mut().take() {
-            let _ = resolve.call0(&JsValue::NULL);
+        self.wake();
+    }
+
+    fn mark_body_sent(&self) {
+        if !self.body_sent.replace(true) {
+            self.wake();
+        }
+    }
+
+    /// Passes progress seen since the last call on to `events`.
+    fn deliver(&self, events: &dyn Events) {
+        if let Some((sent, total)) = self.pending_sent.take() {
+            events.sent(sent, total);
+        }
+        if self.body_sent.get() && !self.body_sent_reported.replace(true) {
+            events.body_sent();
         }
     }
 }
@@ -124,32 +129,41 @@ impl Drop for XhrGuard {
     }
 }
 
+/// Why a request could not be started. The browser's own exception is never attached: the
+/// `SyntaxError` of `open` quotes the URL (a signed query) and that of `setRequestHeader` the
+/// header value (a key).
+fn not_started(what: &str) -> UploadFailure {
+    UploadFailure::new("invalid_request", format!("the request could not be started: {what}"))
+}
+
 /// Sends `req` and waits for its end. `Err` only when the request could not even be started
 /// (a bad URL or header): that is a bug or a bad option, not a network condition.
-pub(crate) async fn send(req: &XhrRequest<'_>, hooks: &XhrHooks) -> Result<XhrResult, JsValue> {
-    if hooks.signal.as_ref().is_some_and(|s| s.aborted()) {
-        return Ok(XhrResult { outcome: XhrOutcome::Aborted, body_sent: false });
+async fn send(req: &Request<'_, JsValue>, stack: &XhrStack, events: &dyn Events) -> Result<Exchange, UploadFailure> {
+    if stack.aborted() {
+        return Ok(Exchange { outcome: Outcome::Aborted, body_sent: false });
     }
-    let xhr = XmlHttpRequest::new()?;
-    xhr.open_with_async(req.method, req.url, true)?;
+    // Checked here too, for every header, so that no value ever reaches a throwing setter.
+    for (name, value) in req.headers {
+        check_header_value(value).map_err(|e| not_started(&format!("the {name} header value {e}")))?;
+    }
+    let xhr = XmlHttpRequest::new().map_err(|_| not_started("XMLHttpRequest is unavailable here"))?;
+    xhr.open_with_async(req.method, req.url, true)
+        .map_err(|_| not_started("the browser refused the URL; check the endpoint option"))?;
     xhr.set_response_type(XmlHttpRequestResponseType::Arraybuffer);
     for (name, value) in req.headers {
-        xhr.set_request_header(name, value)?;
+        xhr.set_request_header(name, value)
+            .map_err(|_| not_started(&format!("the browser refused the {name} header")))?;
     }
     let state = Rc::new(State {
         last_progress_ms: Cell::new(now_ms()),
+        pending_sent: Cell::new(None),
         body_sent: Cell::new(false),
+        body_sent_reported: Cell::new(false),
         stalled: Cell::new(false),
         user_aborted: Cell::new(false),
         end: Cell::new(0),
-        resolve: RefCell::new(None),
+        waker: RefCell::new(None),
     });
-    let promise = {
-        let state = state.clone();
-        Promise::new(&mut move |resolve, _reject| {
-            *state.resolve.borrow_mut() = Some(resolve);
-        })
-    };
 
     let mut closures: Vec<Closure<dyn FnMut(JsValue)>> = Vec::new();
     let mut closure = |f: Box<dyn FnMut(JsValue)>| {
@@ -168,34 +182,29 @@ pub(crate) async fn send(req: &XhrRequest<'_>, hooks: &XhrHooks) -> Result<XhrRe
     let s = state.clone();
     xhr.set_onprogress(Some(&closure(Box::new(move |_| s.last_progress_ms.set(now_ms())))));
 
-    let upload = xhr.upload()?;
+    let upload = xhr.upload().map_err(|_| not_started("XMLHttpRequest.upload is unavailable here"))?;
     let s = state.clone();
-    let on_sent = hooks.on_sent.clone();
-    let on_body_sent = hooks.on_body_sent.clone();
     upload.set_onprogress(Some(&closure(Box::new(move |event: JsValue| {
         s.last_progress_ms.set(now_ms());
         if let Some(e) = event.dyn_ref::<ProgressEvent>() {
-            on_sent(e.loaded(), e.total());
+            s.pending_sent.set(Some((e.loaded(), e.total())));
+            s.wake();
             // Every byte is out. Chromium fires `upload.onload` right after this, but Firefox
             // only once the response starts: a connection lost in between would otherwise
-            // count as "still sending", and a SpeechSense upload the server may already have
-            // stored would be retried (a duplicate talk).
-            if e.length_computable() && e.total() > 0.0 && e.loaded() >= e.total() && !s.body_sent.get() {
-                s.body_sent.set(true);
-                on_body_sent();
+            // count as "still sending", and an upload the server may already have stored
+            // would be retried (a duplicate).
+            if e.length_computable() && e.total() > 0.0 && e.loaded() >= e.total() {
+                s.mark_body_sent();
             }
         }
     }))));
     let s = state.clone();
-    let on_body_sent = hooks.on_body_sent.clone();
     upload.set_onload(Some(&closure(Box::new(move |_| {
         s.last_progress_ms.set(now_ms());
-        if !s.body_sent.replace(true) {
-            on_body_sent();
-        }
+        s.mark_body_sent();
     }))));
 
-    let abort = hooks.signal.as_ref().map(|signal| {
+    let abort = stack.signal.as_ref().map(|signal| {
         let s = state.clone();
         let x = xhr.clone();
         AbortListener::new(signal, move || {
@@ -204,10 +213,10 @@ pub(crate) async fn send(req: &XhrRequest<'_>, hooks: &XhrHooks) -> Result<XhrRe
             s.finish(END_ABORT);
         })
     });
-    let stall = (hooks.stall_ms > 0).then(|| {
+    let stall = (stack.stall_ms > 0).then(|| {
         let s = state.clone();
         let x = xhr.clone();
-        let limit = hooks.stall_ms as f64;
+        let limit = stack.stall_ms as f64;
         let every = (limit / 4.0).clamp(10.0, 1000.0);
         Interval::new(every, move || {
             if s.end.get() == 0 && now_ms() - s.last_progress_ms.get() > limit {
@@ -219,29 +228,43 @@ pub(crate) async fn send(req: &XhrRequest<'_>, hooks: &XhrHooks) -> Result<XhrRe
     });
     let guard = XhrGuard { xhr: xhr.clone(), state: state.clone(), _closures: closures, _abort: abort, _stall: stall };
 
-    match req.body.dyn_ref::<FormData>() {
-        Some(form) => xhr.send_with_opt_form_data(Some(form))?,
-        None => xhr.send_with_opt_blob(Some(req.body.unchecked_ref::<Blob>()))?,
-    }
-    let _ = JsFuture::from(promise).await;
+    let sent = if let Some(form) = req.body.dyn_ref::<FormData>() {
+        xhr.send_with_opt_form_data(Some(form))
+    } else if let Some(text) = req.body.as_string() {
+        xhr.send_with_opt_str(Some(&text))
+    } else {
+        xhr.send_with_opt_blob(Some(req.body.unchecked_ref::<Blob>()))
+    };
+    sent.map_err(|_| not_started("XMLHttpRequest.send refused the body"))?;
+
+    std::future::poll_fn(|cx| {
+        state.deliver(events);
+        if state.end.get() != 0 {
+            return Poll::Ready(());
+        }
+        *state.waker.borrow_mut() = Some(cx.waker().clone());
+        Poll::Pending
+    })
+    .await;
+    state.deliver(events);
 
     let body_sent = state.body_sent.get();
     let outcome = if state.user_aborted.get() {
-        XhrOutcome::Aborted
+        Outcome::Aborted
     } else if state.stalled.get() {
-        XhrOutcome::Stall
+        Outcome::Stall
     } else {
         match state.end.get() {
-            END_LOAD if xhr.status().unwrap_or(0) != 0 => XhrOutcome::Response(read_response(&xhr)),
-            END_ABORT => XhrOutcome::Aborted,
-            _ => XhrOutcome::Network,
+            END_LOAD if xhr.status().unwrap_or(0) != 0 => Outcome::Response(read_response(&xhr)),
+            END_ABORT => Outcome::Aborted,
+            _ => Outcome::Network,
         }
     };
     drop(guard);
-    Ok(XhrResult { outcome, body_sent })
+    Ok(Exchange { outcome, body_sent })
 }
 
-fn read_response(xhr: &XmlHttpRequest) -> XhrResponse {
+fn read_response(xhr: &XmlHttpRequest) -> Response {
     let status = xhr.status().unwrap_or(0);
     let headers = xhr.get_all_response_headers().map(|h| parse_headers(&h)).unwrap_or_default();
     let body = xhr
@@ -250,7 +273,7 @@ fn read_response(xhr: &XmlHttpRequest) -> XhrResponse {
         .and_then(|r| r.dyn_into::<ArrayBuffer>().ok())
         .map(|buf| Uint8Array::new(&buf).to_vec())
         .unwrap_or_default();
-    XhrResponse { status, headers, body }
+    Response { status, headers, body }
 }
 
 /// `getAllResponseHeaders()` text as `(name, value)` pairs.

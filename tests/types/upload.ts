@@ -45,6 +45,12 @@ export async function main(file: File, chat: string): Promise<void> {
   });
   notAny(text);
   console.log(text.talkId);
+  // A talk-gateway ticket fetched from the page's backend before every attempt.
+  const viaGateway: UploadTextResult = await uploadText(chat, '{"operator_id":"1"}', {
+    endpoint: "https://gateway.example", connectionId: "chat",
+    ticket: async () => (await fetch("/api/upload-ticket")).text(),
+  });
+  console.log(viaGateway.attempts);
 
   const presign: Presign = { url: "https://s3.example/bucket", fields: { key: "org/a.wav", policy: "..." } };
   const s3: PresignedUploadResult = await presignedUpload(file, { presign, onProgress, retry: false });
@@ -59,9 +65,9 @@ export async function main(file: File, chat: string): Promise<void> {
   const velaChat: UploadVelaChatResult = await uploadVelaChat(
     { session_id: "s", agent_id: "a", start_time: "2024-01-15T10:30:00Z", end_time: "2024-01-15T10:45:00Z",
       messages: [{ timestamp: "2024-01-15T10:30:00Z", sender: "agent", content: "hi" }] },
-    { apiBase: "https://api.botlhale.xyz", token: "t", orgId: "o", metadata: { channel: "web" } },
+    { apiBase: "https://gateway.example/vela", ticket: () => "t", orgId: "o", metadata: { channel: "web" }, onProgress },
   );
-  console.log(vela.key, velaChat.chatId);
+  console.log(vela.key, velaChat.chatId, velaChat.attempts);
 
   try {
     await uploadAudio(file, "{}", { endpoint: "https://x", apiKey: "k", connectionId: "c" });
@@ -111,4 +117,8 @@ console.log(badCode);
 const both: UploadAudioOptions = { endpoint: "https://x", apiKey: "k", iamToken: "t", connectionId: "c" };
 // @ts-expect-error method is a closed set
 const badMethod: UploadAudioOptions = { endpoint: "https://x", apiKey: "k", connectionId: "c", method: "fast" };
-console.log(both, badMethod);
+// @ts-expect-error a ticket and an API key are exclusive
+const ticketAndKey: UploadAudioOptions = { endpoint: "https://x", apiKey: "k", ticket: "t", connectionId: "c" };
+// @ts-expect-error a credential function returns a string
+const numberTicket: UploadAudioOptions = { endpoint: "https://x", ticket: () => 1, connectionId: "c" };
+console.log(both, badMethod, ticketAndKey, numberTicket);

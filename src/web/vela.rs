@@ -1,0 +1,173 @@
+//! Vela API calls (`POST {apiBase}/asr/async/upload/vela` and `/chat/upload/vela`): a JSON body
+//! with `Authorization: Bearer <token or ticket>`, through the same engine as every other
+//! request, so they get progress, the stall timer, retries, abort and redaction too.
+//!
+//! A refusal of the API becomes a failure with the API's `error` code, its `message` (redacted)
+//! and its `errors` as `issues`. Pure over [`HttpStack`]: native tests run it on a fake.
+
+// Natively only the tests use this module; the browser build uses all of it.
+#![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+
+use super::engine::{self, phase_of, transport_error, AttemptError, Credentials, Plan, ToProgress};
+use super::failure::{json_detail, UploadFailure};
+use super::grpc::retry_after;
+use super::redact::redact;
+use super::transport::{HttpStack, Outcome, Request, Response};
+use crate::retry::Failure;
+
+/// A Vela call: where, and what.
+pub(crate) struct VelaRequest<'a, B: ?Sized> {
+    /// The full URL.
+    pub url: &'a str,
+    /// The URL as messages show it: scheme, host and port.
+    pub shown: &'a str,
+    /// The JSON body.
+    pub body: &'a B,
+}
+
+/// POSTs `req` with the retries of `plan` and a fresh credential for each attempt; returns the
+/// body text of the 2xx answer.
+pub(crate) async fn post<S: HttpStack, C: Credentials>(
+    stack: &S,
+    req: &VelaRequest<'_, S::Body>,
+    credentials: &C,
+    plan: &Plan<'_>,
+) -> Result<String, UploadFailure> {
+    engine::run(stack, plan, |_info| async move {
+        let auth = credentials.authorization().await.map_err(AttemptError::before_send)?;
+        let headers = [("authorization", auth.header.as_str()), ("content-type", "application/json")];
+        let request = Request { method: "POST", url: req.url, headers: &headers, body: req.body };
+        let result = stack.send(&request, &ToProgress(plan.progress)).await.map_err(AttemptError::before_send)?;
+        let phase = phase_of(result.body_sent);
+        let response = match result.outcome {
+            Outcome::Response(r) => r,
+            other => return Err(transport_error(other, phase, &format!("the Vela API at {}", req.shown))),
+        };
+        if (200..300).contains(&response.status) {
+            return Ok(String::from_utf8_lossy(&response.body).into_owned());
+        }
+        Err(AttemptError {
+            phase,
+            failure: Failure::Http { status: response.status, retry_after: retry_after(&response, stack.now_ms()) },
+            error: refusal(&response, &[auth.secret.as_str()]),
+        })
+    })
+    .await
+}
+
+/// The API's refusal as a failure: its `error` as code, `message` redacted, `errors` as issues.
+fn refusal(response: &Response, secrets: &[&str]) -> UploadFailure {
+    let status = response.status;
+    let json: serde_json::Value = serde_json::from_slice(&response.body).unwrap_or(serde_json::Value::Null);
+    let code = json["error"]
+        .as_str()
+        .filter(|c| !c.is_empty() && c.len() <= 64 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        .unwrap_or("http_error");
+    let message = redact(json["message"].as_str().unwrap_or("the Vela API refused the request"), secrets);
+    let hint = if status == 401 { "; check the token or ticket option" } else { "" };
+    let mut failure = UploadFailure::new(code, format!("the Vela API answered HTTP {status}: {message}{hint}")).with_status(status);
+    if let Some(errors) = json.get("errors") {
+        failure.issues = json_detail(&redact(&errors.to_string(), secrets));
+    }
+    failure
+}
+
+/// The scheme, host and port of `url`, for messages (a path or query could hold a secret).
+pub(crate) fn origin(url: &str) -> &str {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[start..].find(['/', '?', '#']).map_or(url.len(), |i| start + i);
+    &url[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::retry::RetryPolicy;
+    use crate::web::engine::fake::*;
+
+    fn plan<'a>(policy: &'a RetryPolicy, idempotent: bool, refresh: bool, progress: &'a Recorder) -> Plan<'a> {
+        Plan { policy, idempotent, refresh_credential: refresh, check_where: "Vela for this chat", progress }
+    }
+
+    fn req(body: &[u8]) -> VelaRequest<'_, [u8]> {
+        VelaRequest { url: "https://vela.example/chat/upload/vela", shown: "https://vela.example", body }
+    }
+
+    #[test]
+    fn origin_drops_path_and_query() {
+        assert_eq!(origin("https://gw.example:8443/vela?sig=abc"), "https://gw.example:8443");
+        assert_eq!(origin("http://127.0.0.1:1"), "http://127.0.0.1:1");
+    }
+
+    #[test]
+    fn a_401_calls_the_token_function_once_more_and_retries_once() {
+        let stack = FakeStack::new(vec![
+            answer(401, &[], br#"{"error":"unauthorized","message":"token key-1 expired"}"#),
+            answer(200, &[], br#"{"chat_id":"c1"}"#),
+        ]);
+        let cred = CountingCredential { refreshable: true, ..Default::default() };
+        let (policy, rec) = (RetryPolicy::never(), Recorder::default());
+        let text = block_on(post(&stack, &req(b"{}"), &cred, &plan(&policy, false, true, &rec))).unwrap();
+        assert_eq!(text, r#"{"chat_id":"c1"}"#);
+        assert_eq!(cred.calls.get(), 2);
+        assert_eq!(stack.header(0, "authorization").as_deref(), Some("Bearer key-1"));
+        assert_eq!(stack.header(1, "authorization").as_deref(), Some("Bearer key-2"));
+        assert_eq!(*rec.attempts.borrow(), [1, 2]);
+    }
+
+    #[test]
+    fn a_second_401_is_the_answer_and_its_message_is_redacted() {
+        let body = br#"{"error":"unauthorized","message":"token key-2 is not valid","errors":[{"m":"key-2"}]}"#;
+        let stack = FakeStack::new(vec![answer(401, &[], body), answer(401, &[], body)]);
+        let cred = CountingCredential { refreshable: true, ..Default::default() };
+        let (policy, rec) = (RetryPolicy::default(), Recorder::default());
+        let e = block_on(post(&stack, &req(b"{}"), &cred, &plan(&policy, false, true, &rec))).unwrap_err();
+        assert_eq!((e.code.as_str(), e.status, e.attempt), ("unauthorized", Some(401), Some(2)));
+        assert!(e.message.contains("[redacted]") && !e.message.contains("key-2"), "{}", e.message);
+        assert_eq!(e.issues.as_deref(), Some(r#"[{"m":"[redacted]"}]"#));
+        assert_eq!(stack.requests(), 2);
+    }
+
+    #[test]
+    fn a_static_token_is_not_retried_on_401() {
+        let stack = FakeStack::new(vec![answer(401, &[], br#"{"error":"unauthorized"}"#)]);
+        let cred = CountingCredential::default();
+        let (policy, rec) = (RetryPolicy::default(), Recorder::default());
+        let e = block_on(post(&stack, &req(b"{}"), &cred, &plan(&policy, false, cred.refreshable(), &rec))).unwrap_err();
+        assert_eq!(e.code, "unauthorized");
+        assert_eq!(stack.requests(), 1);
+    }
+
+    #[test]
+    fn a_chat_whose_answer_was_lost_is_outcome_unknown_not_resent() {
+        let stack = FakeStack::new(vec![lost(true)]);
+        let cred = CountingCredential::default();
+        let (policy, rec) = (RetryPolicy::default(), Recorder::default());
+        let e = block_on(post(&stack, &req(b"{}"), &cred, &plan(&policy, false, false, &rec))).unwrap_err();
+        assert_eq!(e.code, "outcome_unknown");
+        assert!(e.message.contains("Vela for this chat"), "{}", e.message);
+        assert_eq!(stack.requests(), 1);
+    }
+
+    #[test]
+    fn a_presign_request_is_retried_after_a_lost_answer_and_on_429_with_retry_after() {
+        let stack = FakeStack::new(vec![
+            lost(true),
+            answer(429, &[("retry-after", "7")], br#"{"error":"minute_allocation_exceeded"}"#),
+            answer(200, &[], b"{}"),
+        ]);
+        let cred = CountingCredential::default();
+        let (policy, rec) = (RetryPolicy::default(), Recorder::default());
+        block_on(post(&stack, &req(b"{}"), &cred, &plan(&policy, true, false, &rec))).unwrap();
+        assert_eq!(*stack.sleeps.borrow(), [0, 7000]);
+        assert_eq!(cred.calls.get(), 3, "the token is asked for each attempt");
+    }
+
+    #[test]
+    fn an_unusual_error_code_is_not_used_as_the_code() {
+        let stack = FakeStack::new(vec![answer(400, &[], br#"{"error":"bad code with spaces"}"#)]);
+        let (policy, rec) = (RetryPolicy::default(), Recorder::default());
+        let e = block_on(post(&stack, &req(b"{}"), &CountingCredential::default(), &plan(&policy, false, false, &rec))).unwrap_err();
+        assert_eq!(e.code, "http_error");
+    }
+}
