@@ -132,6 +132,10 @@ pub struct Config {
     pub header_read_timeout_secs: u64,
     /// Seconds a connection with no request in progress stays open (both ports); 0: forever.
     pub idle_timeout_secs: u64,
+    /// More `Host` values (`NAME:PORT`) that `/api` and the pages answer (host.rs).
+    pub allow_hosts: Vec<String>,
+    /// More origins in the pages' CSP `connect-src` (csp.rs), e.g. a talk-gateway.
+    pub csp_connect_src: Vec<String>,
 }
 
 impl fmt::Debug for Config {
@@ -185,6 +189,7 @@ USAGE:
             [--www-dir DIR] [--pkg-dir DIR]
             [--fault-rate F --fault-mode 503|reset|stall --fault-seed N]
             [--header-read-timeout-secs N] [--idle-timeout-secs N]
+            [--allow-host NAME:PORT]... [--csp-connect-src ORIGIN]...
 
 KIND is chat, audio-one-channel or audio-two-channel.
 
@@ -201,6 +206,16 @@ from accept until its first request head is complete (one that never sends a byt
 then), and --idle-timeout-secs with no request in progress until its next head is complete
 (HTTP/1.1 keep-alive and idle HTTP/2 alike). A request in progress is never timed out, however
 long its upload takes; a `stall` fault holds its request on purpose. 0 turns a limit off.
+
+/api/*, the demo page and its files answer only a Host of the listen address, localhost:PORT
+or 127.0.0.1:PORT, else 421 Misdirected Request (a defence against DNS rebinding); add names
+with --allow-host (e.g. --allow-host devbox.lan:8787). gRPC / grpc-web, the Vela endpoints and
+the S3 port answer any Host: browsers call them cross-origin, with credentials.
+
+The pages are served with Content-Security-Policy: script-src 'self' 'wasm-unsafe-eval' (no
+eval, no inline script), connect-src 'self' plus the S3 origin that presigned forms post to;
+--csp-connect-src ORIGIN adds an origin the page may call, e.g. a talk-gateway
+(--csp-connect-src http://127.0.0.1:8790). /bench/ is served without a CSP.
 
 The embedded S3 (--s3-listen) accepts the fixed development credentials devserver-access-key /
 devserver-secret-key in region us-east-1 (like MinIO's defaults), so boto3 or the AWS CLI can read
@@ -231,6 +246,8 @@ impl Config {
             faults: None,
             header_read_timeout_secs: 30,
             idle_timeout_secs: 75,
+            allow_hosts: Vec::new(),
+            csp_connect_src: Vec::new(),
         };
         let (mut fault_rate, mut fault_mode, mut fault_seed) = (0.0f64, FaultMode::Http503, 1u64);
         let (mut s3_endpoint, mut s3_access, mut s3_secret, mut s3_region) = (None, None, None, None);
@@ -288,6 +305,28 @@ impl Config {
                 "--fault-seed" => fault_seed = parse_num(&flag, &value()?)?,
                 "--header-read-timeout-secs" => cfg.header_read_timeout_secs = parse_num(&flag, &value()?)?,
                 "--idle-timeout-secs" => cfg.idle_timeout_secs = parse_num(&flag, &value()?)?,
+                "--allow-host" => {
+                    let v = value()?;
+                    let ok = v.rsplit_once(':').is_some_and(|(name, port)| {
+                        !name.is_empty() && port.parse::<u16>().is_ok() && !v.contains(|c: char| c.is_whitespace() || c == '/' || c == ',')
+                    });
+                    if !ok {
+                        return Err(bad(&flag, "expected NAME:PORT, e.g. devbox.lan:8787"));
+                    }
+                    cfg.allow_hosts.push(v);
+                }
+                "--csp-connect-src" => {
+                    let v = value()?;
+                    let ok = v.split_once("://").is_some_and(|(scheme, host)| {
+                        matches!(scheme, "http" | "https" | "ws" | "wss")
+                            && !host.is_empty()
+                            && !host.contains(|c: char| c.is_whitespace() || matches!(c, '/' | ';' | ',' | '\'' | '"'))
+                    });
+                    if !ok {
+                        return Err(bad(&flag, "expected an origin, e.g. http://127.0.0.1:8790 (scheme://host:port, no path)"));
+                    }
+                    cfg.csp_connect_src.push(v);
+                }
                 _ => return Err(ConfigError::UnknownFlag(flag)),
             }
         }
@@ -392,6 +431,18 @@ mod tests {
         assert_eq!(c.connections.get("demo-chat"), Some(&ConnectionKind::Chat));
         assert!(c.faults.is_none());
         assert_eq!(c.serve_options(), crate::serve::ServeOptions::default());
+    }
+
+    #[test]
+    fn host_and_csp_flags_take_only_what_fits_their_header() {
+        let c = parse(&["--allow-host", "devbox.lan:8787", "--csp-connect-src", "http://127.0.0.1:8790"]).unwrap();
+        assert_eq!(c.allow_hosts, vec!["devbox.lan:8787"]);
+        assert_eq!(c.csp_connect_src, vec!["http://127.0.0.1:8790"]);
+        for bad in [&["--allow-host", "devbox.lan"][..], &["--allow-host", "a b:1"], &["--csp-connect-src", "127.0.0.1:8790"],
+            &["--csp-connect-src", "http://x; script-src *"], &["--csp-connect-src", "http://x/path"], &["--csp-connect-src", "javascript://x"]] {
+            let e = parse(bad).map(|_| ()).unwrap_err().to_string();
+            assert!(e.contains(bad[0]), "{bad:?}: {e}");
+        }
     }
 
     #[test]

@@ -11,8 +11,10 @@
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod csp;
 pub mod drain;
 pub mod faults;
+pub mod host;
 pub mod log;
 pub mod proto;
 pub mod s3;
@@ -83,13 +85,21 @@ pub fn app(state: Arc<AppState>) -> axum::Router {
 
     let static_files = axum::Router::new()
         .nest_service("/pkg", tower_http::services::ServeDir::new(&state.config.pkg_dir))
-        .fallback_service(tower_http::services::ServeDir::new(&state.config.www_dir));
+        .fallback_service(tower_http::services::ServeDir::new(&state.config.www_dir))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(HeaderValue::from_str(&csp::policy(&state.config)).unwrap_or(HeaderValue::from_static("default-src 'none'"))),
+            csp::add,
+        ));
+    // The bound address (port 0 resolved by `run`) is the one a page's Host names.
+    let hosts = Arc::new(host::AllowedHosts::new(state.config.listen, &state.config.allow_hosts));
 
     // tonic's router already has a fallback (axum refuses to merge two), so the static files
     // replace it. Unknown methods of TalkService still get grpc UNIMPLEMENTED from tonic itself.
     grpc.merge(api::router(state.clone()))
         .merge(vela::router(state.clone()))
         .fallback_service(static_files)
+        // Inside CORS, so a cross-origin caller can read why it got a 421.
+        .layer(axum::middleware::from_fn_with_state(hosts, host::check))
         // Only grpc-web uploads fail on purpose; CORS wraps the fault so a page can read a 503.
         .layer(faults::layer(state.config.faults, faults::Target::GrpcWebUploads))
         // CORS must wrap grpc-web, or preflights get a 400 (toolchain-notes.md).
@@ -121,8 +131,9 @@ pub async fn run(
     };
     let s3_stop = stopped(stop_rx.clone());
     let s3_task = tokio::spawn(serve::serve(s3_listener, s3_app, config.serve_options(), s3_stop));
-    // Port 0 is resolved now, and the Vela presigner puts the S3 address into its URLs.
-    let state = Arc::new(AppState { config: Config { s3_listen: bound.s3, ..config }, store });
+    // Port 0 is resolved now: the Vela presigner puts the S3 address into its URLs, the Host
+    // check and the CSP name both ports.
+    let state = Arc::new(AppState { config: Config { listen: bound.http, s3_listen: bound.s3, ..config }, store });
     on_bound(bound);
     // Our own accept loop: a `reset` fault must be able to cut a connection (serve.rs).
     let opts = state.config.serve_options();

@@ -189,7 +189,7 @@ pub fn presign_for(config: &Config, org_id: &str, key: &str, now_unix: i64) -> P
 
 /// The S3 address as a page should use it. `run()` rewrites `config.s3_listen` to the bound
 /// address (port 0 resolved); an unspecified IP (0.0.0.0) is shown as loopback.
-fn s3_public_addr(config: &Config) -> std::net::SocketAddr {
+pub fn s3_public_addr(config: &Config) -> std::net::SocketAddr {
     let mut addr = config.s3_listen;
     if addr.ip().is_unspecified() {
         addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
