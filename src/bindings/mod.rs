@@ -8,7 +8,9 @@ mod options;
 pub mod presigned;
 mod types;
 pub mod upload;
-mod validate;
+#[doc(hidden)]
+pub mod validate;
+pub mod zip;
 
 use wasm_bindgen::prelude::*;
 
