@@ -10,7 +10,6 @@ mod types;
 pub mod upload;
 #[doc(hidden)]
 pub mod validate;
-pub mod zip;
 
 use wasm_bindgen::prelude::*;
 
