@@ -24,13 +24,17 @@ export type UploadPhase = "validating" | "sending" | "waiting" | "done";
 /** `loaded` counts file bytes and never decreases, also across retries. */
 export interface UploadProgress { loaded: number; total: number; phase: UploadPhase }
 
-/** Waits before each retry, in ms (default `[0, 1000, 3000, 5000]`); `false` never retries. */
+/** Waits before each retry, in ms (default `[0, 1000, 3000, 5000]`): at most 32 non-negative
+ * integers, each up to 600000. `retry: false` never retries; any other `retry` (`0`, `"none"`,
+ * a typo such as `{ delay }`) is `invalid_options`. */
 export interface RetryOptions { delays?: number[] }
 
 /** Behaviour shared by every upload. */
 export interface CommonUploadOptions {
+  /** A real AbortSignal (any realm); a look-alike object is `invalid_options`. */
   signal?: AbortSignal;
-  /** Called at most ~20 times a second; the final `done` event is always delivered. */
+  /** Called at most ~20 times a second; the final `done` event is always delivered. An
+   * exception it throws is swallowed: the upload goes on. */
   onProgress?: (progress: UploadProgress) => void;
   retry?: RetryOptions | false;
   /** No upload progress for this long is a network error; default 30000. */
@@ -131,7 +135,8 @@ export class UploadError extends Error {
   private constructor();
   name: "UploadError";
   /** Stable snake_case code (e.g. "aborted", "network_error", "unauthenticated",
-   * "validation_failed", "outcome_unknown"), or an S3 error code such as "AccessDenied". */
+   * "validation_failed", "outcome_unknown", "invalid_options"), or an S3 error code such as
+   * "AccessDenied". */
   code: string;
   /** HTTP status of the last response. */
   status?: number;
@@ -139,6 +144,8 @@ export class UploadError extends Error {
   grpcStatus?: number;
   /** The attempt that failed last (1-based). */
   attempt?: number;
+  /** What the caller's own code threw (a getter, a Proxy trap, a presign or credential
+   * function), or the underlying platform error (a file read failure). */
   cause?: unknown;
   /** Validation problems, for "validation_failed". */
   issues?: Issue[];
