@@ -73,6 +73,12 @@ step "browser tests (headless Firefox ESR)"
 env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" \
   cargo test -p talk-uploader --target wasm32-unknown-unknown --test 'browser_*' -- --nocapture
 
+# The opt-in tonic-client feature (generated TalkServiceClient over tonic-web-wasm-client, for
+# Rust front ends): one interop test, Chromium only; the npm build does not enable it.
+step "browser test of the tonic-client feature (headless Chromium)"
+env -u GECKODRIVER CHROMEDRIVER=/usr/bin/chromedriver \
+  cargo test -p talk-uploader --target wasm32-unknown-unknown --features tonic-client --test browser_grpc_text -- --nocapture
+
 step "package build"
 TALK_UPLOADER_SKIP_BOOTSTRAP=1 bash scripts/build.sh
 
