@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """boto3 against the embedded S3 server: a form from boto3's generate_presigned_post is accepted,
-and signed GET, presigned GET and signed PUT work, byte-exact. Starts the devserver binary itself
+and signed GET, presigned GET and signed PUT work, byte-exact; keys with `..`, `.` or empty
+segments are refused on every signed path (InvalidArgument). Starts the devserver binary itself
 (port 0, temporary data dir) and stops it at the end.
 
     cargo build -p devserver && python3 devserver/tests/boto3_interop.py [path/to/devserver]
@@ -17,6 +18,7 @@ import tempfile
 import boto3
 import requests
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 
 def main():
@@ -54,7 +56,33 @@ def main():
             assert 400 <= r.status_code < 500 and "<Code>" in r.text, (r.status_code, r.text)
             s3.put_object(Bucket="talk-uploads", Key="org-9/put.bin", Body=b"abc")
             assert s3.get_object(Bucket="talk-uploads", Key="org-9/put.bin")["Body"].read() == b"abc"
-            print("4 passed, 0 failed")
+            # Keys that would leave their prefix are refused on every signed path, writes and
+            # reads alike, with InvalidArgument, and nothing lands outside org-9/.
+            bucket = "talk-uploads"
+            traversals = [
+                ("PUT ..", lambda: s3.put_object(Bucket=bucket, Key="org-9/../org-8/put.bin", Body=b"x")),
+                ("PUT .", lambda: s3.put_object(Bucket=bucket, Key="org-9/./put2.bin", Body=b"x")),
+                ("PUT //", lambda: s3.put_object(Bucket=bucket, Key="org-9//put3.bin", Body=b"x")),
+                ("copy to ..", lambda: s3.copy_object(Bucket=bucket, Key="org-9/../org-8/copy.bin",
+                                                      CopySource={"Bucket": bucket, "Key": "org-9/put.bin"})),
+                ("copy from ..", lambda: s3.copy_object(Bucket=bucket, Key="org-9/copy.bin",
+                                                        CopySource={"Bucket": bucket, "Key": "org-8/../org-9/put.bin"})),
+                ("multipart ..", lambda: s3.create_multipart_upload(Bucket=bucket, Key="org-9/../org-8/mp.bin")),
+                ("GET ..", lambda: s3.get_object(Bucket=bucket, Key="org-8/../org-9/put.bin")),
+                ("delete ..", lambda: s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": "org-9/../org-9/put.bin"}]})),
+            ]
+            for what, call in traversals:
+                try:
+                    call()
+                except ClientError as e:
+                    code = e.response["Error"]["Code"]
+                    assert code == "InvalidArgument", (what, code, e.response["Error"])
+                else:
+                    raise AssertionError(f"{what}: accepted")
+            stored = sorted(os.path.relpath(os.path.join(d, f), os.path.join(data, "s3", bucket))
+                            for d, _, fs in os.walk(os.path.join(data, "s3", bucket)) for f in fs)
+            assert stored == ["org-9/boto.bin", "org-9/put.bin"], stored
+            print(f"{4 + len(traversals)} passed, 0 failed")
         finally:
             proc.terminate()
             proc.wait(timeout=10)

@@ -1,6 +1,8 @@
 // End to end: the real demo page, served by the real devserver, driven in headless Chromium.
 // It checks a chat, uploads it, uploads a synthesized WAV through uploadAudio, and compares
 // what the server stored with what was sent. Screenshots land in tests/e2e/out/.
+// All of it under the page's Content-Security-Policy (devserver/src/csp.rs): the header must be
+// there, and no flow may trip it (securitypolicyviolation events and console errors are kept).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -12,6 +14,8 @@ const base = process.env.TALK_UPLOADER_DEVSERVER_URL;
 const apiKey = process.env.TALK_UPLOADER_TEST_API_KEY;
 const out = new URL("./out/", import.meta.url);
 let browser, page;
+const violations = [];
+const consoleErrors = [];
 
 before(async () => {
   assert.ok(base && apiKey, "run through npm test: TALK_UPLOADER_DEVSERVER_URL / _TEST_API_KEY missing");
@@ -23,7 +27,21 @@ before(async () => {
   });
   page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
   page.on("pageerror", (e) => console.error("page error:", e));
-  await page.goto(`${base}/`);
+  page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
+  // Injected by the browser itself (not an inline script), before any page script runs.
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) => {
+      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI}`);
+    });
+  });
+  page.on("console", (m) => { if (m.text().startsWith("CSP violation:")) violations.push(m.text()); });
+  const nav = await page.goto(`${base}/`);
+  const csp = nav.headers()["content-security-policy"] ?? "";
+  assert.match(csp, /(^|;)\s*script-src 'self' 'wasm-unsafe-eval'\s*(;|$)/, `the demo page's CSP: ${csp}`);
+  const tokens = csp.split(/[\s;]+/);
+  assert.ok(!tokens.includes("'unsafe-eval'") && !tokens.includes("'unsafe-inline'"), csp);
+  assert.match(csp, /object-src 'none'/);
+  assert.match(csp, /base-uri 'none'/);
   await page.waitForFunction(() => document.title.startsWith("talk-uploader "));
   await page.fill("#api-key", apiKey);
   await page.fill("#chat-connection", "test-chat");
@@ -103,4 +121,17 @@ test("the same WAV goes to Vela through a presigned S3 POST, byte-exact", async 
   assert.equal(stored.bytes, wav.length);
   assert.equal(stored.sha256, createHash("sha256").update(wav).digest("hex"));
   await page.screenshot({ path: new URL("vela-uploaded.png", out).pathname, fullPage: true });
+});
+
+test("no flow tripped the CSP, and the CSP really is enforced", async () => {
+  const cspErrors = consoleErrors.filter((t) => /Content.Security.Policy|Refused to|CSP violation/i.test(t));
+  assert.deepEqual(violations, [], "CSP violations during the flows");
+  assert.deepEqual(cspErrors, [], "CSP console errors during the flows");
+  // A control, so that the listener above cannot pass by hearing nothing: an origin outside
+  // connect-src is refused, and reported.
+  const outcome = await page.evaluate(() => fetch("http://127.0.0.1:9/").then(() => "fetched", (e) => e.name));
+  assert.equal(outcome, "TypeError");
+  for (let i = 0; i < 50 && violations.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(violations.length, 1, `expected one reported violation, got ${JSON.stringify(violations)}`);
+  assert.match(violations[0], /connect-src blocked http:\/\/127\.0\.0\.1:9/);
 });
