@@ -13,7 +13,8 @@ use super::json::{from_js_value, to_js_value, FromJsError};
 use super::options::{json_text, threw, unknown_key, MAX_ARRAY_OPTION};
 use crate::formats::convert::{convert_chat as convert_core, ChatFormat, ConvertOptions, Role};
 use crate::formats::speechsense::{ConnectionKind, FieldDecl};
-use crate::validate::{validate as validate_core, ValidateOptions, ValidationKind};
+use crate::json::MAX_INPUT_BYTES;
+use crate::validate::{too_large_report, validate as validate_core, ValidateOptions, ValidationKind, DEFAULT_MAX_ISSUES, MAX_MAX_ISSUES};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"
@@ -37,12 +38,14 @@ export interface ValidateOptions {
   connection?: ConnectionKind;
   /** For speechsense-metadata: declared extra fields and their types. */
   fields?: FieldDecl[];
+  /** The most issues the report lists, 1 to 100000 (default 1000); past it `truncated` is true and the last issue is `too_many_issues`. */
+  maxIssues?: number;
 }
 /** Every issue code; docs/validation.md says what each means. */
 export type IssueCode =
   | "empty_input"
   | "invalid_utf8"
-  | "too_large"
+  | "input_too_large"
   | "too_deep"
   | "unexpected_end"
   | "unexpected_character"
@@ -91,13 +94,14 @@ export type IssueCode =
   | "dropped"
   | "role_inferred"
   | "precision_lost"
-  | "missing_option";
+  | "missing_option"
+  | "too_many_issues";
 /** One problem. line/column are 1-based; column counts UTF-16 code units; null when the issue has no place in the input. */
 export interface Issue { code: IssueCode; message: string; path: string; line: number | null; column: number | null }
 /** Counts about the input. */
 export interface ValidationStats { bytes: number; values: number; items: number; maxDepth: number }
 /** The result of `validate`. */
-export interface ValidationReport { ok: boolean; errors: Issue[]; warnings: Issue[]; stats: ValidationStats }
+export interface ValidationReport { ok: boolean; errors: Issue[]; warnings: Issue[]; stats: ValidationStats; truncated: boolean }
 /** A chat format `convertChat` reads and writes. */
 export type ChatFormat = "speechsense" | "vela" | "labelbox";
 /** A participant role. */
@@ -114,9 +118,11 @@ export interface ConvertOptions {
   sessionId?: string;
   /** Labelbox userId -> role, overriding the align convention. */
   roles?: Record<string, ChatRole>;
+  /** The most issues the result lists, 1 to 100000 (default 1000). */
+  maxIssues?: number;
 }
 /** The result of `convertChat`. `metadata` is the SpeechSense metadata.json text when `to` is "speechsense". */
-export interface ConvertResult { ok: boolean; output: string; metadata: string | null; errors: Issue[]; warnings: Issue[] }
+export interface ConvertResult { ok: boolean; output: string; metadata: string | null; errors: Issue[]; warnings: Issue[]; truncated: boolean }
 "#;
 
 /// Reads an options object: every key must be in `allowed` (a typo must not silently turn a
@@ -167,6 +173,16 @@ impl<'a> JsOptions<'a> {
     fn get<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>, JsValue> {
         let Some(v) = self.raw(key) else { return Ok(None) };
         from_js_value(&v).map(Some).map_err(|e| self.fail(&format!("options.{key}"), e))
+    }
+
+    /// `maxIssues`: an integer from 1 to [`MAX_MAX_ISSUES`], [`DEFAULT_MAX_ISSUES`] when absent.
+    fn max_issues(&self) -> Result<usize, JsValue> {
+        let Some(n) = self.get::<f64>("maxIssues")? else { return Ok(DEFAULT_MAX_ISSUES) };
+        if n.fract() == 0.0 && (1.0..=MAX_MAX_ISSUES as f64).contains(&n) {
+            Ok(n as usize)
+        } else {
+            Err(to_js(invalid_option(format!("{}: options.maxIssues must be an integer from 1 to {MAX_MAX_ISSUES}", self.what))))
+        }
     }
 
     fn required<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<T, JsValue> {
@@ -234,11 +250,18 @@ extern "C" {
 /// fills the buffer; the rest is then encoded into room for its worst case. One call on the whole
 /// string is the fast case: in Chromium, `encodeInto` on slices of a 20 MB string took 34 ms
 /// against 22 ms for one call.
-fn string_bytes(s: &js_sys::JsString) -> Vec<u8> {
+///
+/// Past [`MAX_INPUT_BYTES`] (plus one character) it stops and returns `None`: the input is too
+/// large, and wasm memory is not grown for it.
+fn string_bytes(s: &js_sys::JsString) -> Option<Vec<u8>> {
+    const CAP: usize = MAX_INPUT_BYTES + 4;
     let units = s.length() as usize;
+    if units > MAX_INPUT_BYTES {
+        return None;
+    }
     let encoder = Utf8Encoder::new();
     // `vec!` of zeros is a zeroed allocation: fresh wasm pages are not written twice.
-    let mut buf: Vec<u8> = vec![0; units + units / 2 + 16];
+    let mut buf: Vec<u8> = vec![0; (units + units / 2 + 16).min(CAP)];
     let (mut from, mut written) = (0usize, 0usize);
     while from < units {
         let Some(dest) = buf.get_mut(written..) else { break };
@@ -246,27 +269,37 @@ fn string_bytes(s: &js_sys::JsString) -> Vec<u8> {
         let (read, wrote) = (r.read() as usize, r.written() as usize);
         from += read;
         written += wrote;
-        if read == 0 && wrote == 0 && buf.len() >= written + 3 * (units - from) {
-            break;
-        }
-        // Room for the worst case (3 bytes per unit) of what is left.
-        let need = written + 3 * (units - from);
+        // Room for the worst case (3 bytes per unit) of what is left, up to the cap.
+        let need = (written + 3 * (units - from)).min(CAP);
         if from < units && buf.len() < need {
             buf.resize(need, 0);
+        } else if read == 0 && wrote == 0 {
+            break;
         }
     }
+    if from < units {
+        return None;
+    }
     buf.truncate(written);
-    buf
+    Some(buf)
 }
 
-fn input_bytes(input: &JsValue, what: &str) -> Result<Vec<u8>, JsValue> {
+/// The input's UTF-8 bytes, or `Err(at least this many bytes)` when it is over
+/// [`MAX_INPUT_BYTES`], which is found before anything is copied into wasm memory.
+fn input_bytes(input: &JsValue, what: &str) -> Result<Result<Vec<u8>, u64>, JsValue> {
     if let Some(s) = input.dyn_ref::<js_sys::JsString>() {
-        return Ok(string_bytes(s));
+        return Ok(string_bytes(s).ok_or(s.length() as u64));
     }
     if input.is_instance_of::<js_sys::Uint8Array>() {
+        // Through Reflect, which cannot throw through wasm; a Proxy's answer is checked again by
+        // the copy below and by the parser.
+        let len = js_sys::Reflect::get(input, &JsValue::from_str("length")).ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+        if len > MAX_INPUT_BYTES as f64 {
+            return Ok(Err(len as u64));
+        }
         // Copied by the native setter: a Proxy posing as a Uint8Array, an own `length` getter or a
         // detached buffer cannot throw through wasm.
-        return js::u8_array_bytes(input).map_err(|e| {
+        return js::u8_array_bytes(input).map(Ok).map_err(|e| {
             let f = invalid_option(format!("{what}: `input` could not be read as a Uint8Array (a Proxy or a detached buffer?)"));
             to_js(match e {
                 js::ReadError::Threw(c) => f.with_cause(c),
@@ -284,15 +317,20 @@ pub fn validate(
     #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "ValidateOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let o = JsOptions::new(options, "validate", &["kind", "metadata", "connection", "fields"])?;
+    let o = JsOptions::new(options, "validate", &["kind", "metadata", "connection", "fields", "maxIssues"])?;
+    let kind = o.required::<ValidationKind>("kind")?;
     let opts = ValidateOptions {
-        kind: o.required::<ValidationKind>("kind")?,
+        kind,
         metadata: o.json_text("metadata")?,
         connection: o.get::<ConnectionKind>("connection")?,
         fields: o.fields()?,
+        max_issues: o.max_issues()?,
+        ..ValidateOptions::new(kind)
     };
-    let bytes = input_bytes(&input, "validate")?;
-    to_js_value(&validate_core(&bytes, &opts))
+    match input_bytes(&input, "validate")? {
+        Ok(bytes) => to_js_value(&validate_core(&bytes, &opts)),
+        Err(len) => to_js_value(&too_large_report(len)),
+    }
 }
 
 /// Converts a chat between SpeechSense, Vela and Labelbox. Problems in the input are reported in
@@ -302,7 +340,7 @@ pub fn convert_chat(
     #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "ConvertOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let o = JsOptions::new(options, "convertChat", &["from", "to", "metadata", "orgId", "sessionId", "roles"])?;
+    let o = JsOptions::new(options, "convertChat", &["from", "to", "metadata", "orgId", "sessionId", "roles", "maxIssues"])?;
     let opts = ConvertOptions {
         from: Some(o.required::<ChatFormat>("from")?),
         to: Some(o.required::<ChatFormat>("to")?),
@@ -310,7 +348,10 @@ pub fn convert_chat(
         org_id: o.get::<String>("orgId")?,
         session_id: o.get::<String>("sessionId")?,
         roles: o.get::<BTreeMap<String, Role>>("roles")?.unwrap_or_default(),
+        max_issues: o.max_issues()?,
     };
-    let bytes = input_bytes(&input, "convertChat")?;
-    to_js_value(&convert_core(&bytes, &opts))
+    match input_bytes(&input, "convertChat")? {
+        Ok(bytes) => to_js_value(&convert_core(&bytes, &opts)),
+        Err(len) => to_js_value(&crate::formats::convert::ConvertResult { errors: too_large_report(len).errors, ..Default::default() }),
+    }
 }

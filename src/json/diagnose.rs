@@ -16,80 +16,129 @@ pub(super) fn show(c: u8) -> String {
     }
 }
 
-/// Turns the (duplicate, first) key node pairs into [`DuplicateKey`]s.
+/// Turns the (duplicate, first) key node pairs, sorted by node, into [`DuplicateKey`]s.
+///
+/// All the pointers come from one forward walk over the nodes (up to the last duplicate), so the
+/// cost is linear in the document however many duplicates it has: descending from the root for
+/// each one was quadratic for an array of a million objects with one duplicate each.
 pub(super) fn resolve_duplicates(doc: &Document<'_>, dups: Vec<(u32, u32)>) -> Vec<DuplicateKey> {
+    let targets: Vec<u32> = dups.iter().map(|&(d, _)| d).collect();
+    let parents = parent_paths(doc, &targets);
     dups.into_iter()
-        .map(|(dup, first)| {
+        .zip(parents)
+        .map(|((dup, first), parent_path)| {
             let key = key_text(doc, dup);
-            let parent_path = path_of_key(doc, dup);
             DuplicateKey {
                 offset: node_start(doc, dup),
                 first_offset: node_start(doc, first),
-                path: pointer::child(&parent_path, &key),
+                path: clip(pointer::child(&parent_path, &key)),
                 key,
             }
         })
         .collect()
 }
 
+/// The longest key or pointer (in bytes) an issue quotes; longer ones are cut at a character
+/// boundary and end with `…`. Without it, a thousand duplicate keys under one 1 MB key would
+/// make a gigabyte of report. Line and column still say exactly where the key is.
+pub const MAX_QUOTED: usize = 1024;
+
+pub(crate) fn clip(mut s: String) -> String {
+    if s.len() > MAX_QUOTED {
+        let mut cut = MAX_QUOTED;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+        s.push('…');
+    }
+    s
+}
+
+/// The pointer of the object holding each key node of `targets` (ascending), in one walk.
+fn parent_paths(doc: &Document<'_>, targets: &[u32]) -> Vec<String> {
+    /// An open container during the walk: where its subtree ends, where its next direct child
+    /// starts, and its current child (a key node, or the count of items so far).
+    struct Open {
+        end: u32,
+        obj: bool,
+        next_child: u32,
+        key: u32,
+        items: u32,
+    }
+    let nodes = &doc.nodes;
+    let mut out = Vec::with_capacity(targets.len());
+    let mut stack: Vec<Open> = Vec::new();
+    let mut t = 0usize;
+    let mut i = 0u32;
+    while t < targets.len() && (i as usize) < nodes.len() {
+        while stack.last().is_some_and(|f| f.end <= i) {
+            stack.pop();
+        }
+        if let Some(f) = stack.last_mut() {
+            if i == f.next_child {
+                if f.obj {
+                    f.key = i;
+                    f.next_child = nodes.get(i as usize + 1).map_or(f.end, |n| n.next.max(i + 2));
+                } else {
+                    f.items += 1;
+                    f.next_child = nodes.get(i as usize).map_or(f.end, |n| n.next.max(i + 1));
+                }
+            }
+        }
+        while targets.get(t) == Some(&i) {
+            let mut path = String::new();
+            // The path of the innermost container: each outer container's current child.
+            for f in stack.iter().take(stack.len().saturating_sub(1)) {
+                if f.obj {
+                    pointer::push_escaped_into(&mut path, &key_text(doc, f.key));
+                } else {
+                    path.push('/');
+                    path.push_str(&f.items.saturating_sub(1).to_string());
+                }
+                if path.len() > MAX_QUOTED {
+                    break;
+                }
+            }
+            out.push(path);
+            t += 1;
+        }
+        if let Some(n) = nodes.get(i as usize) {
+            if matches!(n.kind, Kind::Object | Kind::Array) {
+                stack.push(Open { end: n.next, obj: n.kind == Kind::Object, next_child: i + 1, key: NONE, items: 0 });
+            }
+        }
+        i += 1;
+    }
+    out.resize(targets.len(), String::new());
+    out
+}
+
 fn node_start(doc: &Document<'_>, idx: u32) -> usize {
     doc.nodes.get(idx as usize).map_or(0, |n| n.start as usize)
 }
 
+/// The unescaped text of key node `idx`, clipped to [`MAX_QUOTED`] bytes without reading (or
+/// copying) more of a huge key than that needs: an escape is at most 6 bytes for 1 byte of text.
 fn key_text(doc: &Document<'_>, idx: u32) -> String {
-    key_text_raw(doc.src, &doc.nodes, idx)
+    let Some(n) = doc.nodes.get(idx as usize) else { return String::new() };
+    let inner = doc.src.get(n.start as usize + 1..(n.end as usize).saturating_sub(1)).unwrap_or(&[]);
+    let mut cut = inner.len().min(6 * MAX_QUOTED + 16);
+    while cut > 0 && inner.get(cut).is_some_and(|b| b & 0xC0 == 0x80) {
+        cut -= 1;
+    }
+    let inner = String::from_utf8_lossy(inner.get(..cut).unwrap_or(&[]));
+    clip(if n.len == 0 { inner.into_owned() } else { super::escape::unescape(&inner) })
 }
 
-/// The pointer of the object that holds key node `target`, found by descending from the root.
-fn path_of_key(doc: &Document<'_>, target: u32) -> String {
-    let mut path = String::new();
-    let mut idx = 0u32;
-    loop {
-        let Some(n) = doc.nodes.get(idx as usize) else { return path };
-        match n.kind {
-            Kind::Object => {
-                let mut c = idx + 1;
-                let mut descended = false;
-                while c < n.next {
-                    if c == target {
-                        return path;
-                    }
-                    let v = c + 1;
-                    let vnext = doc.nodes.get(v as usize).map_or(n.next, |x| x.next);
-                    if target > v && target < vnext {
-                        path = pointer::child(&path, &key_text(doc, c));
-                        idx = v;
-                        descended = true;
-                        break;
-                    }
-                    c = vnext;
-                }
-                if !descended {
-                    return path;
-                }
-            }
-            Kind::Array => {
-                let mut c = idx + 1;
-                let mut i = 0usize;
-                let mut descended = false;
-                while c < n.next {
-                    let cnext = doc.nodes.get(c as usize).map_or(n.next, |x| x.next);
-                    if target >= c && target < cnext {
-                        path.push('/');
-                        path.push_str(&i.to_string());
-                        idx = c;
-                        descended = true;
-                        break;
-                    }
-                    c = cnext;
-                    i += 1;
-                }
-                if !descended {
-                    return path;
-                }
-            }
-            _ => return path,
-        }
+/// The unescaped bytes of key node `idx`, borrowed when it has no escapes.
+pub(super) fn key_bytes<'s>(src: &'s [u8], nodes: &[Node], idx: u32) -> std::borrow::Cow<'s, [u8]> {
+    let Some(n) = nodes.get(idx as usize) else { return std::borrow::Cow::Borrowed(&[]) };
+    let inner = src.get(n.start as usize + 1..(n.end as usize).saturating_sub(1)).unwrap_or(&[]);
+    if n.len == 0 {
+        std::borrow::Cow::Borrowed(inner)
+    } else {
+        std::borrow::Cow::Owned(super::escape::unescape(&String::from_utf8_lossy(inner)).into_bytes())
     }
 }
 

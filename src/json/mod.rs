@@ -15,7 +15,8 @@
 //! ```
 //!
 //! ## Limitations
-//! - Nesting is limited to [`parser::MAX_DEPTH`] levels and input to 4 GiB.
+//! - Nesting is limited to [`parser::MAX_DEPTH`] levels, input to [`MAX_INPUT_BYTES`] (256 MiB)
+//!   and the document to [`MAX_VALUES`] values (`input_too_large`), so that memory stays bounded.
 //! - A `\u` escape of a lone surrogate is a syntax error (`lone_surrogate`), although `JSON.parse`
 //!   accepts it: such text cannot become a protobuf string.
 
@@ -26,7 +27,7 @@ pub mod position;
 mod scan;
 pub mod tree;
 
-pub use parser::{DuplicateKey, Parsed, SyntaxError, MAX_DEPTH};
+pub use parser::{DuplicateKey, Parsed, SyntaxError, MAX_DEPTH, MAX_INPUT_BYTES, MAX_VALUES};
 pub use tree::{Document, Items, Kind, Members, Value};
 pub(crate) use tree::same;
 
@@ -55,9 +56,16 @@ pub struct ReadError<'a> {
 /// Invalid UTF-8 anywhere wins over any syntax error, as if the input had been decoded first: the
 /// parser checks UTF-8 only as far as it reads, so on any error the whole input is checked.
 pub fn read(input: &[u8]) -> Result<Read<'_>, ReadError<'_>> {
+    read_limited(input, crate::validate::MAX_MAX_ISSUES)
+}
+
+/// [`read`], listing at most `duplicates` duplicate keys (see [`parser::parse_limited`]).
+pub fn read_limited(input: &[u8], duplicates: usize) -> Result<Read<'_>, ReadError<'_>> {
     let bytes = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
-    match parser::parse(bytes) {
+    match parser::parse_limited(bytes, duplicates) {
         Ok(parsed) => Ok(Read { bytes, parsed }),
+        // Too large to read is the answer, whatever the bytes are.
+        Err(error) if error.code == Code::InputTooLarge => Err(ReadError { bytes, error }),
         Err(error) => match std::str::from_utf8(bytes) {
             Ok(_) => Err(ReadError { bytes, error }),
             Err(e) => Err(ReadError { bytes, error: utf8_error(bytes, e.valid_up_to()) }),

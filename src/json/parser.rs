@@ -6,15 +6,24 @@
 //! byte outside a string must be ASCII anyway); nothing is allocated per value. Error messages and
 //! duplicate-key pointers are built in `diagnose.rs`.
 
-use std::collections::HashMap;
-
-use super::diagnose::{key_text_raw, raw_of, resolve_duplicates};
+use super::diagnose::{key_bytes, key_text_raw, raw_of, resolve_duplicates};
 use super::scan::{spaces, special, text_at, utf8_len, word};
 use super::tree::{same, Document, Kind, Node, EMPTY};
 use crate::validate::Code;
 
 /// Arrays and objects nested deeper than this are rejected with [`Code::TooDeep`].
 pub const MAX_DEPTH: usize = 512;
+
+/// Inputs larger than this are refused with [`Code::InputTooLarge`] before anything is parsed.
+/// The limit keeps a page's wasm memory (which never shrinks) bounded: the input copy plus the
+/// nodes stay under about 700 MiB in the worst case, far from wasm32's 4 GiB.
+pub const MAX_INPUT_BYTES: usize = 256 * 1024 * 1024;
+
+/// Documents with more values than this (object keys included) are refused with
+/// [`Code::InputTooLarge`]. A node is 20 bytes, so the tree stays under 320 MiB; a 100 MB array
+/// of zeros (50 million values) would otherwise need a gigabyte. A pretty-printed chat has about
+/// one value per 30 bytes, so this is a 500 MB chat, past [`MAX_INPUT_BYTES`] anyway.
+pub const MAX_VALUES: usize = 16 * 1024 * 1024;
 
 /// A syntax error: the document cannot be read at all.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -48,8 +57,11 @@ pub struct DuplicateKey {
 pub struct Parsed<'a> {
     /// The tree.
     pub doc: Document<'a>,
-    /// Every key that repeats an earlier key of its object.
+    /// Keys that repeat an earlier key of their object, at most the `listed` given to
+    /// [`parse_limited`] (in document order of the objects' ends).
     pub duplicates: Vec<DuplicateKey>,
+    /// How many more duplicate keys were found but not listed.
+    pub duplicates_not_listed: u64,
 }
 
 pub(super) const NONE: u32 = u32::MAX;
@@ -75,6 +87,11 @@ pub(super) struct Parser<'a> {
     pub stack: Vec<Frame>,
     pub depth: usize,
     dups: Vec<(u32, u32)>,
+    /// How many duplicate pairs to keep; the rest are counted in `dups_over`.
+    dups_cap: usize,
+    dups_over: u64,
+    /// Set when [`MAX_VALUES`] is reached; the main loop then stops with `input_too_large`.
+    too_many: bool,
     max_depth: u32,
     keys: usize,
 }
@@ -82,25 +99,37 @@ pub(super) struct Parser<'a> {
 /// Parses `src` (BOM removed). A document it accepts is valid UTF-8. On invalid UTF-8 it stops
 /// with some error; [`super::read`] then reports the first invalid byte instead.
 pub fn parse(src: &[u8]) -> Result<Parsed<'_>, SyntaxError> {
+    parse_limited(src, crate::validate::MAX_MAX_ISSUES)
+}
+
+/// [`parse`], listing at most `listed` duplicate keys (the rest are only counted), so that a
+/// document of a million repeated keys costs no more than its nodes.
+pub fn parse_limited(src: &[u8], listed: usize) -> Result<Parsed<'_>, SyntaxError> {
+    if src.len() > MAX_INPUT_BYTES {
+        return Err(too_large(src.len()));
+    }
     let mut p = Parser {
         b: src,
         i: 0,
         // About one node per 24 bytes: pretty-printed chats average ~30, so this rarely regrows.
-        nodes: vec![EMPTY; src.len() / 24 + 4],
+        nodes: vec![EMPTY; (src.len() / 24 + 4).min(MAX_VALUES)],
         len: 0,
         stack: vec![Frame { node: 0, obj: false, count: 0, key: NONE }; MAX_DEPTH],
         depth: 0,
         dups: Vec::new(),
+        dups_cap: listed,
+        dups_over: 0,
+        too_many: false,
         max_depth: 0,
         keys: 0,
     };
     p.run()?;
-    let Parser { mut nodes, len, mut dups, max_depth, keys, .. } = p;
+    let Parser { mut nodes, len, mut dups, max_depth, keys, dups_over, .. } = p;
     nodes.truncate(len);
     dups.sort_unstable();
     let doc = Document { src, nodes, max_depth, keys };
     let duplicates = resolve_duplicates(&doc, dups);
-    Ok(Parsed { doc, duplicates })
+    Ok(Parsed { doc, duplicates, duplicates_not_listed: dups_over })
 }
 
 impl<'a> Parser<'a> {
@@ -159,10 +188,44 @@ impl<'a> Parser<'a> {
 
     #[cold]
     fn grow(&mut self, node: Node) {
+        if self.len >= MAX_VALUES {
+            // The node is not stored; `run` stops at the end of this value.
+            self.too_many = true;
+            self.len -= 1;
+            return;
+        }
         self.nodes.truncate(self.len);
+        // Grow once to what the rest of the input needs at the density seen so far (+1/8), at
+        // least by half, never past the limit. In wasm a realloc holds the old and the new block
+        // at once, and that peak stays: doubling three times from the first guess to the limit
+        // held 670 MB for a 100 MB array of zeros, one step to the projection 420 MB.
+        let projected = (self.len as u128 * self.b.len() as u128 / self.i.max(1) as u128).min(MAX_VALUES as u128) as usize;
+        let want = (projected + projected / 8).max(self.len + self.len / 2).clamp(self.len + 1, MAX_VALUES);
+        self.nodes.reserve_exact(want - self.len);
         self.nodes.push(node);
-        let room = self.nodes.capacity();
+        let room = self.nodes.capacity().min(MAX_VALUES);
         self.nodes.resize(room, EMPTY);
+    }
+
+    /// Records that key node `dup` repeats key node `first` (or only counts it past the cap).
+    fn dup(&mut self, dup: u32, first: u32) {
+        if self.dups.len() < self.dups_cap {
+            self.dups.push((dup, first));
+        } else {
+            self.dups_over += 1;
+        }
+    }
+
+    #[cold]
+    fn too_many_values(&self) -> SyntaxError {
+        SyntaxError {
+            code: Code::InputTooLarge,
+            message: format!(
+                "the document holds more than {MAX_VALUES} values (keys included), the most this validator reads: split it into smaller files"
+            ),
+            offset: self.i,
+            path: self.path(),
+        }
     }
 
     fn open(&mut self, obj: bool) -> Result<(), SyntaxError> {
@@ -214,34 +277,48 @@ impl<'a> Parser<'a> {
         for (j, &k) in keys.iter().enumerate() {
             let kr = raw_of(self.b, &self.nodes, k);
             if let Some(&first) = keys.get(..j).and_then(|s| s.iter().find(|&&e| same(raw_of(self.b, &self.nodes, e), kr))) {
-                self.dups.push((k, first));
+                self.dup(k, first);
             }
         }
     }
 
+    /// Objects with many members or escaped keys: an open-addressing table of key node indices
+    /// (4 bytes a slot, twice the members), hashed on the unescaped key, so memory is linear in
+    /// the members and nothing is allocated for keys without escapes.
     #[cold]
     fn find_duplicates_hashed(&mut self, obj: u32, end: u32) {
-        let mut keys: Vec<u32> = Vec::new();
+        use std::hash::BuildHasher;
+        let members = self.nodes.get(obj as usize).map_or(0, |n| n.len as usize);
+        let slots = (members.max(1) * 2).next_power_of_two();
+        let mask = slots - 1;
+        let mut table = vec![NONE; slots];
+        // Random keys where the platform has them: a crafted set of colliding keys must not make
+        // this quadratic.
+        let hasher = std::collections::hash_map::RandomState::new();
         let mut c = obj + 1;
         while c < end {
-            keys.push(c);
-            c = self.nodes.get(c as usize + 1).map_or(end, |n| n.next.max(c + 2));
-        }
-        let mut seen: HashMap<String, u32> = HashMap::with_capacity(keys.len());
-        for &k in &keys {
-            let text = key_text_raw(self.b, &self.nodes, k);
-            if let Some(&first) = seen.get(&text) {
-                self.dups.push((k, first));
-            } else {
-                seen.insert(text, k);
+            let text = key_bytes(self.b, &self.nodes, c);
+            let mut slot = (hasher.hash_one(&*text) as usize) & mask;
+            loop {
+                match table.get(slot).copied() {
+                    Some(NONE) | None => {
+                        if let Some(s) = table.get_mut(slot) {
+                            *s = c;
+                        }
+                        break;
+                    }
+                    Some(other) if *key_bytes(self.b, &self.nodes, other) == *text => {
+                        self.dup(c, other);
+                        break;
+                    }
+                    Some(_) => slot = (slot + 1) & mask,
+                }
             }
+            c = self.nodes.get(c as usize + 1).map_or(end, |n| n.next.max(c + 2));
         }
     }
 
     fn run(&mut self) -> Result<(), SyntaxError> {
-        if self.b.len() >= u32::MAX as usize {
-            return Err(self.err(Code::TooLarge, 0, "the input is larger than 4 GiB".to_owned()));
-        }
         self.skip_ws();
         if self.i >= self.b.len() {
             return Err(self.err(Code::EmptyInput, self.i, "the input is empty: expected a JSON document".to_owned()));
@@ -285,6 +362,9 @@ impl<'a> Parser<'a> {
                 b'f' => self.literal("false", Kind::Bool)?,
                 b'n' => self.literal("null", Kind::Null)?,
                 _ => return Err(self.bad_value_start(c)),
+            }
+            if self.too_many {
+                return Err(self.too_many_values());
             }
             // A value is complete: continue the enclosing container, or finish.
             loop {
@@ -530,5 +610,18 @@ impl<'a> Parser<'a> {
         self.push(kind, self.i, end, 0);
         self.i = end;
         Ok(())
+    }
+}
+
+/// The error for an input over [`MAX_INPUT_BYTES`].
+#[cold]
+pub fn too_large(len: usize) -> SyntaxError {
+    SyntaxError {
+        code: Code::InputTooLarge,
+        message: format!(
+            "the input has {len} bytes or more, over the {MAX_INPUT_BYTES} bytes (256 MiB) this validator reads: split it into smaller files"
+        ),
+        offset: 0,
+        path: String::new(),
     }
 }

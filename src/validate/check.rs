@@ -32,7 +32,7 @@ pub fn lookup<'d, 'a, const N: usize>(
                     }
                 }
             }
-            None if warn_unknown => {
+            None if warn_unknown && sink.room_for_warning() => {
                 let key = k.as_str().unwrap_or_default();
                 let hint = suggest(&key, &names, "members");
                 sink.warn(Code::UnknownMember, k.offset(), &path.key(&key), format!("unknown member \"{key}\" is ignored{hint}"));
@@ -97,6 +97,9 @@ fn edit_distance(a: &[char], b: &[char]) -> usize {
 
 /// Records a `wrong_type` error: "`name` must be {expected}, found {actual}".
 pub fn wrong_type(sink: &mut Sink, v: Value<'_, '_>, path: &Path<'_>, name: &str, expected: &str) {
+    if !sink.room_for_error() {
+        return;
+    }
     let hint = match (v.kind(), expected) {
         (Kind::Number, "a string") => format!(": quote it, as in \"{}\"", v.raw()),
         (Kind::String, "a number" | "an integer") => ": remove the quotes".to_owned(),
@@ -108,6 +111,9 @@ pub fn wrong_type(sink: &mut Sink, v: Value<'_, '_>, path: &Path<'_>, name: &str
 
 /// Records a `missing_member` error at the pointer `name` would have, placed at `parent`.
 pub fn missing(sink: &mut Sink, parent: Value<'_, '_>, path: &Path<'_>, name: &str, what: &str) {
+    if !sink.room_for_error() {
+        return;
+    }
     sink.error(Code::MissingMember, parent.offset(), &path.key(name), format!("missing `{name}`: add {what}"));
 }
 
@@ -152,7 +158,7 @@ pub fn optional_str<'a>(sink: &mut Sink, v: Value<'_, 'a>, path: &Path<'_>, name
         wrong_type(sink, v, path, name, "a string");
         return None;
     };
-    if non_empty && s.trim().is_empty() {
+    if non_empty && s.trim().is_empty() && sink.room_for_error() {
         sink.error(Code::EmptyValue, v.offset(), path, format!("`{name}` is empty: give it a value"));
     }
     Some(s)

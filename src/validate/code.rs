@@ -41,8 +41,8 @@ codes! {
     EmptyInput = "empty_input",
     /// The input is not valid UTF-8; the position is the first bad byte.
     InvalidUtf8 = "invalid_utf8",
-    /// The input is larger than 4 GiB, which the positioned parser cannot address.
-    TooLarge = "too_large",
+    /// The input is over the documented limit (256 MiB, or 16,777,216 JSON values): split it.
+    InputTooLarge = "input_too_large",
     /// Arrays and objects are nested deeper than the limit (512 levels).
     TooDeep = "too_deep",
     /// The document ends before a string, array, object or value is complete.
@@ -141,6 +141,8 @@ codes! {
     PrecisionLost = "precision_lost",
     /// Conversion needs an option that was not given (for example Vela's `orgId`).
     MissingOption = "missing_option",
+    /// More issues than `maxIssues` (default 1,000): the rest are counted, not listed, and the report is `truncated`.
+    TooManyIssues = "too_many_issues",
 }
 
 impl fmt::Display for Code {

@@ -18,7 +18,7 @@ pub mod report;
 
 pub use code::Code;
 pub use pointer::Path;
-pub use report::{Issue, Report, Sink, Stats};
+pub use report::{Issue, Report, Sink, Stats, DEFAULT_MAX_ISSUES, MAX_MAX_ISSUES};
 
 use crate::formats::{labelbox, speechsense, vela};
 pub use crate::formats::speechsense::{ConnectionKind, FieldDecl, FieldType};
@@ -82,22 +82,47 @@ pub struct ValidateOptions {
     pub connection: Option<ConnectionKind>,
     /// For `speechsense-metadata`: the extra fields declared on the connection, with their types.
     pub fields: Vec<FieldDecl>,
+    /// The most issues the report lists ([`DEFAULT_MAX_ISSUES`]); past it the report is
+    /// `truncated` and ends with one `too_many_issues`.
+    pub max_issues: usize,
 }
 
 impl ValidateOptions {
     /// Options for `kind` with everything else unset.
     pub fn new(kind: ValidationKind) -> ValidateOptions {
-        ValidateOptions { kind, metadata: None, connection: None, fields: Vec::new() }
+        ValidateOptions { kind, metadata: None, connection: None, fields: Vec::new(), max_issues: DEFAULT_MAX_ISSUES }
     }
 }
 
 /// Validates `input` (UTF-8 JSON bytes, an optional BOM) as `options.kind`. Never panics.
+///
+/// Memory is bounded whatever the input: at most [`crate::json::MAX_INPUT_BYTES`] and
+/// [`crate::json::MAX_VALUES`] are read (past them the report is one `input_too_large`), and the
+/// report lists at most `options.max_issues` issues.
 pub fn validate(input: &[u8], options: &ValidateOptions) -> Report {
-    let read = match crate::json::read(input) {
+    validate_with(input, options.max_issues, |root, sink| match options.kind {
+        ValidationKind::SpeechsenseChat => speechsense::chat::check_chat(root, options.metadata.as_deref(), sink),
+        ValidationKind::SpeechsenseMetadata => speechsense::metadata::check_metadata(root, options.connection, &options.fields, sink),
+        ValidationKind::VelaChat => vela::check_chat(root, sink),
+        ValidationKind::VelaCallMetadata => vela::check_call_metadata(root, sink),
+        ValidationKind::LabelboxConversation => labelbox::check_conversation(root, sink),
+        ValidationKind::LabelboxImport => labelbox::check_import(root, sink),
+    })
+}
+
+/// Parses `input` and runs `check` on its root (which returns the number of items), with
+/// duplicate keys, stats and the cap handled as [`validate`] does. For checks of a part of a
+/// bigger document (the Vela chat data of `uploadVelaChat`), so that positions are the caller's.
+pub(crate) fn validate_with(
+    input: &[u8],
+    max_issues: usize,
+    check: impl FnOnce(crate::json::Value<'_, '_>, &mut Sink) -> usize,
+) -> Report {
+    let read = match crate::json::read_limited(input, max_issues.max(1)) {
         Ok(r) => r,
-        Err(e) => return syntax_report(e),
+        Err(e) => return syntax_report(e, max_issues),
     };
-    let mut sink = Sink::new();
+    let mut sink = Sink::with_limit(max_issues);
     for d in &read.parsed.duplicates {
         sink.error_at(
             Code::DuplicateKey,
@@ -106,15 +131,9 @@ pub fn validate(input: &[u8], options: &ValidateOptions) -> Report {
             format!("duplicate key \"{}\": it already appears earlier in this object; keep one", d.key),
         );
     }
+    sink.count_dropped_errors(read.parsed.duplicates_not_listed);
     let root = read.parsed.doc.root();
-    let items = match options.kind {
-        ValidationKind::SpeechsenseChat => speechsense::chat::check_chat(root, options.metadata.as_deref(), &mut sink),
-        ValidationKind::SpeechsenseMetadata => speechsense::metadata::check_metadata(root, options.connection, &options.fields, &mut sink),
-        ValidationKind::VelaChat => vela::check_chat(root, &mut sink),
-        ValidationKind::VelaCallMetadata => vela::check_call_metadata(root, &mut sink),
-        ValidationKind::LabelboxConversation => labelbox::check_conversation(root, &mut sink),
-        ValidationKind::LabelboxImport => labelbox::check_import(root, &mut sink),
-    };
+    let items = check(root, &mut sink);
     let stats = Stats {
         bytes: read.bytes.len() as u64,
         values: read.parsed.doc.value_count() as u64,
@@ -124,8 +143,18 @@ pub fn validate(input: &[u8], options: &ValidateOptions) -> Report {
     sink.finish(read.bytes, stats)
 }
 
-fn syntax_report(e: crate::json::ReadError<'_>) -> Report {
+/// The report for an input of `len` bytes that is over [`crate::json::MAX_INPUT_BYTES`], for
+/// callers that measure the input before copying it (the JS facade refuses a 1 GB string before
+/// encoding it into wasm memory).
+pub fn too_large_report(len: u64) -> Report {
     let mut sink = Sink::new();
+    let e = crate::json::parser::too_large(usize::try_from(len).unwrap_or(usize::MAX));
+    sink.error_at(e.code, None, e.path, e.message);
+    sink.finish(&[], Stats { bytes: len, ..Stats::default() })
+}
+
+fn syntax_report(e: crate::json::ReadError<'_>, max_issues: usize) -> Report {
+    let mut sink = Sink::with_limit(max_issues);
     sink.error_at(e.error.code, Some(e.error.offset), e.error.path, e.error.message);
     sink.finish(e.bytes, Stats { bytes: e.bytes.len() as u64, ..Stats::default() })
 }

@@ -31,7 +31,7 @@ mod write;
 
 use std::collections::BTreeMap;
 
-use crate::validate::{validate, Code, Issue, ValidateOptions, ValidationKind};
+use crate::validate::{validate, Code, Issue, ValidateOptions, ValidationKind, DEFAULT_MAX_ISSUES};
 
 /// A chat format the converter reads and writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -83,12 +83,19 @@ pub struct ConvertOptions {
     pub session_id: Option<String>,
     /// Labelbox userId → role, overriding the `align` convention.
     pub roles: BTreeMap<String, Role>,
+    /// The most issues the result lists (0 means [`DEFAULT_MAX_ISSUES`]); past it the result is
+    /// `truncated` and ends with one `too_many_issues`.
+    pub max_issues: usize,
 }
 
 impl ConvertOptions {
     /// Options converting `from` → `to`.
     pub fn new(from: ChatFormat, to: ChatFormat) -> ConvertOptions {
         ConvertOptions { from: Some(from), to: Some(to), ..ConvertOptions::default() }
+    }
+
+    fn limit(&self) -> usize {
+        if self.max_issues == 0 { DEFAULT_MAX_ISSUES } else { self.max_issues }
     }
 }
 
@@ -105,6 +112,8 @@ pub struct ConvertResult {
     pub errors: Vec<Issue>,
     /// Input warnings plus what the target format cannot hold.
     pub warnings: Vec<Issue>,
+    /// `true` when more issues were found than `max_issues`: the last issue is `too_many_issues`.
+    pub truncated: bool,
 }
 
 /// One party of a conversation.
@@ -188,19 +197,81 @@ impl Conversation {
     }
 }
 
-/// Collects conversion-level issues (without positions).
+/// Collects conversion-level issues (without positions), at most `limit` of them, errors first,
+/// as [`crate::validate::Sink`] does; the rest are counted.
 #[derive(Debug, Default)]
 pub(crate) struct Notes {
     pub errors: Vec<Issue>,
     pub warnings: Vec<Issue>,
+    limit: usize,
+    dropped_errors: u64,
+    dropped_warnings: u64,
 }
 
 impl Notes {
+    fn new(limit: usize, report: crate::validate::Report) -> Notes {
+        let mut n = Notes { limit: limit.max(1), ..Notes::default() };
+        // The report is capped already; its own `too_many_issues` is folded into the counts.
+        for i in report.errors {
+            if i.code == Code::TooManyIssues { n.dropped_errors += 1 } else { n.errors.push(i) }
+        }
+        for i in report.warnings {
+            if i.code == Code::TooManyIssues { n.dropped_warnings += 1 } else { n.warnings.push(i) }
+        }
+        n
+    }
+
+    fn full(&self) -> bool {
+        self.errors.len() + self.warnings.len() >= self.limit
+    }
+
     pub fn error(&mut self, code: Code, path: impl Into<String>, msg: impl Into<String>) {
+        if self.full() {
+            if self.warnings.pop().is_some() {
+                self.dropped_warnings += 1;
+            } else {
+                self.dropped_errors += 1;
+                return;
+            }
+        }
         self.errors.push(Issue::unplaced(code, path, msg));
     }
+
     pub fn warn(&mut self, code: Code, path: impl Into<String>, msg: impl Into<String>) {
-        self.warnings.push(Issue::unplaced(code, path, msg));
+        if self.full() {
+            self.dropped_warnings += 1;
+        } else {
+            self.warnings.push(Issue::unplaced(code, path, msg));
+        }
+    }
+
+    fn has_errors(&self) -> bool {
+        !self.errors.is_empty() || self.dropped_errors > 0
+    }
+
+    /// The result: `output` and `metadata` only when there is no error.
+    fn finish(mut self, output: String, metadata: Option<String>) -> ConvertResult {
+        let truncated = self.dropped_errors + self.dropped_warnings > 0;
+        if truncated {
+            let issue = Issue::unplaced(
+                Code::TooManyIssues,
+                "",
+                format!(
+                    "more issues than the {} a result lists (the maxIssues option) were found and are not listed; fix these first, or raise maxIssues",
+                    self.limit
+                ),
+            );
+            if self.dropped_errors > 0 { self.errors.push(issue) } else { self.warnings.push(issue) }
+        }
+        let ok = self.errors.is_empty();
+        ConvertResult {
+            ok,
+            output: if ok { output } else { String::new() },
+            metadata: if ok { metadata } else { None },
+            errors: self.errors,
+            warnings: self.warnings,
+            truncated,
+        }
     }
 }
 
@@ -221,25 +292,19 @@ pub fn convert_chat(input: &[u8], options: &ConvertOptions) -> ConvertResult {
     };
     let mut vopts = ValidateOptions::new(kind_of(from));
     vopts.metadata = options.metadata.clone().filter(|_| from == ChatFormat::Speechsense);
+    vopts.max_issues = options.limit();
     let report = validate(input, &vopts);
-    let mut notes = Notes { errors: report.errors, warnings: report.warnings };
-    if !notes.errors.is_empty() {
-        return ConvertResult { ok: false, output: String::new(), metadata: None, errors: notes.errors, warnings: notes.warnings };
+    let mut notes = Notes::new(options.limit(), report);
+    if notes.has_errors() {
+        return notes.finish(String::new(), None);
     }
     let conv = match read::read(input, from, options, &mut notes) {
         Some(c) => c,
         None => {
             notes.error(Code::MissingMember, "", "the input could not be read");
-            return ConvertResult { ok: false, output: String::new(), metadata: None, errors: notes.errors, warnings: notes.warnings };
+            return notes.finish(String::new(), None);
         }
     };
     let (output, metadata) = write::write(&conv, to, options, &mut notes);
-    let ok = notes.errors.is_empty();
-    ConvertResult {
-        ok,
-        output: if ok { output } else { String::new() },
-        metadata: if ok { metadata } else { None },
-        errors: notes.errors,
-        warnings: notes.warnings,
-    }
+    notes.finish(output, metadata)
 }
