@@ -125,6 +125,8 @@ pub struct Config {
     pub www_dir: PathBuf,
     /// The built npm package (`pkg/`).
     pub pkg_dir: PathBuf,
+    /// `--tls-cert` / `--tls-key`: serve the main port over TLS (PEM files); `None`: cleartext.
+    pub tls: Option<(PathBuf, PathBuf)>,
     /// Fault injection; `None` when `--fault-rate` is 0 or absent.
     pub faults: Option<Faults>,
     /// Seconds from accept until a connection's first request head is complete (both ports);
@@ -186,7 +188,7 @@ USAGE:
             [--s3-listen ADDR] [--s3-bucket NAME] [--s3-max-skew-secs N]
             [--s3-endpoint URL --s3-access-key KEY --s3-secret-key SECRET --s3-bucket NAME --s3-region REGION]
             [--presign-expires-secs N] [--presign-max-bytes N] [--vela-minutes N]
-            [--www-dir DIR] [--pkg-dir DIR]
+            [--www-dir DIR] [--pkg-dir DIR] [--tls-cert PEM --tls-key PEM]
             [--fault-rate F --fault-mode 503|reset|stall --fault-seed N]
             [--header-read-timeout-secs N] [--idle-timeout-secs N]
             [--allow-host NAME:PORT]... [--csp-connect-src ORIGIN]...
@@ -200,6 +202,10 @@ connections demo-chat=chat, demo-audio-1=audio-one-channel, demo-audio-2=audio-t
 --s3-max-skew-secs 900, --presign-expires-secs 3600, --presign-max-bytes 5368709120,
 --vela-minutes 600, --www-dir www, --pkg-dir pkg, --header-read-timeout-secs 30,
 --idle-timeout-secs 75.
+
+--tls-cert / --tls-key serve the main port over TLS (h2 and http/1.1 by ALPN) instead of
+cleartext h2c + HTTP/1.1: a TLS gRPC upstream for talk-gateway's tests. The S3 port stays
+cleartext.
 
 Slow and idle clients are closed on both ports: a connection gets --header-read-timeout-secs
 from accept until its first request head is complete (one that never sends a byte is closed
@@ -243,12 +249,14 @@ impl Config {
             vela_minutes_per_org: 600,
             www_dir: PathBuf::from("www"),
             pkg_dir: PathBuf::from("pkg"),
+            tls: None,
             faults: None,
             header_read_timeout_secs: 30,
             idle_timeout_secs: 75,
             allow_hosts: Vec::new(),
             csp_connect_src: Vec::new(),
         };
+        let (mut tls_cert, mut tls_key) = (None, None);
         let (mut fault_rate, mut fault_mode, mut fault_seed) = (0.0f64, FaultMode::Http503, 1u64);
         let (mut s3_endpoint, mut s3_access, mut s3_secret, mut s3_region) = (None, None, None, None);
 
@@ -264,6 +272,8 @@ impl Config {
                 "--data-dir" => cfg.data_dir = PathBuf::from(value()?),
                 "--www-dir" => cfg.www_dir = PathBuf::from(value()?),
                 "--pkg-dir" => cfg.pkg_dir = PathBuf::from(value()?),
+                "--tls-cert" => tls_cert = Some(PathBuf::from(value()?)),
+                "--tls-key" => tls_key = Some(PathBuf::from(value()?)),
                 "--api-key" => cfg.api_keys.push(non_empty(&flag, value()?)?),
                 "--iam-token" => cfg.iam_tokens.push(non_empty(&flag, value()?)?),
                 "--cors-origin" => cfg.cors_origins.push(non_empty(&flag, value()?)?),
@@ -339,6 +349,11 @@ impl Config {
             cfg.connections.insert("demo-audio-1".into(), ConnectionKind::AudioOneChannel);
             cfg.connections.insert("demo-audio-2".into(), ConnectionKind::AudioTwoChannel);
         }
+        cfg.tls = match (tls_cert, tls_key) {
+            (None, None) => None,
+            (Some(c), Some(k)) => Some((c, k)),
+            _ => return Err(bad("--tls-cert", "--tls-cert and --tls-key go together")),
+        };
         if fault_rate > 0.0 {
             cfg.faults = Some(Faults { rate: fault_rate, mode: fault_mode, seed: fault_seed });
         }

@@ -18,7 +18,8 @@ pub mod host;
 pub mod log;
 pub mod proto;
 pub mod s3;
-pub mod sigv4;
+/// The SigV4 POST presigner lives in the package crate (`s3_post::sign`), shared with talk-gateway.
+pub use talk_uploader::s3_post::sign as sigv4;
 pub mod store;
 pub mod serve;
 pub mod talk;
@@ -129,6 +130,11 @@ pub async fn run(
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
+    // A bad certificate fails the start, before anything is announced as listening.
+    let tls = match &config.tls {
+        Some((cert, key)) => Some(serve::tls_acceptor(cert, key)?),
+        None => None,
+    };
     let s3_stop = stopped(stop_rx.clone());
     let s3_task = tokio::spawn(serve::serve(s3_listener, s3_app, config.serve_options(), s3_stop));
     // Port 0 is resolved now: the Vela presigner puts the S3 address into its URLs, the Host
@@ -137,7 +143,7 @@ pub async fn run(
     on_bound(bound);
     // Our own accept loop: a `reset` fault must be able to cut a connection (serve.rs).
     let opts = state.config.serve_options();
-    serve::serve(listener, app(state), opts, stopped(stop_rx)).await?;
+    serve::serve_tls(listener, app(state), opts, tls, stopped(stop_rx)).await?;
     s3_task.await??;
     Ok(())
 }

@@ -190,6 +190,44 @@ pub async fn serve(
     opts: ServeOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_tls(listener, router, opts, None, shutdown).await
+}
+
+/// Loads a PEM certificate chain and private key into a TLS acceptor offering `h2` and
+/// `http/1.1` by ALPN (`--tls-cert` / `--tls-key`: the devserver as a TLS gRPC upstream for
+/// talk-gateway's tests).
+pub fn tls_acceptor(cert: &std::path::Path, key: &std::path::Path) -> std::io::Result<tokio_rustls::TlsAcceptor> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let bad = |what: &str, p: &std::path::Path, e: &dyn std::fmt::Display| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{what} {}: {e}", p.display()))
+    };
+    let chain = CertificateDer::pem_file_iter(cert)
+        .map_err(|e| bad("--tls-cert", cert, &e))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad("--tls-cert", cert, &e))?;
+    let key_der = PrivateKeyDer::from_pem_file(key).map_err(|e| bad("--tls-key", key, &e))?;
+    // An explicit provider: with more than one compiled in, rustls cannot pick a default.
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| bad("--tls-cert", cert, &e))?
+        .with_no_client_auth()
+        .with_single_cert(chain, key_der)
+        .map_err(|e| bad("--tls-cert", cert, &e))?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(tokio_rustls::TlsAcceptor::from(Arc::new(config)))
+}
+
+/// [`serve`], with TLS on every connection when `tls` is given (the handshake runs in the
+/// connection's task, bounded by the header-read timeout).
+pub async fn serve_tls(
+    listener: TcpListener,
+    router: axum::Router,
+    opts: ServeOptions,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let mut builder = auto::Builder::new(TokioExecutor::new());
     // hyper's own header timer (30 s by default once a timer is set) would cut idle keep-alive
     // connections at its value rather than at `idle_timeout`; the watchdog covers it all.
@@ -236,8 +274,21 @@ pub async fn serve(
                         }
                     })
                 };
-                let conn = builder.serve_connection(TokioIo::new(stream), svc).into_owned();
-                tasks.spawn(watch_connection(conn, cut, activity, opts, closing_rx.clone()));
+                match &tls {
+                    None => {
+                        let conn = builder.serve_connection(TokioIo::new(stream), svc).into_owned();
+                        tasks.spawn(watch_connection(conn, cut, activity, opts, closing_rx.clone()));
+                    }
+                    Some(acceptor) => {
+                        let (acceptor, builder, closing) = (acceptor.clone(), builder.clone(), closing_rx.clone());
+                        tasks.spawn(async move {
+                            let limit = opts.header_read_timeout.unwrap_or(Duration::from_secs(30));
+                            let Ok(Ok(stream)) = tokio::time::timeout(limit, acceptor.accept(stream)).await else { return };
+                            let conn = builder.serve_connection(TokioIo::new(stream), svc).into_owned();
+                            watch_connection(conn, cut, activity, opts, closing).await;
+                        });
+                    }
+                }
             }
             Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
             () = &mut shutdown => break,

@@ -181,7 +181,7 @@ pub fn presign_for(config: &Config, org_id: &str, key: &str, now_unix: i64) -> P
         vec![
             Condition::eq("bucket", bucket),
             Condition::starts_with("key", format!("{org_id}/")),
-            Condition::ContentLengthRange(1, max),
+            Condition::ContentLengthRange { min: 1, max },
         ],
         vec![("key".into(), key.into())],
     )

@@ -27,7 +27,7 @@ fn form(srv: &Server, key: &str, now: i64, expires: u64, max: u64) -> PresignedP
         vec![
             Condition::eq("bucket", srv.config.s3_bucket.clone()),
             Condition::starts_with("key", "org-1/"),
-            Condition::ContentLengthRange(1, max),
+            Condition::ContentLengthRange { min: 1, max },
         ],
         vec![("key".into(), key.into())],
     )

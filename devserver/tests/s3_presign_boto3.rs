@@ -34,7 +34,7 @@ fn conditions(case: &Value) -> Vec<Condition> {
                 Condition::starts_with(a[1].as_str().unwrap().trim_start_matches('$'), a[2].as_str().unwrap())
             }
             Value::Array(a) if a[0] == "content-length-range" => {
-                Condition::ContentLengthRange(a[1].as_u64().unwrap(), a[2].as_u64().unwrap())
+                Condition::ContentLengthRange { min: a[1].as_u64().unwrap(), max: a[2].as_u64().unwrap() }
             }
             Value::Object(o) if o.len() == 1 => {
                 let (k, v) = o.iter().next().unwrap();

@@ -43,9 +43,11 @@
 //!   [`EXPIRY_MARGIN_MS`].
 
 pub mod policy;
+#[cfg(feature = "sign")]
+pub mod sign;
 pub mod xml_error;
 
-pub use policy::{Condition, Policy, PolicyError};
+pub use policy::{decode_policy, Condition, Policy, PolicyError};
 pub use xml_error::{parse_s3_error, S3Error};
 
 /// Safety margin before the policy expiration: 30 s.

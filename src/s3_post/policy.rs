@@ -42,8 +42,9 @@ pub enum Condition {
         /// Largest allowed size.
         max: u64,
     },
-    /// A condition this package does not understand; not checked locally.
-    Unknown,
+    /// A condition this package does not understand; not checked locally. It holds the
+    /// condition's JSON text, so a signer can render it back unchanged.
+    Unknown(String),
 }
 
 impl Condition {
@@ -130,7 +131,7 @@ fn parse_condition(v: &Value) -> Result<Condition, PolicyError> {
             let mut it = map.iter();
             match (it.next(), it.next()) {
                 (Some((k, Value::String(s))), None) => Ok(Condition::Eq { field: field_name(k), value: s.clone() }),
-                (Some((_, _)), None) => Ok(Condition::Unknown),
+                (Some((_, _)), None) => Ok(Condition::Unknown(v.to_string())),
                 _ => Err(PolicyError::BadConditions("an object condition must have exactly one entry")),
             }
         }
@@ -150,7 +151,7 @@ fn parse_condition(v: &Value) -> Result<Condition, PolicyError> {
                 (Some("eq" | "starts-with" | "content-length-range"), ..) => {
                     Err(PolicyError::BadConditions("a condition has the wrong number or type of operands"))
                 }
-                _ => Ok(Condition::Unknown),
+                _ => Ok(Condition::Unknown(v.to_string())),
             }
         }
         _ => Err(PolicyError::BadConditions("a condition is neither an object nor an array")),
@@ -279,8 +280,8 @@ mod tests {
         assert_eq!(p.conditions[4].field(), Some("x-amz-credential"));
         assert_eq!(p.content_length_range(), Some((1, 3_221_225_472)));
         assert_eq!(p.conditions[7], Condition::Eq { field: "content-type".into(), value: "audio/wav".into() });
-        assert_eq!(p.conditions[8], Condition::Unknown);
-        assert_eq!(p.conditions[9], Condition::Unknown);
+        assert_eq!(p.conditions[8], Condition::Unknown(r#"["in","$acl",["a"]]"#.into()));
+        assert_eq!(p.conditions[9], Condition::Unknown(r#"{"x":1}"#.into()));
         assert_eq!(p.conditions_on("KEY").count(), 2);
     }
 

@@ -1,0 +1,480 @@
+//! The command line. It is a stable interface: deployments, `scripts/test.sh` and `npm run demo`
+//! start the gateway with these flags. Secrets are read from environment variables named on the
+//! command line, never from the arguments themselves, which every local user can read with `ps`.
+//!
+//! ```text
+//! SPEECHSENSE_KEY='Api-Key …' TICKET_SECRET='…' talk-gateway --listen 127.0.0.1:8443 \
+//!   --upstream https://api.speechsense.yandexcloud.net:443 --allow-origin https://app.example.com \
+//!   --credential-env SPEECHSENSE_KEY --ticket-secret-env TICKET_SECRET
+//! ```
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Largest upload body (grpc-web framing included) when neither `--max-upload-bytes` nor the
+/// ticket says less: 4 GiB, far above SpeechSense's own limits for one talk.
+pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+
+/// Concurrent requests when `--max-concurrent` is not given.
+pub const DEFAULT_MAX_CONCURRENT: usize = 256;
+
+/// The text printed by `--help`.
+pub const USAGE: &str = "\
+talk-gateway: the production route from a browser to SpeechSense (gRPC over TLS) and Vela.
+The page holds a short-lived upload ticket, never an API key.
+
+USAGE:
+  talk-gateway --listen ADDR --upstream URL --allow-origin ORIGIN... \\
+               --credential-env NAME --ticket-secret-env NAME
+               [--upstream-ca-file PEM]
+               [--vela-upstream URL --vela-token-env NAME]
+               [--s3-bucket-url URL --s3-region R --s3-access-key-env NAME --s3-secret-key-env NAME]
+               [--max-upload-bytes N] [--max-concurrent N]
+  talk-gateway mint-ticket --secret-env NAME --connection ID... [--ttl SECS]
+               [--org-id ID] [--s3-prefix PREFIX] [--max-bytes N] [--aud AUD]
+
+SERVING:
+  --listen ADDR            address to listen on (HTTP/1.1 and h2c), e.g. 127.0.0.1:8443; port 0
+                           picks a free port. Terminate TLS in front (load balancer, Caddy, nginx).
+  --upstream URL           SpeechSense gRPC: https://api.speechsense.yandexcloud.net:443 in
+                           production. http:// (h2c) is accepted only for loopback hosts.
+  --upstream-ca-file PEM   extra root certificates for a private upstream (added to the webpki roots)
+  --allow-origin ORIGIN    repeatable; the exact origins (scheme://host[:port]) whose pages may call
+                           the gateway. A request from any other origin is refused (403), and no
+                           other origin ever gets Access-Control-Allow-Origin.
+  --credential-env NAME    environment variable holding the upstream credential, sent upstream as
+                           `authorization` exactly as written: `Api-Key <key>` or `Bearer <IAM token>`
+  --ticket-secret-env NAME environment variable holding the HS256 secret of upload tickets (its raw
+                           bytes; use at least 32 random bytes)
+  --vela-upstream URL      the Vela API base, e.g. https://vela.example.com; enables
+                           POST /vela/asr/async/upload/vela and POST /vela/chat/upload/vela
+  --vela-token-env NAME    environment variable holding the Vela bearer token
+  --s3-bucket-url URL      enables POST /s3/presign for this bucket: path style
+                           (https://s3.eu-west-1.amazonaws.com/BUCKET) or virtual-hosted
+                           (https://BUCKET.s3.eu-west-1.amazonaws.com)
+  --s3-region R            the bucket's signing region
+  --s3-access-key-env NAME / --s3-secret-key-env NAME
+                           environment variables holding the signing key pair
+  --max-upload-bytes N     largest upload body through the gateway (default 4 GiB); a ticket's
+                           max_bytes can only lower it
+  --max-concurrent N       requests served at once (default 256); more get UNAVAILABLE / 503
+
+TICKETS (what a page sends as `authorization: Bearer <ticket>`):
+  A JWT signed with HS256 by the application's backend after it authenticated its user. Claims:
+    aud          \"talk-gateway\" (required)
+    exp          Unix seconds (required; at most 24 h ahead; 60 s of clock skew allowed)
+    connections  [\"<SpeechSense connection id>\", ...] the uploads may go to (required)
+    org_id       the Vela organisation whose calls and chats it may upload (optional)
+    s3_prefix    the key prefix of /s3/presign uploads, e.g. \"tenant-7/\" (optional)
+    max_bytes    largest upload body, in bytes (optional)
+  Missing, expired, tampered or wrong-audience tickets get UNAUTHENTICATED (HTTP 401 on the JSON
+  routes) and nothing is sent upstream. A connection or org the ticket does not name gets
+  PERMISSION_DENIED (403) before any audio byte goes upstream; so does an upload over max_bytes.
+
+ROUTES:
+  POST /yandex.cloud.speechsense.v1.TalkService/{Upload,UploadAsStream,UploadText,UploadBadge}
+                           grpc-web in, gRPC over HTTP/2 to --upstream; any other path is 404
+  POST /vela/asr/async/upload/vela, POST /vela/chat/upload/vela   (with --vela-upstream)
+  POST /s3/presign {filename, size, contentType} -> {url, fields, key}   (with --s3-bucket-url)
+  GET  /healthz
+
+mint-ticket (for trying it out and for tests; a backend mints with its own JWT library):
+  --secret-env NAME        the same secret as --ticket-secret-env
+  --connection ID          repeatable
+  --ttl SECS               lifetime, default 600; negative values make expired tickets for tests
+  --org-id ID, --s3-prefix PREFIX, --max-bytes N   the optional claims
+  --aud AUD                audience, default talk-gateway (other values only to test refusals)
+  Prints the ticket alone on stdout.
+
+The first stdout line is JSON naming the bound address, {\"event\":\"listening\",\"http\":\"127.0.0.1:PORT\"},
+then one JSON line per request (never a ticket, key or token). SIGTERM or Ctrl-C stops accepting
+and lets running uploads finish (up to 60 s).
+
+DEPLOYMENT EXAMPLE (systemd, behind a TLS-terminating load balancer, several replicas):
+  # /etc/talk-gateway.env (mode 0600)
+  SPEECHSENSE_KEY=Api-Key AQVN...
+  TICKET_SECRET=<64 random hex characters, shared with the backend that mints tickets>
+  # ExecStart=
+  talk-gateway --listen 0.0.0.0:8080 --upstream https://api.speechsense.yandexcloud.net:443 \\
+    --allow-origin https://app.example.com --credential-env SPEECHSENSE_KEY \\
+    --ticket-secret-env TICKET_SECRET --max-upload-bytes 1073741824
+  The gateway keeps no state: run as many replicas as needed behind any load balancer.
+";
+
+/// Everything the gateway is started with. Secrets are resolved from the environment.
+#[derive(Clone)]
+pub struct Config {
+    /// Listen address.
+    pub listen: SocketAddr,
+    /// SpeechSense gRPC base URL (`https://host:port` or loopback `http://`).
+    pub upstream: http::Uri,
+    /// Extra root certificates (PEM file) for the upstream.
+    pub upstream_ca_file: Option<PathBuf>,
+    /// Exact allowed origins.
+    pub allow_origins: Vec<String>,
+    /// The upstream `authorization` value. Never printed.
+    pub credential: String,
+    /// HS256 ticket secret. Never printed.
+    pub ticket_secret: Vec<u8>,
+    /// Vela API base and its bearer token.
+    pub vela: Option<Vela>,
+    /// S3 presigning.
+    pub s3: Option<S3>,
+    /// Largest upload body.
+    pub max_upload_bytes: u64,
+    /// Requests served at once.
+    pub max_concurrent: usize,
+}
+
+/// The Vela API the `/vela/...` routes forward to.
+#[derive(Clone)]
+pub struct Vela {
+    /// Base URL, without a trailing slash.
+    pub base: String,
+    /// Bearer token. Never printed.
+    pub token: String,
+}
+
+/// The bucket `/s3/presign` signs forms for.
+#[derive(Clone)]
+pub struct S3 {
+    /// Where the form is posted (the bucket URL as given, no trailing slash).
+    pub url: String,
+    /// The bucket name (from the URL).
+    pub bucket: String,
+    /// Signing region.
+    pub region: String,
+    /// Access key id.
+    pub access_key: String,
+    /// Secret access key. Never printed.
+    pub secret_key: String,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("upstream", &self.upstream)
+            .field("allow_origins", &self.allow_origins)
+            .field("vela", &self.vela.as_ref().map(|v| &v.base))
+            .field("s3", &self.s3.as_ref().map(|s| &s.url))
+            .field("max_upload_bytes", &self.max_upload_bytes)
+            .field("max_concurrent", &self.max_concurrent)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A command-line mistake, with the flag it concerns. Never holds a secret's value.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// `--help` was given: print usage and exit 0.
+    #[error("help requested")]
+    Help,
+    /// A flag that needs a value was last.
+    #[error("{0} needs a value")]
+    MissingValue(String),
+    /// A flag nobody knows.
+    #[error("unknown flag {0}; run with --help")]
+    UnknownFlag(String),
+    /// A required flag is absent.
+    #[error("{0} is required; run with --help")]
+    Required(&'static str),
+    /// A value that does not parse or is not allowed.
+    #[error("{flag}: {message}")]
+    BadValue {
+        /// The flag.
+        flag: String,
+        /// What is wrong with its value.
+        message: String,
+    },
+}
+
+fn bad(flag: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError::BadValue { flag: flag.to_owned(), message: message.into() }
+}
+
+/// Reads a secret from the environment variable `name` (named by `flag`).
+pub fn secret_from_env(
+    flag: &str,
+    name: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, ConfigError> {
+    match env(name) {
+        Some(v) if !v.is_empty() => Ok(v),
+        Some(_) => Err(bad(flag, format!("environment variable {name} is empty"))),
+        None => Err(bad(flag, format!("environment variable {name} is not set"))),
+    }
+}
+
+/// Parses a base URL for an upstream: `https://host[:port]`, or `http://` for loopback only
+/// (h2c and plain HTTP carry the credential in clear text).
+pub fn parse_upstream(flag: &str, v: &str) -> Result<http::Uri, ConfigError> {
+    let uri: http::Uri = v.parse().map_err(|_| bad(flag, "expected a URL such as https://host:443"))?;
+    let host = uri.host().ok_or_else(|| bad(flag, "the URL has no host"))?;
+    match uri.scheme_str() {
+        Some("https") => {}
+        Some("http") => {
+            if !is_loopback_host(host) {
+                return Err(bad(flag, "http:// (no TLS) is allowed only for loopback hosts (127.0.0.1, ::1, localhost); use https://"));
+            }
+        }
+        _ => return Err(bad(flag, "the URL must start with https:// (or http:// for loopback)")),
+    }
+    if uri.path_and_query().is_some_and(|p| p.as_str() != "/" && !p.as_str().is_empty()) && flag == "--upstream" {
+        return Err(bad(flag, "a gRPC upstream is scheme://host:port, without a path"));
+    }
+    Ok(uri)
+}
+
+/// `127.0.0.0/8`, `::1` or `localhost`.
+pub fn is_loopback_host(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    if h.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// An exact origin: `scheme://host[:port]`, no path, no trailing slash.
+fn parse_origin(flag: &str, v: &str) -> Result<String, ConfigError> {
+    let ok = v
+        .split_once("://")
+        .is_some_and(|(scheme, rest)| {
+            matches!(scheme, "http" | "https") && !rest.is_empty() && !rest.contains('/') && !rest.contains('*')
+        });
+    if ok && v.parse::<http::HeaderValue>().is_ok() {
+        Ok(v.to_owned())
+    } else {
+        Err(bad(flag, "expected an exact origin such as https://app.example.com (no path, no wildcard)"))
+    }
+}
+
+/// The bucket name of a path-style (`https://host/BUCKET`) or virtual-hosted
+/// (`https://BUCKET.s3.REGION.amazonaws.com`) bucket URL.
+fn bucket_of(flag: &str, url: &http::Uri) -> Result<String, ConfigError> {
+    let path = url.path().trim_matches('/');
+    let name = if !path.is_empty() {
+        if path.contains('/') {
+            return Err(bad(flag, "a path-style bucket URL has exactly one path segment, the bucket"));
+        }
+        path.to_owned()
+    } else {
+        let host = url.host().unwrap_or_default();
+        match host.split_once(".s3") {
+            Some((bucket, _)) if !bucket.is_empty() => bucket.to_owned(),
+            _ => return Err(bad(flag, "cannot tell the bucket: use https://HOST/BUCKET or https://BUCKET.s3.REGION.amazonaws.com")),
+        }
+    };
+    if name.len() < 3 || name.len() > 63 || !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.') {
+        return Err(bad(flag, "the bucket name must be 3 to 63 lowercase letters, digits, `-` or `.`"));
+    }
+    Ok(name)
+}
+
+impl Config {
+    /// Parses the arguments after the program name, reading secrets with `env`.
+    pub fn from_args<I: IntoIterator<Item = String>>(
+        args: I,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut listen = None;
+        let mut upstream = None;
+        let mut upstream_ca_file = None;
+        let mut allow_origins = Vec::new();
+        let (mut credential_env, mut ticket_env) = (None, None);
+        let (mut vela_upstream, mut vela_token_env) = (None, None);
+        let (mut s3_url, mut s3_region, mut s3_ak_env, mut s3_sk_env) = (None, None, None, None);
+        let mut max_upload_bytes = DEFAULT_MAX_UPLOAD_BYTES;
+        let mut max_concurrent = DEFAULT_MAX_CONCURRENT;
+
+        let mut it = args.into_iter();
+        while let Some(flag) = it.next() {
+            if flag == "--help" || flag == "-h" {
+                return Err(ConfigError::Help);
+            }
+            let mut value = || it.next().ok_or_else(|| ConfigError::MissingValue(flag.clone()));
+            match flag.as_str() {
+                "--listen" => {
+                    let v = value()?;
+                    listen = Some(v.parse::<SocketAddr>().map_err(|_| bad(&flag, "expected IP:PORT, e.g. 127.0.0.1:8443"))?);
+                }
+                "--upstream" => upstream = Some(parse_upstream(&flag, &value()?)?),
+                "--upstream-ca-file" => upstream_ca_file = Some(PathBuf::from(value()?)),
+                "--allow-origin" => allow_origins.push(parse_origin(&flag, &value()?)?),
+                "--credential-env" => credential_env = Some(value()?),
+                "--ticket-secret-env" => ticket_env = Some(value()?),
+                "--vela-upstream" => vela_upstream = Some(value()?),
+                "--vela-token-env" => vela_token_env = Some(value()?),
+                "--s3-bucket-url" => s3_url = Some(value()?),
+                "--s3-region" => s3_region = Some(value()?),
+                "--s3-access-key-env" => s3_ak_env = Some(value()?),
+                "--s3-secret-key-env" => s3_sk_env = Some(value()?),
+                "--max-upload-bytes" => {
+                    max_upload_bytes = value()?.parse().ok().filter(|n| *n > 0).ok_or_else(|| bad(&flag, "expected a positive integer"))?;
+                }
+                "--max-concurrent" => {
+                    max_concurrent = value()?.parse().ok().filter(|n| *n > 0).ok_or_else(|| bad(&flag, "expected a positive integer"))?;
+                }
+                _ => return Err(ConfigError::UnknownFlag(flag)),
+            }
+        }
+
+        let listen = listen.ok_or(ConfigError::Required("--listen"))?;
+        let upstream = upstream.ok_or(ConfigError::Required("--upstream"))?;
+        if allow_origins.is_empty() {
+            return Err(ConfigError::Required("--allow-origin"));
+        }
+        let credential_env = credential_env.ok_or(ConfigError::Required("--credential-env"))?;
+        let credential = secret_from_env("--credential-env", &credential_env, env)?;
+        let scheme_ok = credential
+            .split_once(' ')
+            .is_some_and(|(s, rest)| (s.eq_ignore_ascii_case("api-key") || s.eq_ignore_ascii_case("bearer")) && !rest.trim().is_empty());
+        if !scheme_ok || http::HeaderValue::from_str(&credential).is_err() {
+            return Err(bad("--credential-env", format!("{credential_env} must hold `Api-Key <key>` or `Bearer <IAM token>` (one line, visible ASCII)")));
+        }
+        let ticket_env = ticket_env.ok_or(ConfigError::Required("--ticket-secret-env"))?;
+        let ticket_secret = secret_from_env("--ticket-secret-env", &ticket_env, env)?.into_bytes();
+        if ticket_secret.len() < 16 {
+            return Err(bad("--ticket-secret-env", format!("{ticket_env} is shorter than 16 bytes; use at least 32 random bytes")));
+        }
+
+        let vela = match (vela_upstream, vela_token_env) {
+            (None, None) => None,
+            (Some(base), Some(token_env)) => {
+                parse_upstream("--vela-upstream", &base)?;
+                let token = secret_from_env("--vela-token-env", &token_env, env)?;
+                if http::HeaderValue::from_str(&format!("Bearer {token}")).is_err() {
+                    return Err(bad("--vela-token-env", format!("{token_env} is not a valid header value")));
+                }
+                Some(Vela { base: base.trim_end_matches('/').to_owned(), token })
+            }
+            _ => return Err(bad("--vela-upstream", "--vela-upstream and --vela-token-env go together")),
+        };
+
+        let s3 = match (s3_url, s3_region, s3_ak_env, s3_sk_env) {
+            (None, None, None, None) => None,
+            (Some(url), Some(region), Some(ak), Some(sk)) => {
+                let uri = parse_upstream("--s3-bucket-url", &url)?;
+                let bucket = bucket_of("--s3-bucket-url", &uri)?;
+                if region.is_empty() || !region.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+                    return Err(bad("--s3-region", "expected a region such as eu-west-1"));
+                }
+                Some(S3 {
+                    url: url.trim_end_matches('/').to_owned(),
+                    bucket,
+                    region,
+                    access_key: secret_from_env("--s3-access-key-env", &ak, env)?,
+                    secret_key: secret_from_env("--s3-secret-key-env", &sk, env)?,
+                })
+            }
+            _ => {
+                return Err(bad(
+                    "--s3-bucket-url",
+                    "--s3-bucket-url, --s3-region, --s3-access-key-env and --s3-secret-key-env go together",
+                ))
+            }
+        };
+
+        Ok(Config {
+            listen,
+            upstream,
+            upstream_ca_file,
+            allow_origins,
+            credential,
+            ticket_secret,
+            vela,
+            s3,
+            max_upload_bytes,
+            max_concurrent,
+        })
+    }
+
+    /// Whether a page of `origin` may call the gateway: exact match only.
+    pub fn origin_allowed(&self, origin: &str) -> bool {
+        self.allow_origins.iter().any(|o| o == origin)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(name: &str) -> Option<String> {
+        match name {
+            "CRED" => Some("Api-Key SECRET-KEY-1".into()),
+            "TS" => Some("0123456789abcdef0123456789abcdef".into()),
+            "VT" => Some("vela-SECRET".into()),
+            "AK" => Some("AKID".into()),
+            "SK" => Some("S3-SECRET".into()),
+            "EMPTY" => Some(String::new()),
+            _ => None,
+        }
+    }
+
+    fn parse(extra: &[&str]) -> Result<Config, ConfigError> {
+        let mut args = vec![
+            "--listen", "127.0.0.1:0", "--upstream", "https://api.speechsense.yandexcloud.net:443",
+            "--allow-origin", "https://app.example.com", "--credential-env", "CRED", "--ticket-secret-env", "TS",
+        ];
+        args.extend_from_slice(extra);
+        Config::from_args(args.into_iter().map(String::from), &env)
+    }
+
+    #[test]
+    fn minimal_production_command_line() {
+        let c = parse(&[]).unwrap();
+        assert_eq!(c.credential, "Api-Key SECRET-KEY-1");
+        assert_eq!(c.max_upload_bytes, DEFAULT_MAX_UPLOAD_BYTES);
+        assert!(c.origin_allowed("https://app.example.com"));
+        assert!(!c.origin_allowed("https://app.example.com.evil.org"));
+        assert!(!c.origin_allowed("http://app.example.com"));
+    }
+
+    #[test]
+    fn plain_http_upstream_only_on_loopback() {
+        assert!(parse(&["--upstream", "http://127.0.0.1:9000"]).is_ok());
+        assert!(parse(&["--upstream", "http://[::1]:9000"]).is_ok());
+        let e = parse(&["--upstream", "http://speechsense.example:80"]).unwrap_err().to_string();
+        assert!(e.contains("loopback"), "{e}");
+        assert!(parse(&["--upstream", "ftp://x"]).is_err());
+    }
+
+    #[test]
+    fn secrets_come_from_the_environment_and_are_never_printed() {
+        let c = parse(&[
+            "--vela-upstream", "https://vela.example", "--vela-token-env", "VT",
+            "--s3-bucket-url", "https://s3.eu-west-1.amazonaws.com/my-bucket", "--s3-region", "eu-west-1",
+            "--s3-access-key-env", "AK", "--s3-secret-key-env", "SK",
+        ])
+        .unwrap();
+        assert_eq!(c.s3.as_ref().unwrap().bucket, "my-bucket");
+        let d = format!("{c:?}");
+        for secret in ["SECRET-KEY-1", "0123456789abcdef", "vela-SECRET", "S3-SECRET"] {
+            assert!(!d.contains(secret), "{d}");
+        }
+        let e = parse(&["--vela-upstream", "https://v", "--vela-token-env", "NOPE"]).unwrap_err().to_string();
+        assert!(e.contains("NOPE is not set"), "{e}");
+        assert!(parse(&["--credential-env", "EMPTY"]).unwrap_err().to_string().contains("empty"));
+    }
+
+    #[test]
+    fn virtual_hosted_bucket_urls() {
+        let c = parse(&[
+            "--s3-bucket-url", "https://calls-eu.s3.eu-west-1.amazonaws.com", "--s3-region", "eu-west-1",
+            "--s3-access-key-env", "AK", "--s3-secret-key-env", "SK",
+        ])
+        .unwrap();
+        assert_eq!(c.s3.unwrap().bucket, "calls-eu");
+    }
+
+    #[test]
+    fn mistakes_name_the_flag() {
+        assert!(matches!(parse(&["--nope"]), Err(ConfigError::UnknownFlag(_))));
+        assert!(parse(&["--allow-origin", "https://*.example.com"]).unwrap_err().to_string().contains("--allow-origin"));
+        assert!(parse(&["--allow-origin", "https://a.example/"]).is_err());
+        assert!(parse(&["--max-upload-bytes", "0"]).unwrap_err().to_string().contains("--max-upload-bytes"));
+        let no_upstream = Config::from_args(["--listen", "127.0.0.1:0"].map(String::from), &env).unwrap_err();
+        assert!(no_upstream.to_string().contains("--upstream"));
+    }
+}
