@@ -117,8 +117,25 @@ async fn vela_chat_is_stored_and_invalid_chat_is_not_sent() {
 
     let mut bad = vela_chat();
     bad["start_time"] = "yesterday".into();
-    let e = upload_vela_chat(JsValue::from_str(&bad.to_string()), opts).await.expect_err("invalid");
+    let e = upload_vela_chat(JsValue::from_str(&bad.to_string()), opts.clone()).await.expect_err("invalid");
     assert_eq!(error_code(&e), "validation_failed");
     let issues = js_sys::Array::from(&get(&e, "issues"));
-    assert!(issues.iter().any(|i| get_str(&i, "path") == "/chat_data/start_time"), "{:?}", issues);
+    // Pointers and positions are in the text the caller gave (the chat data), not in the body.
+    assert!(issues.iter().any(|i| get_str(&i, "path") == "/start_time"), "{:?}", issues);
+
+    // A duplicate key in the caller's text is refused at its line and column (issue 8: the chat
+    // was re-serialized first, which dropped the duplicate, and the chat was sent).
+    let text = vela_chat().to_string();
+    let at = text.find("\"agent_id\"").expect("agent_id");
+    let dup = format!("{}\n  \"agent_id\": \"someone-else\",{}", &text[..at], &text[at..]);
+    let e = upload_vela_chat(JsValue::from_str(&dup), opts).await.expect_err("duplicate key");
+    assert_eq!(error_code(&e), "validation_failed");
+    let issue = js_sys::Array::from(&get(&e, "issues")).get(0);
+    assert_eq!(get_str(&issue, "code"), "duplicate_key");
+    assert_eq!(get_str(&issue, "path"), "/agent_id");
+    let line_of = |pos: usize| dup[..pos].matches('\n').count() as f64 + 1.0;
+    let second = at + "\n  \"agent_id\": \"someone-else\",".len();
+    assert_eq!(get(&issue, "line").as_f64(), Some(line_of(second)));
+    let column = second - dup[..second].rfind('\n').map_or(0, |n| n + 1) + 1;
+    assert_eq!(get(&issue, "column").as_f64(), Some(column as f64));
 }

@@ -158,3 +158,72 @@ fn call_metadata() {
     }
     case(CALL, r#"{"org_id": "o", «"mail": "x", "email": "a@example.com", "date_of_call": "2024-01-15"}"#, &[], &[("unknown_member", "/mail")]);
 }
+
+/// `uploadVelaChat` validates the caller's exact chat text and sends it byte for byte
+/// (issue 8: it re-serialized first, so a duplicate key vanished and positions were ours).
+mod upload_body {
+    use talk_uploader::formats::speechsense::prepare_chat_upload as speechsense_upload;
+    use talk_uploader::formats::vela::prepare_chat_upload;
+
+    const CHAT_DATA: &str = "{\n  \"session_id\": \"s1\",\n  \"agent_id\": \"a1\",\n  \"start_time\": \"2024-01-15T10:30:00Z\",\n  \"end_time\": \"2024-01-15T10:45:00Z\",\n  \"messages\": [\n    {\"timestamp\": \"2024-01-15T10:30:00Z\", \"sender\": \"customer\", \"content\": \"Hello\"}\n  ]\n}";
+
+    #[test]
+    fn a_duplicate_key_is_refused_at_its_place_in_the_callers_text() {
+        let chat = CHAT_DATA.replace("\"sender\": \"customer\",", "\"sender\": \"customer\", \"sender\": \"agent\",");
+        let e = prepare_chat_upload(chat.as_bytes(), "org", None).expect_err("a duplicate key must be refused");
+        let dup = &e.chat.errors[0];
+        assert_eq!(dup.code.as_str(), "duplicate_key");
+        assert_eq!(dup.path, "/messages/0/sender");
+        // Line 7 of what the caller wrote; the column of the second "sender" in that line.
+        let line7 = chat.lines().nth(6).unwrap();
+        let col = line7.rfind("\"sender\"").unwrap() as u32 + 1;
+        assert_eq!((dup.line, dup.column), (Some(7), Some(col)));
+        assert_eq!(e.reports().len(), 1);
+    }
+
+    #[test]
+    fn the_body_holds_the_callers_text_byte_for_byte() {
+        let u = prepare_chat_upload(CHAT_DATA.as_bytes(), "org \"x\"", Some(b"{ \"channel\" : \"web\" }")).expect("valid");
+        assert_eq!(u.body, format!("{{\"org_id\":\"org \\\"x\\\"\",\"chat_data\":{CHAT_DATA},\"metadata\":{{ \"channel\" : \"web\" }}}}"));
+        let r = talk_uploader::validate::validate(u.body.as_bytes(), &talk_uploader::validate::ValidateOptions::new(talk_uploader::validate::ValidationKind::VelaChat));
+        assert!(r.ok, "{:?}", r.errors);
+        // A BOM is not sent inside the body.
+        let bom = format!("\u{feff}{CHAT_DATA}");
+        assert!(!prepare_chat_upload(bom.as_bytes(), "org", None).unwrap().body.contains('\u{feff}'));
+    }
+
+    #[test]
+    fn trailing_text_cannot_smuggle_members_into_the_body() {
+        let chat = format!("{CHAT_DATA}, \"org_id\": \"other\"");
+        let e = prepare_chat_upload(chat.as_bytes(), "org", None).expect_err("not one JSON value");
+        assert_eq!(e.chat.error_codes(), ["trailing_content"]);
+        assert_eq!(e.chat.errors[0].line, Some(9));
+        let e = prepare_chat_upload(CHAT_DATA.as_bytes(), "org", Some(b"{\"a\":1} ,\"b\":2")).expect_err("metadata too");
+        assert_eq!(e.metadata.as_ref().unwrap().error_codes(), ["trailing_content"]);
+        let e = prepare_chat_upload(CHAT_DATA.as_bytes(), "org", Some(b"{\"a\":1,\"a\":2}")).expect_err("metadata duplicate");
+        let m = e.metadata.as_ref().unwrap();
+        assert_eq!((m.errors[0].code.as_str(), m.errors[0].path.as_str(), m.errors[0].column), ("duplicate_key", "/a", Some(8)));
+        let e = prepare_chat_upload(CHAT_DATA.as_bytes(), "org", Some(b"[1]")).expect_err("metadata must be an object");
+        assert_eq!(e.metadata.as_ref().unwrap().error_codes(), ["wrong_type"]);
+        let e = prepare_chat_upload(CHAT_DATA.as_bytes(), " ", None).expect_err("empty org");
+        assert_eq!((e.chat.errors[0].code.as_str(), e.chat.errors[0].path.as_str()), ("empty_value", "/org_id"));
+    }
+
+    #[test]
+    fn field_errors_point_into_the_chat_text() {
+        let chat = CHAT_DATA.replace("\"2024-01-15T10:45:00Z\"", "\"2024-02-30T10:45:00Z\"");
+        let e = prepare_chat_upload(chat.as_bytes(), "org", None).expect_err("bad date");
+        let i = &e.chat.errors[0];
+        assert_eq!((i.code.as_str(), i.path.as_str(), i.line, i.column), ("invalid_calendar_date", "/end_time", Some(5), Some(15)));
+    }
+
+    /// `uploadText` already validates the exact text; this keeps it so.
+    #[test]
+    fn upload_text_validates_the_callers_text() {
+        let meta = br#"{"operator_name":"A","operator_id":"1","client_name":"B","client_id":"2","date":"2023-09-13T17:30:00Z","language":"ru-RU"}"#;
+        let chat = "{\"messages\": [\n {\"user_id\": \"1\", \"text\": \"a\", \"text\": \"b\", \"timestamp\": \"2023-09-13T17:30:00Z\"}\n]}";
+        let e = speechsense_upload(chat.as_bytes(), meta, &[]).expect_err("duplicate text");
+        let i = &e.chat.errors[0];
+        assert_eq!((i.code.as_str(), i.path.as_str(), i.line, i.column), ("duplicate_key", "/messages/0/text", Some(2), Some(32)));
+    }
+}

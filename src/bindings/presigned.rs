@@ -104,22 +104,16 @@ pub async fn upload_vela_chat(
         let opts = Opts::new(&options, "options", false)?.only(&names::UPLOAD_VELA_CHAT)?;
         let api_base = check_endpoint("apiBase", &opts.required_string("apiBase")?)?;
         let credential = vela_credential(&opts)?;
-        let chat: serde_json::Value = serde_json::from_str(&json_text(&chat, "chat")?)
-            .map_err(|e| invalid_option(format!("chat is not valid JSON: {e}")))?;
-        let mut body = serde_json::json!({ "org_id": opts.required_string("orgId")?, "chat_data": chat });
-        if let Some(m) = opts.get("metadata") {
-            let m: serde_json::Value = serde_json::from_str(&json_text(&m, "options.metadata")?)
-                .map_err(|e| invalid_option(format!("options.metadata is not valid JSON: {e}")))?;
-            body["metadata"] = m;
-        }
-        let text = body.to_string();
-        let attempts = opts.attempts(text.len() as u64, false)?;
+        // The caller's exact texts are validated (positions in them) and sent byte for byte.
+        let chat = json_text(&chat, "chat")?;
+        let metadata = opts.get("metadata").map(|m| json_text(&m, "options.metadata")).transpose()?;
+        let org_id = opts.required_string("orgId")?;
+        let attempts = opts.attempts((chat.len() + metadata.as_ref().map_or(0, String::len)) as u64, false)?;
         ensure_not_aborted(&attempts)?;
         attempts.reporter.phase(Phase::Validating);
-        let report = validate(text.as_bytes(), &ValidateOptions::new(ValidationKind::VelaChat));
-        if !report.ok {
-            return Err(super::upload::validation_failure("Vela chat", &[&report]));
-        }
+        let text = crate::formats::vela::prepare_chat_upload(chat.as_bytes(), &org_id, metadata.as_deref().map(str::as_bytes))
+            .map_err(|e| super::upload::validation_failure("Vela chat", &e.reports()))?
+            .body;
         let url = format!("{api_base}/chat/upload/vela");
         let body = JsValue::from_str(&text);
         let req = VelaRequest { url: &url, shown: origin(&api_base), body: &body };

@@ -113,7 +113,7 @@ pub fn validate(input: &[u8], options: &ValidateOptions) -> Report {
 /// Parses `input` and runs `check` on its root (which returns the number of items), with
 /// duplicate keys, stats and the cap handled as [`validate`] does. For checks of a part of a
 /// bigger document (the Vela chat data of `uploadVelaChat`), so that positions are the caller's.
-pub(crate) fn validate_with(
+pub fn validate_with(
     input: &[u8],
     max_issues: usize,
     check: impl FnOnce(crate::json::Value<'_, '_>, &mut Sink) -> usize,
