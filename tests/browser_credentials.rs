@@ -303,3 +303,44 @@ async fn vela_calls_go_over_xhr_with_a_ticket_function_and_refresh_after_401() {
     assert_eq!((error_code(&e).as_str(), get(&e, "status").as_f64()), ("unauthorized", Some(401.0)));
     assert!(!error_message(&e).contains("wrong-token-5555"));
 }
+
+fn faulty_stall() -> &'static str {
+    option_env!("TALK_UPLOADER_FAULTY_STALL_URL").expect("TALK_UPLOADER_FAULTY_STALL_URL is not set at compile time")
+}
+
+#[wasm_bindgen_test]
+async fn upload_text_honours_stall_timeout_and_abort() {
+    // A server that never answers: the stall timer ends the attempt. The chat is small, so the
+    // browser usually hands all of it to the network first; then the answer is lost, not the
+    // request, and a resend could duplicate the chat: outcome_unknown, never a retry.
+    let progress = Progress::default();
+    let opts = obj(&[
+        ("endpoint", JsValue::from_str(faulty_stall())),
+        ("apiKey", JsValue::from_str(api_key())),
+        ("connectionId", JsValue::from_str("test-chat")),
+        ("stallTimeoutMs", JsValue::from_f64(400.0)),
+        ("onProgress", progress.callback(|_, _| {}).into()),
+    ]);
+    let e = upload_text(JsValue::from_str(&chat_json("stall")), text_metadata(), opts).await.expect_err("stalled");
+    let all_sent = progress.phases().iter().any(|p| p == "waiting");
+    let expected = if all_sent { "outcome_unknown" } else { "stalled" };
+    assert_eq!(error_code(&e), expected, "{}: {:?}", error_message(&e), progress.events.borrow());
+    if all_sent {
+        assert_eq!(get(&e, "attempt").as_f64(), Some(1.0), "an ambiguous chat is never sent twice");
+    }
+
+    // The caller's signal ends it too, with the stall timer off.
+    let controller = web_sys::AbortController::new().unwrap();
+    let c = controller.clone();
+    let abort_soon = Closure::once_into_js(move || c.abort());
+    web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(abort_soon.unchecked_ref(), 200).unwrap();
+    let opts = obj(&[
+        ("endpoint", JsValue::from_str(faulty_stall())),
+        ("apiKey", JsValue::from_str(api_key())),
+        ("connectionId", JsValue::from_str("test-chat")),
+        ("stallTimeoutMs", JsValue::from_f64(0.0)),
+        ("signal", controller.signal().into()),
+    ]);
+    let e = upload_text(JsValue::from_str(&chat_json("abort")), text_metadata(), opts).await.expect_err("aborted");
+    assert_eq!(error_code(&e), "aborted", "{}", error_message(&e));
+}

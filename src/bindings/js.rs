@@ -187,14 +187,23 @@ pub(crate) fn blob_slice(blob: &Blob, start: f64, end: f64) -> Result<Blob, Read
     slice.call2(blob, &start.into(), &end.into())?.dyn_into::<Blob>().map_err(|_| ReadError::Wrong)
 }
 
+/// The real length of a typed array, by the native getter (which brand-checks: a `Proxy` or
+/// any other value is `Wrong`; an own `length` getter is not consulted).
+pub(crate) fn u8_array_len(value: &JsValue) -> Result<f64, ReadError> {
+    let getter = NATIVE.with(|n| n.typed_array_length.clone()).ok_or(ReadError::Wrong)?;
+    let len = getter.call0(value).map_err(|_| ReadError::Wrong)?.as_f64().ok_or(ReadError::Wrong)?;
+    if !(len >= 0.0 && len.fract() == 0.0) {
+        return Err(ReadError::Wrong);
+    }
+    Ok(len)
+}
+
 /// The bytes of a real `Uint8Array`, copied straight into wasm memory. A `Proxy` (which passes
 /// `instanceof`), a detached buffer, or an own `length` getter cannot make this throw through
 /// wasm or allocate more than the array's real length.
 pub(crate) fn u8_array_bytes(value: &JsValue) -> Result<Vec<u8>, ReadError> {
-    let getter = NATIVE.with(|n| n.typed_array_length.clone()).ok_or(ReadError::Wrong)?;
-    // The native getter brand-checks: a Proxy or any non-typed-array throws a TypeError.
-    let len = getter.call0(value).map_err(|_| ReadError::Wrong)?.as_f64().ok_or(ReadError::Wrong)?;
-    if !(len >= 0.0 && len.fract() == 0.0 && len <= u32::MAX as f64) {
+    let len = u8_array_len(value)?;
+    if len > u32::MAX as f64 {
         return Err(ReadError::Wrong);
     }
     let mut out = vec![0u8; len as usize];

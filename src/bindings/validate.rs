@@ -291,9 +291,9 @@ fn input_bytes(input: &JsValue, what: &str) -> Result<Result<Vec<u8>, u64>, JsVa
         return Ok(string_bytes(s).ok_or(s.length() as u64));
     }
     if input.is_instance_of::<js_sys::Uint8Array>() {
-        // Through Reflect, which cannot throw through wasm; a Proxy's answer is checked again by
-        // the copy below and by the parser.
-        let len = js_sys::Reflect::get(input, &JsValue::from_str("length")).ok().and_then(|v| v.as_f64()).unwrap_or(0.0);
+        // The native length: an own `length` getter can neither throw nor lie here. A Proxy
+        // fails the copy below with invalid_options.
+        let len = js::u8_array_len(input).unwrap_or(0.0);
         if len > MAX_INPUT_BYTES as f64 {
             return Ok(Err(len as u64));
         }
