@@ -253,6 +253,9 @@ pub fn sniff(head: &[u8], total_size: u64, tail: Option<&[u8]>) -> Result<AudioI
     if wav::looks_like(head) {
         return wav::sniff(head, total_size);
     }
+    if head.len() < 12 && (head.starts_with(b"RIFF") || head.starts_with(b"RF64")) {
+        return Err(AudioError::Truncated { container: "WAV", what: "RIFF/WAVE signature" });
+    }
     if ogg::looks_like(head) {
         return ogg::sniff(head, total_size, tail);
     }

@@ -119,6 +119,18 @@ pub fn sniff(head: &[u8], total_size: u64) -> Result<AudioInfo, AudioError> {
                 // riffSize(8) dataSize(8) sampleCount(8) ...
                 ds64_data_size = u64le(payload, 8);
             }
+            // A chunk that claims more bytes than the file has is a lie about the header
+            // itself (only `data` may run past the end: streaming writers leave its size open).
+            // A chunk that runs past the end of the file: claiming more than the whole file is a
+            // lie about the header itself, less is a file cut short (only `data` may run past the
+            // end: streaming writers leave its size open).
+            _ if (payload_start as u64).saturating_add(u64::from(size)) > total_size && id != b"data" => {
+                return Err(if u64::from(size) > total_size {
+                    invalid("a chunk before the audio data claims more bytes than the whole file")
+                } else {
+                    truncated("a chunk before the audio data is cut off")
+                });
+            }
             b"fmt " => fmt = Some(parse_fmt(payload)?),
             b"data" => {
                 let start = payload_start as u64;
@@ -148,6 +160,10 @@ pub fn sniff(head: &[u8], total_size: u64) -> Result<AudioInfo, AudioError> {
             truncated("no fmt chunk in the first 64 KiB")
         }
     })?;
+    // The whole file was read and holds no `data` chunk: there is no audio to upload.
+    if data_size.is_none() && head.len() as u64 >= total_size {
+        return Err(truncated("no data chunk: the file ends after the header"));
+    }
     let byte_rate = if fmt.byte_rate > 0 {
         u64::from(fmt.byte_rate)
     } else {
