@@ -225,6 +225,76 @@ pub(crate) fn phase_of(body_sent: bool) -> retry::Phase {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::fake::*;
+    use super::*;
+
+    fn plan<'a>(policy: &'a RetryPolicy, idempotent: bool, progress: &'a Recorder) -> Plan<'a> {
+        Plan { policy, idempotent, refresh_credential: false, check_where: "the bucket", progress }
+    }
+
+    fn fail(failure: Failure, phase: retry::Phase) -> AttemptError {
+        AttemptError { phase, failure, error: UploadFailure::new("x", "failed") }
+    }
+
+    #[test]
+    fn an_expired_presign_is_refreshed_and_the_refresh_flag_reaches_the_next_attempt() {
+        let stack = FakeStack::default();
+        let (policy, rec) = (RetryPolicy::default(), Recorder::default());
+        let mut seen = Vec::new();
+        let out = block_on(run(&stack, &plan(&policy, true, &rec), |info| {
+            seen.push(info);
+            std::future::ready(match info.number {
+                1 => Err(fail(Failure::Expired { refreshable: true }, retry::Phase::BeforeSend)),
+                2 => Err(fail(Failure::Network, retry::Phase::Waiting)),
+                _ => Ok(info.number),
+            })
+        }));
+        assert_eq!(out.unwrap(), 3);
+        let refresh: Vec<bool> = seen.iter().map(|i| i.refresh).collect();
+        assert_eq!(refresh, [false, true, false], "only the attempt after the expiry refreshes");
+        assert_eq!(*stack.sleeps.borrow(), [0, 1000]);
+    }
+
+    #[test]
+    fn retry_after_is_waited_and_an_abort_during_the_wait_ends_the_upload() {
+        let stack = FakeStack::default();
+        let (policy, rec) = (RetryPolicy::default(), Recorder::default());
+        let ra = Some(retry::RetryAfter { delay_ms: 7_000 });
+        let e = block_on(run(&stack, &plan(&policy, true, &rec), |info| {
+            if info.number == 1 {
+                stack.abort_after.set(Some(0)); // the caller aborts while the engine waits
+            }
+            std::future::ready(Err::<(), _>(fail(Failure::Http { status: 429, retry_after: ra }, retry::Phase::Waiting)))
+        }))
+        .unwrap_err();
+        assert_eq!((e.code.as_str(), e.attempt), ("aborted", Some(1)));
+        assert_eq!(*stack.sleeps.borrow(), [7_000]);
+    }
+
+    #[test]
+    fn a_non_idempotent_upload_gives_up_with_outcome_unknown_only_for_ambiguous_failures() {
+        let (policy, rec) = (RetryPolicy::never(), Recorder::default());
+        let cases = [
+            (Failure::Network, retry::Phase::Waiting, "outcome_unknown"),
+            (Failure::Stall, retry::Phase::Waiting, "outcome_unknown"),
+            (Failure::Http { status: 502, retry_after: None }, retry::Phase::Waiting, "outcome_unknown"),
+            (Failure::Network, retry::Phase::Sending, "x"),
+            (Failure::Http { status: 503, retry_after: None }, retry::Phase::Waiting, "x"),
+            (Failure::Grpc { code: GrpcCode::Unavailable }, retry::Phase::Waiting, "x"),
+            (Failure::Other, retry::Phase::Waiting, "x"),
+        ];
+        for (failure, phase, code) in cases {
+            let stack = FakeStack::default();
+            let f = failure.clone();
+            let e = block_on(run(&stack, &plan(&policy, false, &rec), |_| std::future::ready(Err::<(), _>(fail(f.clone(), phase)))))
+                .unwrap_err();
+            assert_eq!(e.code, code, "{failure:?} {phase:?}");
+        }
+    }
+}
+
 /// Scripted fakes for native tests of everything built on the engine.
 #[cfg(test)]
 pub(crate) mod fake {
