@@ -387,6 +387,26 @@ async fn bad_header_values(count: &mut usize) {
                 *count += 2;
             }
         }
+        // Credential functions: returning a bad header value, throwing, rejecting, returning a
+        // non-string. All refused before the request, never quoting a value.
+        for (body, code) in [
+            ("return 'fn\\nSECRET6';", "invalid_options"),
+            ("throw new Error('no ticket');", "invalid_options"),
+            ("return Promise.reject(new Error('no ticket'));", "invalid_options"),
+            ("return 42;", "invalid_options"),
+            ("return { then() { throw new Error('then'); } };", "invalid_options"),
+        ] {
+            let f: JsValue = js_fn("", body).into();
+            for option in ["apiKey", "ticket"] {
+                let opts = obj(&[("endpoint", devserver().into()), ("connectionId", "test-audio-1".into()), (option, f.clone()), ("retry", JsValue::FALSE)]);
+                let e = expect_code(body, upload_audio(file.blob.clone().into(), metadata(), opts).await, code);
+                assert!(!get_str(&e, "message").contains("SECRET6"), "{}", get_str(&e, "message"));
+                *count += 1;
+            }
+            let opts = obj(&[("apiBase", devserver().into()), ("token", f.clone()), ("orgId", "org-1".into()), ("retry", JsValue::FALSE)]);
+            expect_code(body, upload_vela_chat(vela_chat_text().into(), opts).await, code);
+            *count += 1;
+        }
         if round == 0 {
             log("hostile: header values, first round passed");
         }
@@ -478,6 +498,20 @@ async fn typos(count: &mut usize) {
             }
             *count += 1;
         }
+        // The other entry points' top levels.
+        let vela = [("apiBase", JsValue::from(devserver())), ("token", api_key().into()), ("orgId", "org-1".into())];
+        for (key, suggestion) in [("apibase", "apiBase"), ("orgID", "orgId"), ("tokn", "token"), ("metdata", "metadata")] {
+            let mut pairs = vela.to_vec();
+            pairs.push((key, 1.into()));
+            let e = expect_code(key, upload_vela_chat(vela_chat_text().into(), obj(&pairs)).await, "invalid_options");
+            assert!(get_str(&e, "message").contains(&format!("did you mean \"{suggestion}\"")), "{}", get_str(&e, "message"));
+            *count += 1;
+        }
+        let e = expect_code("presing", presigned_upload(file.blob.clone().into(), obj(&[("presing", 1.into())])).await, "invalid_options");
+        assert!(get_str(&e, "message").contains("did you mean \"presign\""), "{}", get_str(&e, "message"));
+        let e = expect_code("chunksize", plan_chunks_js(JsValue::from_f64(10.0), Some(obj(&[("chunksize", 1.into())]).unchecked_into())), "invalid_options");
+        assert!(get_str(&e, "message").contains("did you mean \"chunkSize\""), "{}", get_str(&e, "message"));
+        *count += 2;
         // validate: top level and inside fields[i].
         let e = expect_code("metdata", validate(JsValue::from_str("{}"), obj(&[("kind", "vela-chat".into()), ("metdata", 1.into())])), "invalid_options");
         assert!(get_str(&e, "message").contains("did you mean \"metadata\""), "{}", get_str(&e, "message"));
