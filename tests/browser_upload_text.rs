@@ -99,14 +99,14 @@ async fn sniff_audio_reads_wav_and_refuses_others() {
 
 #[wasm_bindgen_test]
 fn plan_chunks_covers_the_file() {
-    let plan = plan_chunks_js(2_500_000.0, Some(obj(&[("chunkSize", JsValue::from_f64(1_048_576.0))]).unchecked_into())).expect("plan");
+    let plan = plan_chunks_js(JsValue::from_f64(2_500_000.0), Some(obj(&[("chunkSize", JsValue::from_f64(1_048_576.0))]).unchecked_into())).expect("plan");
     let plan = js_sys::Array::from(&plan);
     assert_eq!(plan.length(), 3);
     assert_eq!(get(&plan.get(2), "start").as_f64(), Some(2_097_152.0));
     assert_eq!(get(&plan.get(2), "end").as_f64(), Some(2_500_000.0));
-    let e = plan_chunks_js(-1.0, None).expect_err("negative");
+    let e = plan_chunks_js(JsValue::from_f64(-1.0), None).expect_err("negative");
     assert_eq!(error_code(&e), "invalid_options");
-    let e = plan_chunks_js(10.0, Some(obj(&[("chunkSize", JsValue::from_f64(0.0))]).unchecked_into())).expect_err("zero chunk");
+    let e = plan_chunks_js(JsValue::from_f64(10.0), Some(obj(&[("chunkSize", JsValue::from_f64(0.0))]).unchecked_into())).expect_err("zero chunk");
     assert_ne!(error_code(&e), "");
 }
 
