@@ -21,6 +21,7 @@ pub mod grpc_web;
 pub mod retry;
 pub mod s3_post;
 pub mod timefmt;
+pub mod zip;
 pub mod web;
 
 /// The `#[wasm_bindgen]` facade; public so that the browser tests can call it from Rust.

@@ -4,12 +4,15 @@ pub mod audio;
 pub mod error;
 mod js;
 mod json;
+pub mod labelbox;
 mod options;
+mod panic;
 pub mod presigned;
 mod types;
 pub mod upload;
 #[doc(hidden)]
 pub mod validate;
+pub mod zip;
 
 use wasm_bindgen::prelude::*;
 

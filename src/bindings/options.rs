@@ -48,6 +48,14 @@ pub(crate) mod names {
     pub(crate) const UPLOAD_VELA_CHAT: [&str; 9] = join(["apiBase", "token", "ticket", "orgId", "metadata"], COMMON);
     /// `planChunks`.
     pub(crate) const PLAN_CHUNKS: [&str; 1] = ["chunkSize"];
+    /// `inspectZip`.
+    pub(crate) const INSPECT_ZIP: [&str; 2] = ["sampleBytes", "maxIssues"];
+    /// `uploadVelaBatch`.
+    pub(crate) const UPLOAD_VELA_BATCH: [&str; 7] = join(["presign", "sampleBytes", "maxIssues"], COMMON);
+    /// `uploadLabelboxConversations`.
+    pub(crate) const UPLOAD_LABELBOX: [&str; 9] = join(["presign", "from", "concurrency", "globalKey", "metadataFields"], COMMON);
+    /// What `uploadLabelboxConversations` passes on to each item's presigned POST.
+    pub(crate) const PRESIGNED_UPLOAD_COMMON: [&str; 4] = COMMON;
 }
 
 /// An options argument that is an object (or an allowed `undefined`) whose keys are not checked

@@ -33,7 +33,7 @@ fn vela_credential(opts: &Opts) -> Result<Credential, UploadFailure> {
 }
 
 /// Where a presign comes from.
-enum PresignSource {
+pub(crate) enum PresignSource {
     /// `{url, fields}` given once: cannot be refreshed.
     Static(Presign),
     /// `async () => ({url, fields})`.
@@ -42,7 +42,7 @@ enum PresignSource {
     Vela(VelaCall),
 }
 
-struct VelaCall {
+pub(crate) struct VelaCall {
     api_base: String,
     credential: Credential,
     body: String,
@@ -133,7 +133,7 @@ pub async fn upload_vela_chat(
 }
 
 /// The presigned upload itself, shared by `presignedUpload` and `uploadVelaCall`.
-async fn upload_with(file: &Blob, opts: &Opts, source: PresignSource) -> Result<JsValue, UploadFailure> {
+pub(crate) async fn upload_with(file: &Blob, opts: &Opts, source: PresignSource) -> Result<JsValue, UploadFailure> {
     let size = super::audio::blob_size(file)?;
     let attempts = opts.attempts(size, true)?;
     ensure_not_aborted(&attempts)?;

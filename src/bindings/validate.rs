@@ -95,7 +95,23 @@ export type IssueCode =
   | "role_inferred"
   | "precision_lost"
   | "missing_option"
-  | "too_many_issues";
+  | "too_many_issues"
+  | "not_a_zip"
+  | "zip_too_large"
+  | "zip_corrupt"
+  | "zip_unsupported"
+  | "zip_encrypted_entry"
+  | "zip_unsafe_name"
+  | "zip_duplicate_name"
+  | "zip_no_data_entries"
+  | "csv_no_header"
+  | "csv_header_name"
+  | "csv_column_count"
+  | "csv_unterminated_quote"
+  | "csv_stray_quote"
+  | "csv_blank_line"
+  | "shown_literally"
+  | "global_key_too_long";
 /** One problem. line/column are 1-based; column counts UTF-16 code units; null when the issue has no place in the input. */
 export interface Issue { code: IssueCode; message: string; path: string; line: number | null; column: number | null }
 /** Counts about the input. */

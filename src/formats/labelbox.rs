@@ -30,6 +30,8 @@ pub const CONVERSATION_TYPE: &str = "application/vnd.labelbox.conversational";
 pub const MAX_MESSAGES: usize = 250;
 /// `content` must have fewer characters (Unicode scalar values) than this.
 pub const MAX_CONTENT_CHARS: usize = 10_000;
+/// Labelbox's limit on a global key, in characters (code points).
+pub const MAX_GLOBAL_KEY_CHARS: usize = 200;
 /// Every valid `align` value.
 pub const ALIGNS: [&str; 14] = [
     "left", "right", "0-left-indent", "1-left-indent", "2-left-indent", "3-left-indent", "4-left-indent", "5-left-indent",
@@ -97,6 +99,9 @@ pub fn check_conversation(root: Value<'_, '_>, sink: &mut Sink) -> usize {
             if n >= MAX_CONTENT_CHARS {
                 sink.error(Code::ContentTooLong, content.map_or(0, |v| v.offset()), &p.key("content"), format!("`content` has {n} characters; it must be under {MAX_CONTENT_CHARS}: split the message"));
             }
+            if let Some(what) = shown_literally(&c) {
+                sink.warn(Code::ShownLiterally, content.map_or(0, |v| v.offset()), &p.key("content"), what);
+            }
         }
         match user {
             None => check::missing(sink, m, &p, "user", "{ \"userId\": \"…\", \"name\": \"…\" }"),
@@ -124,6 +129,47 @@ pub fn check_conversation(root: Value<'_, '_>, sink: &mut Sink) -> usize {
         }
     }
     messages.len()
+}
+
+/// What Labelbox's editor would show as typed, because it does not decode it: HTML entities
+/// (`&amp;`), Unicode escapes written as text (`\u00e9`), colon emoji aliases (`:smile:`).
+fn shown_literally(content: &str) -> Option<String> {
+    let b = content.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        let rest = b.get(i + 1..).unwrap_or_default();
+        match c {
+            b'&' => {
+                let body = rest.iter().take(32).position(|&x| x == b';').and_then(|e| rest.get(..e));
+                let entity = body.is_some_and(|e| {
+                    !e.is_empty()
+                        && (e.iter().all(u8::is_ascii_alphanumeric) && e.first().is_some_and(u8::is_ascii_alphabetic)
+                            || e.first() == Some(&b'#') && e.len() > 1 && e.get(1..).unwrap_or_default().iter().all(|x| x.is_ascii_hexdigit() || *x == b'x' || *x == b'X'))
+                });
+                if entity {
+                    let text = String::from_utf8_lossy(b.get(i..i + 2 + body.map_or(0, <[u8]>::len)).unwrap_or_default()).into_owned();
+                    return Some(format!("`content` holds the HTML entity `{text}`: Labelbox's editor does not decode entities, so the reader sees `{text}` as typed; write the character itself"));
+                }
+            }
+            b'\\' if rest.first() == Some(&b'u') && rest.get(1..5).is_some_and(|h| h.len() == 4 && h.iter().all(u8::is_ascii_hexdigit)) => {
+                let text = String::from_utf8_lossy(b.get(i..i + 6).unwrap_or_default()).into_owned();
+                return Some(format!("`content` holds the text `{text}`: Labelbox's editor shows escape sequences as typed; write the character itself"));
+            }
+            b':' if i == 0 || b.get(i - 1).is_some_and(|p| !p.is_ascii_alphanumeric()) => {
+                let len = rest.iter().take(41).position(|&x| x == b':');
+                if let Some(body) = len.and_then(|e| rest.get(..e)) {
+                    let alias = !body.is_empty()
+                        && body.iter().all(|&x| x.is_ascii_lowercase() || x.is_ascii_digit() || matches!(x, b'_' | b'+' | b'-'))
+                        && body.iter().any(u8::is_ascii_lowercase);
+                    if alias {
+                        let text = String::from_utf8_lossy(body);
+                        return Some(format!("`content` holds the emoji alias `:{text}:`: Labelbox's editor shows it as typed, not as an emoji; write the emoji itself"));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 fn timestamp_usec(sink: &mut Sink, t: Value<'_, '_>, path: &Path<'_>) {
@@ -172,10 +218,16 @@ pub fn check_import(root: Value<'_, '_>, sink: &mut Sink) -> usize {
             let gp = p.key("global_key");
             if let Some(s) = check::optional_str(sink, g, &gp, "global_key", true) {
                 if !s.trim().is_empty() {
-                    if let Some(first) = keys.get(s.as_ref()) {
-                        sink.error(Code::DuplicateGlobalKey, g.offset(), &gp, format!("global_key \"{s}\" is already used by row /{first}: global keys must be unique"));
+                    let n = s.chars().count();
+                    if n > MAX_GLOBAL_KEY_CHARS {
+                        sink.error(Code::GlobalKeyTooLong, g.offset(), &gp, format!("global_key has {n} characters; Labelbox allows at most {MAX_GLOBAL_KEY_CHARS}: shorten it (a hash of the content is a good key)"));
+                    }
+                    // Labelbox compares global keys without regard to letter case.
+                    let folded = s.to_lowercase();
+                    if let Some(first) = keys.get(&folded) {
+                        sink.error(Code::DuplicateGlobalKey, g.offset(), &gp, format!("global_key \"{s}\" is already used by row /{first} (keys are compared ignoring letter case): global keys must be unique"));
                     } else {
-                        keys.insert(s.into_owned(), i);
+                        keys.insert(folded, i);
                     }
                 }
             }

@@ -9,6 +9,7 @@
 
 pub mod convert;
 pub mod labelbox;
+pub mod labelbox_rows;
 pub mod speechsense;
 pub mod text;
 pub mod time;

@@ -143,6 +143,38 @@ codes! {
     MissingOption = "missing_option",
     /// More issues than `maxIssues` (default 1,000): the rest are counted, not listed, and the report is `truncated`.
     TooManyIssues = "too_many_issues",
+    /// The file is not a zip archive (it has no end-of-central-directory record).
+    NotAZip = "not_a_zip",
+    /// The zip is over 3 GB (3,000,000,000 bytes), Vela's limit for a batch.
+    ZipTooLarge = "zip_too_large",
+    /// The zip's structure is damaged: a header, a size, a deflate stream or a CRC-32 does not add up.
+    ZipCorrupt = "zip_corrupt",
+    /// A split (multi-disk) zip, or an entry compressed with a method other than stored or deflate.
+    ZipUnsupported = "zip_unsupported",
+    /// An entry is encrypted (password-protected): Vela cannot read it.
+    ZipEncryptedEntry = "zip_encrypted_entry",
+    /// An entry's name would escape the archive's folder (`../`, an absolute path, a drive letter, a backslash).
+    ZipUnsafeName = "zip_unsafe_name",
+    /// Two entries have the same name (a warning when they differ only in letter case).
+    ZipDuplicateName = "zip_duplicate_name",
+    /// The zip holds no `.csv`, `.tsv` or `.json` entry.
+    ZipNoDataEntries = "zip_no_data_entries",
+    /// A CSV or TSV entry is empty: it has no header row.
+    CsvNoHeader = "csv_no_header",
+    /// A header column of a CSV or TSV entry has no name, or repeats another column's name.
+    CsvHeaderName = "csv_header_name",
+    /// A CSV or TSV record has more or fewer fields than the header.
+    CsvColumnCount = "csv_column_count",
+    /// A quoted CSV field is never closed.
+    CsvUnterminatedQuote = "csv_unterminated_quote",
+    /// A `"` inside an unquoted CSV field, or text after a closing quote (a warning).
+    CsvStrayQuote = "csv_stray_quote",
+    /// A blank line in a CSV or TSV entry (a warning).
+    CsvBlankLine = "csv_blank_line",
+    /// Labelbox's editor would show part of a message as typed: an HTML entity, an escape written as text, or a `:emoji:` alias (a warning).
+    ShownLiterally = "shown_literally",
+    /// A Labelbox `global_key` is longer than 200 characters.
+    GlobalKeyTooLong = "global_key_too_long",
 }
 
 impl fmt::Display for Code {

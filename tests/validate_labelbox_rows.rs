@@ -1,0 +1,49 @@
+//! Labelbox rules for what its editor shows literally, and for global keys.
+
+use talk_uploader::validate::{validate, ValidateOptions, ValidationKind};
+
+fn conversation(content: &str) -> String {
+    format!(
+        r#"{{"type": "application/vnd.labelbox.conversational", "version": 1, "messages": [
+{{"messageId": "m1", "timestampUsec": 1530718491000000, "content": {content}, "user": {{"userId": "u", "name": "U"}}, "canLabel": true}}]}}"#
+    )
+}
+
+#[test]
+fn literal_markup_warns_at_the_content() {
+    for (content, seen) in [
+        (r#""Tom &amp; Jerry""#, "&amp;"),
+        (r#""it&#39;s""#, "&#39;"),
+        (r#""a&nbsp;b""#, "&nbsp;"),
+        (r#""caf\\u00e9""#, "\\u00e9"),
+        (r#""great :smile: thanks""#, ":smile:"),
+    ] {
+        let doc = conversation(content);
+        let r = validate(doc.as_bytes(), &ValidateOptions::new(ValidationKind::LabelboxConversation));
+        assert!(r.ok, "{content}: {:?}", r.errors);
+        assert_eq!(r.warning_codes(), ["shown_literally"], "{content}");
+        let w = &r.warnings[0];
+        assert_eq!((w.path.as_str(), w.line), ("/messages/0/content", Some(2)));
+        assert!(w.message.contains(seen), "{}", w.message);
+    }
+    for fine in [r#""at 10:30:45 ok""#, r#""a & b; c""#, r#""café""#, r#""see http://x.org/a:b""#, r#""\u00e9 decoded""#] {
+        let doc = conversation(fine);
+        let r = validate(doc.as_bytes(), &ValidateOptions::new(ValidationKind::LabelboxConversation));
+        assert!(r.warnings.is_empty(), "{fine}: {:?}", r.warnings);
+    }
+}
+
+#[test]
+fn global_keys_are_bounded_and_unique_ignoring_case() {
+    let long = "k".repeat(201);
+    let rows = format!(
+        r#"[{{"row_data": "https://b/x.json", "global_key": "Chat-1"}},
+{{"row_data": "https://b/y.json", "global_key": "chat-1"}},
+{{"row_data": "https://b/z.json", "global_key": "{long}"}},
+{{"row_data": "https://b/w.json", "global_key": "{}"}}]"#,
+        "é".repeat(200)
+    );
+    let r = validate(rows.as_bytes(), &ValidateOptions::new(ValidationKind::LabelboxImport));
+    let got: Vec<_> = r.errors.iter().map(|e| (e.code.as_str(), e.path.as_str(), e.line)).collect();
+    assert_eq!(got, [("duplicate_global_key", "/1/global_key", Some(2)), ("global_key_too_long", "/2/global_key", Some(3))]);
+}
