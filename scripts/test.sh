@@ -85,6 +85,15 @@ TALK_UPLOADER_SKIP_BOOTSTRAP=1 bash scripts/build.sh
 step "package in Node"
 node --test tests/node/
 
+# A deliberate panic needs a build with the test-only feature; a debug build of the crate alone
+# (its wasm32 dependencies are already built by the browser tests), about 40 s.
+step "panic containment (a real trap in a test-panic build)"
+cargo build -p talk-uploader --target wasm32-unknown-unknown --lib --features test-panic
+wasm-bindgen "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/debug/talk_uploader.wasm" \
+  --out-dir "$tmp/pkg-panic" --target web
+node js/make-entry.mjs "$tmp/pkg-panic"
+TALK_UPLOADER_PANIC_PKG="$tmp/pkg-panic" node --test tests/node/panic.test.mjs
+
 step "end to end: the demo page in headless Chromium"
 node --test tests/e2e/
 
