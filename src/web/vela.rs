@@ -56,18 +56,23 @@ pub(crate) async fn post<S: HttpStack, C: Credentials>(
 }
 
 /// The API's refusal as a failure: its `error` as code, `message` redacted, `errors` as issues.
+///
+/// Read with the crate's own parser (no serde_json on this path); a body that is not JSON is
+/// an `http_error` with the status.
 fn refusal(response: &Response, secrets: &[&str]) -> UploadFailure {
     let status = response.status;
-    let json: serde_json::Value = serde_json::from_slice(&response.body).unwrap_or(serde_json::Value::Null);
-    let code = json["error"]
-        .as_str()
+    let read = crate::json::read(&response.body).ok();
+    let root = read.as_ref().map(|r| r.parsed.doc.root());
+    let field = |name: &str| root.and_then(|r| r.get(name));
+    let text = |name: &str| field(name).and_then(|v| v.as_str()).map(|s| s.into_owned());
+    let code = text("error")
         .filter(|c| !c.is_empty() && c.len() <= 64 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
-        .unwrap_or("http_error");
-    let message = redact(json["message"].as_str().unwrap_or("the Vela API refused the request"), secrets);
+        .unwrap_or_else(|| "http_error".to_owned());
+    let message = redact(text("message").as_deref().unwrap_or("the Vela API refused the request"), secrets);
     let hint = if status == 401 { "; check the token or ticket option" } else { "" };
     let mut failure = UploadFailure::new(code, format!("the Vela API answered HTTP {status}: {message}{hint}")).with_status(status);
-    if let Some(errors) = json.get("errors") {
-        failure.issues = json_detail(&redact(&errors.to_string(), secrets));
+    if let Some(errors) = field("errors") {
+        failure.issues = json_detail(&redact(errors.raw(), secrets));
     }
     failure
 }
@@ -161,6 +166,15 @@ mod tests {
         block_on(post(&stack, &req(b"{}"), &cred, &plan(&policy, true, false, &rec))).unwrap();
         assert_eq!(*stack.sleeps.borrow(), [0, 7000]);
         assert_eq!(cred.calls.get(), 3, "the token is asked for each attempt");
+    }
+
+    #[test]
+    fn a_refusal_that_is_not_json_is_an_http_error_with_its_status() {
+        let stack = FakeStack::new(vec![answer(502, &[], b"<html>bad gateway</html>")]);
+        let (policy, rec) = (RetryPolicy::never(), Recorder::default());
+        let e = block_on(post(&stack, &req(b"{}"), &CountingCredential::default(), &plan(&policy, true, false, &rec))).unwrap_err();
+        assert_eq!((e.code.as_str(), e.status), ("http_error", Some(502)));
+        assert!(e.message.contains("HTTP 502"), "{}", e.message);
     }
 
     #[test]
