@@ -51,7 +51,7 @@ async fn three_hundred_conversations_become_rows() {
         l.set((get(&p, "itemsDone").as_f64().unwrap_or(-1.0), get(&p, "items").as_f64().unwrap_or(-1.0)));
     })
     .into_js_value();
-    let opts = obj(&[("presign", presign.clone()), ("concurrency", 6.into()), ("onProgress", on_progress)]);
+    let opts = obj(&[("presign", presign.clone()), ("concurrency", 6.into()), ("onProgress", on_progress), ("allowLoopbackHttp", true.into())]);
     let started = js_sys::Date::now();
     let out = upload_labelbox_conversations(items.clone().into(), opts).await.expect("batch");
     web_sys::console::log_1(&format!("300 conversations in {:.0} ms", js_sys::Date::now() - started).into());
@@ -91,6 +91,12 @@ async fn three_hundred_conversations_become_rows() {
             }
         }
     }
+    // The rows pass validate(JSON.stringify(rows), { kind: "labelbox-import" }) (loopback S3 here).
+    let text = js_sys::JSON::stringify(&get(&out, "rows")).unwrap();
+    let report = talk_uploader::bindings::validate::validate(text.into(), obj(&[("kind", "labelbox-import".into()), ("allowLoopbackHttp", true.into())])).unwrap();
+    assert_eq!(get(&report, "ok").as_bool(), Some(true), "{:?}", js_sys::JSON::stringify(&report));
+    let strict = talk_uploader::bindings::validate::validate(js_sys::JSON::stringify(&get(&out, "rows")).unwrap().into(), obj(&[("kind", "labelbox-import".into())])).unwrap();
+    assert_eq!(get(&strict, "ok").as_bool(), Some(false), "http rows are refused without allowLoopbackHttp");
     let mut unique = keys.clone();
     unique.sort();
     unique.dedup();
@@ -101,7 +107,7 @@ async fn three_hundred_conversations_become_rows() {
     for i in [0usize, 1, 2, 3] {
         subset.push(&item(i).0);
     }
-    let again = upload_labelbox_conversations(subset.into(), obj(&[("presign", presign)])).await.expect("re-run");
+    let again = upload_labelbox_conversations(subset.into(), obj(&[("presign", presign.clone()), ("allowLoopbackHttp", true.into())])).await.expect("re-run");
     let rows = js_sys::Array::from(&get(&again, "rows"));
     let again_keys: Vec<String> = rows.iter().map(|r| get_str(&r, "global_key")).collect();
     assert_eq!(again_keys, keys[..4]);
@@ -122,11 +128,31 @@ async fn options_and_converted_items() {
     let key_fn = js_sys::Function::new_with_args("item, i", "return 'chat-' + i");
     let fields_fn = js_sys::Function::new_with_args("item, i", "return [{schema_id: 'x', value: String(i)}]");
     let items = js_sys::Array::of1(&obj(&[("content", vela.into())]));
-    let opts = obj(&[("presign", presign), ("from", "vela".into()), ("globalKey", key_fn.into()), ("metadataFields", fields_fn.into())]);
+    let opts = obj(&[("presign", presign), ("from", "vela".into()), ("globalKey", key_fn.into()), ("metadataFields", fields_fn.into()), ("allowLoopbackHttp", true.into())]);
     let out = upload_labelbox_conversations(items.into(), opts).await.expect("converted");
     let r = js_sys::Array::from(&get(&out, "results")).get(0);
     assert_eq!(get(&r, "ok").as_bool(), Some(true), "{:?}", js_sys::JSON::stringify(&r));
     let row = get(&r, "row");
     assert_eq!(get_str(&row, "global_key"), "chat-0");
     assert_eq!(js_sys::Array::from(&get(&row, "metadata_fields")).length(), 1);
+
+    // Without allowLoopbackHttp the object is stored but its http:// row cannot import.
+    let (presign, _) = presign_function(devserver(), "org-labelbox-strict");
+    let items = js_sys::Array::of2(&obj(&[("content", conversation(1).into())]), &obj(&[("content", conversation(1).into())]));
+    let out = upload_labelbox_conversations(items.into(), obj(&[("presign", presign)])).await.expect("resolves");
+    let r = js_sys::Array::from(&get(&out, "results"));
+    let e = get(&r.get(0), "error");
+    assert_eq!(error_code(&e), "validation_failed");
+    assert_eq!(get_str(&js_sys::Array::from(&get(&e, "issues")).get(0), "code"), "invalid_url");
+}
+
+#[wasm_bindgen_test]
+async fn the_same_content_twice_is_one_row() {
+    let (presign, _) = presign_function(devserver(), "org-labelbox-dup");
+    let items = js_sys::Array::of2(&obj(&[("content", conversation(5).into())]), &obj(&[("content", conversation(5).into())]));
+    let out = upload_labelbox_conversations(items.into(), obj(&[("presign", presign), ("allowLoopbackHttp", true.into())])).await.expect("resolves");
+    let r = js_sys::Array::from(&get(&out, "results"));
+    assert_eq!(get(&r.get(0), "ok").as_bool(), Some(true));
+    assert_eq!(error_code(&get(&r.get(1), "error")), "validation_failed");
+    assert_eq!(js_sys::Array::from(&get(&out, "rows")).length(), 1);
 }

@@ -47,3 +47,13 @@ fn global_keys_are_bounded_and_unique_ignoring_case() {
     let got: Vec<_> = r.errors.iter().map(|e| (e.code.as_str(), e.path.as_str(), e.line)).collect();
     assert_eq!(got, [("duplicate_global_key", "/1/global_key", Some(2)), ("global_key_too_long", "/2/global_key", Some(3))]);
 }
+
+#[test]
+fn loopback_http_rows_only_when_allowed() {
+    let rows = br#"[{"row_data": "http://127.0.0.1:9000/b/x.json"}, {"row_data": "http://localhost/x"}, {"row_data": "http://example.com/x"}]"#;
+    let strict = validate(rows, &ValidateOptions::new(ValidationKind::LabelboxImport));
+    assert_eq!(strict.error_codes(), ["invalid_url", "invalid_url", "invalid_url"]);
+    let loose = validate(rows, &ValidateOptions { allow_loopback_http: true, ..ValidateOptions::new(ValidationKind::LabelboxImport) });
+    let got: Vec<_> = loose.errors.iter().map(|e| (e.code.as_str(), e.path.as_str())).collect();
+    assert_eq!(got, [("invalid_url", "/2/row_data")]);
+}

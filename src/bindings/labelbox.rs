@@ -54,6 +54,8 @@ export interface UploadLabelboxOptions {
   globalKey?: (item: LabelboxItem, index: number) => string | Promise<string>;
   /** The row's `metadata_fields`. */
   metadataFields?: (item: LabelboxItem, index: number) => unknown[] | Promise<unknown[]>;
+  /** Accept loopback `http://` row URLs (tests against a local S3). Off by default: Labelbox fetches only `https`. */
+  allowLoopbackHttp?: boolean;
 }
 export type LabelboxResult = { ok: true; key: string; row: LabelboxRow } | { ok: false; error: UploadError };
 /** The rows of the items that were stored (in item order), and one result per item. */
@@ -80,6 +82,7 @@ struct Batch {
     from: Option<ChatFormat>,
     global_key: Option<Function>,
     metadata_fields: Option<Function>,
+    allow_loopback_http: bool,
     progress: Rc<Progress>,
 }
 
@@ -106,6 +109,10 @@ async fn run(items: JsValue, options: JsValue) -> Result<JsValue, UploadFailure>
     let batch = Batch {
         global_key: opts.function("globalKey")?,
         metadata_fields: opts.function("metadataFields")?,
+        allow_loopback_http: match opts.get("allowLoopbackHttp") {
+            None => false,
+            Some(v) => v.as_bool().ok_or_else(|| invalid_option("options.allowLoopbackHttp must be a boolean"))?,
+        },
         progress: Rc::new(Progress {
             on_progress: opts.function("onProgress")?,
             total: Cell::new(0.0),
@@ -138,9 +145,23 @@ async fn run(items: JsValue, options: JsValue) -> Result<JsValue, UploadFailure>
         .collect();
     join_all(workers).await;
 
+    // Two items with the same key would be one row twice for Labelbox: the later one fails.
+    let mut results = results.into_inner();
+    let mut seen_keys = std::collections::HashMap::new();
+    for (i, slot) in results.iter_mut().enumerate() {
+        if let Some(Ok((_, row))) = slot {
+            let folded = row.global_key.to_lowercase();
+            if let Some(first) = seen_keys.get(&folded) {
+                let msg = format!("items[{i}] has the global key \"{}\" of items[{first}] (the same content, or a globalKey that repeats): Labelbox would refuse the second row", row.global_key);
+                *slot = Some(Err(UploadFailure::new("validation_failed", msg)));
+            } else {
+                seen_keys.insert(folded, i);
+            }
+        }
+    }
     let rows = Array::new();
     let out = Array::new();
-    for r in results.into_inner() {
+    for r in results {
         let o = Object::new();
         match r.unwrap_or_else(|| Err(UploadFailure::new("internal", "an item was never processed"))) {
             Ok((key, row)) => {
@@ -221,7 +242,14 @@ async fn one(batch: &Batch, item: &JsValue, index: usize) -> Result<(String, Row
         .or_else(|| js::get_present(&result, "location").ok().flatten().and_then(|v| v.as_string()))
         .or_else(|| js::get(&last, "url").ok().and_then(|u| u.as_string()).and_then(|u| object_url(&u, &key)))
         .ok_or_else(|| UploadFailure::new("invalid_response", format!("{at}: no row URL: the presign has no rowData and its url is not http(s)")))?;
-    Ok((key, Row::new(row_data, global_key, metadata_fields)))
+    let row = Row::new(row_data, global_key, metadata_fields);
+    // The row must import: an https URL (or loopback http when allowed), a key Labelbox takes.
+    let one_row = serde_json::to_vec(&[&row]).unwrap_or_default();
+    let report = validate(&one_row, &ValidateOptions { allow_loopback_http: batch.allow_loopback_http, ..ValidateOptions::new(ValidationKind::LabelboxImport) });
+    if !report.ok {
+        return Err(super::upload::validation_failure(&format!("import row of {at} (stored as {key})"), &[&report]));
+    }
+    Ok((key, row))
 }
 
 /// The item's bytes, and its `Blob` when it was given as one (uploaded as is).

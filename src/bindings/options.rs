@@ -53,7 +53,8 @@ pub(crate) mod names {
     /// `uploadVelaBatch`.
     pub(crate) const UPLOAD_VELA_BATCH: [&str; 7] = join(["presign", "sampleBytes", "maxIssues"], COMMON);
     /// `uploadLabelboxConversations`.
-    pub(crate) const UPLOAD_LABELBOX: [&str; 9] = join(["presign", "from", "concurrency", "globalKey", "metadataFields"], COMMON);
+    pub(crate) const UPLOAD_LABELBOX: [&str; 10] =
+        join(["presign", "from", "concurrency", "globalKey", "metadataFields", "allowLoopbackHttp"], COMMON);
     /// What `uploadLabelboxConversations` passes on to each item's presigned POST.
     pub(crate) const PRESIGNED_UPLOAD_COMMON: [&str; 4] = COMMON;
 }

@@ -40,6 +40,8 @@ export interface ValidateOptions {
   fields?: FieldDecl[];
   /** The most issues the report lists, 1 to 100000 (default 1000); past it `truncated` is true and the last issue is `too_many_issues`. */
   maxIssues?: number;
+  /** For labelbox-import: accept loopback `http://` row URLs (tests against a local server). Off by default. */
+  allowLoopbackHttp?: boolean;
 }
 /** Every issue code; docs/validation.md says what each means. */
 export type IssueCode =
@@ -333,7 +335,7 @@ pub fn validate(
     #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "ValidateOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let o = JsOptions::new(options, "validate", &["kind", "metadata", "connection", "fields", "maxIssues"])?;
+    let o = JsOptions::new(options, "validate", &["kind", "metadata", "connection", "fields", "maxIssues", "allowLoopbackHttp"])?;
     let kind = o.required::<ValidationKind>("kind")?;
     let opts = ValidateOptions {
         kind,
@@ -341,6 +343,7 @@ pub fn validate(
         connection: o.get::<ConnectionKind>("connection")?,
         fields: o.fields()?,
         max_issues: o.max_issues()?,
+        allow_loopback_http: o.get::<bool>("allowLoopbackHttp")?.unwrap_or(false),
         ..ValidateOptions::new(kind)
     };
     match input_bytes(&input, "validate")? {

@@ -14,8 +14,9 @@
 //! - `timestampUsec`, when present, is an integer; below 10^11 it looks like seconds and below 10^14
 //!   like milliseconds (a `timestamp_unit` warning; the vendor's sample uses seconds).
 //!
-//! Import rules: an array of row objects; `row_data` is a string `https` URL; `global_key`, when
-//! present, is a non-empty string unique across rows (the later repeat is reported);
+//! Import rules: an array of row objects; `row_data` is a string `https` URL (or a loopback
+//! `http` one with `allow_loopback_http`); `global_key`, when present, is a non-empty string of
+//! at most 200 characters, unique across rows ignoring letter case (the later repeat is reported);
 //! `media_type`, when present, is `CONVERSATIONAL`; `metadata_fields`, when present, is an array.
 
 use std::collections::HashMap;
@@ -189,7 +190,7 @@ fn timestamp_usec(sink: &mut Sink, t: Value<'_, '_>, path: &Path<'_>) {
 }
 
 /// Validates a Labelbox import file; returns the number of rows.
-pub fn check_import(root: Value<'_, '_>, sink: &mut Sink) -> usize {
+pub fn check_import(root: Value<'_, '_>, allow_loopback_http: bool, sink: &mut Sink) -> usize {
     let path = Path::root();
     if !check::array(sink, root, &path, "the import file") {
         return 0;
@@ -209,6 +210,7 @@ pub fn check_import(root: Value<'_, '_>, sink: &mut Sink) -> usize {
             let at = row_data.map_or(0, |v| v.offset());
             match text::url_scheme(&url).as_deref() {
                 Some("https") => {}
+                Some("http") if allow_loopback_http && text::url_host(&url).is_some_and(|h| text::is_loopback_host(&h)) => {}
                 Some(s) => sink.error(Code::InvalidUrl, at, &p.key("row_data"), format!("`row_data` uses `{s}://`: Labelbox imports only `https` URLs")),
                 None if !url.trim().is_empty() => sink.error(Code::InvalidUrl, at, &p.key("row_data"), format!("`row_data` \"{url}\" is not a URL: give the https URL of the conversation JSON")),
                 None => {}

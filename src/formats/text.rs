@@ -71,6 +71,32 @@ pub fn url_scheme(s: &str) -> Option<String> {
     ok.then(|| scheme.to_ascii_lowercase())
 }
 
+/// `true` for a loopback host (lower-case, as it appears in a URL's authority): `localhost`,
+/// `*.localhost`, `[::1]`, or `127.x.y.z`. Endpoints may use `http://` only for these, and
+/// `allowLoopbackHttp` lets such Labelbox row URLs through.
+pub fn is_loopback_host(host: &str) -> bool {
+    if host == "localhost" || host == "[::1]" || host.ends_with(".localhost") {
+        return true;
+    }
+    let octets: Vec<&str> = host.split('.').collect();
+    octets.len() == 4
+        && octets.first() == Some(&"127")
+        && octets.iter().all(|o| !o.is_empty() && o.len() <= 3 && o.bytes().all(|b| b.is_ascii_digit()) && o.parse::<u16>().is_ok_and(|n| n <= 255))
+}
+
+/// The lower-cased host of an absolute URL (`[v6]` kept in brackets), without userinfo or port.
+pub fn url_host(url: &str) -> Option<String> {
+    let (_, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h).to_ascii_lowercase();
+    let host = if authority.starts_with('[') {
+        authority.find(']').map_or(authority.as_str(), |i| authority.get(..=i).unwrap_or_default()).to_owned()
+    } else {
+        authority.split(':').next().unwrap_or("").to_owned()
+    };
+    (!host.is_empty()).then_some(host)
+}
+
 /// `true` for an optionally signed run of digits (SpeechSense "Number").
 pub fn is_integer(s: &str) -> bool {
     let d = s.strip_prefix(['-', '+']).unwrap_or(s);

@@ -85,12 +85,15 @@ pub struct ValidateOptions {
     /// The most issues the report lists ([`DEFAULT_MAX_ISSUES`]); past it the report is
     /// `truncated` and ends with one `too_many_issues`.
     pub max_issues: usize,
+    /// For `labelbox-import`: let loopback `http://` row URLs through (tests against a local
+    /// server). Off by default: Labelbox fetches only `https`.
+    pub allow_loopback_http: bool,
 }
 
 impl ValidateOptions {
     /// Options for `kind` with everything else unset.
     pub fn new(kind: ValidationKind) -> ValidateOptions {
-        ValidateOptions { kind, metadata: None, connection: None, fields: Vec::new(), max_issues: DEFAULT_MAX_ISSUES }
+        ValidateOptions { kind, metadata: None, connection: None, fields: Vec::new(), max_issues: DEFAULT_MAX_ISSUES, allow_loopback_http: false }
     }
 }
 
@@ -106,7 +109,7 @@ pub fn validate(input: &[u8], options: &ValidateOptions) -> Report {
         ValidationKind::VelaChat => vela::check_chat(root, sink),
         ValidationKind::VelaCallMetadata => vela::check_call_metadata(root, sink),
         ValidationKind::LabelboxConversation => labelbox::check_conversation(root, sink),
-        ValidationKind::LabelboxImport => labelbox::check_import(root, sink),
+        ValidationKind::LabelboxImport => labelbox::check_import(root, options.allow_loopback_http, sink),
     })
 }
 

@@ -70,7 +70,7 @@ pub fn check_endpoint(option: &'static str, url: &str) -> Result<String, Endpoin
     if host.is_empty() || url.contains(char::is_whitespace) {
         return Err(EndpointError::Invalid { option, shown: shown(url) });
     }
-    if !secure && !is_loopback(host) {
+    if !secure && !crate::formats::text::is_loopback_host(host) {
         return Err(EndpointError::Insecure { option, host: host.to_owned() });
     }
     Ok(url.trim_end_matches('/').to_owned())
@@ -88,16 +88,6 @@ fn host_of(authority: &str) -> &str {
         return authority.find(']').map_or(authority, |i| &authority[..=i]);
     }
     authority.split(':').next().unwrap_or("")
-}
-
-fn is_loopback(host: &str) -> bool {
-    if host == "localhost" || host == "[::1]" || host.ends_with(".localhost") {
-        return true;
-    }
-    let octets: Vec<&str> = host.split('.').collect();
-    octets.len() == 4
-        && octets[0] == "127"
-        && octets.iter().all(|o| !o.is_empty() && o.len() <= 3 && o.bytes().all(|b| b.is_ascii_digit()) && o.parse::<u16>().is_ok_and(|n| n <= 255))
 }
 
 /// The URL as it may appear in a message: scheme and authority only (a path or query could
