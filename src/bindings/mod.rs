@@ -7,7 +7,6 @@ mod json;
 pub mod labelbox;
 mod options;
 mod panic;
-mod panic;
 pub mod presigned;
 mod types;
 pub mod upload;
