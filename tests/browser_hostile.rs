@@ -293,6 +293,21 @@ async fn throwing_getters(count: &mut usize) {
         expect_code("aborted signal", upload_audio(blob.clone(), metadata(), audio_options(&[("signal", aborted.clone())])).await, "aborted");
         *count += 3;
     }
+    // A File and a signal from another realm (an iframe) are real ones: accepted.
+    let realm = js_fn(
+        "bytes",
+        "const f = document.createElement('iframe'); document.body.appendChild(f); const w = f.contentWindow; \
+         const c = new w.AbortController(); return { blob: new w.Blob([bytes]), signal: c.signal, abort: () => c.abort() };",
+    )
+    .call1(&JsValue::NULL, &Uint8Array::from(wav_header(8, 16_000, 1, 16, 1).as_slice()))
+    .unwrap();
+    let info = sniff_audio(get(&realm, "blob")).await.expect("sniffAudio of another realm's Blob");
+    assert_eq!(get_str(&info, "container"), "wav");
+    expect_code("other realm's signal, aborted", {
+        get(&realm, "abort").unchecked_into::<Function>().call0(&JsValue::NULL).unwrap();
+        upload_audio(get(&realm, "blob"), metadata(), audio_options(&[("signal", get(&realm, "signal"))])).await
+    }, "aborted");
+    *count += 2;
     log("hostile: throwing getters done");
 }
 

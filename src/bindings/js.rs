@@ -170,12 +170,10 @@ impl Natives {
     }
 }
 
-/// The size of a real `Blob` (or `File`), read by the native getter: `Wrong` for anything else,
-/// including a `Proxy` of a `Blob`.
+/// The size of a real `Blob` (or `File`), read by the native getter, whose brand check is the
+/// test: `Wrong` for anything else, including a `Proxy` of a `Blob`. No `instanceof`, so a
+/// `File` from another realm (an iframe's file input) is accepted, as XHR and `FormData` accept it.
 pub(crate) fn blob_size(value: &JsValue) -> Result<f64, ReadError> {
-    if !value.is_instance_of::<Blob>() {
-        return Err(ReadError::Wrong);
-    }
     let getter = NATIVE.with(|n| n.blob_size.clone()).ok_or(ReadError::Wrong)?;
     getter.call0(value).map_err(|_| ReadError::Wrong)?.as_f64().ok_or(ReadError::Wrong)
 }
@@ -184,7 +182,8 @@ pub(crate) fn blob_size(value: &JsValue) -> Result<f64, ReadError> {
 /// whatever the blob's own `slice` does).
 pub(crate) fn blob_slice(blob: &Blob, start: f64, end: f64) -> Result<Blob, ReadError> {
     let slice = NATIVE.with(|n| n.blob_slice.clone()).ok_or(ReadError::Wrong)?;
-    slice.call2(blob, &start.into(), &end.into())?.dyn_into::<Blob>().map_err(|_| ReadError::Wrong)
+    // The native slice returns a Blob or throws; no `instanceof`, which fails across realms.
+    Ok(slice.call2(blob, &start.into(), &end.into())?.unchecked_into::<Blob>())
 }
 
 /// The real length of a typed array, by the native getter (which brand-checks: a `Proxy` or
@@ -218,10 +217,9 @@ pub(crate) fn u8_array_bytes(value: &JsValue) -> Result<Vec<u8>, ReadError> {
 }
 
 /// The bytes of an `ArrayBuffer`-like result, which must be exactly `expected` bytes long.
+/// Only ever given what a native `arrayBuffer()` resolved to (possibly of another realm, so no
+/// `instanceof`); the length check catches anything else.
 pub(crate) fn buffer_bytes(value: &JsValue, expected: u64) -> Result<Vec<u8>, ReadError> {
-    if !value.is_instance_of::<js_sys::ArrayBuffer>() {
-        return Err(ReadError::Wrong);
-    }
     let copy: Uint8Array = CheckedU8::new_u8_from(value)?.unchecked_into();
     // `copy` is a fresh native array: its length is its real length.
     if copy.length() as u64 != expected {
