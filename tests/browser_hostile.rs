@@ -254,6 +254,18 @@ async fn throwing_getters(count: &mut usize) {
         assert_eq!(get(&report, "ok"), JsValue::FALSE);
         *count += 2;
     }
+    // Another realm's Uint8Array is one; an Int16Array given Uint8Array.prototype is not.
+    let foreign = js_fn(
+        "text",
+        "const f = document.createElement('iframe'); document.body.appendChild(f); return new f.contentWindow.TextEncoder().encode(text);",
+    )
+    .call1(&JsValue::NULL, &JsValue::from_str(CHAT))
+    .unwrap();
+    let report = validate(foreign, opts.clone()).expect("another realm's Uint8Array");
+    assert_eq!(get(&report, "stats").is_object(), true);
+    let disguised = js_fn("", "const a = new Int16Array(4); Object.setPrototypeOf(a, Uint8Array.prototype); return a;").call0(&JsValue::NULL).unwrap();
+    expect_code("Int16Array posing as Uint8Array", validate(disguised, opts.clone()), "invalid_options");
+    *count += 2;
     // Options objects with throwing own getters: invalid_options naming the option, cause set.
     for key in ["kind", "metadata", "fields"] {
         let o = obj(&[("kind", "speechsense-chat".into())]);

@@ -139,6 +139,8 @@ struct Natives {
     blob_size: Option<Function>,
     blob_slice: Option<Function>,
     typed_array_length: Option<Function>,
+    /// `%TypedArray%.prototype[Symbol.toStringTag]`: the array's real type name, or undefined.
+    typed_array_tag: Option<Function>,
     abort_signal_any: Option<Function>,
 }
 
@@ -164,7 +166,11 @@ impl Natives {
             blob_slice: proto("Blob")
                 .and_then(|p| Reflect::get(&p, &"slice".into()).ok())
                 .and_then(|f| f.dyn_into::<Function>().ok()),
-            typed_array_length: getter(typed_array_proto, "length"),
+            typed_array_length: getter(typed_array_proto.clone(), "length"),
+            typed_array_tag: typed_array_proto.and_then(|p| {
+                let desc = Reflect::get_own_property_descriptor(p.unchecked_ref::<Object>(), &js_sys::Symbol::to_string_tag().into()).ok()?;
+                Reflect::get(&desc, &"get".into()).ok()?.dyn_into::<Function>().ok()
+            }),
             abort_signal_any,
         }
     }
@@ -186,9 +192,20 @@ pub(crate) fn blob_slice(blob: &Blob, start: f64, end: f64) -> Result<Blob, Read
     Ok(slice.call2(blob, &start.into(), &end.into())?.unchecked_into::<Blob>())
 }
 
+/// Whether `value` really is a `Uint8Array`, of any realm: the native `Symbol.toStringTag`
+/// getter of typed arrays reads the internal type name, so a `Proxy`, an `Int16Array` given
+/// `Uint8Array.prototype`, or a look-alike is not one.
+pub(crate) fn is_u8_array(value: &JsValue) -> bool {
+    let Some(tag) = NATIVE.with(|n| n.typed_array_tag.clone()) else { return value.is_instance_of::<Uint8Array>() };
+    tag.call0(value).ok().and_then(|t| t.as_string()).is_some_and(|t| t == "Uint8Array")
+}
+
 /// The real length of a typed array, by the native getter (which brand-checks: a `Proxy` or
 /// any other value is `Wrong`; an own `length` getter is not consulted).
 pub(crate) fn u8_array_len(value: &JsValue) -> Result<f64, ReadError> {
+    if !is_u8_array(value) {
+        return Err(ReadError::Wrong);
+    }
     let getter = NATIVE.with(|n| n.typed_array_length.clone()).ok_or(ReadError::Wrong)?;
     let len = getter.call0(value).map_err(|_| ReadError::Wrong)?.as_f64().ok_or(ReadError::Wrong)?;
     if !(len >= 0.0 && len.fract() == 0.0) {

@@ -308,7 +308,7 @@ fn input_bytes(input: &JsValue, what: &str) -> Result<Result<Vec<u8>, u64>, JsVa
     if let Some(s) = input.dyn_ref::<js_sys::JsString>() {
         return Ok(string_bytes(s).ok_or(s.length() as u64));
     }
-    if input.is_instance_of::<js_sys::Uint8Array>() {
+    if js::is_u8_array(input) {
         // The native length: an own `length` getter can neither throw nor lie here. A Proxy
         // fails the copy below with invalid_options.
         let len = js::u8_array_len(input).unwrap_or(0.0);
