@@ -133,8 +133,11 @@ impl<B: Body<Data = Bytes> + Unpin> Body for LoggedBody<B> {
 
     fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, B::Error>>> {
         let r = Pin::new(&mut self.inner).poll_frame(cx);
-        if let Poll::Ready(None) = r {
-            self.finish(false);
+        match &r {
+            // HTTP/2 drops a body after its trailers without polling it again.
+            Poll::Ready(None) => self.finish(false),
+            Poll::Ready(Some(Ok(f))) if f.is_trailers() => self.finish(false),
+            _ => {}
         }
         r
     }

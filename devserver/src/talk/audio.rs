@@ -163,14 +163,17 @@ impl AudioSink {
     pub async fn new(store: &Store, declared: Declared, method: Method) -> Result<Self, Status> {
         let tmp = TempFile { path: store.tmp_dir().join(format!("{}.part", new_talk_id())), keep: false };
         // Read as well as write: an MP3 whose ID3 tag ends past the head is sniffed from here.
-        let file = tokio::fs::OpenOptions::new()
+        // Opened synchronously (a local create is quick): tokio's open runs on a blocking thread,
+        // so a request cancelled during it (an HTTP/2 stream reset by talk-gateway) dropped the
+        // TempFile guard first and the open then created a temp file nobody removed.
+        let file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(true)
             .open(&tmp.path)
-            .await
             .map_err(io_error)?;
+        let file = tokio::fs::File::from_std(file);
         Ok(Self {
             declared,
             method,
