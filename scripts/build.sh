@@ -21,6 +21,9 @@ node_modules/.bin/wasm-opt -O1 \
   --enable-reference-types --enable-multivalue --enable-mutable-globals \
   pkg/talk_uploader_bg.wasm -o pkg/talk_uploader_bg.wasm
 rm -f pkg/.gitignore
+# The package's entry: the glue with every export guarded against panics (js/guard.js,
+# src/bindings/panic.rs), generated from the glue's own exports.
+node js/make-entry.mjs pkg
 
 brotli_size() {
   if command -v brotli >/dev/null; then brotli -c -q 11 "$1" | wc -c

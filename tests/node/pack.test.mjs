@@ -38,6 +38,7 @@ function app(name) {
 
 test("the tarball ships pkg/ and nothing else of the repository", () => {
   assert.deepEqual(shipped.filter((f) => f.startsWith("pkg/")), [
+    "pkg/guard.js", "pkg/index.d.ts", "pkg/index.js",
     "pkg/talk_uploader.d.ts", "pkg/talk_uploader.js", "pkg/talk_uploader_bg.wasm", "pkg/talk_uploader_bg.wasm.d.ts",
   ]);
   assert.deepEqual(shipped.filter((f) => !f.startsWith("pkg/")).sort(), ["README.md", "package.json"]);
