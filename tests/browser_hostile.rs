@@ -24,7 +24,9 @@ use talk_uploader::bindings::audio::{plan_chunks_js, sniff_audio};
 use talk_uploader::bindings::error::is_upload_error;
 use talk_uploader::bindings::presigned::{presigned_upload, upload_vela_call, upload_vela_chat};
 use talk_uploader::bindings::upload::{upload_audio, upload_text};
+use talk_uploader::bindings::labelbox::upload_labelbox_conversations;
 use talk_uploader::bindings::validate::{convert_chat, validate};
+use talk_uploader::bindings::zip::{inspect_zip, upload_vela_batch};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
@@ -199,6 +201,27 @@ async fn throwing_proxies(count: &mut usize) {
         check(what, expect_code(what, upload_vela_chat(vela_chat_text().into(), o.clone()).await, "invalid_options"));
         expect_code("file proxy", sniff_audio(file_proxy.clone()).await, "invalid_options");
         *count += 6;
+    }
+    // The batch entry points: zip inspection, Vela batches, Labelbox conversations.
+    let batch = [
+        hostile_variants(&obj(&[("sampleBytes", 1024.into())])),
+        hostile_variants(&obj(&[("presign", js_fn("", "").into())])),
+        hostile_variants(&obj(&[("presign", js_fn("", "").into())])),
+    ];
+    let items: JsValue = Array::of1(&obj(&[("content", CHAT.into())])).into();
+    for i in 0..ROUNDS / 4 {
+        let n = i % variants.len();
+        let (what, o, _) = &batch[0][n];
+        assert_cause(what, &expect_code(what, inspect_zip(file.blob.clone().into(), Some(o.clone().unchecked_into())).await, "invalid_options"));
+        let (what, o, _) = &batch[1][n];
+        assert_cause(what, &expect_code(what, upload_vela_batch(file.blob.clone().into(), o.clone()).await, "invalid_options"));
+        let (what, o, _) = &batch[2][n];
+        assert_cause(what, &expect_code(what, upload_labelbox_conversations(items.clone(), o.clone()).await, "invalid_options"));
+        let (what, proxy_items, _) = &variants[n];
+        let opts = obj(&[("presign", js_fn("", "").into())]);
+        expect_code(what, upload_labelbox_conversations(proxy_items.clone(), opts).await, "invalid_options");
+        expect_code("zip file proxy", inspect_zip(file_proxy.clone(), None).await, "invalid_options");
+        *count += 5;
     }
     for (key, value) in [
         ("retry", throwing_proxy(&Object::new().into(), &["ownKeys"])),
