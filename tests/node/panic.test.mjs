@@ -3,19 +3,22 @@
 // panics on purpose, synchronously and inside an async call. The caller of the panicking call
 // gets UploadError "internal", calls in flight get "internal", and every later call gets
 // "module_poisoned" without entering the trapped instance. Skipped without that build.
-import { test } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { extname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 
 const dir = process.env.TALK_UPLOADER_PANIC_PKG;
+const copies = [];
+after(() => copies.forEach((c) => rmSync(c, { recursive: true, force: true })));
 
 /** A fresh instance of the package per test: a copy of the build, so Node evaluates its files anew. */
 async function load() {
-  const copy = mkdtempSync(join(tmpdir(), "talk-uploader-panic-"));
+  const copy = fresh();
   cpSync(dir, copy, { recursive: true });
   const mod = await import(pathToFileURL(join(copy, "index.js")).href);
   mod.initSync({ module: readFileSync(join(copy, "talk_uploader_bg.wasm")) });
@@ -77,7 +80,7 @@ const ASYNC_SCRIPT = `
 `;
 
 test("an async panic: its promise and the calls in flight settle with internal", { skip: !dir && "no test-panic build" }, () => {
-  const copy = mkdtempSync(join(tmpdir(), "talk-uploader-panic-"));
+  const copy = fresh();
   cpSync(dir, copy, { recursive: true });
   writeFileSync(join(copy, "async-panic.mjs"), ASYNC_SCRIPT);
   const out = JSON.parse(execFileSync("node", [join(copy, "async-panic.mjs"), copy], { encoding: "utf8" }));
@@ -106,3 +109,127 @@ test("every async export is declared async in the guard (the .d.ts is the source
   }
   assert.ok(listed.includes("uploadAudio") && listed.includes("sniffAudio") && !listed.includes("validate"));
 });
+
+// The same scenario in real browsers: headless Chromium (playwright-core) and Firefox ESR
+// (geckodriver, spoken to over its WebDriver HTTP API), each loading the test-panic build from a
+// loopback server with a strict CSP (no inline script, no eval).
+const PAGE_SCRIPT = `
+  import init, * as tu from "./index.js";
+  const uncaught = [];
+  addEventListener("error", (e) => uncaught.push(String(e.error ?? e.message)));
+  const show = (e) => ({ code: e?.code, isUploadError: tu.isUploadError(e), inst: e instanceof tu.UploadError, cause: String(e?.cause) });
+  const out = {};
+  try {
+    await init();
+    out.before = tu.validate("{}", { kind: "speechsense-metadata" }).ok;
+    let release;
+    const inFlight = tu.__testPending(new Promise((r) => (release = r)));
+    const settled = await Promise.allSettled([tu.__testPanicAsync("browser"), inFlight]);
+    release();
+    out.settled = settled.map((s) => ({ status: s.status, ...show(s.reason) }));
+    try { tu.validate("{}", { kind: "speechsense-metadata" }); } catch (e) { out.sync = show(e); }
+    out.later = show(await tu.sniffAudio(new Blob([new Uint8Array(16)])).catch((e) => e));
+    await new Promise((r) => setTimeout(r, 50));
+    out.uncaught = uncaught;
+  } catch (e) {
+    out.error = String(e);
+  }
+  document.body.dataset.result = JSON.stringify(out);
+`;
+
+async function serve(root) {
+  writeFileSync(join(root, "run.mjs"), PAGE_SCRIPT);
+  writeFileSync(join(root, "index.html"), '<!doctype html><meta charset="utf-8"><body><script type="module" src="run.mjs"></script>');
+  const types = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm" };
+  const server = createServer((req, res) => {
+    const name = new URL(req.url, "http://x").pathname.slice(1) || "index.html";
+    const file = join(root, name);
+    if (name.includes("..") || !existsSync(file)) return res.writeHead(404).end();
+    res.writeHead(200, {
+      "content-type": types[extname(file)] ?? "application/octet-stream",
+      "content-security-policy": "script-src 'self' 'wasm-unsafe-eval'",
+    }).end(readFileSync(file));
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  return server;
+}
+
+function assertBrowserResult(out) {
+  assert.equal(out.error, undefined, out.error);
+  assert.equal(out.before, false);
+  for (const s of out.settled) assert.deepEqual([s.status, s.code, s.isUploadError, s.inst], ["rejected", "internal", true, true]);
+  assert.equal(out.sync.code, "module_poisoned");
+  assert.equal(out.later.code, "module_poisoned");
+  assert.ok(out.sync.isUploadError && out.later.inst);
+  assert.equal(out.uncaught.length, 1, JSON.stringify(out.uncaught));
+  assert.match(out.uncaught[0], /RuntimeError: unreachable/);
+}
+
+test("in headless Chromium", { skip: !dir && "no test-panic build" }, async () => {
+  const { chromium } = await import("playwright-core");
+  const root = fresh();
+  cpSync(dir, root, { recursive: true });
+  const server = await serve(root);
+  const browser = await chromium.launch({
+    executablePath: "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    await page.waitForFunction(() => document.body.dataset.result, null, { timeout: 30_000 });
+    assertBrowserResult(JSON.parse(await page.evaluate(() => document.body.dataset.result)));
+  } finally {
+    await browser.close();
+    server.close();
+  }
+});
+
+test("in headless Firefox ESR", { skip: (!dir && "no test-panic build") || (!which("geckodriver") && "no geckodriver") }, async () => {
+  const root = fresh();
+  cpSync(dir, root, { recursive: true });
+  const server = await serve(root);
+  const port = 4444 + Math.floor(Math.random() * 1000);
+  const driver = spawn(which("geckodriver"), ["--port", String(port), "--host", "127.0.0.1"], { stdio: "ignore" });
+  const wd = async (method, path, body) => {
+    const r = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers: { "content-type": "application/json" }, body: body && JSON.stringify(body) });
+    const j = await r.json();
+    if (!r.ok) throw new Error(`${path}: ${JSON.stringify(j)}`);
+    return j.value;
+  };
+  let session;
+  try {
+    for (let i = 0; i < 100; i++) {
+      try { await wd("GET", "/status"); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
+    }
+    const caps = { capabilities: { alwaysMatch: { browserName: "firefox", "moz:firefoxOptions": { args: ["-headless"], binary: "/usr/bin/firefox-esr" } } } };
+    session = (await wd("POST", "/session", caps)).sessionId;
+    await wd("POST", `/session/${session}/url`, { url: `http://127.0.0.1:${server.address().port}/` });
+    let result;
+    for (let i = 0; i < 300 && !result; i++) {
+      result = await wd("POST", `/session/${session}/execute/sync`, { script: "return document.body.dataset.result || null", args: [] });
+      if (!result) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(result, "the page never finished");
+    const out = JSON.parse(result);
+    // Firefox words the trap "RuntimeError: unreachable executed".
+    assertBrowserResult(out);
+  } finally {
+    if (session) await wd("DELETE", `/session/${session}`).catch(() => {});
+    driver.kill();
+    server.close();
+  }
+});
+
+function which(cmd) {
+  for (const d of (process.env.PATH ?? "").split(":")) if (d && existsSync(join(d, cmd))) return join(d, cmd);
+  return null;
+}
+
+/** A copy of the test-panic build (one module instance per test), removed after the tests. */
+function fresh() {
+  const c = mkdtempSync(join(tmpdir(), "talk-uploader-panic-"));
+  copies.push(c);
+  return c;
+}
