@@ -22,6 +22,32 @@ fn blob(bytes: &[u8]) -> web_sys::Blob {
     web_sys::Blob::new_with_u8_array_sequence(&parts).unwrap()
 }
 
+/// A `presign` function asking the devserver's batch route, counting its calls.
+fn batch_presign(org: &'static str, filename: &'static str, size: u64) -> (JsValue, std::rc::Rc<std::cell::Cell<u32>>) {
+    let calls = std::rc::Rc::new(std::cell::Cell::new(0));
+    let c = calls.clone();
+    let f = Closure::<dyn FnMut() -> js_sys::Promise>::new(move || {
+        c.set(c.get() + 1);
+        wasm_bindgen_futures::future_to_promise(async move {
+            let body = serde_json::json!({ "org_id": org, "filename": filename, "size": size });
+            let text = gloo_net::http::Request::post(&format!("{}/api/presign/batch", devserver()))
+                .header("authorization", &format!("Bearer {}", api_key()))
+                .header("content-type", "application/json")
+                .body(body.to_string())
+                .unwrap()
+                .send()
+                .await
+                .expect("batch presign")
+                .text()
+                .await
+                .unwrap();
+            Ok(js_sys::JSON::parse(&text).expect("presign JSON"))
+        })
+    })
+    .into_js_value();
+    (f, calls)
+}
+
 fn test_file(bytes: &[u8]) -> TestFile {
     TestFile { blob: blob(bytes), sha256: hex(&Sha256::digest(bytes)), size: bytes.len() as u64 }
 }
@@ -71,11 +97,13 @@ async fn a_batch_is_inspected_then_stored_byte_exact() {
     let z = write_zip(&[deflated("calls/2024-05.csv", &csv), entry("calls/readme.txt", b"hi")], false, b"");
     let file = test_file(&z.bytes);
     let progress = Progress::default();
-    let (presign, calls) = presign_function(devserver(), "org-batch-a");
+    let (presign, calls) = batch_presign("org-batch-a", "calls.zip", file.size);
     let opts = obj(&[("presign", presign), ("onProgress", progress.callback(|_, _| {}).into())]);
     let result = upload_vela_batch(file.blob.clone().into(), opts).await.expect("uploadVelaBatch");
     assert_eq!(calls.get(), 1);
-    assert_object(devserver(), &get_str(&result, "key"), &file).await;
+    let key = get_str(&result, "key");
+    assert!(key.starts_with("org-batch-a/batches/"), "{key}");
+    assert_object(devserver(), &key, &file).await;
     progress.assert_complete(file.size);
     let report = get(&result, "report");
     assert_eq!(get(&report, "ok").as_bool(), Some(true));
@@ -84,7 +112,7 @@ async fn a_batch_is_inspected_then_stored_byte_exact() {
 #[wasm_bindgen_test]
 async fn a_bad_batch_sends_nothing() {
     let z = write_zip(&[entry("../escape.csv", CSV)], false, b"");
-    let (presign, calls) = presign_function(devserver(), "org-batch-b");
+    let (presign, calls) = batch_presign("org-batch-b", "bad.zip", z.bytes.len() as u64);
     let e = upload_vela_batch(blob(&z.bytes).into(), obj(&[("presign", presign)])).await.expect_err("unsafe name");
     assert_eq!(error_code(&e), "validation_failed");
     assert_eq!(calls.get(), 0, "no presign was asked for");

@@ -47,6 +47,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/asr/async/upload/vela", post(presign))
         .route("/chat/upload/vela", post(chat))
         .route("/api/objects/{*key}", get(object_info))
+        .route("/api/presign/batch", post(presign_batch))
         .with_state(state)
 }
 
@@ -158,6 +159,12 @@ async fn presign(State(state): State<Arc<AppState>>, headers: HeaderMap, body: B
 /// The presigned POST for one call of `org_id`, stored as `key`: for the embedded server, or
 /// for `--s3-endpoint` when one is configured.
 pub fn presign_for(config: &Config, org_id: &str, key: &str, now_unix: i64) -> PresignedPost {
+    presign_up_to(config, org_id, key, now_unix, crate::s3::MAX_CALL_BYTES)
+}
+
+/// The presigned POST for `key` under `<org_id>/`, allowing at most `cap` bytes (and never more
+/// than the server takes).
+pub fn presign_up_to(config: &Config, org_id: &str, key: &str, now_unix: i64, cap: u64) -> PresignedPost {
     let (url, creds, bucket, max) = match &config.s3_external {
         Some(ext) => (
             format!("{}/{}", ext.endpoint.trim_end_matches('/'), ext.bucket),
@@ -181,10 +188,50 @@ pub fn presign_for(config: &Config, org_id: &str, key: &str, now_unix: i64) -> P
         vec![
             Condition::eq("bucket", bucket),
             Condition::starts_with("key", format!("{org_id}/")),
-            Condition::ContentLengthRange { min: 1, max },
+            Condition::ContentLengthRange { min: 1, max: max.min(cap) },
         ],
         vec![("key".into(), key.into())],
     )
+}
+
+/// `POST /api/presign/batch` `{org_id, filename, size}`: a presigned POST for a Vela batch zip
+/// (Vela documents no batch API; its web UI uploads them), allowing up to 3,000,000,000 bytes.
+async fn presign_batch(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(res) = authorize(&state.config, &headers) {
+        return res;
+    }
+    let bad = |message: String, path: &str| {
+        error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            format!("the request body is not valid: {message}"),
+            json!({ "errors": [{ "code": "invalid_request", "message": message, "path": path, "line": null, "column": null }], "warnings": [] }),
+        )
+    };
+    let Ok(Value::Object(body)) = serde_json::from_slice::<Value>(&body) else {
+        return bad("expected a JSON object {org_id, filename, size}".into(), "");
+    };
+    let org_id = match body.get("org_id") {
+        Some(Value::String(s)) => s.clone(),
+        _ => return org_id_error("", "is required: the organisation the batch belongs to"),
+    };
+    if let Some(why) = org_id_problem(&org_id) {
+        return org_id_error(&org_id, why);
+    }
+    let filename = match body.get("filename") {
+        Some(Value::String(s)) if s.to_ascii_lowercase().ends_with(".zip") && !s.contains(['/', '\\']) && s.len() <= 200 => s.clone(),
+        _ => return bad("`filename` must be the zip's file name, ending in .zip, without folders".into(), "/filename"),
+    };
+    let max = talk_uploader::zip::MAX_ZIP_BYTES;
+    let size = match body.get("size").and_then(Value::as_u64) {
+        Some(n) if (1..=max).contains(&n) => n,
+        _ => return bad(format!("`size` must be the zip's size in bytes, 1 to {max} (Vela takes batches of at most 3 GB)"), "/size"),
+    };
+    let safe: String = filename.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' }).collect();
+    let key = format!("{org_id}/batches/{}-{safe}", store::new_talk_id());
+    let post = presign_up_to(&state.config, &org_id, &key, sigv4::now_unix(), max);
+    crate::log::emit(&json!({ "event": "batch_presign", "org_id": org_id, "size": size, "key": key }));
+    Json(post).into_response()
 }
 
 /// The S3 address as a page should use it. `run()` rewrites `config.s3_listen` to the bound

@@ -45,9 +45,12 @@ pub const ACCESS_KEY: &str = "devserver-access-key";
 pub const SECRET_KEY: &str = "devserver-secret-key";
 /// Signing region of the embedded server.
 pub const REGION: &str = "us-east-1";
-/// Largest object the embedded server accepts by POST. s3s holds the whole POSTed file in
-/// memory before writing it, so this bounds the server's memory per upload.
-pub const MAX_OBJECT_BYTES: u64 = 1 << 30;
+/// Largest object the embedded server accepts by POST: a Vela batch zip of 3 GB
+/// (`talk_uploader::zip::MAX_ZIP_BYTES`). s3s holds the whole POSTed file in memory before
+/// writing it, so this also bounds the server's memory per upload.
+pub const MAX_OBJECT_BYTES: u64 = talk_uploader::zip::MAX_ZIP_BYTES;
+/// Largest call recording a Vela presign allows (the batch route allows [`MAX_OBJECT_BYTES`]).
+pub const MAX_CALL_BYTES: u64 = 1 << 30;
 /// How long the server keeps reading (and discarding) a body that s3s rejected early.
 pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(120);
 
