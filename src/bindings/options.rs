@@ -214,25 +214,6 @@ impl Opts {
     }
 }
 
-impl Opts {
-    /// `apiKey` or `iamToken` as an `authorization` value, and the secret itself.
-    #[allow(dead_code)] // the committed uploadText still uses it; the engine rework replaces it
-    pub(crate) fn speechsense_auth(&self) -> Result<(String, String), UploadFailure> {
-        match (self.string("apiKey")?, self.string("iamToken")?) {
-            (Some(_), Some(_)) => Err(invalid_option(format!(
-                "{} has both apiKey and iamToken; pass exactly one of them",
-                self.name
-            ))),
-            (Some(k), None) if !k.trim().is_empty() => Ok((format!("Api-Key {}", k.trim()), k)),
-            (None, Some(t)) if !t.trim().is_empty() => Ok((format!("Bearer {}", t.trim()), t)),
-            _ => Err(invalid_option(format!(
-                "{} needs apiKey (a service account API key) or iamToken (an IAM token)",
-                self.name
-            ))),
-        }
-    }
-}
-
 impl Unchecked {
     /// Refuses option names outside `allowed` (a typo such as `onprogress` or `apikey` must not
     /// silently turn a feature off), then reads every allowed option once.
