@@ -23,7 +23,7 @@ use crate::web::grpc::retry_after;
 use crate::web::progress::Phase;
 use crate::web::redact::redact;
 use crate::web::transport::{HttpStack as _, Outcome, Request};
-use crate::web::vela::{self, origin, VelaRequest};
+use crate::web::vela::{self, json_string, origin, string_member, VelaRequest};
 
 /// The credential options of the Vela calls: the API token, or a talk-gateway ticket.
 pub(crate) const VELA_CREDENTIALS: [&str; 2] = ["token", "ticket"];
@@ -79,11 +79,13 @@ pub async fn upload_vela_call(
         let opts = Opts::new(&options, "options", false)?.only(&names::UPLOAD_VELA_CALL)?;
         let api_base = check_endpoint("apiBase", &opts.required_string("apiBase")?)?;
         let credential = vela_credential(&opts)?;
-        let body = serde_json::json!({
-            "org_id": opts.required_string("orgId")?,
-            "metadata": { "email": opts.required_string("email")?, "date_of_call": opts.required_string("dateOfCall")? },
-        })
-        .to_string();
+        let (org, email, date) = (opts.required_string("orgId")?, opts.required_string("email")?, opts.required_string("dateOfCall")?);
+        let body = format!(
+            r#"{{"org_id":{},"metadata":{{"email":{},"date_of_call":{}}}}}"#,
+            json_string(&org),
+            json_string(&email),
+            json_string(&date)
+        );
         let report = validate(body.as_bytes(), &ValidateOptions::new(ValidationKind::VelaCallMetadata));
         if !report.ok {
             return Err(super::upload::validation_failure("call metadata (orgId, email, dateOfCall)", &[&report]));
@@ -119,11 +121,10 @@ pub async fn upload_vela_chat(
         let req = VelaRequest { url: &url, shown: origin(&api_base), body: &body };
         let plan = attempts.plan(credential.refreshable(), "Vela for this chat");
         let reply = vela::post(&attempts.stack(), &req, &credential, &plan).await?;
-        let reply: serde_json::Value = serde_json::from_str(&reply).unwrap_or(serde_json::Value::Null);
         let result = Object::new();
-        put(&result, "chatId", reply["chat_id"].as_str().unwrap_or_default().into());
-        put(&result, "status", reply["status"].as_str().unwrap_or_default().into());
-        put(&result, "processingStatus", reply["processing_status"].as_str().unwrap_or_default().into());
+        for (key, member) in [("chatId", "chat_id"), ("status", "status"), ("processingStatus", "processing_status")] {
+            put(&result, key, string_member(&reply, member).unwrap_or_default().as_str().into());
+        }
         put(&result, "attempts", attempts.reporter.attempts().into());
         attempts.reporter.phase(Phase::Done);
         Ok(result.into())

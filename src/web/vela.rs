@@ -77,6 +77,38 @@ fn refusal(response: &Response, secrets: &[&str]) -> UploadFailure {
     failure
 }
 
+/// `s` as a JSON string literal (quotes included), for request bodies built without serde_json.
+pub(crate) fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                let b = c as u8;
+                out.push_str("\\u00");
+                out.push(HEX[usize::from(b >> 4)] as char);
+                out.push(HEX[usize::from(b & 15)] as char);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The text of the string member `name` of the JSON object `body`, if there is one.
+pub(crate) fn string_member(body: &str, name: &str) -> Option<String> {
+    let read = crate::json::read(body.as_bytes()).ok()?;
+    let value = read.parsed.doc.root().get(name)?;
+    value.as_str().map(|s| s.into_owned())
+}
+
 /// The scheme, host and port of `url`, for messages (a path or query could hold a secret).
 pub(crate) fn origin(url: &str) -> &str {
     let start = url.find("://").map_or(0, |i| i + 3);
@@ -96,6 +128,19 @@ mod tests {
 
     fn req(body: &[u8]) -> VelaRequest<'_, [u8]> {
         VelaRequest { url: "https://vela.example/chat/upload/vela", shown: "https://vela.example", body }
+    }
+
+    #[test]
+    fn json_string_escapes_what_json_requires_and_round_trips() {
+        for s in ["plain", "q\"uote", "back\\slash", "line\nbreak\r\t", "\u{0}\u{1f}\u{7f}", "ünïcödé \u{1F600} \u{2028}"] {
+            let lit = json_string(s);
+            let back = string_member(&format!("{{\"k\":{lit}}}"), "k");
+            assert_eq!(back.as_deref(), Some(s), "{lit}");
+        }
+        assert_eq!(json_string("a\u{1}"), "\"a\\u0001\"");
+        assert_eq!(string_member(r#"{"chat_id":"c-1","n":1}"#, "chat_id").as_deref(), Some("c-1"));
+        assert_eq!(string_member(r#"{"n":1}"#, "chat_id"), None);
+        assert_eq!(string_member("not json", "chat_id"), None);
     }
 
     #[test]
