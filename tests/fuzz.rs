@@ -1,8 +1,8 @@
 //! Time-bounded fuzzing over arbitrary bytes, with proptest's generators and shrinking (there is
 //! no `cargo fuzz` here: it needs nightly and libFuzzer, and `npm test` runs on stable).
 //!
-//! Each target runs for `TALK_UPLOADER_FUZZ_SECS` seconds (default 3; `npm test` runs the five
-//! in about 15 s), starting from the inputs in `tests/regressions/fuzz/<target>/` and from
+//! Each target runs for `TALK_UPLOADER_FUZZ_SECS` seconds (default 3; `npm test` runs the six
+//! in about 18 s), starting from the inputs in `tests/regressions/fuzz/<target>/` and from
 //! structured seeds, then mutations and plain random bytes. A panic is shrunk, written to
 //! `tests/regressions/fuzz/<target>/crash-<hash>.bin` (commit it: it is replayed first from then
 //! on) and fails the test. A long run is one command:
@@ -27,6 +27,9 @@ use talk_uploader::formats::speechsense::{ConnectionKind, FieldDecl, FieldType};
 use talk_uploader::grpc_web::{response, status};
 use talk_uploader::s3_post::policy;
 use talk_uploader::validate::{validate, ValidateOptions, ValidationKind};
+
+#[path = "zip_support/mod.rs"]
+mod zip_support;
 
 fn budget() -> Duration {
     let secs = std::env::var("TALK_UPLOADER_FUZZ_SECS").ok().and_then(|s| s.parse::<f64>().ok()).unwrap_or(3.0);
@@ -264,5 +267,28 @@ fn fuzz_s3_error_xml() {
     let aws = b"<Error><Code>AccessDenied</Code><Message>Invalid &amp; &#x41; &lt;x&gt;</Message><RequestId>1</RequestId></Error>";
     fuzz("s3-xml", &[aws], &|input| {
         let _ = talk_uploader::s3_post::parse_s3_error(&String::from_utf8_lossy(input));
+    });
+}
+
+#[test]
+fn fuzz_zip_reader() {
+    use zip_support::{deflated, entry, write_zip};
+    let csv = b"call_id,agent,date\n1,Ann,2024-05-06\n2,\"Bo, Jr\",2024-05-07\n";
+    let seeds = [
+        write_zip(&[entry("calls.csv", csv), deflated("chat.json", VELA)], false, b"").bytes,
+        write_zip(&[deflated("a.tsv", b"a\tb\n1\t2\n"), entry("../x.csv", csv)], true, b"a comment").bytes,
+        write_zip(&[entry("m.json", META)], false, &[b'z'; 300]).bytes,
+    ];
+    let refs: Vec<&[u8]> = seeds.iter().map(|s| s.as_slice()).collect();
+    let options = talk_uploader::zip::ZipOptions::default();
+    fuzz("zip", &refs, &|input| {
+        let mut src: &[u8] = input;
+        let r = talk_uploader::zip::block_on(talk_uploader::zip::inspect(&mut src, input.len() as u64, &options));
+        if let Ok(r) = r {
+            assert_eq!(r.ok, r.errors.is_empty());
+        }
+        // A size that lies about the file: reads past the end come back short.
+        let mut src: &[u8] = input;
+        let _ = talk_uploader::zip::block_on(talk_uploader::zip::inspect(&mut src, input.len() as u64 * 3 + 100, &options));
     });
 }
