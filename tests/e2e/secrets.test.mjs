@@ -189,6 +189,14 @@ test("every path keeps every secret where it belongs", async () => {
     out.push(await run("presignedUpload url with query", () => tu.presignedUpload(wav, { presign: { ...a.presign, url: `${a.presign.url}?x=SECRETQUERY-s3url-2a9` }, retry: false })));
     out.push(await run("presignedUpload refused url", () => tu.presignedUpload(wav, { presign: { ...a.presign, url: `${a.refused}/b?x=SECRETQUERY-s3url-2a9` }, retry: false })));
     out.push(await run("presignedUpload aborted soon", () => tu.presignedUpload(wav, { presign: a.presign, retry: false, signal: abortSoon() })));
+    // A batch: each item's failure is an UploadError inside the result, collected like the rest.
+    const batch = (name, presign) => run(name, async () => {
+      const r = await tu.uploadLabelboxConversations([{ content: chat }, { content: "{" }], { from: "speechsense", presign, retry: false, allowLoopbackHttp: true });
+      r.results.forEach((x, i) => { if (!x.ok) out.push({ name: `${name}, item ${i}`, ok: false, error: dump(x.error) }); });
+      return r;
+    });
+    out.push(await batch("uploadLabelboxConversations", async () => a.presign));
+    out.push(await batch("uploadLabelboxConversations tampered", async () => tampered));
     out.push(await run("presignedUpload presign throws", () => tu.presignedUpload(wav, { presign: () => { throw new Error("backend down"); }, retry: false })));
     return out;
   }, { base, refused, apiKey, iamToken, presign: p, fields, wav: [...wav] });
