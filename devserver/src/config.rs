@@ -453,6 +453,8 @@ mod tests {
         let c = parse(&["--allow-host", "devbox.lan:8787", "--csp-connect-src", "http://127.0.0.1:8790"]).unwrap();
         assert_eq!(c.allow_hosts, vec!["devbox.lan:8787"]);
         assert_eq!(c.csp_connect_src, vec!["http://127.0.0.1:8790"]);
+        // CSP's own port wildcard: a gateway on a port picked at start-up.
+        assert!(parse(&["--csp-connect-src", "http://127.0.0.1:*"]).is_ok());
         for bad in [&["--allow-host", "devbox.lan"][..], &["--allow-host", "a b:1"], &["--csp-connect-src", "127.0.0.1:8790"],
             &["--csp-connect-src", "http://x; script-src *"], &["--csp-connect-src", "http://x/path"], &["--csp-connect-src", "javascript://x"]] {
             let e = parse(bad).map(|_| ()).unwrap_err().to_string();

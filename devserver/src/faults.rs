@@ -6,7 +6,7 @@
 //! ```ignore
 //! use devserver::faults::{self, Target};
 //! let router = router.layer(faults::layer(config.faults, Target::Posts));   // S3 POSTs
-//! devserver::serve::serve(listener, router, shutdown).await?;               // needed for `reset`
+//! devserver::serve::serve(listener, router, opts, shutdown).await?;         // needed for `reset`
 //! ```
 //!
 //! - [`layer`]`(faults, target) -> FaultLayer`: a tower layer usable as `Router::layer(...)`.

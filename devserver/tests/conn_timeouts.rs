@@ -47,8 +47,12 @@ async fn connect(addr: SocketAddr) -> TcpStream {
 async fn a_connection_that_never_sends_a_byte_is_closed_on_both_ports() {
     devserver::log::capture_start();
     let srv = start(SHORT).await;
+    // All connections open at once (their timeouts run together), then each must be closed.
+    let mut conns = Vec::new();
     for (port, addr) in [("http", srv.http), ("s3", srv.s3)] {
-        let mut s = connect(addr).await;
+        conns.push((port, connect(addr).await));
+    }
+    for (port, mut s) in conns {
         let got = assert_closed_by_server(&mut s, port).await;
         assert!(got.is_empty(), "{port}: answered {:?}", String::from_utf8_lossy(&got));
     }
@@ -62,25 +66,33 @@ async fn a_connection_that_never_sends_a_byte_is_closed_on_both_ports() {
 #[tokio::test]
 async fn half_a_request_head_is_closed_without_an_answer() {
     let srv = start(SHORT).await;
+    let mut conns = Vec::new();
     for (port, addr) in [("http", srv.http), ("s3", srv.s3)] {
         let mut s = connect(addr).await;
         s.write_all(format!("GET /api/health HTTP/1.1\r\nhost: {addr}\r\nx-slow: ").as_bytes()).await.unwrap();
-        let got = assert_closed_by_server(&mut s, port).await;
-        assert!(!String::from_utf8_lossy(&got).contains("200 OK"), "{port}: {}", String::from_utf8_lossy(&got));
+        conns.push((port, s));
     }
     // One byte that could start an HTTP/2 preface: stuck in hyper-util's version sniff without
     // the watchdog.
     let mut s = connect(srv.http).await;
     s.write_all(b"P").await.unwrap();
-    assert_closed_by_server(&mut s, "one byte of a preface").await;
+    conns.push(("one byte of a preface", s));
+    for (what, mut s) in conns {
+        let got = assert_closed_by_server(&mut s, what).await;
+        assert!(!String::from_utf8_lossy(&got).contains("200 OK"), "{what}: {}", String::from_utf8_lossy(&got));
+    }
 }
 
 #[tokio::test]
 async fn an_idle_keep_alive_connection_is_closed_after_its_answer() {
     let srv = start(SHORT).await;
+    let mut conns = Vec::new();
     for (port, addr, path) in [("http", srv.http, "/api/health"), ("s3", srv.s3, "/")] {
         let mut s = connect(addr).await;
         s.write_all(format!("GET {path} HTTP/1.1\r\nhost: {addr}\r\n\r\n").as_bytes()).await.unwrap();
+        conns.push((port, s));
+    }
+    for (port, mut s) in conns {
         let got = assert_closed_by_server(&mut s, port).await;
         let text = String::from_utf8_lossy(&got);
         // The request was answered in full before the connection went idle and was closed.
