@@ -178,9 +178,28 @@ pub fn status_from_metadata(pairs: &[(String, String)]) -> Option<GrpcStatus> {
     let raw_code = raw.parse::<u32>().ok();
     let code = raw_code.map_or(GrpcCode::Unknown, GrpcCode::from_u32);
     let message = find_metadata(pairs, "grpc-message")
-        .map(percent_decode_grpc_message)
+        .map(|m| shown_message(&percent_decode_grpc_message(m)))
         .unwrap_or_default();
     Some(GrpcStatus { code, raw_code, message })
+}
+
+/// The longest `grpc-message` (in bytes) that is kept; the rest is cut at a character boundary
+/// and replaced by `…`. It ends up in an `UploadError` message, which must stay bounded whatever
+/// a server (or a proxy in front of it) sends.
+pub const MAX_GRPC_MESSAGE: usize = 1024;
+
+/// A server's message as it may be shown: control characters (a `\r\n` could fake a log line)
+/// become spaces, and at most [`MAX_GRPC_MESSAGE`] bytes are kept.
+fn shown_message(decoded: &str) -> String {
+    let mut out = String::with_capacity(decoded.len().min(MAX_GRPC_MESSAGE + 3));
+    for c in decoded.chars() {
+        if out.len() + c.len_utf8() > MAX_GRPC_MESSAGE {
+            out.push('…');
+            break;
+        }
+        out.push(if c.is_control() { ' ' } else { c });
+    }
+    out
 }
 
 /// The status of a response: from the trailers when they carry one, else from the HTTP
@@ -366,6 +385,17 @@ mod tests {
         assert_eq!(percent_decode_grpc_message("%25"), "%");
         assert_eq!(percent_decode_grpc_message("%FF"), "\u{FFFD}");
         assert_eq!(percent_encode_grpc_message("a b%\n"), "a b%25%0A");
+    }
+
+    #[test]
+    fn a_server_message_is_bounded_and_has_no_control_characters() {
+        let long = format!("{}{}", "é".repeat(600), "tail");
+        let pairs = vec![("grpc-status".to_owned(), "3".to_owned()), ("grpc-message".to_owned(), percent_encode_grpc_message(&long))];
+        let s = status_from_metadata(&pairs).unwrap();
+        assert!(s.message.len() <= MAX_GRPC_MESSAGE + '…'.len_utf8(), "{}", s.message.len());
+        assert!(s.message.ends_with('…') && s.message.starts_with("éé"));
+        let pairs = vec![("grpc-status".to_owned(), "3".to_owned()), ("grpc-message".to_owned(), "bad%0D%0Afake line%00".to_owned())];
+        assert_eq!(status_from_metadata(&pairs).unwrap().message, "bad  fake line ");
     }
 
     #[test]
