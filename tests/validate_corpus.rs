@@ -27,7 +27,9 @@ struct Case {
 }
 
 /// What a check gives: ("ok" | code | "warning:code", first issue's path, line, column).
-fn outcome(check: &str, bytes: &[u8]) -> Vec<(String, Option<String>, Option<u32>, Option<u32>)> {
+type Outcome = (String, Option<String>, Option<u32>, Option<u32>);
+
+fn outcome(check: &str, bytes: &[u8]) -> Vec<Outcome> {
     if check == "sniff" {
         let r = audio::sniff(bytes, bytes.len() as u64, Some(bytes));
         return vec![(r.map_or_else(|e| e.code().to_owned(), |_| "ok".to_owned()), None, None, None)];
@@ -40,7 +42,7 @@ fn outcome(check: &str, bytes: &[u8]) -> Vec<(String, Option<String>, Option<u32
     kinds.into_iter().map(|k| summary(&validate(bytes, &ValidateOptions::new(k)))).collect()
 }
 
-fn summary(r: &Report) -> (String, Option<String>, Option<u32>, Option<u32>) {
+fn summary(r: &Report) -> Outcome {
     match (r.errors.first(), r.warnings.first()) {
         (Some(e), _) => (e.code.as_str().to_owned(), Some(e.path.clone()), e.line, e.column),
         (None, Some(w)) => (format!("warning:{}", w.code.as_str()), Some(w.path.clone()), w.line, w.column),
