@@ -344,7 +344,6 @@ pub fn validate(
         fields: o.fields()?,
         max_issues: o.max_issues()?,
         allow_loopback_http: o.get::<bool>("allowLoopbackHttp")?.unwrap_or(false),
-        ..ValidateOptions::new(kind)
     };
     match input_bytes(&input, "validate")? {
         Ok(bytes) => to_js_value(&validate_core(&bytes, &opts)),
