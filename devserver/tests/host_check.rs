@@ -125,3 +125,33 @@ fn the_demo_page_has_no_inline_script_or_handler() {
     }
     assert!(!lower.contains("javascript:"), "javascript: URL in index.html");
 }
+
+/// Over HTTP/2 the host is the `:authority` (hyper puts it in the URI, not in a `Host` header):
+/// the same names pass, a foreign one gets 421, and grpc paths stay open.
+#[tokio::test]
+async fn http2_authority_is_checked_too() {
+    let srv = start(&[]).await;
+    let stream = tokio::net::TcpStream::connect(srv.http).await.unwrap();
+    let (mut send, conn) = hyper::client::conn::http2::handshake(hyper_util::rt::TokioExecutor::new(), hyper_util::rt::TokioIo::new(stream))
+        .await
+        .expect("h2c handshake");
+    tokio::spawn(conn);
+    let port = srv.http.port();
+    for (authority, path, want) in [
+        (format!("127.0.0.1:{port}"), "/api/health", 200),
+        (format!("localhost:{port}"), "/api/health", 200),
+        (format!("evil.example:{port}"), "/api/health", 421),
+        (format!("evil.example:{port}"), "/api/talks", 421),
+    ] {
+        let req = http::Request::get(format!("http://{authority}{path}")).body(empty()).unwrap();
+        let res = send.send_request(req).await.expect("h2 request");
+        assert_eq!(res.status().as_u16(), want, "{authority}{path}");
+    }
+    let req = http::Request::post(format!("http://evil.example:{port}/yandex.cloud.speechsense.v1.TalkService/UploadText"))
+        .header("content-type", "application/grpc")
+        .header("te", "trailers")
+        .body(empty())
+        .unwrap();
+    let res = send.send_request(req).await.expect("h2 grpc request");
+    assert_eq!(res.status().as_u16(), 200, "gRPC is not Host-checked");
+}
