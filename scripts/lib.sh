@@ -55,3 +55,45 @@ stop_all_devservers() {
   DEVSERVER_ALL_PIDS=""
   DEVSERVER_PID=""
 }
+
+# start_gateway [flags...]: starts talk-gateway on a free loopback port (the flags name the
+# upstream, origins and the environment variables holding its secrets), waits for its first
+# stdout line, and sets GATEWAY_PID and GATEWAY_HTTP (host:port); with GATEWAY_PREFIX=NAME it
+# sets NAME_PID and NAME_HTTP instead. Its stdout (the listening line, then one JSON line per
+# request) and stderr go to GATEWAY_LOG (default: a temp file). stop_all_gateways stops every
+# gateway started in this shell.
+GATEWAY_ALL_PIDS=${GATEWAY_ALL_PIDS:-}
+start_gateway() {
+  local bin=${GATEWAY_BIN:-${CARGO_TARGET_DIR:-target}/server/talk-gateway}
+  local log=${GATEWAY_LOG:-$(mktemp)}
+  "$bin" --listen 127.0.0.1:0 "$@" >"$log" 2>&1 &
+  local pid=$!
+  GATEWAY_ALL_PIDS="$GATEWAY_ALL_PIDS $pid"
+  local prefix=${GATEWAY_PREFIX:-GATEWAY}
+  printf -v "${prefix}_PID" '%s' "$pid"
+  local line="" i
+  for i in $(seq 1 300); do
+    line=$(head -n1 "$log" 2>/dev/null || true)
+    case "$line" in *'"listening"'*) break ;; esac
+    line=""
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "talk-gateway exited early; its log:" >&2; cat "$log" >&2; return 1
+    fi
+    sleep 0.1
+  done
+  [ -n "$line" ] || { echo "talk-gateway did not start in 30 s" >&2; return 1; }
+  printf -v "${prefix}_HTTP" '%s' "$(node -e 'const l=JSON.parse(process.argv[1]); process.stdout.write(l.http)' "$line")"
+}
+
+# stop_all_gateways: stops every gateway start_gateway started in this shell (SIGTERM: each
+# lets its running requests finish).
+stop_all_gateways() {
+  local pid
+  for pid in $GATEWAY_ALL_PIDS; do
+    if kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
+  GATEWAY_ALL_PIDS=""
+}

@@ -20,9 +20,14 @@ cargo test -p talk-uploader
 cargo test -p devserver --profile server
 export DEVSERVER_BIN=target/server/devserver
 [ -x "$DEVSERVER_BIN" ] || cargo build -p devserver --profile server
+# talk-gateway: ticket checks, the refusal matrix and every method through it to an in-process
+# devserver over h2c and TLS; the binary comes with them.
+cargo test -p talk-gateway --profile server
+export GATEWAY_BIN=${CARGO_TARGET_DIR:-target}/server/talk-gateway
+[ -x "$GATEWAY_BIN" ] || cargo build -p talk-gateway --profile server
 
 tmp=$(mktemp -d)
-cleanup() { stop_all_devservers; rm -rf "$tmp"; }
+cleanup() { stop_all_gateways; stop_all_devservers; rm -rf "$tmp"; }
 trap cleanup EXIT
 api_key="test-key-$RANDOM$RANDOM"
 iam_token="test-iam-$RANDOM$RANDOM"
@@ -48,6 +53,42 @@ DEVSERVER_PREFIX=FAULTY_STALL DEVSERVER_LOG="$tmp/faulty-stall.log" start_devser
 # Presigns that pass the local 30 s expiry margin for only ~2 s (see src/s3_post).
 DEVSERVER_PREFIX=SHORT_PRESIGN DEVSERVER_LOG="$tmp/short-presign.log" start_devserver "$tmp/short-presign" \
   "${faulty[@]}" --presign-expires-secs 33 --s3-max-skew-secs 86400
+
+# talk-gateway for tests/browser_gateway.rs: the browser tests' page gets a fixed origin, the
+# only one the gateways allow (exact --allow-origin), in front of the test devserver (h2c) and of
+# a devserver speaking gRPC over TLS with a certificate made now. The page holds tickets only.
+page_port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{process.stdout.write(String(s.address().port));s.close()})')
+export WASM_BINDGEN_TEST_ADDRESS="127.0.0.1:$page_port"
+page_origin="http://127.0.0.1:$page_port"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=localhost \
+  -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" -addext "basicConstraints=critical,CA:FALSE" \
+  -addext "extendedKeyUsage=serverAuth" -keyout "$tmp/tls-key.pem" -out "$tmp/tls-cert.pem" 2>/dev/null
+DEVSERVER_PREFIX=TLS_DEV DEVSERVER_LOG="$tmp/tls-dev.log" start_devserver "$tmp/tls-dev" \
+  "${faulty[@]}" --tls-cert "$tmp/tls-cert.pem" --tls-key "$tmp/tls-key.pem"
+export TALK_GATEWAY_CREDENTIAL="Api-Key $api_key"
+export TALK_GATEWAY_TICKET_SECRET="test-ticket-secret-$RANDOM$RANDOM$RANDOM$RANDOM"
+gateway_flags=(--credential-env TALK_GATEWAY_CREDENTIAL --ticket-secret-env TALK_GATEWAY_TICKET_SECRET)
+GATEWAY_LOG="$tmp/gateway.log" start_gateway --upstream "http://$DEVSERVER_HTTP" \
+  --allow-origin "$page_origin" "${gateway_flags[@]}"
+GATEWAY_PREFIX=GATEWAY_TLS GATEWAY_LOG="$tmp/gateway-tls.log" start_gateway \
+  --upstream "https://$TLS_DEV_HTTP" --upstream-ca-file "$tmp/tls-cert.pem" \
+  --allow-origin "$page_origin" "${gateway_flags[@]}"
+GATEWAY_PREFIX=GATEWAY_OTHER GATEWAY_LOG="$tmp/gateway-other.log" start_gateway \
+  --upstream "http://$DEVSERVER_HTTP" --allow-origin "https://another-app.example" "${gateway_flags[@]}"
+mint() { "$GATEWAY_BIN" mint-ticket --secret-env TALK_GATEWAY_TICKET_SECRET "$@"; }
+conns=(--connection test-chat --connection test-audio-1 --connection test-audio-2)
+ticket=$(mint "${conns[@]}")
+other=$(mint --connection test-audio-2)
+export TALK_UPLOADER_GATEWAY_URL="http://$GATEWAY_HTTP" TALK_UPLOADER_GATEWAY_TLS_URL="http://$GATEWAY_TLS_HTTP"
+export TALK_UPLOADER_GATEWAY_OTHER_ORIGIN_URL="http://$GATEWAY_OTHER_HTTP"
+export TALK_UPLOADER_GATEWAY_TICKET="$ticket"
+export TALK_UPLOADER_GATEWAY_TICKET_EXPIRED=$(mint "${conns[@]}" --ttl -600)
+export TALK_UPLOADER_GATEWAY_TICKET_WRONG_AUD=$(mint "${conns[@]}" --aud speechsense)
+# The payload of another ticket under this one's signature.
+export TALK_UPLOADER_GATEWAY_TICKET_TAMPERED="$(cut -d. -f1 <<<"$ticket").$(cut -d. -f2 <<<"$other").$(cut -d. -f3 <<<"$ticket")"
+export TALK_UPLOADER_GATEWAY_TICKET_OTHER_CONNECTION="$other"
+export TALK_UPLOADER_GATEWAY_TICKET_SMALL=$(mint "${conns[@]}" --max-bytes 100000)
+echo "talk-gateway on http://$GATEWAY_HTTP (TLS upstream via http://$GATEWAY_TLS_HTTP), page origin $page_origin"
 
 step "wire compatibility (Python grpcio, independent protos)"
 .venv-wire/bin/python tests/wire/grpcio_upload_text.py "$DEVSERVER_HTTP" "$api_key"
@@ -78,6 +119,11 @@ env -u CHROMEDRIVER GECKODRIVER="$(command -v geckodriver)" \
 step "browser test of the tonic-client feature (headless Chromium)"
 env -u GECKODRIVER CHROMEDRIVER=/usr/bin/chromedriver \
   cargo test -p talk-uploader --target wasm32-unknown-unknown --features tonic-client --test browser_grpc_text -- --nocapture
+
+# Both browsers went through the TLS gateway (3 methods each); read that devserver over TLS.
+tls_talks=$(curl -sf --cacert "$tmp/tls-cert.pem" "https://$TLS_DEV_HTTP/api/talks" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(String(JSON.parse(s).length)))')
+[ "$tls_talks" -ge 6 ] || { echo "the TLS devserver stored $tls_talks talks through the gateway, expected >= 6" >&2; exit 1; }
+echo "TLS upstream stored $tls_talks talks through the gateway"
 
 step "package build"
 TALK_UPLOADER_SKIP_BOOTSTRAP=1 bash scripts/build.sh
