@@ -18,7 +18,6 @@ use web_sys::Blob;
 
 use super::error::{invalid_option, to_js};
 use super::js;
-use super::json::to_js_value;
 use super::options::{names, Opts};
 use super::presigned::{upload_with, PresignSource};
 use super::put;
@@ -26,6 +25,7 @@ use crate::formats::convert::{convert_chat, ChatFormat, ConvertOptions};
 use crate::formats::labelbox_rows::{default_global_key, object_url, Row};
 use crate::validate::{validate, ValidateOptions, ValidationKind};
 use crate::web::failure::UploadFailure;
+use crate::web::vela::json_string;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"
@@ -150,7 +150,7 @@ async fn run(items: JsValue, options: JsValue) -> Result<JsValue, UploadFailure>
     let mut seen_keys = std::collections::HashMap::new();
     for (i, slot) in results.iter_mut().enumerate() {
         if let Some(Ok((_, row))) = slot {
-            let folded = row.global_key.to_lowercase();
+            let folded = row.global_key.to_ascii_lowercase();
             if let Some(first) = seen_keys.get(&folded) {
                 let msg = format!("items[{i}] has the global key \"{}\" of items[{first}] (the same content, or a globalKey that repeats): Labelbox would refuse the second row", row.global_key);
                 *slot = Some(Err(UploadFailure::new("validation_failed", msg)));
@@ -165,7 +165,7 @@ async fn run(items: JsValue, options: JsValue) -> Result<JsValue, UploadFailure>
         let o = Object::new();
         match r.unwrap_or_else(|| Err(UploadFailure::new("internal", "an item was never processed"))) {
             Ok((key, row)) => {
-                let row_js = to_js_value(&row).unwrap_or(JsValue::NULL);
+                let row_js = js_sys::JSON::parse(&row.to_json(json_string)).unwrap_or(JsValue::NULL);
                 rows.push(&row_js);
                 put(&o, "ok", true.into());
                 put(&o, "key", key.into());
@@ -244,8 +244,8 @@ async fn one(batch: &Batch, item: &JsValue, index: usize) -> Result<(String, Row
         .ok_or_else(|| UploadFailure::new("invalid_response", format!("{at}: no row URL: the presign has no rowData and its url is not http(s)")))?;
     let row = Row::new(row_data, global_key, metadata_fields);
     // The row must import: an https URL (or loopback http when allowed), a key Labelbox takes.
-    let one_row = serde_json::to_vec(&[&row]).unwrap_or_default();
-    let report = validate(&one_row, &ValidateOptions { allow_loopback_http: batch.allow_loopback_http, ..ValidateOptions::new(ValidationKind::LabelboxImport) });
+    let one_row = format!("[{}]", row.to_json(json_string));
+    let report = validate(one_row.as_bytes(), &ValidateOptions { allow_loopback_http: batch.allow_loopback_http, ..ValidateOptions::new(ValidationKind::LabelboxImport) });
     if !report.ok {
         return Err(super::upload::validation_failure(&format!("import row of {at} (stored as {key})"), &[&report]));
     }
@@ -346,13 +346,18 @@ async fn call_for_string(f: &Function, item: &JsValue, index: usize, what: &str)
     v.as_string().filter(|s| !s.is_empty()).ok_or_else(|| invalid_option(format!("{what} must return a non-empty string")))
 }
 
-async fn call_for_json(f: &Function, item: &JsValue, index: usize) -> Result<serde_json::Value, UploadFailure> {
+/// `metadataFields(item, index)` as JSON text, which must be an array.
+async fn call_for_json(f: &Function, item: &JsValue, index: usize) -> Result<String, UploadFailure> {
     let v = call_async(f, item, index, "options.metadataFields").await?;
-    let parsed: serde_json::Value = super::json::from_js_value(&v).map_err(|e| invalid_option(format!("options.metadataFields returned a value that {}", e.message)))?;
-    if !parsed.is_array() {
+    let text = js_sys::JSON::stringify(&v)
+        .map_err(|e| super::options::threw("options.metadataFields", e))?
+        .as_string()
+        .ok_or_else(|| invalid_option("options.metadataFields must return an array"))?;
+    let is_array = crate::json::read(text.as_bytes()).is_ok_and(|r| r.parsed.doc.root().kind() == crate::json::Kind::Array);
+    if !is_array {
         return Err(invalid_option("options.metadataFields must return an array"));
     }
-    Ok(parsed)
+    Ok(text)
 }
 
 async fn call_async(f: &Function, item: &JsValue, index: usize, what: &str) -> Result<JsValue, UploadFailure> {

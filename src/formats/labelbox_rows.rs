@@ -5,8 +5,9 @@
 //! use talk_uploader::formats::labelbox_rows::{object_url, Row};
 //! let url = object_url("https://talks.s3.eu-west-1.amazonaws.com/", "org 1/a+b.json").unwrap();
 //! assert_eq!(url, "https://talks.s3.eu-west-1.amazonaws.com/org%201/a%2Bb.json");
-//! let row = Row::new(url, "sha256-…".into(), None);
-//! assert_eq!(row.media_type, "CONVERSATIONAL");
+//! let row = Row::new(url, "sha256-ab".into(), Some("[]".into()));
+//! let quote = |s: &str| format!("{s:?}");
+//! assert!(row.to_json(quote).ends_with(r#""media_type":"CONVERSATIONAL","metadata_fields":[]}"#));
 //! ```
 
 /// The `media_type` of a conversation row.
@@ -14,19 +15,35 @@ pub const MEDIA_TYPE: &str = "CONVERSATIONAL";
 pub use super::labelbox::MAX_GLOBAL_KEY_CHARS;
 
 /// One data row of a Labelbox import.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Row {
     pub row_data: String,
     pub global_key: String,
     pub media_type: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub metadata_fields: Option<serde_json::Value>,
+    /// `metadata_fields` as JSON text (an array), passed through as the caller wrote it.
+    pub metadata_fields: Option<String>,
 }
 
 impl Row {
     /// A conversation row.
-    pub fn new(row_data: String, global_key: String, metadata_fields: Option<serde_json::Value>) -> Row {
+    pub fn new(row_data: String, global_key: String, metadata_fields: Option<String>) -> Row {
         Row { row_data, global_key, media_type: MEDIA_TYPE, metadata_fields }
+    }
+
+    /// The row as a JSON object; `quote` renders a JSON string literal.
+    pub fn to_json(&self, quote: impl Fn(&str) -> String) -> String {
+        let mut s = format!(
+            "{{\"row_data\":{},\"global_key\":{},\"media_type\":{}",
+            quote(&self.row_data),
+            quote(&self.global_key),
+            quote(self.media_type)
+        );
+        if let Some(m) = &self.metadata_fields {
+            s.push_str(",\"metadata_fields\":");
+            s.push_str(m);
+        }
+        s.push('}');
+        s
     }
 }
 
