@@ -328,6 +328,37 @@ async fn throwing_getters(count: &mut usize) {
         expect_code("aborted signal", upload_audio(blob.clone(), metadata(), audio_options(&[("signal", aborted.clone())])).await, "aborted");
         *count += 3;
     }
+    // Re-entrancy: a getter of the options, and an onProgress callback, that call into the
+    // module while it is reading them or reporting (no RefCell may be held across those calls).
+    let reentrant = Closure::<dyn FnMut() -> JsValue>::new(|| {
+        let inner = validate(JsValue::from_str("{}"), obj(&[("kind", "vela-chat".into())])).expect("inner validate");
+        assert!(get(&inner, "ok").is_falsy());
+        JsValue::from_str("vela-chat")
+    })
+    .into_js_value();
+    let o = Object::new();
+    let desc = obj(&[("get", reentrant), ("enumerable", JsValue::TRUE)]);
+    Reflect::define_property(&o, &"kind".into(), desc.unchecked_ref()).unwrap();
+    for _ in 0..100 {
+        let report = validate(JsValue::from_str("{}"), o.clone().into()).expect("validate with a re-entrant getter");
+        assert!(get(&report, "ok").is_falsy());
+        *count += 2;
+    }
+    let nested_calls = std::rc::Rc::new(std::cell::Cell::new(0u32));
+    let n = nested_calls.clone();
+    let on_progress = Closure::<dyn FnMut(JsValue)>::new(move |_e: JsValue| {
+        let _ = validate(JsValue::from_str(CHAT), obj(&[("kind", "speechsense-chat".into())])).expect("validate inside onProgress");
+        let _ = plan_chunks_js(JsValue::from_f64(10.0), None);
+        n.set(n.get() + 1);
+    })
+    .into_js_value();
+    let plain = small_wav();
+    let result = upload_audio(plain.blob.clone().into(), metadata(), audio_options(&[("onProgress", on_progress)]))
+        .await
+        .expect("upload with a re-entrant onProgress");
+    assert!(!get_str(&result, "talkId").is_empty());
+    assert!(nested_calls.get() >= 2, "onProgress ran {} times", nested_calls.get());
+    *count += 1;
     // A File and a signal from another realm (an iframe) are real ones: accepted.
     let realm = js_fn(
         "bytes",
