@@ -25,8 +25,9 @@
 //!
 //! ## Limitations
 //!
-//! - Uploads go through the global `XMLHttpRequest`, so they work in windows and dedicated
-//!   workers, not in service workers (which have no XHR) or in Node.
+//! - Every request (uploads, `uploadText`, the Vela calls) goes through the global
+//!   `XMLHttpRequest`, so they work in windows and dedicated workers, not in service workers
+//!   (which have no XHR) or in Node.
 //! - One request at a time per upload: chunks of a client stream travel in a single POST.
 
 pub mod endpoint;
