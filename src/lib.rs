@@ -5,7 +5,8 @@
 //!
 //! The crate is a plain-Rust core under a thin `#[wasm_bindgen]` facade:
 //!
-//! - [`proto`]: the SpeechSense wire types and a generated tonic client (from `proto/`).
+//! - [`proto`]: the SpeechSense wire types (from `proto/`); with the `tonic-client` feature also
+//!   the generated tonic `TalkServiceClient`, for Rust front ends (over tonic-web-wasm-client).
 //!
 //! Everything outside `web/` and `bindings` imports neither `wasm_bindgen` nor `web_sys`, so a
 //! plain `cargo test` covers it.
