@@ -1,9 +1,61 @@
 #!/usr/bin/env bash
-# Builds the package and the devserver, then serves the demo page with the embedded S3 server.
+# Builds the package, the devserver and talk-gateway, then serves the demo page the way
+# production works: the page talks to talk-gateway with an upload ticket minted here (as an
+# application's backend would), and only the gateway holds the devserver's API key.
+#   npm run demo              # through the gateway (default)
+#   npm run demo -- --direct  # the page talks to the devserver itself, with the demo API key
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 bash scripts/bootstrap.sh
 TALK_UPLOADER_SKIP_BOOTSTRAP=1 bash scripts/build.sh
-cargo build -p devserver --profile server
-exec target/server/devserver --data-dir .devserver-data "$@"
+target_dir=${CARGO_TARGET_DIR:-target}
+if [ "${1:-}" = "--direct" ]; then
+  shift
+  cargo build -p devserver --profile server
+  exec "$target_dir/server/devserver" --data-dir .devserver-data "$@"
+fi
+cargo build -p devserver -p talk-gateway --profile server
+source scripts/lib.sh
+export DEVSERVER_BIN="$target_dir/server/devserver" GATEWAY_BIN="$target_dir/server/talk-gateway"
+
+data=.devserver-data
+mkdir -p "$data"
+page=${DEMO_PORT:-8787} gw=${DEMO_GATEWAY_PORT:-8790}
+# The demo page and a config naming the gateway and the ticket; a copy, so www/ stays as committed.
+www="$data/www-demo"
+rm -rf "$www" && cp -r www "$www"
+
+# Secrets of this run: the gateway reads them from its environment, never from arguments.
+export DEMO_GATEWAY_CREDENTIAL="Api-Key demo-api-key" DEMO_VELA_TOKEN="demo-api-key"
+export DEMO_TICKET_SECRET="demo-$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
+
+cleanup() { stop_all_gateways; stop_all_devservers; }
+trap cleanup EXIT INT TERM
+DEVSERVER_LOG="$data/devserver.log" start_devserver "$data" --listen "127.0.0.1:$page" --s3-listen "127.0.0.1:${DEMO_S3_PORT:-8788}" \
+  --www-dir "$www" --csp-connect-src "http://127.0.0.1:$gw"
+GATEWAY_LOG="$data/gateway.log" start_gateway --listen "127.0.0.1:$gw" \
+  --upstream "http://$DEVSERVER_HTTP" --allow-origin "http://127.0.0.1:$page" \
+  --credential-env DEMO_GATEWAY_CREDENTIAL --ticket-secret-env DEMO_TICKET_SECRET \
+  --vela-upstream "http://$DEVSERVER_HTTP" --vela-token-env DEMO_VELA_TOKEN
+
+# What the application's backend does after it has authenticated its user: mint a short-lived
+# ticket for the connections and the Vela org this user may upload to. Renewed every 30 min.
+write_config() {
+  local ticket
+  ticket=$("$GATEWAY_BIN" mint-ticket --secret-env DEMO_TICKET_SECRET --ttl 3600 \
+    --connection demo-chat --connection demo-audio-1 --connection demo-audio-2 --org-id demo-org)
+  printf '{ "gateway": { "endpoint": "http://%s", "velaBase": "http://%s/vela", "ticket": "%s" } }\n' \
+    "$GATEWAY_HTTP" "$GATEWAY_HTTP" "$ticket" >"$www/demo-config.json.tmp"
+  mv "$www/demo-config.json.tmp" "$www/demo-config.json"
+}
+write_config
+( while sleep 1800; do write_config; done ) &
+renew_pid=$!
+trap 'kill $renew_pid 2>/dev/null || true; cleanup' EXIT INT TERM
+
+echo "demo page:    http://$DEVSERVER_HTTP/   (no API key on the page: it holds an upload ticket)"
+echo "talk-gateway: http://$GATEWAY_HTTP -> devserver http://$DEVSERVER_HTTP (log: $data/gateway.log)"
+echo "embedded S3:  http://$DEVSERVER_S3/"
+echo "Ctrl-C stops everything."
+wait "$DEVSERVER_PID"

@@ -143,6 +143,24 @@ TALK_UPLOADER_PANIC_PKG="$tmp/pkg-panic" node --test tests/node/panic.test.mjs
 step "end to end: the demo page in headless Chromium"
 node --test tests/e2e/
 
+# The demo as `npm run demo` serves it: the page gets a demo-config.json naming talk-gateway and a
+# ticket, and every flow goes through the gateway; the page never holds the API key.
+step "end to end: the demo page through talk-gateway"
+demo_gw_port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{process.stdout.write(String(s.address().port));s.close()})')
+cp -r www "$tmp/www-demo"
+DEVSERVER_PREFIX=DEMO DEVSERVER_LOG="$tmp/demo.log" start_devserver "$tmp/demo" --api-key "$api_key" \
+  --connection test-chat=chat --connection test-audio-1=audio-one-channel \
+  --www-dir "$tmp/www-demo" --csp-connect-src "http://127.0.0.1:$demo_gw_port"
+export TALK_DEMO_CREDENTIAL="Api-Key $api_key" TALK_DEMO_VELA_TOKEN="$api_key"
+GATEWAY_PREFIX=DEMO_GW GATEWAY_LOG="$tmp/gateway-demo.log" start_gateway --listen "127.0.0.1:$demo_gw_port" \
+  --upstream "http://$DEMO_HTTP" --allow-origin "http://$DEMO_HTTP" \
+  --credential-env TALK_DEMO_CREDENTIAL --ticket-secret-env TALK_GATEWAY_TICKET_SECRET \
+  --vela-upstream "http://$DEMO_HTTP" --vela-token-env TALK_DEMO_VELA_TOKEN
+demo_ticket=$(mint --connection test-chat --connection test-audio-1 --org-id demo-org)
+printf '{ "gateway": { "endpoint": "http://%s", "velaBase": "http://%s/vela", "ticket": "%s" } }\n' \
+  "$DEMO_GW_HTTP" "$DEMO_GW_HTTP" "$demo_ticket" >"$tmp/www-demo/demo-config.json"
+TALK_UPLOADER_DEVSERVER_URL="http://$DEMO_HTTP" TALK_UPLOADER_DEMO_VIA_GATEWAY=1 node --test tests/e2e/demo.test.mjs
+
 if [ -f tests/types/tsconfig.json ]; then
   step "TypeScript consumer (tsc --noEmit --strict)"
   node_modules/.bin/tsc -p tests/types/tsconfig.json

@@ -19,6 +19,22 @@ const SAMPLE_AUDIO_META = { operator_name: "Alice", operator_id: "op-1", date: "
 
 let controller = null;
 let file = null;
+// `npm run demo` serves a demo-config.json naming talk-gateway and an upload ticket it minted:
+// then every call goes through the gateway and the page holds no API key. Without it (the
+// committed file says null) the page talks to the devserver directly with the key below.
+let gateway = null;
+
+async function loadGateway() {
+  const r = await fetch("demo-config.json", { cache: "no-store" });
+  gateway = r.ok ? (await r.json()).gateway : null;
+}
+
+// Called for each attempt, as a page would ask its backend for a fresh ticket.
+const freshTicket = () => fetch("demo-config.json", { cache: "no-store" }).then((r) => r.json()).then((c) => c.gateway.ticket);
+
+function credential() {
+  return gateway ? { ticket: freshTicket } : { apiKey: $("api-key").value };
+}
 
 function has(name) { return typeof tu[name] === "function"; }
 
@@ -81,7 +97,7 @@ async function run(task) {
 
 function speechsenseOptions(connectionId, signal) {
   return {
-    endpoint: $("endpoint").value, apiKey: $("api-key").value, connectionId, signal, onProgress: progress,
+    endpoint: $("endpoint").value, ...credential(), connectionId, signal, onProgress: progress,
   };
 }
 
@@ -109,7 +125,13 @@ async function pickFile(f) {
 
 async function main() {
   await init();
-  $("endpoint").value = location.origin;
+  await loadGateway().catch(() => { gateway = null; });
+  $("endpoint").value = gateway ? gateway.endpoint : location.origin;
+  if (gateway) {
+    $("api-key").value = "";
+    $("api-key").disabled = true;
+    $("api-key").placeholder = "none: an upload ticket from npm run demo";
+  }
   $("chat-json").value = JSON.stringify(SAMPLE_CHAT, null, 2);
   $("meta-json").value = JSON.stringify(SAMPLE_META, null, 2);
   $("audio-meta-json").value = JSON.stringify(SAMPLE_AUDIO_META, null, 2);
@@ -131,7 +153,8 @@ async function main() {
     ...speechsenseOptions($("audio-connection").value, signal), method: $("method").value,
   }));
   $("upload-vela").onclick = () => run((signal) => tu.uploadVelaCall(file, {
-    apiBase: location.origin, token: $("api-key").value, orgId: $("org-id").value,
+    ...(gateway ? { apiBase: gateway.velaBase, ticket: freshTicket } : { apiBase: location.origin, token: $("api-key").value }),
+    orgId: $("org-id").value,
     email: "demo@example.com", dateOfCall: new Date().toISOString().slice(0, 10), signal, onProgress: progress,
   }));
   $("abort").onclick = () => controller && controller.abort();

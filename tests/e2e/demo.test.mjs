@@ -3,6 +3,9 @@
 // what the server stored with what was sent. Screenshots land in tests/e2e/out/.
 // All of it under the page's Content-Security-Policy (devserver/src/csp.rs): the header must be
 // there, and no flow may trip it (securitypolicyviolation events and console errors are kept).
+// With TALK_UPLOADER_DEMO_VIA_GATEWAY=1 (how `npm run demo` runs it) the page is served with a
+// demo-config.json naming talk-gateway: every call then goes through the gateway with an upload
+// ticket, and no request from the page may carry the API key.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -12,6 +15,8 @@ import { synthWav } from "./wav.mjs";
 
 const base = process.env.TALK_UPLOADER_DEVSERVER_URL;
 const apiKey = process.env.TALK_UPLOADER_TEST_API_KEY;
+const viaGateway = process.env.TALK_UPLOADER_DEMO_VIA_GATEWAY === "1";
+const pageRequests = [];
 const out = new URL("./out/", import.meta.url);
 let browser, page;
 const violations = [];
@@ -28,6 +33,7 @@ before(async () => {
   page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
   page.on("pageerror", (e) => console.error("page error:", e));
   page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
+  page.on("request", (r) => pageRequests.push({ url: r.url(), headers: r.headers() }));
   // Injected by the browser itself (not an inline script), before any page script runs.
   await page.addInitScript(() => {
     document.addEventListener("securitypolicyviolation", (e) => {
@@ -43,7 +49,7 @@ before(async () => {
   assert.match(csp, /object-src 'none'/);
   assert.match(csp, /base-uri 'none'/);
   await page.waitForFunction(() => document.title.startsWith("talk-uploader "));
-  await page.fill("#api-key", apiKey);
+  if (!viaGateway) await page.fill("#api-key", apiKey);
   await page.fill("#chat-connection", "test-chat");
   await page.fill("#audio-connection", "test-audio-1");
 });
@@ -75,7 +81,7 @@ test("a broken chat shows its errors with line and column, and nothing is sent",
 test("a valid chat is uploaded and stored as sent", async () => {
   await page.reload();
   await page.waitForFunction(() => document.title.startsWith("talk-uploader "));
-  await page.fill("#api-key", apiKey);
+  if (!viaGateway) await page.fill("#api-key", apiKey);
   await page.fill("#chat-connection", "test-chat");
   await page.click("#upload-chat");
   await page.waitForFunction(() => document.getElementById("result-text").textContent.includes("talkId"));
@@ -121,6 +127,20 @@ test("the same WAV goes to Vela through a presigned S3 POST, byte-exact", async 
   assert.equal(stored.bytes, wav.length);
   assert.equal(stored.sha256, createHash("sha256").update(wav).digest("hex"));
   await page.screenshot({ path: new URL("vela-uploaded.png", out).pathname, fullPage: true });
+});
+
+test("through the gateway, the page holds a ticket and never the API key", { skip: !viaGateway }, async () => {
+  assert.equal(await page.inputValue("#api-key"), "");
+  assert.ok(await page.isDisabled("#api-key"));
+  const uploads = pageRequests.filter((r) => /TalkService|\/vela\//.test(r.url));
+  assert.ok(uploads.length >= 3, `uploads seen: ${uploads.map((r) => r.url).join(", ")}`);
+  for (const r of pageRequests) {
+    assert.ok(!JSON.stringify(r).includes(apiKey), `${r.url} carried the API key`);
+  }
+  for (const r of uploads) {
+    assert.ok(!r.url.startsWith(base), `${r.url} went to the devserver, not the gateway`);
+    if (r.headers.authorization) assert.match(r.headers.authorization, /^Bearer ey/);
+  }
 });
 
 test("no flow tripped the CSP, and the CSP really is enforced", async () => {
