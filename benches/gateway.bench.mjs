@@ -23,8 +23,9 @@ async function inPage({ size, reps, apiKey, base, gateway, ticket }) {
   const header = new DataView(new ArrayBuffer(44));
   const tag = (o, s) => { for (let i = 0; i < 4; i++) header.setUint8(o + i, s.charCodeAt(i)); };
   tag(0, "RIFF"); header.setUint32(4, size - 8, true); tag(8, "WAVE");
-  tag(12, "fmt "); header.setUint32(16, 16, true); header.setUint16(20, 1, true); header.setUint16(22, 1, true);
-  header.setUint32(24, 16000, true); header.setUint32(28, 32000, true); header.setUint16(32, 2, true); header.setUint16(34, 16, true);
+  // 48 kHz stereo 16-bit: 1 GiB is 93 minutes, inside SpeechSense's 4-hour limit.
+  tag(12, "fmt "); header.setUint32(16, 16, true); header.setUint16(20, 1, true); header.setUint16(22, 2, true);
+  header.setUint32(24, 48000, true); header.setUint32(28, 192000, true); header.setUint16(32, 4, true); header.setUint16(34, 16, true);
   tag(36, "data"); header.setUint32(40, size - 44, true);
   await w.write(header.buffer);
   const block = new Uint8Array(1024 * 1024);
