@@ -26,6 +26,15 @@ pub struct Gateway {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
+impl Gateway {
+    /// Begins a graceful shutdown (what SIGTERM does).
+    pub fn stop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+}
+
 impl Drop for Gateway {
     fn drop(&mut self) {
         if let Some(s) = self.stop.take() {
