@@ -25,3 +25,16 @@ pub mod yandex {
 }
 
 pub use yandex::cloud::speechsense::v1 as speechsense;
+
+/// With the `tonic-client` feature: the crates the generated `talk_service_client` is built on,
+/// re-exported so that a Rust front end uses exactly the versions it was generated for.
+///
+/// ```ignore
+/// use talk_uploader::proto::{speechsense::talk_service_client::TalkServiceClient, tonic_web_wasm_client::Client};
+/// let mut client = TalkServiceClient::new(Client::new("https://gateway.example.com".into()));
+/// ```
+#[cfg(feature = "tonic-client")]
+pub use tonic;
+/// The grpc-web transport of the generated client (browser builds with `tonic-client`).
+#[cfg(all(feature = "tonic-client", target_arch = "wasm32"))]
+pub use tonic_web_wasm_client;

@@ -15,6 +15,8 @@ use talk_uploader::proto::speechsense::{
     message::Payload, talk_service_client::TalkServiceClient, Message, TalkMetadata, TextContent,
     TextPayload, UploadTextRequest,
 };
+// The re-exports: the versions the generated client was built for.
+use talk_uploader::proto::tonic;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -65,7 +67,7 @@ async fn talk_list() -> Vec<serde_json::Value> {
 #[wasm_bindgen_test]
 async fn upload_text_is_stored_and_read_back() {
     let base = devserver();
-    let mut client = TalkServiceClient::new(tonic_web_wasm_client::Client::new(base.to_owned()));
+    let mut client = TalkServiceClient::new(talk_uploader::proto::tonic_web_wasm_client::Client::new(base.to_owned()));
     let text = "Hello from the browser, with a \u{1F600} and \"quotes\"";
     let resp = client
         .upload_text(request(&format!("Api-Key {}", api_key()), text))
@@ -92,7 +94,7 @@ async fn upload_text_is_stored_and_read_back() {
 async fn wrong_api_key_is_unauthenticated_and_nothing_is_stored() {
     let base = devserver();
     let before = talk_list().await;
-    let mut client = TalkServiceClient::new(tonic_web_wasm_client::Client::new(base.to_owned()));
+    let mut client = TalkServiceClient::new(talk_uploader::proto::tonic_web_wasm_client::Client::new(base.to_owned()));
     let marker = "this talk must never be stored";
     let status = client
         .upload_text(request("Api-Key not-the-key", marker))
@@ -118,7 +120,7 @@ async fn wrong_api_key_is_unauthenticated_and_nothing_is_stored() {
 
 #[wasm_bindgen_test]
 async fn unknown_connection_is_not_found() {
-    let mut client = TalkServiceClient::new(tonic_web_wasm_client::Client::new(devserver().to_owned()));
+    let mut client = TalkServiceClient::new(talk_uploader::proto::tonic_web_wasm_client::Client::new(devserver().to_owned()));
     let mut req = request(&format!("Api-Key {}", api_key()), "hi");
     req.get_mut().metadata.as_mut().unwrap().connection_id = "no-such-connection".into();
     let status = client.upload_text(req).await.expect_err("unknown connection");
