@@ -102,6 +102,11 @@ async fn handle(state: Arc<State>, req: Request<InBody>) -> Response<ResBody> {
             Ok(None) => {}
             Err(e) => return refuse(&slot, &log, Code::InvalidArgument, "bad_head", e.to_string()).await,
         }
+        if head.len() > 2 * crate::inspect::MAX_HEAD_BYTES {
+            // Many small fields ahead of the metadata: the gateway buffers no more than this.
+            let msg = "no metadata in the first 2 MiB of the request; send `metadata` first".to_owned();
+            return refuse(&slot, &log, Code::InvalidArgument, "bad_head", msg).await;
+        }
         match slot.next_data().await {
             Some(Ok(d)) => head.extend_from_slice(&d),
             Some(Err(_)) => {

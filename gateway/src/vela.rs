@@ -84,9 +84,7 @@ async fn forward(state: Arc<State>, req: Request, suffix: &str) -> Response {
     match (body_org, claims.org_id.as_deref()) {
         (None, _) => {
             log.set("refused", "org");
-            let mut res = json_error(StatusCode::BAD_REQUEST, "invalid_request", "`org_id` is required: the organisation that uploads");
-            let _ = res.headers_mut();
-            return res;
+            return json_error(StatusCode::BAD_REQUEST, "invalid_request", "`org_id` is required: the organisation that uploads");
         }
         (Some(b), Some(t)) if b == t => {}
         (Some(b), None) => {
