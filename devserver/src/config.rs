@@ -127,6 +127,8 @@ pub struct Config {
     pub pkg_dir: PathBuf,
     /// `--tls-cert` / `--tls-key`: serve the main port over TLS (PEM files); `None`: cleartext.
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// `--fault-grpc`: faults hit plain gRPC uploads too, not only grpc-web ones.
+    pub fault_grpc: bool,
     /// Fault injection; `None` when `--fault-rate` is 0 or absent.
     pub faults: Option<Faults>,
     /// Seconds from accept until a connection's first request head is complete (both ports);
@@ -189,7 +191,7 @@ USAGE:
             [--s3-endpoint URL --s3-access-key KEY --s3-secret-key SECRET --s3-bucket NAME --s3-region REGION]
             [--presign-expires-secs N] [--presign-max-bytes N] [--vela-minutes N]
             [--www-dir DIR] [--pkg-dir DIR] [--tls-cert PEM --tls-key PEM]
-            [--fault-rate F --fault-mode 503|reset|stall --fault-seed N]
+            [--fault-rate F --fault-mode 503|reset|stall --fault-seed N] [--fault-grpc]
             [--header-read-timeout-secs N] [--idle-timeout-secs N]
             [--allow-host NAME:PORT]... [--csp-connect-src ORIGIN]...
 
@@ -205,7 +207,8 @@ connections demo-chat=chat, demo-audio-1=audio-one-channel, demo-audio-2=audio-t
 
 --tls-cert / --tls-key serve the main port over TLS (h2 and http/1.1 by ALPN) instead of
 cleartext h2c + HTTP/1.1: a TLS gRPC upstream for talk-gateway's tests. The S3 port stays
-cleartext.
+cleartext. --fault-grpc makes the faults hit plain gRPC uploads as well as grpc-web ones (the
+devserver as a failing upstream of talk-gateway).
 
 Slow and idle clients are closed on both ports: a connection gets --header-read-timeout-secs
 from accept until its first request head is complete (one that never sends a byte is closed
@@ -250,6 +253,7 @@ impl Config {
             www_dir: PathBuf::from("www"),
             pkg_dir: PathBuf::from("pkg"),
             tls: None,
+            fault_grpc: false,
             faults: None,
             header_read_timeout_secs: 30,
             idle_timeout_secs: 75,
@@ -272,6 +276,7 @@ impl Config {
                 "--data-dir" => cfg.data_dir = PathBuf::from(value()?),
                 "--www-dir" => cfg.www_dir = PathBuf::from(value()?),
                 "--pkg-dir" => cfg.pkg_dir = PathBuf::from(value()?),
+                "--fault-grpc" => cfg.fault_grpc = true,
                 "--tls-cert" => tls_cert = Some(PathBuf::from(value()?)),
                 "--tls-key" => tls_key = Some(PathBuf::from(value()?)),
                 "--api-key" => cfg.api_keys.push(non_empty(&flag, value()?)?),

@@ -53,6 +53,9 @@ pub use crate::serve::ConnCut;
 pub enum Target {
     /// grpc-web POSTs to `yandex.cloud.speechsense.v1.TalkService/Upload*`.
     GrpcWebUploads,
+    /// grpc-web **and plain gRPC** POSTs to the same methods (`--fault-grpc`): the devserver as
+    /// a failing upstream of talk-gateway, which speaks gRPC over HTTP/2 to it.
+    GrpcUploads,
     /// Every POST.
     Posts,
 }
@@ -65,12 +68,13 @@ impl Target {
         }
         match self {
             Target::Posts => true,
-            Target::GrpcWebUploads => {
+            Target::GrpcWebUploads | Target::GrpcUploads => {
+                let prefix = if self == Target::GrpcUploads { "application/grpc" } else { "application/grpc-web" };
                 let grpc_web = req
                     .headers()
                     .get(http::header::CONTENT_TYPE)
                     .and_then(|v| v.to_str().ok())
-                    .is_some_and(|ct| ct.starts_with("application/grpc-web"));
+                    .is_some_and(|ct| ct.starts_with(prefix));
                 grpc_web && req.uri().path().starts_with("/yandex.cloud.speechsense.v1.TalkService/Upload")
             }
         }

@@ -102,7 +102,10 @@ pub fn app(state: Arc<AppState>) -> axum::Router {
         // Inside CORS, so a cross-origin caller can read why it got a 421.
         .layer(axum::middleware::from_fn_with_state(hosts, host::check))
         // Only grpc-web uploads fail on purpose; CORS wraps the fault so a page can read a 503.
-        .layer(faults::layer(state.config.faults, faults::Target::GrpcWebUploads))
+        .layer(faults::layer(
+            state.config.faults,
+            if state.config.fault_grpc { faults::Target::GrpcUploads } else { faults::Target::GrpcWebUploads },
+        ))
         // CORS must wrap grpc-web, or preflights get a 400 (toolchain-notes.md).
         .layer(cors(&state.config))
         // Read what a handler left unread before the answer goes out (toolchain-notes.md).

@@ -149,3 +149,19 @@ async fn a_refused_upload_never_reaches_the_upstream() {
     }
     assert_eq!(seen.lock().unwrap().requests.len(), 0, "no connection, no header, no byte upstream");
 }
+
+/// The devserver's own fault modes on the gRPC side (`--fault-grpc`): a reset mid-stream and an
+/// HTTP 503 each reach the page as UNAVAILABLE, and the devserver stores nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn devserver_faults_through_the_gateway() {
+    for mode in ["reset", "503"] {
+        let server = dev::start(&["--fault-grpc", "--fault-mode", mode, "--fault-rate", "1"]).await;
+        let gw = gateway(&format!("http://{}", server.http), &[]).await;
+        for method in ["UploadAsStream", "UploadBadge"] {
+            let res = call(&gw, method, Some(&ticket_for(&["one"])), &body()).await;
+            let needle = if mode == "503" { "HTTP 503" } else { "SpeechSense" };
+            assert_status(&res, Code::Unavailable, needle);
+        }
+        server.assert_nothing_stored().await;
+    }
+}
