@@ -10,7 +10,7 @@ cargo build -p devserver -p talk-gateway --profile server
 source scripts/lib.sh
 tmp=$(mktemp -d)
 trap 'stop_all_gateways; stop_devserver; rm -rf "$tmp"' EXIT
-DEVSERVER_BIN=target/server/devserver DEVSERVER_LOG="$tmp/devserver.log" start_devserver "$tmp/data" \
+DEVSERVER_BIN=${CARGO_TARGET_DIR:-target}/server/devserver DEVSERVER_LOG="$tmp/devserver.log" start_devserver "$tmp/data" \
   --api-key bench-key --connection bench-chat=chat --connection bench-audio=audio-one-channel \
   --www-dir www --pkg-dir pkg
 export BENCH_DEVSERVER="http://$DEVSERVER_HTTP" BENCH_S3="${DEVSERVER_S3:+http://$DEVSERVER_S3}" BENCH_API_KEY=bench-key

@@ -18,7 +18,7 @@ step "native tests"
 cargo test -p talk-uploader
 # The devserver's tests move tens of MiB: build them optimised, and the binary with them.
 cargo test -p devserver --profile server
-export DEVSERVER_BIN=target/server/devserver
+export DEVSERVER_BIN=${CARGO_TARGET_DIR:-target}/server/devserver
 [ -x "$DEVSERVER_BIN" ] || cargo build -p devserver --profile server
 # talk-gateway: ticket checks, the refusal matrix and every method through it to an in-process
 # devserver over h2c and TLS; the binary comes with them.
