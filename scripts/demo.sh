@@ -29,6 +29,9 @@ rm -rf "$www" && cp -r www "$www"
 # Secrets of this run: the gateway reads them from its environment, never from arguments.
 export DEMO_GATEWAY_CREDENTIAL="Api-Key demo-api-key" DEMO_VELA_TOKEN="demo-api-key"
 export DEMO_TICKET_SECRET="demo-$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')"
+# The embedded S3's fixed development credentials (devserver --help): the gateway signs the
+# batch and Labelbox uploads for it, as it would for the operator's own bucket.
+export DEMO_S3_ACCESS_KEY="devserver-access-key" DEMO_S3_SECRET_KEY="devserver-secret-key"
 
 cleanup() { stop_all_gateways; stop_all_devservers; }
 trap cleanup EXIT INT TERM
@@ -37,14 +40,17 @@ DEVSERVER_LOG="$data/devserver.log" start_devserver "$data" --listen "127.0.0.1:
 GATEWAY_LOG="$data/gateway.log" start_gateway --listen "127.0.0.1:$gw" \
   --upstream "http://$DEVSERVER_HTTP" --allow-origin "http://127.0.0.1:$page" \
   --credential-env DEMO_GATEWAY_CREDENTIAL --ticket-secret-env DEMO_TICKET_SECRET \
-  --vela-upstream "http://$DEVSERVER_HTTP" --vela-token-env DEMO_VELA_TOKEN
+  --vela-upstream "http://$DEVSERVER_HTTP" --vela-token-env DEMO_VELA_TOKEN \
+  --s3-bucket-url "http://$DEVSERVER_S3/talk-uploads" --s3-region us-east-1 \
+  --s3-access-key-env DEMO_S3_ACCESS_KEY --s3-secret-key-env DEMO_S3_SECRET_KEY
 
 # What the application's backend does after it has authenticated its user: mint a short-lived
 # ticket for the connections and the Vela org this user may upload to. Renewed every 30 min.
 write_config() {
   local ticket
   ticket=$("$GATEWAY_BIN" mint-ticket --secret-env DEMO_TICKET_SECRET --ttl 3600 \
-    --connection demo-chat --connection demo-audio-1 --connection demo-audio-2 --org-id demo-org)
+    --connection demo-chat --connection demo-audio-1 --connection demo-audio-2 --org-id demo-org \
+    --s3-prefix demo-org/ --max-bytes 3000000000)
   printf '{ "gateway": { "endpoint": "http://%s", "velaBase": "http://%s/vela", "ticket": "%s" } }\n' \
     "$GATEWAY_HTTP" "$GATEWAY_HTTP" "$ticket" >"$www/demo-config.json.tmp"
   mv "$www/demo-config.json.tmp" "$www/demo-config.json"

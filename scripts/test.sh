@@ -152,11 +152,15 @@ DEVSERVER_PREFIX=DEMO DEVSERVER_LOG="$tmp/demo.log" start_devserver "$tmp/demo" 
   --connection test-chat=chat --connection test-audio-1=audio-one-channel \
   --www-dir "$tmp/www-demo" --csp-connect-src "http://127.0.0.1:$demo_gw_port"
 export TALK_DEMO_CREDENTIAL="Api-Key $api_key" TALK_DEMO_VELA_TOKEN="$api_key"
+# The embedded S3's fixed development credentials: the gateway signs /s3/presign forms for it.
+export TALK_DEMO_S3_ACCESS_KEY="devserver-access-key" TALK_DEMO_S3_SECRET_KEY="devserver-secret-key"
 GATEWAY_PREFIX=DEMO_GW GATEWAY_LOG="$tmp/gateway-demo.log" start_gateway --listen "127.0.0.1:$demo_gw_port" \
   --upstream "http://$DEMO_HTTP" --allow-origin "http://$DEMO_HTTP" \
   --credential-env TALK_DEMO_CREDENTIAL --ticket-secret-env TALK_GATEWAY_TICKET_SECRET \
-  --vela-upstream "http://$DEMO_HTTP" --vela-token-env TALK_DEMO_VELA_TOKEN
-demo_ticket=$(mint --connection test-chat --connection test-audio-1 --org-id demo-org)
+  --vela-upstream "http://$DEMO_HTTP" --vela-token-env TALK_DEMO_VELA_TOKEN \
+  --s3-bucket-url "http://$DEMO_S3/talk-uploads" --s3-region us-east-1 \
+  --s3-access-key-env TALK_DEMO_S3_ACCESS_KEY --s3-secret-key-env TALK_DEMO_S3_SECRET_KEY
+demo_ticket=$(mint --connection test-chat --connection test-audio-1 --org-id demo-org --s3-prefix demo-org/ --max-bytes 3000000000)
 printf '{ "gateway": { "endpoint": "http://%s", "velaBase": "http://%s/vela", "ticket": "%s" } }\n' \
   "$DEMO_GW_HTTP" "$DEMO_GW_HTTP" "$demo_ticket" >"$tmp/www-demo/demo-config.json"
 TALK_UPLOADER_DEVSERVER_URL="http://$DEMO_HTTP" TALK_UPLOADER_DEMO_VIA_GATEWAY=1 node --test tests/e2e/demo.test.mjs

@@ -1,6 +1,9 @@
 // The demo page: every action goes through the published package API, exactly as a user's
 // upload widget would use it.
-import init, * as tu from "/pkg/talk_uploader.js";
+// The package's entry, as `import ... from "talk-uploader"` resolves it: every export guarded
+// against a module-killing panic (js/guard.js).
+import init, * as tu from "/pkg/index.js";
+import { setupBatch } from "./batch.js";
 
 const $ = (id) => document.getElementById(id);
 const SAMPLE_CHAT = {
@@ -37,6 +40,24 @@ function credential() {
 }
 
 function has(name) { return typeof tu[name] === "function"; }
+
+// A presigned POST for the demo's bucket: through talk-gateway's /s3/presign with the ticket
+// (which names the S3 prefix and the byte limit), or from the devserver itself with the key.
+async function presign(kind, filename, size) {
+  const post = async (url, headers, body) => {
+    const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+    if (!r.ok) throw new Error(`presign refused (${r.status}): ${await r.text()}`);
+    return r.json();
+  };
+  if (gateway) {
+    const ticket = await freshTicket();
+    const contentType = kind === "batch" ? "application/zip" : "application/json";
+    return post(`${gateway.endpoint}/s3/presign`, { authorization: `Bearer ${ticket}` }, { filename, size, contentType });
+  }
+  const auth = { authorization: `Bearer ${$("api-key").value}` };
+  if (kind === "batch") return post("/api/presign/batch", auth, { org_id: $("org-id").value, filename, size });
+  return post("/asr/async/upload/vela", auth, { org_id: $("org-id").value });
+}
 
 function showResult(value) {
   $("result-text").textContent = typeof value === "string" ? value : JSON.stringify(value, null, 2);
@@ -158,6 +179,7 @@ async function main() {
     email: "demo@example.com", dateOfCall: new Date().toISOString().slice(0, 10), signal, onProgress: progress,
   }));
   $("abort").onclick = () => controller && controller.abort();
+  setupBatch({ tu, $, run, progress, renderIssues, presign });
 }
 
 main().catch((err) => showError(err));

@@ -129,6 +129,51 @@ test("the same WAV goes to Vela through a presigned S3 POST, byte-exact", async 
   await page.screenshot({ path: new URL("vela-uploaded.png", out).pathname, fullPage: true });
 });
 
+test("a broken batch zip shows its problems per entry, and a good one is stored byte-exact", async () => {
+  await page.click("#batch-sample-bad");
+  const bad = page.locator("#batch-issues li.error");
+  await bad.first().waitFor();
+  const text = (await bad.allTextContents()).join("\n");
+  assert.match(text, /calls\/april\.csv \/2\/2 .*csv_column_count|calls\/april\.csv \/2\/\d.*csv_column_count/, text);
+  assert.match(text, /zip_unsafe_name/, text);
+  assert.match(text, /zip_duplicate_name/, text);
+  await page.click("#batch-sample-good");
+  await page.locator("#batch-issues li.ok").waitFor();
+  assert.match(await page.textContent("#batch-entries"), /csv .*calls\/april\.csv/);
+  await page.screenshot({ path: new URL("batch-inspected.png", out).pathname, fullPage: true });
+  await page.click("#batch-upload");
+  await page.waitForFunction(() => /"report"|Error/.test(document.getElementById("result-text").textContent));
+  const result = JSON.parse(await page.textContent("#result-text"));
+  assert.equal(result.report.ok, true);
+  assert.match(result.key, /^demo-org\//);
+  const stored = await api(`/api/objects/${result.key}`);
+  // The byte-exact check of uploadVelaBatch is tests/browser_zip.rs; here, the size the page inspected.
+  assert.equal(stored.bytes, result.report.stats.bytes);
+});
+
+test("Labelbox conversations are hosted and become import rows", async () => {
+  await page.click("#labelbox-check");
+  await page.locator("#labelbox-issues li.error").first().waitFor();
+  const checked = (await page.locator("#labelbox-issues li").allTextContents()).join("\n");
+  assert.match(checked, /items\[2\] \/version/, checked);
+  assert.match(checked, /shown_literally/, checked);
+  await page.click("#labelbox-upload");
+  await page.waitForFunction(() => /"rows"|Error/.test(document.getElementById("result-text").textContent));
+  const result = JSON.parse(await page.textContent("#result-text"));
+  assert.equal(result.rows.length, 2, JSON.stringify(result));
+  assert.equal(result.failed.length, 1);
+  assert.match(result.failed[0], /^items\[2\]: validation_failed/);
+  for (const row of result.rows) {
+    assert.equal(row.media_type, "CONVERSATIONAL");
+    assert.match(row.global_key, /^sha256-[0-9a-f]{64}$/);
+    const key = decodeURIComponent(new URL(row.row_data).pathname.split("/").slice(2).join("/"));
+    // The default global key is the SHA-256 of the bytes uploaded: what S3 stored.
+    const stored = await api(`/api/objects/${key}`);
+    assert.equal(`sha256-${stored.sha256}`, row.global_key);
+  }
+  await page.screenshot({ path: new URL("labelbox-rows.png", out).pathname, fullPage: true });
+});
+
 test("through the gateway, the page holds a ticket and never the API key", { skip: !viaGateway }, async () => {
   assert.equal(await page.inputValue("#api-key"), "");
   assert.ok(await page.isDisabled("#api-key"));
