@@ -31,6 +31,14 @@ pub enum EndpointError {
         /// The host.
         host: String,
     },
+    /// A base URL with a query or fragment: the request path would be appended inside it.
+    #[error("{option} is a base URL: it must not have a query or fragment (`?…`, `#…`), or the request path would land inside it; got {shown}")]
+    QueryOrFragment {
+        /// The option name.
+        option: &'static str,
+        /// The value as shown to the user (scheme, host and path only).
+        shown: String,
+    },
     /// The URL carries a user name or password.
     #[error("{option} must not contain a user name or password (`user:pass@`); pass credentials through the apiKey, iamToken or token options")]
     UserInfo {
@@ -45,7 +53,7 @@ impl EndpointError {
         match self {
             EndpointError::Invalid { .. } => "invalid_endpoint",
             EndpointError::Insecure { .. } => "insecure_endpoint",
-            EndpointError::UserInfo { .. } => "invalid_endpoint",
+            EndpointError::UserInfo { .. } | EndpointError::QueryOrFragment { .. } => "invalid_endpoint",
         }
     }
 }
@@ -73,13 +81,16 @@ pub fn check_endpoint(option: &'static str, url: &str) -> Result<String, Endpoin
     if !secure && !crate::formats::text::is_loopback_host(host) {
         return Err(EndpointError::Insecure { option, host: host.to_owned() });
     }
+    if url.contains(['?', '#']) {
+        return Err(EndpointError::QueryOrFragment { option, shown: shown(url) });
+    }
     Ok(url.trim_end_matches('/').to_owned())
 }
 
 /// Whether `url` is `https:` or a loopback `http:` URL (for URLs that carry no credentials of
 /// ours, such as a presigned POST target, this is only advice; see the callers).
 pub fn is_secure_or_loopback(url: &str) -> bool {
-    check_endpoint("url", url).is_ok()
+    check_endpoint("url", url.split(['?', '#']).next().unwrap_or(url)).is_ok()
 }
 
 /// The host of an authority (`host[:port]` or `[v6][:port]`), lowercase input.
@@ -141,6 +152,16 @@ mod tests {
         let e = check_endpoint("apiBase", "https://user:secret@example.com").unwrap_err();
         assert_eq!(e.code(), "invalid_endpoint");
         assert!(!e.to_string().contains("secret"));
+    }
+
+    #[test]
+    fn refuses_a_query_or_fragment_without_quoting_it() {
+        for bad in ["https://gw.example.com/?sig=s3cr3t", "https://gw.example.com/base#frag", "http://127.0.0.1:8787?x=1"] {
+            let e = check_endpoint("endpoint", bad).unwrap_err();
+            assert_eq!(e.code(), "invalid_endpoint", "{bad}");
+            assert!(!e.to_string().contains("s3cr3t"), "{e}");
+        }
+        assert!(is_secure_or_loopback("https://bucket.s3.amazonaws.com/?x-id=PostObject"));
     }
 
     #[test]
