@@ -57,3 +57,18 @@ fn loopback_http_rows_only_when_allowed() {
     let got: Vec<_> = loose.errors.iter().map(|e| (e.code.as_str(), e.path.as_str())).collect();
     assert_eq!(got, [("invalid_url", "/2/row_data")]);
 }
+
+#[test]
+fn conversion_into_labelbox_decodes_html_entities_with_a_warning() {
+    use talk_uploader::formats::convert::{convert_chat, ChatFormat, ConvertOptions};
+    let vela = r#"{"org_id": "o", "chat_data": {"session_id": "s", "agent_id": "a", "customer_id": "c", "start_time": "2024-01-15T10:30:00Z", "end_time": "2024-01-15T10:45:00Z", "messages": [
+{"timestamp": "2024-01-15T10:30:00Z", "sender": "customer", "content": "Tom &amp; Jerry&#39;s order"},
+{"timestamp": "2024-01-15T10:30:15Z", "sender": "agent", "content": "plain text"}]}}"#;
+    let r = convert_chat(vela.as_bytes(), &ConvertOptions::new(ChatFormat::Vela, ChatFormat::Labelbox));
+    assert!(r.ok, "{:?}", r.errors);
+    let warned: Vec<_> = r.warnings.iter().filter(|w| w.code.as_str() == "html_decoded").map(|w| w.path.as_str()).collect();
+    assert_eq!(warned, ["/messages/0"]);
+    assert!(r.output.contains("Tom & Jerry's order"), "{}", r.output);
+    let back = validate(r.output.as_bytes(), &ValidateOptions::new(ValidationKind::LabelboxConversation));
+    assert!(back.ok && back.warnings.is_empty(), "{:?}", back.warnings);
+}

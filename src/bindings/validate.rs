@@ -113,7 +113,8 @@ export type IssueCode =
   | "csv_stray_quote"
   | "csv_blank_line"
   | "shown_literally"
-  | "global_key_too_long";
+  | "global_key_too_long"
+  | "html_decoded";
 /** One problem. line/column are 1-based; column counts UTF-16 code units; null when the issue has no place in the input. */
 export interface Issue { code: IssueCode; message: string; path: string; line: number | null; column: number | null }
 /** Counts about the input. */

@@ -97,6 +97,56 @@ pub fn url_host(url: &str) -> Option<String> {
     (!host.is_empty()).then_some(host)
 }
 
+/// `s` with its HTML character references decoded (`&amp;`, `&lt;`, `&gt;`, `&quot;`, `&apos;`,
+/// `&nbsp;`, `&#39;`, `&#x1F600;`), or `None` when it holds none. Unknown names and invalid code
+/// points are kept as written.
+pub fn decode_html_entities(s: &str) -> Option<String> {
+    if !s.contains('&') {
+        return None;
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    let mut changed = false;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(rest.get(..amp).unwrap_or_default());
+        let tail = rest.get(amp..).unwrap_or_default();
+        let body = tail.get(1..).unwrap_or_default();
+        // The longest reference decoded here, `&#x10FFFF;`, has 8 characters between `&` and `;`.
+        let decoded = body.find(';').filter(|&e| e <= 12).and_then(|e| body.get(..e)).and_then(|name| {
+            let c = match name {
+                "amp" => '&',
+                "lt" => '<',
+                "gt" => '>',
+                "quot" => '"',
+                "apos" => '\'',
+                "nbsp" => '\u{a0}',
+                _ => {
+                    let num = name.strip_prefix('#')?;
+                    let n = match num.strip_prefix(['x', 'X']) {
+                        Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                        None => num.parse::<u32>().ok()?,
+                    };
+                    char::from_u32(n).filter(|c| *c != '\0')?
+                }
+            };
+            Some((c, name.len() + 2))
+        });
+        match decoded {
+            Some((c, len)) => {
+                out.push(c);
+                changed = true;
+                rest = tail.get(len..).unwrap_or_default();
+            }
+            None => {
+                out.push('&');
+                rest = tail.get(1..).unwrap_or_default();
+            }
+        }
+    }
+    out.push_str(rest);
+    changed.then_some(out)
+}
+
 /// `true` for an optionally signed run of digits (SpeechSense "Number").
 pub fn is_integer(s: &str) -> bool {
     let d = s.strip_prefix(['-', '+']).unwrap_or(s);
@@ -113,6 +163,19 @@ pub fn is_decimal(s: &str) -> bool {
     let (int, frac) = mant.split_once('.').map_or((mant, None), |(i, f)| (i, Some(f)));
     let digits = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit());
     digits(int) && frac.is_none_or(digits) && exp.is_none_or(|e| digits(e.strip_prefix(['-', '+']).unwrap_or(e)))
+}
+
+#[cfg(test)]
+mod html_tests {
+    use super::decode_html_entities as d;
+
+    #[test]
+    fn decodes_references_and_keeps_the_rest() {
+        assert_eq!(d("Tom &amp; Jerry&#39;s &lt;b&gt; &#x1F600;&nbsp;x").as_deref(), Some("Tom & Jerry's <b> 😀\u{a0}x"));
+        assert_eq!(d("a & b; &unknown; &#xD800; &#0; &"), None);
+        assert_eq!(d("no entities"), None);
+        assert_eq!(d("&amp;amp;").as_deref(), Some("&amp;"));
+    }
 }
 
 #[cfg(test)]

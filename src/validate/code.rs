@@ -175,6 +175,8 @@ codes! {
     ShownLiterally = "shown_literally",
     /// A Labelbox `global_key` is longer than 200 characters.
     GlobalKeyTooLong = "global_key_too_long",
+    /// Conversion into Labelbox decoded HTML entities in a message's text (a warning).
+    HtmlDecoded = "html_decoded",
 }
 
 impl fmt::Display for Code {

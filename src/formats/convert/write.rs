@@ -19,7 +19,7 @@ pub(super) fn write(c: &Conversation, to: ChatFormat, options: &ConvertOptions, 
     match to {
         ChatFormat::Speechsense => speechsense(c, notes),
         ChatFormat::Vela => (vela(c, options, notes), None),
-        ChatFormat::Labelbox => (labelbox(c, notes), None),
+        ChatFormat::Labelbox => (labelbox(c, options.from, notes), None),
     }
 }
 
@@ -146,7 +146,10 @@ fn vela(c: &Conversation, options: &ConvertOptions, notes: &mut Notes) -> String
     to_string(&J::Object(out))
 }
 
-fn labelbox(c: &Conversation, notes: &mut Notes) -> String {
+/// Labelbox's editor shows HTML entities as typed, while web-chat sources (Vela, and SpeechSense
+/// chats from messengers) often carry them escaped: those are decoded, with a warning.
+fn labelbox(c: &Conversation, from: Option<ChatFormat>, notes: &mut Notes) -> String {
+    let decode_html = matches!(from, Some(ChatFormat::Vela | ChatFormat::Speechsense));
     if c.messages.len() > MAX_MESSAGES {
         notes.error(Code::TooManyMessages, "/messages", format!("the chat has {} messages; a Labelbox conversation holds at most {MAX_MESSAGES}", c.messages.len()));
     }
@@ -186,7 +189,14 @@ fn labelbox(c: &Conversation, notes: &mut Notes) -> String {
                 None => notes.error(Code::InvalidInteger, format!("/messages/{i}"), "the time does not fit in 64-bit microseconds"),
             }
         }
-        o.insert("content".into(), J::String(m.text.clone()));
+        let text = match decode_html.then(|| crate::formats::text::decode_html_entities(&m.text)).flatten() {
+            Some(decoded) => {
+                notes.warn(Code::HtmlDecoded, format!("/messages/{i}"), "HTML entities (such as `&amp;`) in the text were decoded: Labelbox's editor would show them as typed");
+                decoded
+            }
+            None => m.text.clone(),
+        };
+        o.insert("content".into(), J::String(text));
         o.insert("user".into(), json!({ "userId": m.user_id, "name": name }));
         o.insert("align".into(), J::String(align.to_owned()));
         o.insert("canLabel".into(), J::Bool(m.can_label.unwrap_or(true)));
