@@ -30,18 +30,7 @@ fn batch_presign(org: &'static str, filename: &'static str, size: u64) -> (JsVal
         c.set(c.get() + 1);
         wasm_bindgen_futures::future_to_promise(async move {
             let body = serde_json::json!({ "org_id": org, "filename": filename, "size": size });
-            let text = gloo_net::http::Request::post(&format!("{}/api/presign/batch", devserver()))
-                .header("authorization", &format!("Bearer {}", api_key()))
-                .header("content-type", "application/json")
-                .body(body.to_string())
-                .unwrap()
-                .send()
-                .await
-                .expect("batch presign")
-                .text()
-                .await
-                .unwrap();
-            Ok(js_sys::JSON::parse(&text).expect("presign JSON"))
+            Ok(post_presign(&format!("{}/api/presign/batch", devserver()), &body).await)
         })
     })
     .into_js_value();

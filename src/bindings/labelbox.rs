@@ -25,7 +25,6 @@ use crate::formats::convert::{convert_chat, ChatFormat, ConvertOptions};
 use crate::formats::labelbox_rows::{default_global_key, object_url, Row};
 use crate::validate::{validate, ValidateOptions, ValidationKind};
 use crate::web::failure::UploadFailure;
-use crate::web::vela::json_string;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"
@@ -165,7 +164,7 @@ async fn run(items: JsValue, options: JsValue) -> Result<JsValue, UploadFailure>
         let o = Object::new();
         match r.unwrap_or_else(|| Err(UploadFailure::new("internal", "an item was never processed"))) {
             Ok((key, row)) => {
-                let row_js = js_sys::JSON::parse(&row.to_json(json_string)).unwrap_or(JsValue::NULL);
+                let row_js = js_sys::JSON::parse(&row.to_json()).unwrap_or(JsValue::NULL);
                 rows.push(&row_js);
                 put(&o, "ok", true.into());
                 put(&o, "key", key.into());
@@ -244,7 +243,7 @@ async fn one(batch: &Batch, item: &JsValue, index: usize) -> Result<(String, Row
         .ok_or_else(|| UploadFailure::new("invalid_response", format!("{at}: no row URL: the presign has no rowData and its url is not http(s)")))?;
     let row = Row::new(row_data, global_key, metadata_fields);
     // The row must import: an https URL (or loopback http when allowed), a key Labelbox takes.
-    let one_row = format!("[{}]", row.to_json(json_string));
+    let one_row = format!("[{}]", row.to_json());
     let report = validate(one_row.as_bytes(), &ValidateOptions { allow_loopback_http: batch.allow_loopback_http, ..ValidateOptions::new(ValidationKind::LabelboxImport) });
     if !report.ok {
         return Err(super::upload::validation_failure(&format!("import row of {at} (stored as {key})"), &[&report]));

@@ -6,8 +6,7 @@
 //! let url = object_url("https://talks.s3.eu-west-1.amazonaws.com/", "org 1/a+b.json").unwrap();
 //! assert_eq!(url, "https://talks.s3.eu-west-1.amazonaws.com/org%201/a%2Bb.json");
 //! let row = Row::new(url, "sha256-ab".into(), Some("[]".into()));
-//! let quote = |s: &str| format!("{s:?}");
-//! assert!(row.to_json(quote).ends_with(r#""media_type":"CONVERSATIONAL","metadata_fields":[]}"#));
+//! assert!(row.to_json().ends_with(r#""media_type":"CONVERSATIONAL","metadata_fields":[]}"#));
 //! ```
 
 /// The `media_type` of a conversation row.
@@ -30,8 +29,9 @@ impl Row {
         Row { row_data, global_key, media_type: MEDIA_TYPE, metadata_fields }
     }
 
-    /// The row as a JSON object; `quote` renders a JSON string literal.
-    pub fn to_json(&self, quote: impl Fn(&str) -> String) -> String {
+    /// The row as a JSON object.
+    pub fn to_json(&self) -> String {
+        use crate::json::escape::quote;
         let mut s = format!(
             "{{\"row_data\":{},\"global_key\":{},\"media_type\":{}",
             quote(&self.row_data),

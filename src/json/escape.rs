@@ -1,4 +1,5 @@
-//! String unescaping, used only for strings the parser flagged as having escapes.
+//! String escaping: [`unescape`] for strings the parser flagged as having escapes, and
+//! [`quote`] for JSON the crate writes by hand.
 
 /// Decodes the inside of a JSON string (between the quotes). The parser has already checked every
 /// escape; anything unexpected here becomes U+FFFD instead of a panic.
@@ -53,6 +54,32 @@ fn hex4(chars: &mut std::str::Chars<'_>) -> Option<u32> {
         v = v * 16 + chars.next()?.to_digit(16)?;
     }
     Some(v)
+}
+
+/// `s` as a JSON string literal (quotes included), for JSON written without serde_json
+/// (Vela request bodies, Labelbox import rows).
+pub fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                let b = c as u8;
+                out.push_str("\\u00");
+                out.push(HEX[usize::from(b >> 4)] as char);
+                out.push(HEX[usize::from(b & 15)] as char);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 #[cfg(test)]

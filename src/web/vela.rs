@@ -77,30 +77,7 @@ fn refusal(response: &Response, secrets: &[&str]) -> UploadFailure {
     failure
 }
 
-/// `s` as a JSON string literal (quotes included), for request bodies built without serde_json.
-pub(crate) fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                let b = c as u8;
-                out.push_str("\\u00");
-                out.push(HEX[usize::from(b >> 4)] as char);
-                out.push(HEX[usize::from(b & 15)] as char);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+pub(crate) use crate::json::escape::quote as json_string;
 
 /// The text of the string member `name` of the JSON object `body`, if there is one.
 pub(crate) fn string_member(body: &str, name: &str) -> Option<String> {

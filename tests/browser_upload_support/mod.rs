@@ -142,7 +142,12 @@ pub fn vela_options(base: &str, org: &str, extra: &[(&str, JsValue)]) -> JsValue
 /// A presign from `base`'s Vela endpoint, as the JS value `{url, fields}`.
 pub async fn fetch_presign(base: &str, org: &str) -> JsValue {
     let body = serde_json::json!({ "org_id": org, "metadata": { "email": "a@example.com", "date_of_call": "2024-05-06" } });
-    let text = gloo_net::http::Request::post(&format!("{base}/asr/async/upload/vela"))
+    post_presign(&format!("{base}/asr/async/upload/vela"), &body).await
+}
+
+/// POSTs `body` to a devserver presign route with the test API key; the answer as a JS value.
+pub async fn post_presign(url: &str, body: &serde_json::Value) -> JsValue {
+    let text = gloo_net::http::Request::post(url)
         .header("authorization", &format!("Bearer {}", api_key()))
         .header("content-type", "application/json")
         .body(body.to_string())
