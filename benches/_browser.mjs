@@ -6,12 +6,9 @@
 // answered by Playwright's routing under `${BENCH_DEVSERVER}/__bench/`, and the package
 // (`/pkg/talk_uploader.js` and its .wasm) comes from the devserver for real. So the page is
 // same-origin with the grpc-web endpoint and imports the package exactly as a site would.
-import { chromium } from "playwright-core";
+import { launchChromium } from "../tests/support/browser.mjs";
 
-export const CHROMIUM_ARGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-];
+export { CHROMIUM_ARGS, CHROMIUM_PATH } from "../tests/support/browser.mjs";
 
 export function env(name) {
   const v = process.env[name];
@@ -28,11 +25,7 @@ export function env(name) {
  * Returns { browser, page, close }. `close` is idempotent and also runs on SIGINT/SIGTERM.
  */
 export async function openBenchPage(base, files = {}, { extraArgs = [] } = {}) {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: [...CHROMIUM_ARGS, ...extraArgs],
-    headless: true,
-  });
+  const browser = await launchChromium({ args: extraArgs });
   let closed = false;
   const close = async () => {
     if (closed) return;

@@ -9,11 +9,11 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CHROMIUM_ARGS } from "./_browser.mjs";
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../tests/support/browser.mjs";
 
 export async function launchCdp(extraArgs = []) {
   const profile = mkdtempSync(join(tmpdir(), "bench-chromium-"));
-  const child = spawn(process.env.CHROMIUM || "/usr/bin/chromium",
+  const child = spawn(CHROMIUM_PATH,
     [...CHROMIUM_ARGS, ...extraArgs, "--remote-debugging-pipe", `--user-data-dir=${profile}`, "about:blank"],
     { stdio: ["ignore", "ignore", "pipe", "pipe", "pipe"] });
   let stderr = "";
@@ -60,7 +60,10 @@ export async function launchCdp(extraArgs = []) {
   };
   for (const sig of ["SIGINT", "SIGTERM"]) process.once(sig, () => { close().finally(() => process.exit(130)); });
 
-  /** Opens `url` in a new tab; resolves to { evaluate(fn, arg) } once the document has loaded. */
+  /**
+   * Opens `url` in a new tab; resolves once the document has loaded to { evaluate(fn, arg),
+   * define(fns) }. `define({ name: fn })` makes each self-contained function a global of the page.
+   */
   async function open(url) {
     const { targetId } = await send("Target.createTarget", { url });
     const { sessionId } = await send("Target.attachToTarget", { targetId, flatten: true });
@@ -81,7 +84,10 @@ export async function launchCdp(extraArgs = []) {
       if (i > 300) throw new Error(`${url} did not load in 30 s`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    return { evaluate: (fn, arg) => evalExpr(`(${fn.toString()})(${JSON.stringify(arg)})`) };
+    return {
+      evaluate: (fn, arg) => evalExpr(`(${fn.toString()})(${JSON.stringify(arg)})`),
+      define: (fns) => evalExpr(Object.entries(fns).map(([name, fn]) => `globalThis[${JSON.stringify(name)}] = (${fn.toString()});`).join("\n") + " undefined"),
+    };
   }
   return { open, close };
 }

@@ -5,6 +5,7 @@
 // BENCH_GATEWAY_MIB (default 1024) and BENCH_GATEWAY_REPS (default 2) change the size and pairs.
 import { env, median, table, MiB } from "./_browser.mjs";
 import { launchCdp } from "./_cdp.mjs";
+import { wavHeader, writeOpfsWav } from "../tests/support/wav.mjs";
 
 const BASE = env("BENCH_DEVSERVER");
 const API_KEY = env("BENCH_API_KEY");
@@ -18,26 +19,8 @@ async function inPage({ size, reps, apiKey, base, gateway, ticket }) {
   await tu.default();
   const root = await navigator.storage.getDirectory();
   const name = `gateway-bench-${size}.wav`;
-  const handle = await root.getFileHandle(name, { create: true });
-  const w = await handle.createWritable();
-  const header = new DataView(new ArrayBuffer(44));
-  const tag = (o, s) => { for (let i = 0; i < 4; i++) header.setUint8(o + i, s.charCodeAt(i)); };
-  tag(0, "RIFF"); header.setUint32(4, size - 8, true); tag(8, "WAVE");
   // 48 kHz stereo 16-bit: 1 GiB is 93 minutes, inside SpeechSense's 4-hour limit.
-  tag(12, "fmt "); header.setUint32(16, 16, true); header.setUint16(20, 1, true); header.setUint16(22, 2, true);
-  header.setUint32(24, 48000, true); header.setUint32(28, 192000, true); header.setUint16(32, 4, true); header.setUint16(34, 16, true);
-  tag(36, "data"); header.setUint32(40, size - 44, true);
-  await w.write(header.buffer);
-  const block = new Uint8Array(1024 * 1024);
-  for (let o = 0; o < block.length; o += 65536) crypto.getRandomValues(block.subarray(o, o + 65536));
-  for (let left = size - 44; left > 0;) {
-    const n = Math.min(left, block.length);
-    block[0] = left & 0xff;
-    await w.write(n === block.length ? block : block.subarray(0, n));
-    left -= n;
-  }
-  await w.close();
-  const file = await handle.getFile();
+  const file = await writeOpfsWav(name, size, wavHeader(size - 44, { sampleRate: 48000, channels: 2 }));
   const metadata = { operator_name: "Bench Operator", operator_id: "op-1", date: "2024-03-01T08:00:00Z", language: "ru-RU" };
   const rows = { direct: [], gateway: [], errors: [] };
   const once = async (path) => {
@@ -64,6 +47,7 @@ const browser = await launchCdp(["--enable-precise-memory-info"]);
 let res;
 try {
   const page = await browser.open(`${BASE}/bench/index.html`);
+  await page.define({ wavHeader, writeOpfsWav });
   res = await page.evaluate(inPage, { size: SIZE, reps: REPS, apiKey: API_KEY, base: BASE, gateway: GATEWAY, ticket: TICKET });
 } finally {
   await browser.close();

@@ -11,6 +11,7 @@
 // See benches/README.md for how to read the table.
 import { env, median, table, MiB } from "./_browser.mjs";
 import { launchCdp } from "./_cdp.mjs";
+import { wavHeader, writeOpfsWav } from "../tests/support/wav.mjs";
 
 const BASE = env("BENCH_DEVSERVER");
 const API_KEY = env("BENCH_API_KEY");
@@ -27,29 +28,10 @@ async function inPage({ sizes, reps, apiKey, base }) {
   let seq = 0;
   const org = () => `bench-${Date.now().toString(36)}-${seq++}`; // one org per call: no minute allocation hit
 
-  // A 16-bit LPCM mono 16 kHz WAV of `size` bytes: a 44-byte header, then random samples.
+  // A 16-bit LPCM mono 16 kHz WAV of `size` bytes on OPFS (tests/support/wav.mjs).
   async function makeWav(size) {
     const name = `bench-${size}.wav`;
-    const handle = await root.getFileHandle(name, { create: true });
-    const w = await handle.createWritable();
-    const header = new DataView(new ArrayBuffer(44));
-    const tag = (o, s) => { for (let i = 0; i < 4; i++) header.setUint8(o + i, s.charCodeAt(i)); };
-    tag(0, "RIFF"); header.setUint32(4, size - 8, true); tag(8, "WAVE");
-    tag(12, "fmt "); header.setUint32(16, 16, true); header.setUint16(20, 1, true); header.setUint16(22, 1, true);
-    header.setUint32(24, 16000, true); header.setUint32(28, 32000, true); header.setUint16(32, 2, true); header.setUint16(34, 16, true);
-    tag(36, "data"); header.setUint32(40, size - 44, true);
-    await w.write(header.buffer);
-    const block = new Uint8Array(MiB_);
-    for (let o = 0; o < block.length; o += 65536) crypto.getRandomValues(block.subarray(o, o + 65536));
-    let left = size - 44;
-    while (left > 0) {
-      const n = Math.min(left, block.length);
-      block[0] = left & 0xff; // not all blocks identical
-      await w.write(n === block.length ? block : block.subarray(0, n));
-      left -= n;
-    }
-    await w.close();
-    return { name, file: await handle.getFile() };
+    return { name, file: await writeOpfsWav(name, size, wavHeader(size - 44, { sampleRate: 16000, channels: 1 })) };
   }
   // A plain XHR POST, with an upload progress listener like the package's (it makes a
   // cross-origin request preflighted, as the package's is).
@@ -328,6 +310,7 @@ const browser = await launchCdp(["--js-flags=--expose-gc", "--enable-precise-mem
 let res;
 try {
   const page = await browser.open(`${BASE}/bench/index.html`);
+  await page.define({ wavHeader, writeOpfsWav });
   res = await page.evaluate(inPage, { sizes: SIZES, reps: REPS, apiKey: API_KEY, base: BASE });
 } finally {
   await browser.close();

@@ -4,7 +4,7 @@
 // Each must work as without a CSP, byte-exact, and no securitypolicyviolation may be reported.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../support/browser.mjs";
 
 const base = process.env.TALK_UPLOADER_DEVSERVER_URL;
 const apiKey = process.env.TALK_UPLOADER_TEST_API_KEY;
@@ -14,11 +14,7 @@ const cspConsole = [];
 
 before(async () => {
   assert.ok(base && apiKey, "run through npm test: TALK_UPLOADER_DEVSERVER_URL / _TEST_API_KEY missing");
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
   page = await browser.newPage();
   page.on("pageerror", (e) => console.error("page error:", e));
   page.on("console", (m) => {

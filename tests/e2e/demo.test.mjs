@@ -10,8 +10,8 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { chromium } from "playwright-core";
-import { synthWav } from "./wav.mjs";
+import { launchChromium } from "../support/browser.mjs";
+import { synthWav } from "../support/wav.mjs";
 
 const base = process.env.TALK_UPLOADER_DEVSERVER_URL;
 const apiKey = process.env.TALK_UPLOADER_TEST_API_KEY;
@@ -25,11 +25,7 @@ const consoleErrors = [];
 before(async () => {
   assert.ok(base && apiKey, "run through npm test: TALK_UPLOADER_DEVSERVER_URL / _TEST_API_KEY missing");
   mkdirSync(out, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
   page.on("pageerror", (e) => console.error("page error:", e));
   page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });

@@ -13,8 +13,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
-import { chromium } from "playwright-core";
-import { synthWav } from "./wav.mjs";
+import { launchChromium } from "../support/browser.mjs";
+import { synthWav } from "../support/wav.mjs";
 
 const base = process.env.TALK_UPLOADER_DEVSERVER_URL;
 const s3 = process.env.TALK_UPLOADER_S3_URL;
@@ -25,11 +25,7 @@ const seen = { console: [], pageErrors: [], requests: [] };
 
 before(async () => {
   assert.ok(base && s3 && apiKey && iamToken, "run through npm test: TALK_UPLOADER_DEVSERVER_URL / _S3_URL / _TEST_API_KEY / _TEST_IAM_TOKEN missing");
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  browser = await launchChromium();
   page = await browser.newPage();
   page.on("console", (m) => {
     seen.console.push(m.text());

@@ -5,12 +5,13 @@
 // "module_poisoned" without entering the trapped instance. Skipped without that build.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { extname, join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { launchChromium, launchFirefox, which } from "../support/browser.mjs";
 
 const dir = process.env.TALK_UPLOADER_PANIC_PKG;
 const copies = [];
@@ -166,15 +167,10 @@ function assertBrowserResult(out) {
 }
 
 test("in headless Chromium", { skip: !dir && "no test-panic build" }, async () => {
-  const { chromium } = await import("playwright-core");
   const root = fresh();
   cpSync(dir, root, { recursive: true });
   const server = await serve(root);
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     await page.goto(`http://127.0.0.1:${server.address().port}/`);
@@ -190,42 +186,18 @@ test("in headless Firefox ESR", { skip: (!dir && "no test-panic build") || (!whi
   const root = fresh();
   cpSync(dir, root, { recursive: true });
   const server = await serve(root);
-  const port = 4444 + Math.floor(Math.random() * 1000);
-  const driver = spawn(which("geckodriver"), ["--port", String(port), "--host", "127.0.0.1"], { stdio: "ignore" });
-  const wd = async (method, path, body) => {
-    const r = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers: { "content-type": "application/json" }, body: body && JSON.stringify(body) });
-    const j = await r.json();
-    if (!r.ok) throw new Error(`${path}: ${JSON.stringify(j)}`);
-    return j.value;
-  };
-  let session;
+  let firefox;
   try {
-    for (let i = 0; i < 100; i++) {
-      try { await wd("GET", "/status"); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
-    }
-    const caps = { capabilities: { alwaysMatch: { browserName: "firefox", "moz:firefoxOptions": { args: ["-headless"], binary: "/usr/bin/firefox-esr" } } } };
-    session = (await wd("POST", "/session", caps)).sessionId;
-    await wd("POST", `/session/${session}/url`, { url: `http://127.0.0.1:${server.address().port}/` });
-    let result;
-    for (let i = 0; i < 300 && !result; i++) {
-      result = await wd("POST", `/session/${session}/execute/sync`, { script: "return document.body.dataset.result || null", args: [] });
-      if (!result) await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.ok(result, "the page never finished");
-    const out = JSON.parse(result);
+    firefox = await launchFirefox();
+    await firefox.goto(`http://127.0.0.1:${server.address().port}/`);
+    const out = JSON.parse(await firefox.waitFor("return document.body.dataset.result || null"));
     // Firefox words the trap "RuntimeError: unreachable executed".
     assertBrowserResult(out);
   } finally {
-    if (session) await wd("DELETE", `/session/${session}`).catch(() => {});
-    driver.kill();
+    await firefox?.close();
     server.close();
   }
 });
-
-function which(cmd) {
-  for (const d of (process.env.PATH ?? "").split(":")) if (d && existsSync(join(d, cmd))) return join(d, cmd);
-  return null;
-}
 
 /** A copy of the test-panic build (one module instance per test), removed after the tests. */
 function fresh() {
