@@ -51,3 +51,11 @@ for f in pkg/talk_uploader_bg.wasm pkg/talk_uploader.js pkg/talk_uploader.d.ts; 
 size_line "$min" "glue bundled (esbuild)"
 printf 'main entry (wasm gzip + glue min+gzip): %d bytes\n' "$(( $(gzip -9c pkg/talk_uploader_bg.wasm | wc -c) + $(gzip -9c "$min" | wc -c) ))"
 rm -f "$min"
+
+# ---- talk-uploader/widget (issue 11): <talk-uploader-drop>, plain JS + CSS, into pkg/widget/ ----
+node js/widget/build.mjs pkg
+wmin=$(mktemp --suffix .js)
+# The widget alone, as a bundler adds it to an app that already has the main entry.
+node_modules/.bin/esbuild --bundle --format=esm --minify --log-level=warning --external:../index.js pkg/widget/index.js >"$wmin"
+size_line "$wmin" "widget min (esbuild)"
+rm -f "$wmin"
