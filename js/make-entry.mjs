@@ -23,9 +23,15 @@ const lines = [
   "export default g.init;",
   "export const initSync = g.initSync;",
 ];
+// Issue 11's hook: validate/convertChat also take a Blob (js/blob-input.js); createValidator()
+// runs them in a Worker (js/validator.js, js/validate-worker.js).
+const BLOB_INPUT = new Set(["validate", "convertChat"]);
+const EXTRA_JS = ["blob-input.js", "upload-error.js", "validator.js", "validate-worker.js"];
+lines.push('import { blobInput } from "./blob-input.js";', 'export { createValidator } from "./validator.js";');
 for (const n of names) {
   if (typeof glue[n] === "function" && !isClass(glue[n])) {
-    if (!n.startsWith("__")) lines.push(`export const ${n} = g.fns.${n};`);
+    if (BLOB_INPUT.has(n)) lines.push(`export const ${n} = blobInput(g.fns.${n});`);
+    else if (!n.startsWith("__")) lines.push(`export const ${n} = g.fns.${n};`);
   } else {
     lines.push(`export { ${n} } from "./talk_uploader.js";`);
   }
@@ -40,10 +46,12 @@ writeFileSync(
   [
     'export * from "./talk_uploader.js";',
     'export { default } from "./talk_uploader.js";',
+    'export { validate, convertChat, createValidator, type Validator, type CreateValidatorOptions } from "./blob-input.js";',
     "/** Whether an earlier call hit an internal error; every call then fails with `module_poisoned`. */",
     "export function isPoisoned(): boolean;",
     "",
   ].join("\n"),
 );
 copyFileSync(new URL("./guard.js", import.meta.url), join(dir, "guard.js"));
+for (const f of [...EXTRA_JS, "blob-input.d.ts"]) copyFileSync(new URL(`./${f}`, import.meta.url), join(dir, f));
 console.log(`pkg/index.js: ${names.length} exports, ${asyncNames.length} async`);

@@ -38,8 +38,9 @@ function app(name) {
 
 test("the tarball ships pkg/ and nothing else of the repository", () => {
   assert.deepEqual(shipped.filter((f) => f.startsWith("pkg/")), [
-    "pkg/guard.js", "pkg/index.d.ts", "pkg/index.js",
+    "pkg/blob-input.d.ts", "pkg/blob-input.js", "pkg/guard.js", "pkg/index.d.ts", "pkg/index.js",
     "pkg/talk_uploader.d.ts", "pkg/talk_uploader.js", "pkg/talk_uploader_bg.wasm", "pkg/talk_uploader_bg.wasm.d.ts",
+    "pkg/upload-error.js", "pkg/validate-worker.js", "pkg/validator.js",
     "pkg/widget/index.d.ts", "pkg/widget/index.js", "pkg/widget/ru.d.ts", "pkg/widget/ru.js",
     "pkg/widget/strings.js", "pkg/widget/style.js", "pkg/widget/widget.css",
   ]);
