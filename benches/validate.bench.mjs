@@ -6,14 +6,16 @@
 // and the ratio ours/baseline (> 1 means ours is faster). See benches/README.md.
 import { createRequire } from "node:module";
 import { env, openBenchPage, median, table } from "./_browser.mjs";
+import { writePart, missing, SMOKE } from "./_results.mjs";
+import { chatSchema, BENCH_METADATA } from "./anchors/chat-schema.mjs";
 
 const require = createRequire(import.meta.url);
 const Ajv = require("ajv");
 const standaloneCode = require("ajv/dist/standalone").default;
 
 const BASE = env("BENCH_DEVSERVER");
-const RUNS = Number(process.env.BENCH_RUNS || 7);
-const MESSAGES = Number(process.env.BENCH_MESSAGES || 100_000);
+const RUNS = Number(process.env.BENCH_RUNS || (SMOKE ? 1 : 7));
+const MESSAGES = Number(process.env.BENCH_MESSAGES || (SMOKE ? 2_000 : 100_000));
 const BAD_SHARE = 0.01;
 
 // ---------------------------------------------------------------------------------------------
@@ -36,12 +38,7 @@ const RU = ("здравствуйте спасибо заказ доставка
 const EXTRA = ["Grüße", "café", "naïve", "São Paulo", "Zürich", "€12.50", "№ 4471", "ok 👍", "🙂", "—", "«да»",
   "\"quoted\"", "C:\\temp\\file.txt", "line\nbreak", "tab\there", "50%", "#A-1029", "i.e.", "e-mail"];
 
-const META = {
-  operator_name: "Анна Смирнова", operator_id: "op-4821",
-  client_name: "John Doe", client_id: "7700123",
-  bot_name: "Support bot", bot_id: "bot-support",
-  date: "2024-03-01T08:00:00+03:00", direction_outgoing: "false", language: "ru-RU,en-US",
-};
+const META = BENCH_METADATA;
 // In the chat the client's id is written as a JSON integer, as in the seed's template.
 const SENDERS = ["op-4821", 7700123, "bot-support"];
 
@@ -83,41 +80,12 @@ function makeChat(seed, badShare) {
   return { json: JSON.stringify({ messages }, null, 2), bad };
 }
 
-// ---------------------------------------------------------------------------------------------
-// The baseline's schema: our speechsense-chat rules, as far as JSON Schema can say them.
-// - `messages`: a non-empty array of objects with user_id, text, timestamp.
-// - `user_id`: one of the metadata's ids, as a string or as an integer (an `enum` built from the
-//   metadata, so ajv does check membership; it also covers "string or integer" and "non-empty").
-// - `timestamp`: an RFC 3339 date-time with Z or an offset, by a regex (ajv-formats is not
-//   installed). A regex cannot check the calendar (2024-02-30 passes), ours does.
-// Not expressible (ajv does less work): line/column of each issue, duplicate keys (JSON.parse
-// keeps the last), out-of-order timestamp warnings, empty-text warnings, RFC 6901 pointers with
-// messages written for people.
-const RFC3339 = "^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])[Tt]([01]\\d|2[0-3]):[0-5]\\d:([0-5]\\d|60)(\\.\\d+)?([Zz]|[+-]([01]\\d|2[0-3]):[0-5]\\d)$";
-const idEnum = [];
-for (const k of ["operator_id", "client_id", "bot_id"]) {
-  idEnum.push(META[k]);
-  if (/^-?\d+$/.test(META[k])) idEnum.push(Number(META[k]));
-}
-const schema = {
-  type: "object",
-  required: ["messages"],
-  properties: {
-    messages: {
-      type: "array",
-      minItems: 1,
-      items: {
-        type: "object",
-        required: ["user_id", "text", "timestamp"],
-        properties: {
-          user_id: { enum: idEnum },
-          text: { type: "string" },
-          timestamp: { type: "string", pattern: RFC3339 },
-        },
-      },
-    },
-  },
-};
+// The baseline's schema: our speechsense-chat rules as far as JSON Schema can say them
+// (benches/anchors/chat-schema.mjs, also the ajv size anchors'). A regex cannot check the
+// calendar (2024-02-30 passes), ours does. Not expressible (ajv does less work): line/column of
+// each issue, duplicate keys (JSON.parse keeps the last), out-of-order timestamp warnings,
+// empty-text warnings, RFC 6901 pointers with messages written for people.
+const schema = chatSchema(META);
 
 function ajvModule() {
   const ajv = new Ajv({ allErrors: true, code: { source: true, esm: true } });
@@ -130,23 +98,28 @@ function ajvModule() {
 // The page side. Runs in Chromium; everything it needs comes from /__bench/ and /pkg/.
 
 async function inPage({ runs }) {
-  const pkg = await import("/pkg/talk_uploader.js");
+  const pkg = await import("/pkg/index.js");
   const wasm = await pkg.default();
   const wasmMemoryBefore = wasm.memory.buffer.byteLength;
   const ajvValidate = (await import("/__bench/ajv-chat.mjs")).default;
   const metadata = await (await fetch("/__bench/metadata.json")).json();
   const load = async (name) => {
     const bytes = new Uint8Array(await (await fetch(`/__bench/${name}`)).arrayBuffer());
-    return { bytes, text: new TextDecoder().decode(bytes) };
+    return { bytes, text: new TextDecoder().decode(bytes), blob: new Blob([bytes], { type: "application/json" }) };
   };
   const docs = { valid: await load("chat.json"), invalid: await load("chat-invalid.json") };
   const opts = { kind: "speechsense-chat", metadata };
+  const ours = (r) => ({ ok: r.ok, errors: r.errors.length, warnings: r.warnings.length });
+  const theirs = (ok) => ({ ok, errors: ok ? 0 : ajvValidate.errors.length });
 
   const variants = {
-    "ours string": (d) => { const r = pkg.validate(d.text, opts); return { ok: r.ok, errors: r.errors.length, warnings: r.warnings.length }; },
-    "ours Uint8Array": (d) => { const r = pkg.validate(d.bytes, opts); return { ok: r.ok, errors: r.errors.length, warnings: r.warnings.length }; },
-    "JSON.parse+ajv string": (d) => { const ok = ajvValidate(JSON.parse(d.text)); return { ok, errors: ok ? 0 : ajvValidate.errors.length }; },
-    "TextDecoder+JSON.parse+ajv Uint8Array": (d) => { const ok = ajvValidate(JSON.parse(new TextDecoder().decode(d.bytes))); return { ok, errors: ok ? 0 : ajvValidate.errors.length }; },
+    "ours string": (d) => ours(pkg.validate(d.text, opts)),
+    "ours Uint8Array": (d) => ours(pkg.validate(d.bytes, opts)),
+    // A Blob (a dropped File): the entry reads its bytes, then validates them.
+    "ours Blob": async (d) => ours(await pkg.validate(d.blob, opts)),
+    "JSON.parse+ajv string": (d) => theirs(ajvValidate(JSON.parse(d.text))),
+    "TextDecoder+JSON.parse+ajv Uint8Array": (d) => theirs(ajvValidate(JSON.parse(new TextDecoder().decode(d.bytes)))),
+    "Blob.text+JSON.parse+ajv Blob": async (d) => theirs(ajvValidate(JSON.parse(await d.blob.text()))),
     // For reading the others: what the parse alone costs (no checks at all).
     "JSON.parse only string": (d) => { JSON.parse(d.text); return { ok: null }; },
     // What handing a string to wasm costs at least: its UTF-8 encoding.
@@ -157,20 +130,54 @@ async function inPage({ runs }) {
   for (const [docName, d] of Object.entries(docs)) {
     const times = Object.fromEntries(names.map((n) => [n, []]));
     const results = {};
-    for (const n of names) results[n] = variants[n](d); // warm-up (and JIT/wasm tier-up)
+    for (const n of names) results[n] = await variants[n](d); // warm-up (and JIT/wasm tier-up)
     for (let i = 0; i < runs; i++) {
       // Rotate the order so that drift on a shared machine hits every variant alike.
       for (let j = 0; j < names.length; j++) {
         const n = names[(i + j) % names.length];
         globalThis.gc?.();
         const t0 = performance.now();
-        const r = variants[n](d);
+        const r = await variants[n](d);
         times[n].push(performance.now() - t0);
         results[n] = r;
       }
     }
     out[docName] = { bytes: d.bytes.length, times, results };
   }
+
+  // The page's longest task while `fn` runs: Long Tasks API entries (>= 50 ms; none means every
+  // task was shorter) and, as a cross-check, the longest gap between 5 ms timer ticks.
+  async function longestTask(fn) {
+    const supported = PerformanceObserver.supportedEntryTypes?.includes("longtask");
+    let longest = 0;
+    const obs = supported ? new PerformanceObserver((l) => { for (const e of l.getEntries()) longest = Math.max(longest, e.duration); }) : null;
+    obs?.observe({ type: "longtask" });
+    await new Promise((res) => setTimeout(res, 100)); // the tasks before this one are over
+    let last = performance.now(), gap = 0;
+    const id = setInterval(() => { const now = performance.now(); gap = Math.max(gap, now - last); last = now; }, 5);
+    const t0 = performance.now();
+    // In a task of its own, so a long task is this call's and nothing else's.
+    const r = await new Promise((res, rej) => setTimeout(() => Promise.resolve().then(fn).then(res, rej), 0));
+    const ms = performance.now() - t0;
+    await new Promise((res) => setTimeout(res, 60)); // let the last entries arrive
+    clearInterval(id);
+    obs?.disconnect();
+    return { r, ms, longestTaskMs: supported ? longest : null, maxTimerGapMs: gap };
+  }
+  const responsiveness = {};
+  responsiveness.mainThread = await longestTask(async () => ours(pkg.validate(docs.valid.bytes, opts)));
+  if (typeof pkg.createValidator === "function") {
+    const v = pkg.createValidator();
+    try {
+      await v.validate(docs.valid.blob, opts); // warm-up: the worker starts and loads its wasm
+      responsiveness.worker = await longestTask(async () => ours(await v.validate(docs.valid.blob, opts)));
+    } catch (e) {
+      responsiveness.workerError = `${e?.code ?? ""} ${e?.message ?? e}`;
+    } finally {
+      v.terminate();
+    }
+  }
+  out.responsiveness = responsiveness;
   out.wasmMemory = wasm.memory.buffer.byteLength;
   out.wasmMemoryBefore = wasmMemoryBefore;
   return out;
@@ -200,17 +207,23 @@ try {
 }
 
 let failed = false;
+const BASELINE = {
+  "ours string": "JSON.parse+ajv string",
+  "ours Uint8Array": "TextDecoder+JSON.parse+ajv Uint8Array",
+  "ours Blob": "Blob.text+JSON.parse+ajv Blob",
+};
 const rows = [["document", "validator", "median ms", "MB/s", "vs baseline", "result"]];
+const mbps = {};
 for (const doc of ["valid", "invalid"]) {
   const r = res[doc];
-  const mbps = {};
-  for (const [n, ts] of Object.entries(r.times)) mbps[n] = r.bytes / 1e6 / (median(ts) / 1000);
-  const base = { "ours string": "JSON.parse+ajv string", "ours Uint8Array": "TextDecoder+JSON.parse+ajv Uint8Array" };
+  mbps[doc] = {};
+  for (const [n, ts] of Object.entries(r.times)) mbps[doc][n] = r.bytes / 1e6 / (median(ts) / 1000);
   for (const [n, ts] of Object.entries(r.times)) {
     const x = r.results[n];
     const result = x.ok === null ? "-" : x.ok ? "ok" : `${x.errors} errors` + (x.warnings !== undefined ? `, ${x.warnings} warnings` : "");
-    const vs = base[n] ? `${(mbps[n] / mbps[base[n]]).toFixed(2)}x` : n.includes("ajv") ? "1.00x (baseline)" : "(reference)";
-    rows.push([doc, n, median(ts).toFixed(1), mbps[n].toFixed(1), vs, result]);
+    const ratio = BASELINE[n] && mbps[doc][n] / mbps[doc][BASELINE[n]];
+    const vs = BASELINE[n] ? `${ratio.toFixed(2)}x${ratio < 1 ? " (slower)" : ""}` : n.includes("ajv") ? "1.00x (baseline)" : "(reference)";
+    rows.push([doc, n, median(ts).toFixed(1), mbps[doc][n].toFixed(1), vs, result]);
   }
   // A benchmark that measures a wrong answer measures nothing: check the verdicts agree.
   const expectOk = doc === "valid";
@@ -223,9 +236,47 @@ for (const doc of ["valid", "invalid"]) {
 table(rows, { right: [2, 3, 4] });
 console.log(`wasm memory: ${(res.wasmMemoryBefore / 1048576).toFixed(1)} MiB after init, ` +
   `${(res.wasmMemory / 1048576).toFixed(1)} MiB after the runs (it never shrinks)`);
-const ratio = (doc, a, b) => {
-  const r = res[doc];
-  return median(r.times[b]) / median(r.times[a]);
-};
-console.log(`ours/baseline (string, valid): ${ratio("valid", "ours string", "JSON.parse+ajv string").toFixed(2)}x  (target >= 1.50x)`);
+const ratio = (doc, n) => Number((mbps[doc][n] / mbps[doc][BASELINE[n]]).toFixed(3));
+const mb = (doc, n) => Number(mbps[doc][n].toFixed(1));
+const { mainThread, worker, workerError } = res.responsiveness;
+for (const [n, x] of [["main thread", mainThread], ["worker", worker]]) {
+  if (x && !x.r.ok) { console.error(`FAIL: ${n} validation says ok=${x.r.ok} on the valid document`); failed = true; }
+}
+if (workerError) { console.error(`FAIL: createValidator(): ${workerError}`); failed = true; }
+// The page's longest task during the call: the longest gap between 5 ms timer ticks (the page
+// could not run anything else for that long). The Long Tasks API only reports tasks >= 50 ms
+// and counts the browser's own work (GC) too: printed in the part, not used.
+const longest = (x) => Number(x.maxTimerGapMs.toFixed(1));
+console.log(`page's longest task while validating the valid document: ` +
+  `validate(bytes) on the main thread ${longest(mainThread)} ms (the call took ${mainThread.ms.toFixed(0)} ms); ` +
+  (worker ? `createValidator().validate(blob) in a worker ${longest(worker)} ms (the call took ${worker.ms.toFixed(0)} ms)` : "createValidator() not in this build"));
+
+writePart("validation", {
+  validation: {
+    document_bytes: res.valid.bytes,
+    invalid_document_bytes: res.invalid.bytes,
+    invalid_document_errors: invalid.bad,
+    runs: RUNS,
+    ratio_vs_ajv: ratio("valid", "ours Uint8Array"),
+    blob_ratio_vs_ajv: ratio("valid", "ours Blob"),
+    invalid_ratio_vs_ajv: ratio("invalid", "ours Uint8Array"),
+    invalid_blob_ratio_vs_ajv: ratio("invalid", "ours Blob"),
+    string_ratio_vs_ajv: ratio("valid", "ours string"),
+    invalid_string_ratio_vs_ajv: ratio("invalid", "ours string"),
+    mb_per_s: {
+      ours_bytes: mb("valid", "ours Uint8Array"), ajv_bytes: mb("valid", "TextDecoder+JSON.parse+ajv Uint8Array"),
+      ours_blob: mb("valid", "ours Blob"), ajv_blob: mb("valid", "Blob.text+JSON.parse+ajv Blob"),
+      ours_string: mb("valid", "ours string"), ajv_string: mb("valid", "JSON.parse+ajv string"),
+      ours_invalid_bytes: mb("invalid", "ours Uint8Array"), ajv_invalid_bytes: mb("invalid", "TextDecoder+JSON.parse+ajv Uint8Array"),
+      ours_invalid_string: mb("invalid", "ours string"), ajv_invalid_string: mb("invalid", "JSON.parse+ajv string"),
+      json_parse_only_string: mb("valid", "JSON.parse only string"), text_encoder_only_string: mb("valid", "TextEncoder.encode only string"),
+    },
+    main_thread_longest_task_ms: longest(mainThread),
+    main_thread_validate_ms: Number(mainThread.ms.toFixed(1)),
+    ...(worker
+      ? { worker_longest_task_ms: longest(worker), worker_validate_ms: Number(worker.ms.toFixed(1)), worker_long_tasks_api_ms: worker.longestTaskMs }
+      : missing("worker_longest_task_ms", workerError ? `createValidator() failed: ${workerError}` : "this build exports no createValidator()")),
+    wasm_memory_after_bytes: res.wasmMemory,
+  },
+});
 process.exit(failed ? 1 : 0);
