@@ -13,64 +13,27 @@ use crate::s3_post::Presign;
 use crate::web::attempts::{Attempts, Reporter, DEFAULT_STALL_TIMEOUT_MS};
 use crate::web::failure::UploadFailure;
 
-/// Option names of the behaviour every upload shares (`CommonUploadOptions` in the `.d.ts`).
-const COMMON: [&str; 4] = ["signal", "onProgress", "retry", "stallTimeoutMs"];
-
-/// The option names each entry point accepts, as its TypeScript type declares them.
-pub(crate) mod names {
-    use super::COMMON;
-
-    const fn join<const A: usize, const B: usize, const N: usize>(a: [&'static str; A], b: [&'static str; B]) -> [&'static str; N] {
-        let mut out = [""; N];
-        let mut i = 0;
-        while i < A {
-            out[i] = a[i];
-            i += 1;
-        }
-        while i < N {
-            out[i] = b[i - A];
-            i += 1;
-        }
-        out
-    }
-
-    /// `uploadAudio`.
-    pub(crate) const UPLOAD_AUDIO: [&str; 11] =
-        join(["endpoint", "apiKey", "iamToken", "ticket", "connectionId", "method", "chunkSize"], COMMON);
-    /// `uploadText`.
-    pub(crate) const UPLOAD_TEXT: [&str; 9] = join(["endpoint", "apiKey", "iamToken", "ticket", "connectionId"], COMMON);
-    /// `presignedUpload`.
-    pub(crate) const PRESIGNED_UPLOAD: [&str; 5] = join(["presign"], COMMON);
-    /// `uploadVelaCall`.
-    pub(crate) const UPLOAD_VELA_CALL: [&str; 10] =
-        join(["apiBase", "token", "ticket", "orgId", "email", "dateOfCall"], COMMON);
-    /// `uploadVelaChat`.
-    pub(crate) const UPLOAD_VELA_CHAT: [&str; 9] = join(["apiBase", "token", "ticket", "orgId", "metadata"], COMMON);
-    /// `planChunks`.
-    pub(crate) const PLAN_CHUNKS: [&str; 1] = ["chunkSize"];
-    /// `inspectZip`.
-    pub(crate) const INSPECT_ZIP: [&str; 2] = ["sampleBytes", "maxIssues"];
-    /// `uploadVelaBatch`.
-    pub(crate) const UPLOAD_VELA_BATCH: [&str; 7] = join(["presign", "sampleBytes", "maxIssues"], COMMON);
-    /// `uploadLabelboxConversations`.
-    pub(crate) const UPLOAD_LABELBOX: [&str; 10] =
-        join(["presign", "from", "concurrency", "globalKey", "metadataFields", "allowLoopbackHttp"], COMMON);
-    /// What `uploadLabelboxConversations` passes on to each item's presigned POST.
-    pub(crate) const PRESIGNED_UPLOAD_COMMON: [&str; 4] = COMMON;
-}
+/// The option table of each entry point (`names::UPLOAD_AUDIO`).
+#[path = "option_table.rs"]
+pub(crate) mod names;
+use names::{OptionTable, FIELD_DECL, RETRY};
+use crate::validate::{FieldDecl, FieldType, DEFAULT_MAX_ISSUES, MAX_MAX_ISSUES};
 
 /// An options argument that is an object (or an allowed `undefined`) whose keys are not checked
-/// yet: [`Unchecked::only`] checks them and reads the values.
+/// yet: [`Unchecked::only`] checks them against a table and reads the values.
 pub(crate) struct Unchecked {
     obj: JsValue,
-    name: &'static str,
+    name: String,
 }
 
-/// A JS options object whose keys are all known, with every present option read exactly once:
-/// a getter runs once (so it cannot answer differently at two reads), and a getter or `Proxy`
-/// trap that throws is an `invalid_options` failure here, before any work starts.
+/// A JS options object whose keys are all in its [`OptionTable`], with every present option
+/// read exactly once: a getter runs once (so it cannot answer differently at two reads), and a
+/// getter or `Proxy` trap that throws is an `invalid_options` failure here, before any work
+/// starts. Reading a key outside the table is a bug (a debug assertion).
 pub(crate) struct Opts {
-    name: &'static str,
+    /// How messages name the object: `options`, `options.retry`, `validate: options`.
+    name: String,
+    table: &'static OptionTable,
     values: Vec<(&'static str, JsValue)>,
 }
 
@@ -92,22 +55,44 @@ pub(crate) fn read_failure(path: &str, e: ReadError, wrong: &str) -> UploadFailu
 }
 
 impl Opts {
-    /// Wraps `value`, which must be an object, or `undefined` when `optional`.
-    pub(crate) fn new(value: &JsValue, name: &'static str, optional: bool) -> Result<Unchecked, UploadFailure> {
+    /// Reads `value`, the options argument of `table`'s function: an object (or `undefined`
+    /// when the table says the argument is optional) whose keys are all in the table.
+    pub(crate) fn read(value: &JsValue, table: &'static OptionTable) -> Result<Opts, UploadFailure> {
+        if !table.prefixed {
+            return Opts::new(value, "options", table.optional)?.only(table);
+        }
+        // `validate` and `convertChat` throw: their messages name the function.
+        let f = table.function;
+        if value.is_undefined() || value.is_null() {
+            if table.optional {
+                return Ok(Opts { name: format!("{f}: options"), table, values: Vec::new() });
+            }
+            return Err(invalid_option(format!("{f}: the options object is required")));
+        }
+        if !value.is_object() {
+            return Err(invalid_option(format!("{f}: options must be an object")));
+        }
+        Unchecked { obj: value.clone(), name: format!("{f}: options") }.check(table, |key| format!("{f}: unknown option {key}"))
+    }
+
+    /// Wraps `value`, which must be an object, or `undefined` when `optional`; `name` says how
+    /// messages call it. [`Unchecked::only`] then reads it.
+    pub(crate) fn new(value: &JsValue, name: &str, optional: bool) -> Result<Unchecked, UploadFailure> {
         if value.is_undefined() || value.is_null() {
             if optional {
-                return Ok(Unchecked { obj: JsValue::UNDEFINED, name });
+                return Ok(Unchecked { obj: JsValue::UNDEFINED, name: name.to_owned() });
             }
             return Err(invalid_option(format!("{name} is required: pass an object")));
         }
         if !js::is_object_like(value) {
             return Err(invalid_option(format!("{name} must be an object")));
         }
-        Ok(Unchecked { obj: value.clone(), name })
+        Ok(Unchecked { obj: value.clone(), name: name.to_owned() })
     }
 
     /// The value of `key`, `None` when absent, `undefined` or `null`.
     pub(crate) fn get(&self, key: &str) -> Option<JsValue> {
+        debug_assert!(self.table.contains(key), "{key} is not in the {} table", self.table.ts_type);
         self.values.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone())
     }
 
@@ -178,7 +163,7 @@ impl Opts {
                 "{path} must be false (never retry) or {{ delays: [ms, ...] }}, e.g. {{ delays: [0, 1000, 3000, 5000] }}; got {got}"
             )));
         }
-        let retry = Unchecked { obj: retry, name: "" }.read(&path, &["delays"])?;
+        let retry = Unchecked { obj: retry, name: path.clone() }.only(&RETRY)?;
         let Some(delays) = retry.get("delays") else { return Ok(RetryPolicy::default()) };
         let path = format!("{path}.delays");
         let len = match js::array_len(&delays) {
@@ -214,30 +199,141 @@ impl Opts {
     }
 }
 
-impl Unchecked {
-    /// Refuses option names outside `allowed` (a typo such as `onprogress` or `apikey` must not
-    /// silently turn a feature off), then reads every allowed option once.
-    pub(crate) fn only(self, allowed: &[&'static str]) -> Result<Opts, UploadFailure> {
-        let name = self.name;
-        self.read(name, allowed)
+/// The readers of `validate` and `convertChat` (and any option naming a fixed set of values).
+impl Opts {
+    /// `key` naming one of `choices` (each called in JS by `name` of it), `None` when absent. A
+    /// wrong value is `invalid_options` listing the choices.
+    pub(crate) fn one_of<T: Copy>(&self, key: &str, choices: Choices<T>) -> Result<Option<T>, UploadFailure> {
+        let Some(v) = self.get(key) else { return Ok(None) };
+        choice(&format!("{}.{key}", self.name), &v, choices).map(Some)
     }
 
-    /// [`Unchecked::only`] with `path` naming the object in messages (`options.retry`).
-    fn read(self, path: &str, allowed: &[&'static str]) -> Result<Opts, UploadFailure> {
-        let name = self.name;
-        if self.obj.is_undefined() {
-            return Ok(Opts { name, values: Vec::new() });
+    /// [`Opts::one_of`] for a required option.
+    pub(crate) fn required_one_of<T: Copy>(&self, key: &str, choices: Choices<T>) -> Result<T, UploadFailure> {
+        self.one_of(key, choices)?.ok_or_else(|| self.err(key, "is required"))
+    }
+
+    /// An optional boolean.
+    pub(crate) fn bool(&self, key: &str) -> Result<Option<bool>, UploadFailure> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => v.as_bool().map(Some).ok_or_else(|| self.err(key, "must be true or false")),
         }
-        if let Some(key) = unknown_key(&self.obj, allowed).map_err(|e| threw(path, e))? {
-            return Err(invalid_option(format!("{path} has an unknown option {key}")));
+    }
+
+    /// A JSON document given as text or as a plain object, as text.
+    pub(crate) fn json_text(&self, key: &str) -> Result<Option<String>, UploadFailure> {
+        let Some(v) = self.get(key) else { return Ok(None) };
+        json_text(&v, &format!("{}.{key}", self.name)).map(Some)
+    }
+
+    /// `maxIssues`: an integer from 1 to [`MAX_MAX_ISSUES`], [`DEFAULT_MAX_ISSUES`] when absent.
+    pub(crate) fn max_issues(&self) -> Result<usize, UploadFailure> {
+        let Some(v) = self.get("maxIssues") else { return Ok(DEFAULT_MAX_ISSUES) };
+        match v.as_f64() {
+            Some(n) if n.fract() == 0.0 && (1.0..=MAX_MAX_ISSUES as f64).contains(&n) => Ok(n as usize),
+            _ => Err(self.err("maxIssues", &format!("must be an integer from 1 to {MAX_MAX_ISSUES}"))),
+        }
+    }
+
+    /// An object of `name -> one of choices` (`convertChat`'s `roles`), empty when absent.
+    pub(crate) fn map_of<T: Copy>(&self, key: &str, choices: Choices<T>) -> Result<Vec<(String, T)>, UploadFailure> {
+        let Some(v) = self.get(key) else { return Ok(Vec::new()) };
+        let path = format!("{}.{key}", self.name);
+        if !js::is_object_like(&v) || v.is_function() || js::is_array(&v).map_err(|e| threw(&path, e.thrown()))? {
+            return Err(invalid_option(format!("{path} must be an object of name -> {}", expected(choices))));
+        }
+        let entries = js::entries(&v, MAX_ARRAY_OPTION)
+            .map_err(|e| read_failure(&path, e, &format!("has more than {MAX_ARRAY_OPTION} entries")))?;
+        entries.into_iter().map(|(k, item)| Ok((k.clone(), choice(&format!("{path}.{}", shorten(&k)), &item, choices)?))).collect()
+    }
+
+    /// `validate`'s `fields`: an array of `{ name, type, required? }`, each a closed set of keys
+    /// ([`FIELD_DECL`]: a `requred: false` typo must not silently make a field required).
+    pub(crate) fn fields(&self) -> Result<Vec<FieldDecl>, UploadFailure> {
+        let Some(v) = self.get("fields") else { return Ok(Vec::new()) };
+        let path = format!("{}.fields", self.name);
+        let len = match js::array_len(&v) {
+            Ok(Some(n)) => n,
+            Ok(None) | Err(ReadError::Wrong) => return Err(invalid_option(format!("{path} must be an array of {{ name, type, required? }}"))),
+            Err(e) => return Err(threw(&path, e.thrown())),
+        };
+        if len as usize > MAX_ARRAY_OPTION {
+            return Err(invalid_option(format!("{path} has {len} entries; at most {MAX_ARRAY_OPTION} are allowed")));
+        }
+        let mut out = Vec::with_capacity(len as usize);
+        for i in 0..len {
+            let at = format!("{path}[{i}]");
+            let item = js::item(&v, i).map_err(|e| threw(&at, e.thrown()))?;
+            if !item.is_object() {
+                return Err(invalid_option(format!("{at} must be an object {{ name, type, required? }}")));
+            }
+            let decl = Unchecked { obj: item, name: at.clone() }.check(&FIELD_DECL, |key| format!("{at} has an unknown key {key}"))?;
+            let name = decl.string("name")?.ok_or_else(|| decl.err("name", "is required"))?;
+            let type_name = decl.string("type")?.ok_or_else(|| decl.err("type", "is required"))?;
+            let field_type = FieldType::from_name(&type_name).ok_or_else(|| {
+                invalid_option(format!(
+                    "{at}.type: unknown field type \"{}\": use String, Number, Fractional number, Boolean, Date, JSON or URL",
+                    shorten(&type_name)
+                ))
+            })?;
+            out.push(FieldDecl { name, field_type, required: decl.bool("required")?.unwrap_or(true) });
+        }
+        Ok(out)
+    }
+}
+
+/// The values an option may name, and the JS name of each (`(&ValidationKind::ALL, ValidationKind::as_str)`).
+pub(crate) type Choices<'a, T> = (&'a [T], fn(T) -> &'static str);
+
+/// `v` as one of `choices`; `path` names it in messages.
+fn choice<T: Copy>(path: &str, v: &JsValue, choices: Choices<T>) -> Result<T, UploadFailure> {
+    let Some(s) = v.as_string() else {
+        return Err(invalid_option(format!("{path} must be a string: {}", expected(choices))));
+    };
+    let (values, name) = choices;
+    values
+        .iter()
+        .copied()
+        .find(|&t| name(t) == s)
+        .ok_or_else(|| invalid_option(format!("{path}: unknown variant `{}`, {}", shorten(&s), expected(choices))))
+}
+
+/// `expected one of `a`, `b``, as serde said it when serde read these options.
+fn expected<T: Copy>((values, name): Choices<T>) -> String {
+    let names: Vec<String> = values.iter().map(|&t| format!("`{}`", name(t))).collect();
+    match names.as_slice() {
+        [one] => format!("expected {one}"),
+        [a, b] => format!("expected {a} or {b}"),
+        _ => format!("expected one of {}", names.join(", ")),
+    }
+}
+
+impl Unchecked {
+    /// Refuses option names outside `table` (a typo such as `onprogress` or `apikey` must not
+    /// silently turn a feature off), then reads every option of the table once.
+    pub(crate) fn only(self, table: &'static OptionTable) -> Result<Opts, UploadFailure> {
+        let name = self.name.clone();
+        self.check(table, |key| format!("{name} has an unknown option {key}"))
+    }
+
+    /// [`Unchecked::only`], with `unknown` making the message for an unknown key.
+    fn check(self, table: &'static OptionTable, unknown: impl Fn(&str) -> String) -> Result<Opts, UploadFailure> {
+        let Unchecked { obj, name } = self;
+        if obj.is_undefined() {
+            return Ok(Opts { name, table, values: Vec::new() });
+        }
+        let allowed: Vec<&str> = table.keys().collect();
+        if let Some(key) = unknown_key(&obj, &allowed).map_err(|e| threw(&name, e))? {
+            return Err(invalid_option(unknown(&key)));
         }
         let mut values = Vec::new();
-        for &key in allowed {
-            if let Some(v) = js::get_present(&self.obj, key).map_err(|e| threw(&format!("{path}.{key}"), e.thrown()))? {
+        for key in table.keys() {
+            if let Some(v) = js::get_present(&obj, key).map_err(|e| threw(&format!("{name}.{key}"), e.thrown()))? {
                 values.push((key, v));
             }
         }
-        Ok(Opts { name, values })
+        Ok(Opts { name, table, values })
     }
 }
 

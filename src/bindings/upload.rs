@@ -29,9 +29,6 @@ use crate::web::failure::UploadFailure;
 use crate::web::grpc::{call_unary, GrpcWebCall};
 use crate::web::progress::Phase;
 
-/// The credential options of every SpeechSense call, in the order messages list them.
-pub(crate) const SPEECHSENSE_CREDENTIALS: [&str; 3] = ["apiKey", "iamToken", "ticket"];
-
 /// `UploadText`'s grpc-web path.
 const UPLOAD_TEXT_PATH: &str = "/yandex.cloud.speechsense.v1.TalkService/UploadText";
 
@@ -40,7 +37,7 @@ const CHECK_TALK: &str = "SpeechSense for this talk";
 
 /// The SpeechSense credential of `opts`: exactly one of `apiKey`, `iamToken`, `ticket`.
 fn speechsense_credential(opts: &Opts, signal: Option<web_sys::AbortSignal>) -> Result<Credential, UploadFailure> {
-    Credential::read("options", &SPEECHSENSE_CREDENTIALS, |k| opts.get(k), signal)
+    Credential::read("options", names::SPEECHSENSE_CREDENTIALS, |k| opts.get(k), signal)
 }
 
 /// Uploads an audio file to SpeechSense: `Upload`, `UploadAsStream` or `UploadBadge`.
@@ -60,7 +57,7 @@ pub async fn upload_audio(
 async fn upload_audio_impl(file: JsValue, metadata: JsValue, options: JsValue) -> Result<JsValue, UploadFailure> {
     let file = as_blob(&file, "file")?;
     let size = super::audio::blob_size(&file)?;
-    let opts = Opts::new(&options, "options", false)?.only(&names::UPLOAD_AUDIO)?;
+    let opts = Opts::read(&options, &names::UPLOAD_AUDIO)?;
     let endpoint = check_endpoint("endpoint", &opts.required_string("endpoint")?)?;
     let credential = speechsense_credential(&opts, opts.signal()?)?;
     let connection_id = opts.required_string("connectionId")?;
@@ -172,7 +169,7 @@ pub async fn upload_text(
 }
 
 async fn upload_text_impl(chat: JsValue, metadata: JsValue, options: JsValue) -> Result<JsValue, UploadFailure> {
-    let opts = Opts::new(&options, "options", false)?.only(&names::UPLOAD_TEXT)?;
+    let opts = Opts::read(&options, &names::UPLOAD_TEXT)?;
     let endpoint = check_endpoint("endpoint", &opts.required_string("endpoint")?)?;
     let credential = speechsense_credential(&opts, opts.signal()?)?;
     let connection_id = opts.required_string("connectionId")?;

@@ -9,12 +9,12 @@ use wasm_bindgen::prelude::*;
 
 use super::error::{invalid_option, to_js};
 use super::js;
-use super::json::{from_js_value, to_js_value, FromJsError};
-use super::options::{json_text, threw, unknown_key, MAX_ARRAY_OPTION};
+use super::json::to_js_value;
+use super::options::{names, Opts};
 use crate::formats::convert::{convert_chat as convert_core, ChatFormat, ConvertOptions, Role};
-use crate::formats::speechsense::{ConnectionKind, FieldDecl};
+use crate::formats::speechsense::ConnectionKind;
 use crate::json::MAX_INPUT_BYTES;
-use crate::validate::{too_large_report, validate as validate_core, ValidateOptions, ValidationKind, DEFAULT_MAX_ISSUES, MAX_MAX_ISSUES};
+use crate::validate::{too_large_report, validate as validate_core, ValidateOptions, ValidationKind};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &str = r#"
@@ -144,107 +144,20 @@ export interface ConvertOptions {
 export interface ConvertResult { ok: boolean; output: string; metadata: string | null; errors: Issue[]; warnings: Issue[]; truncated: boolean }
 "#;
 
-/// Reads an options object: every key must be in `allowed` (a typo must not silently turn a
-/// check off), every allowed option is read once up front (a throwing getter or `Proxy` trap
-/// becomes `invalid_options` with what it threw as `cause`), and each option is read by name so
-/// that an error names it.
-struct JsOptions<'a> {
-    values: Vec<(&'static str, JsValue)>,
-    what: &'a str,
-}
+/// The chat formats, as `convertChat` names them.
+const FORMATS: [ChatFormat; 3] = [ChatFormat::Speechsense, ChatFormat::Vela, ChatFormat::Labelbox];
 
-impl<'a> JsOptions<'a> {
-    fn new(value: JsValue, what: &'a str, allowed: &[&'static str]) -> Result<Self, JsValue> {
-        if value.is_undefined() || value.is_null() {
-            return Err(to_js(invalid_option(format!("{what}: the options object is required"))));
-        }
-        if !value.is_object() {
-            return Err(to_js(invalid_option(format!("{what}: options must be an object"))));
-        }
-        let threw = |path: &str, e: JsValue| to_js(threw(&format!("{what}: {path}"), e));
-        if let Some(key) = unknown_key(&value, allowed).map_err(|e| threw("options", e))? {
-            return Err(to_js(invalid_option(format!("{what}: unknown option {key}"))));
-        }
-        let mut values = Vec::new();
-        for &key in allowed {
-            match js::get_present(&value, key) {
-                Ok(Some(v)) => values.push((key, v)),
-                Ok(None) => {}
-                Err(e) => return Err(threw(&format!("options.{key}"), e.thrown())),
-            }
-        }
-        Ok(Self { values, what })
-    }
-
-    fn raw(&self, key: &str) -> Option<JsValue> {
-        self.values.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone())
-    }
-
-    fn fail(&self, path: &str, e: FromJsError) -> JsValue {
-        let f = invalid_option(format!("{}: {path}: {}", self.what, e.message));
-        to_js(match e.cause {
-            Some(c) => f.with_cause(c),
-            None => f,
-        })
-    }
-
-    /// Option `key` read as `T`, `None` when absent.
-    fn get<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>, JsValue> {
-        let Some(v) = self.raw(key) else { return Ok(None) };
-        from_js_value(&v).map(Some).map_err(|e| self.fail(&format!("options.{key}"), e))
-    }
-
-    /// `maxIssues`: an integer from 1 to [`MAX_MAX_ISSUES`], [`DEFAULT_MAX_ISSUES`] when absent.
-    fn max_issues(&self) -> Result<usize, JsValue> {
-        let Some(n) = self.get::<f64>("maxIssues")? else { return Ok(DEFAULT_MAX_ISSUES) };
-        if n.fract() == 0.0 && (1.0..=MAX_MAX_ISSUES as f64).contains(&n) {
-            Ok(n as usize)
-        } else {
-            Err(to_js(invalid_option(format!("{}: options.maxIssues must be an integer from 1 to {MAX_MAX_ISSUES}", self.what))))
-        }
-    }
-
-    fn required<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<T, JsValue> {
-        self.get(key)?.ok_or_else(|| to_js(invalid_option(format!("{}: options.{key} is required", self.what))))
-    }
-
-    /// A JSON document given as text or as a plain object, as text.
-    fn json_text(&self, key: &str) -> Result<Option<String>, JsValue> {
-        let Some(v) = self.raw(key) else { return Ok(None) };
-        json_text(&v, &format!("{}: options.{key}", self.what)).map(Some).map_err(to_js)
-    }
-
-    /// `fields`: an array of `{ name, type, required? }`, each a closed set of keys (a
-    /// `requred: false` typo must not silently make a field required).
-    fn fields(&self) -> Result<Vec<FieldDecl>, JsValue> {
-        let Some(v) = self.raw("fields") else { return Ok(Vec::new()) };
-        let path = "options.fields";
-        let bad = |what: String| to_js(invalid_option(format!("{}: {what}", self.what)));
-        let len = match js::array_len(&v) {
-            Ok(Some(n)) => n,
-            Ok(None) | Err(js::ReadError::Wrong) => return Err(bad(format!("{path} must be an array of {{ name, type, required? }}"))),
-            Err(e) => return Err(to_js(threw(&format!("{}: {path}", self.what), e.thrown()))),
-        };
-        if len as usize > MAX_ARRAY_OPTION {
-            return Err(bad(format!("{path} has {len} entries; at most {MAX_ARRAY_OPTION} are allowed")));
-        }
-        let mut out = Vec::with_capacity(len as usize);
-        for i in 0..len {
-            let path = format!("{path}[{i}]");
-            let item = js::item(&v, i).map_err(|e| to_js(threw(&format!("{}: {path}", self.what), e.thrown())))?;
-            if !item.is_object() {
-                return Err(bad(format!("{path} must be an object {{ name, type, required? }}")));
-            }
-            if let Some(key) = unknown_key(&item, &["name", "type", "required"])
-                .map_err(|e| to_js(threw(&format!("{}: {path}", self.what), e)))?
-            {
-                return Err(bad(format!("{path} has an unknown key {key}")));
-            }
-            out.push(from_js_value(&item).map_err(|e| self.fail(&path, e))?);
-        }
-        Ok(out)
+fn format_name(f: ChatFormat) -> &'static str {
+    match f {
+        ChatFormat::Speechsense => "speechsense",
+        ChatFormat::Vela => "vela",
+        ChatFormat::Labelbox => "labelbox",
     }
 }
+/// The roles, as `convertChat`'s `roles` names them.
+const ROLES: [Role; 3] = [Role::Agent, Role::Customer, Role::Bot];
+/// The connection kinds, as `validate`'s `connection` names them.
+const CONNECTIONS: [ConnectionKind; 3] = [ConnectionKind::Chat, ConnectionKind::AudioOneChannel, ConnectionKind::AudioTwoChannel];
 
 #[wasm_bindgen]
 extern "C" {
@@ -336,16 +249,18 @@ pub fn validate(
     #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "ValidateOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let o = JsOptions::new(options, "validate", &["kind", "metadata", "connection", "fields", "maxIssues", "allowLoopbackHttp"])?;
-    let kind = o.required::<ValidationKind>("kind")?;
-    let opts = ValidateOptions {
-        kind,
-        metadata: o.json_text("metadata")?,
-        connection: o.get::<ConnectionKind>("connection")?,
-        fields: o.fields()?,
-        max_issues: o.max_issues()?,
-        allow_loopback_http: o.get::<bool>("allowLoopbackHttp")?.unwrap_or(false),
-    };
+    let o = Opts::read(&options, &names::VALIDATE).map_err(to_js)?;
+    let opts = (|| {
+        Ok(ValidateOptions {
+            kind: o.required_one_of("kind", (&ValidationKind::ALL, ValidationKind::as_str))?,
+            metadata: o.json_text("metadata")?,
+            connection: o.one_of("connection", (&CONNECTIONS, ConnectionKind::as_str))?,
+            fields: o.fields()?,
+            max_issues: o.max_issues()?,
+            allow_loopback_http: o.bool("allowLoopbackHttp")?.unwrap_or(false),
+        })
+    })()
+    .map_err(to_js)?;
     match input_bytes(&input, "validate")? {
         Ok(bytes) => to_js_value(&validate_core(&bytes, &opts)),
         Err(len) => to_js_value(&too_large_report(len)),
@@ -359,16 +274,19 @@ pub fn convert_chat(
     #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "ConvertOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let o = JsOptions::new(options, "convertChat", &["from", "to", "metadata", "orgId", "sessionId", "roles", "maxIssues"])?;
-    let opts = ConvertOptions {
-        from: Some(o.required::<ChatFormat>("from")?),
-        to: Some(o.required::<ChatFormat>("to")?),
-        metadata: o.json_text("metadata")?,
-        org_id: o.get::<String>("orgId")?,
-        session_id: o.get::<String>("sessionId")?,
-        roles: o.get::<BTreeMap<String, Role>>("roles")?.unwrap_or_default(),
-        max_issues: o.max_issues()?,
-    };
+    let o = Opts::read(&options, &names::CONVERT_CHAT).map_err(to_js)?;
+    let opts = (|| {
+        Ok(ConvertOptions {
+            from: Some(o.required_one_of("from", (&FORMATS, format_name))?),
+            to: Some(o.required_one_of("to", (&FORMATS, format_name))?),
+            metadata: o.json_text("metadata")?,
+            org_id: o.string("orgId")?,
+            session_id: o.string("sessionId")?,
+            roles: o.map_of("roles", (&ROLES, Role::as_str))?.into_iter().collect::<BTreeMap<_, _>>(),
+            max_issues: o.max_issues()?,
+        })
+    })()
+    .map_err(to_js)?;
     match input_bytes(&input, "convertChat")? {
         Ok(bytes) => to_js_value(&convert_core(&bytes, &opts)),
         Err(len) => to_js_value(&crate::formats::convert::ConvertResult { errors: too_large_report(len).errors, ..Default::default() }),
