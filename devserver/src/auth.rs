@@ -3,6 +3,8 @@
 //! SpeechSense accepts `Api-Key <key>` and `Bearer <IAM token>`. The comparison runs in time
 //! independent of where the first difference is, and nothing here ever logs a credential.
 
+use subtle::ConstantTimeEq as _;
+
 use crate::config::Config;
 
 /// Why a request is not authenticated. The messages never echo the credential.
@@ -42,22 +44,15 @@ pub fn check(config: &Config, header: Option<&str>, schemes: Schemes) -> Result<
         _ => return Err(AuthError::Scheme),
     };
     // Compare against every candidate, so timing does not reveal which one matched.
-    let mut ok = false;
+    let mut ok = subtle::Choice::from(0);
     for c in candidates {
-        ok |= constant_time_eq(c.as_bytes(), cred.as_bytes());
+        ok |= c.as_bytes().ct_eq(cred.as_bytes());
     }
-    if ok {
+    if bool::from(ok) {
         Ok(())
     } else {
         Err(AuthError::Invalid)
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

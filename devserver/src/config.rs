@@ -401,18 +401,15 @@ impl Config {
     }
 }
 
-/// `http(s)://127.0.0.1:*`, `localhost` or `[::1]`.
+/// An `http(s)://` origin whose host is loopback by the package's own rule
+/// ([`is_loopback_host`](talk_uploader::formats::text::is_loopback_host): `127.0.0.0/8`,
+/// `[::1]`, `localhost`, `*.localhost`), so the devserver's CORS lets through every page the
+/// package itself lets send credentials over plain `http:`.
 pub fn is_loopback_origin(origin: &str) -> bool {
-    let rest = match origin.split_once("://") {
-        Some(("http" | "https", rest)) => rest,
-        _ => return false,
-    };
-    let host = if let Some(v6) = rest.strip_prefix('[') {
-        return v6.split_once(']').is_some_and(|(h, tail)| h == "::1" && (tail.is_empty() || tail.starts_with(':')));
-    } else {
-        rest.split(':').next().unwrap_or("")
-    };
-    host == "localhost" || host == "127.0.0.1"
+    let is_origin = origin
+        .split_once("://")
+        .is_some_and(|(scheme, rest)| matches!(scheme, "http" | "https") && !rest.contains(['/', '?', '#', '@']));
+    is_origin && talk_uploader::formats::text::url_host(origin).is_some_and(|h| talk_uploader::formats::text::is_loopback_host(&h))
 }
 
 fn bad(flag: &str, message: &str) -> ConfigError {
@@ -515,5 +512,15 @@ mod tests {
         assert!(!is_loopback_origin("http://127.0.0.1.evil.com"));
         assert!(!is_loopback_origin("https://example.com"));
         assert!(!is_loopback_origin("null"));
+        // The package's rule (web/endpoint.rs): what it lets use plain http:, CORS lets in.
+        assert!(is_loopback_origin("http://127.0.0.2:3000"));
+        assert!(is_loopback_origin("http://app.localhost:5173"));
+        assert!(!is_loopback_origin("http://localhost.evil.com"));
+        assert!(!is_loopback_origin("http://evil.com@127.0.0.1"));
+        for origin in ["http://127.0.0.1:5173", "http://127.0.0.2", "http://app.localhost:1", "http://[::1]:8080",
+            "http://localhost", "http://10.0.0.1", "http://127.0.0.1.evil.com", "http://localhostx", "http://127.1"] {
+            let package = talk_uploader::web::endpoint::check_endpoint("endpoint", origin).is_ok();
+            assert_eq!(is_loopback_origin(origin), package, "{origin}");
+        }
     }
 }

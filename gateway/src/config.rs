@@ -227,13 +227,11 @@ pub fn parse_upstream(flag: &str, v: &str) -> Result<http::Uri, ConfigError> {
     Ok(uri)
 }
 
-/// `127.0.0.0/8`, `::1` or `localhost`.
+/// `127.0.0.0/8`, `[::1]`, `localhost` or `*.localhost`: the package's own rule
+/// ([`talk_uploader::formats::text::is_loopback_host`]), so the gateway sends a credential over
+/// plain `http:` to exactly the hosts the browser package would.
 pub fn is_loopback_host(host: &str) -> bool {
-    let h = host.trim_start_matches('[').trim_end_matches(']');
-    if h.eq_ignore_ascii_case("localhost") {
-        return true;
-    }
-    h.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    talk_uploader::formats::text::is_loopback_host(&host.to_ascii_lowercase())
 }
 
 /// An exact origin: `scheme://host[:port]`, no path, no trailing slash.
@@ -438,6 +436,8 @@ mod tests {
         let e = parse(&["--upstream", "http://speechsense.example:80"]).unwrap_err().to_string();
         assert!(e.contains("loopback"), "{e}");
         assert!(parse(&["--upstream", "ftp://x"]).is_err());
+        assert!(parse(&["--upstream", "http://LocalHost:9000"]).is_ok());
+        assert!(parse(&["--upstream", "http://127.0.0.1.example:80"]).is_err());
     }
 
     #[test]
