@@ -61,11 +61,14 @@ export async function launchCdp(extraArgs = []) {
   for (const sig of ["SIGINT", "SIGTERM"]) process.once(sig, () => { close().finally(() => process.exit(130)); });
 
   /**
-   * Opens `url` in a new tab; resolves once the document has loaded to { evaluate(fn, arg),
-   * define(fns) }. `define({ name: fn })` makes each self-contained function a global of the page.
+   * Opens `url` in a new tab (`newContext`: in a fresh browser context); resolves once the
+   * document has loaded to { evaluate(fn, arg), define(fns), close() }.
+   * `define({ name: fn })` makes each self-contained function a global of the page.
    */
-  async function open(url) {
-    const { targetId } = await send("Target.createTarget", { url });
+  async function open(url, { newContext = false } = {}) {
+    // A new browser context is a cold profile: no HTTP cache, no compiled-code cache.
+    const browserContextId = newContext ? (await send("Target.createBrowserContext", { disposeOnDetach: true })).browserContextId : undefined;
+    const { targetId } = await send("Target.createTarget", { url, ...(browserContextId ? { browserContextId } : {}) });
     const { sessionId } = await send("Target.attachToTarget", { targetId, flatten: true });
     listeners.push((m) => {
       if (m.sessionId !== sessionId) return;
@@ -85,6 +88,10 @@ export async function launchCdp(extraArgs = []) {
       await new Promise((r) => setTimeout(r, 100));
     }
     return {
+      close: async () => {
+        await send("Target.closeTarget", { targetId }).catch(() => {});
+        if (browserContextId) await send("Target.disposeBrowserContext", { browserContextId }).catch(() => {});
+      },
       evaluate: (fn, arg) => evalExpr(`(${fn.toString()})(${JSON.stringify(arg)})`),
       define: (fns) => evalExpr(Object.entries(fns).map(([name, fn]) => `globalThis[${JSON.stringify(name)}] = (${fn.toString()});`).join("\n") + " undefined"),
     };

@@ -12,15 +12,20 @@
 import { env, median, table, MiB } from "./_browser.mjs";
 import { launchCdp } from "./_cdp.mjs";
 import { wavHeader, writeOpfsWav } from "../tests/support/wav.mjs";
+import { writePart, missing, SMOKE } from "./_results.mjs";
 
 const BASE = env("BENCH_DEVSERVER");
 const API_KEY = env("BENCH_API_KEY");
-const SIZES = (process.env.BENCH_UPLOAD_MIB || "64,256").split(",").map((s) => Number(s.trim()) * MiB);
-const REPS = Number(process.env.BENCH_UPLOAD_REPS || 2);
+// Ratios: PAIRS pairs per path on a RATIO_MIB file; memory: one upload per path of MEMORY_MIB.
+const RATIO_SIZE = Number(process.env.BENCH_UPLOAD_MIB || (SMOKE ? 2 : 64)) * MiB;
+const PAIRS = Number(process.env.BENCH_UPLOAD_PAIRS || (SMOKE ? 1 : 5));
+const MEMORY_SIZE = Number(process.env.BENCH_MEMORY_MIB || (SMOKE ? 4 : 1024)) * MiB;
+const CHAT_BYTES = Number(process.env.BENCH_CHAT_BYTES || (SMOKE ? 20_000 : 1_000_000));
 
-async function inPage({ sizes, reps, apiKey, base }) {
-  const pkg = await import("/pkg/talk_uploader.js");
+async function inPage({ ratioSize, pairs, memorySize, chatBytes, apiKey, base }) {
+  const pkg = await import("/pkg/index.js");
   const wasm = await pkg.default();
+  const wasmAtInit = wasm.memory.buffer.byteLength;
   const root = await navigator.storage.getDirectory();
   const MiB_ = 1024 * 1024;
   const GRPC = "/yandex.cloud.speechsense.v1.TalkService/";
@@ -236,12 +241,12 @@ async function inPage({ sizes, reps, apiKey, base }) {
     return [...pbFields(md)].filter(([f]) => f === 2)
       .map(([, entry]) => new TextDecoder().decode([...pbFields(entry)].find(([f]) => f === 1)?.[1] ?? new Uint8Array()));
   }
-  async function newTalk(seen) {
+  async function newTalk(seen, withMessages = false) {
     const fresh = (await (await fetch(`${base}/api/talks`)).json()).filter((t) => !seen.has(t.id));
     if (fresh.length !== 1) throw new Error(`expected one new stored talk, found ${fresh.length}`);
     seen.add(fresh[0].id);
-    const { method, connectionId, fields, users, audio } = fresh[0];
-    return JSON.stringify({ method, connectionId, fields, users, audio });
+    const { method, connectionId, fields, users, audio, messages } = fresh[0];
+    return JSON.stringify({ method, connectionId, fields, users, audio, ...(withMessages ? { messages } : {}) });
   }
   async function checkBaselines() {
     const { name, file } = await makeWav(2 * MiB_ + 12345);
@@ -269,39 +274,107 @@ async function inPage({ sizes, reps, apiKey, base }) {
     }
     return checked;
   }
-  let check;
-  try { check = { ok: await checkBaselines() }; } catch (e) { check = { error: e?.message ?? String(e) }; }
+  // ---- uploadText: a chat of about `chatBytes` of JSON ----
+  const chatMeta = { operator_name: "Bench Operator", operator_id: "op-1", client_name: "Bench Client", client_id: "cl-1",
+    bot_name: "Bench Bot", bot_id: "bot-1", date: "2024-03-01T08:00:00Z", direction_outgoing: "false", language: "ru-RU" };
+  const chat = (() => {
+    const words = "hello thanks order delivery payment refund card account number please wait checking your request sorry здравствуйте спасибо заказ доставка оплата возврат".split(" ");
+    const messages = [];
+    let t = Date.parse("2024-03-01T08:00:00Z"), len = 16, i = 0;
+    while (len < chatBytes) {
+      const text = Array.from({ length: 4 + (i * 7) % 13 }, (_, k) => words[(i * 31 + k * 17) % words.length]).join(" ");
+      const m = { user_id: ["op-1", "cl-1", "bot-1"][i % 3], text, timestamp: new Date(t += 1000 + (i * 977) % 30000).toISOString() };
+      len += JSON.stringify(m).length + 1;
+      messages.push(m);
+      i++;
+    }
+    return JSON.stringify({ messages });
+  })();
+  const chatOpts = { endpoint: base, apiKey, connectionId: "bench-chat" };
+  // The baseline posts the body the package sent (captured once, below), byte for byte.
+  let textBody = null;
 
+  // The baseline call: the hand-built body, posted by a plain XHR with the package's headers.
+  const captureBody = async (fn) => {
+    let captured;
+    const send = XMLHttpRequest.prototype.send;
+    XMLHttpRequest.prototype.send = function (body) { captured = body; return send.call(this, body); };
+    try { await fn(); } finally { XMLHttpRequest.prototype.send = send; }
+    return captured instanceof Blob ? new Uint8Array(await captured.arrayBuffer()) : new Uint8Array(captured.buffer ?? captured, captured.byteOffset ?? 0, captured.byteLength);
+  };
+  async function checkText() {
+    const seen = new Set((await (await fetch(`${base}/api/talks`)).json()).map((t) => t.id));
+    textBody = await captureBody(() => pkg.uploadText(chat, chatMeta, chatOpts));
+    const theirs = await newTalk(seen, true);
+    await grpcPost("uploadText", new Blob([textBody]));
+    const baseline = await newTalk(seen, true);
+    if (baseline !== theirs) throw new Error(`uploadText: the stored talks differ`);
+    return `uploadText (${chat.length} B of JSON, ${textBody.length} B of grpc-web)`;
+  }
+
+  let check;
+  try { check = { ok: [...await checkBaselines(), await checkText()] }; } catch (e) { check = { error: e?.message ?? String(e) }; }
+
+  const paths2 = [...paths, {
+    name: "uploadText",
+    available: typeof pkg.uploadText === "function" && textBody !== null,
+    baseline: () => grpcPost("uploadText", new Blob([textBody])),
+    ours: (_file, p) => pkg.uploadText(chat, chatMeta, { ...chatOpts, onProgress: p.onProgress }),
+    bytes: chat.length,
+    noMemory: "a chat is not a file: there is no 1 GiB uploadText",
+  }];
+
+  async function runOnce(path, side, file) {
+    const pre = path.prepare ? await path.prepare() : undefined;
+    if (side === "baseline") {
+      xhrProgressEvents = 0;
+      const b = await measure(() => path.baseline(file, null, pre));
+      b.progressCalls = xhrProgressEvents;
+      return b;
+    }
+    const p = progress();
+    const o = await measure(() => path.ours(file, p, pre));
+    o.progressCalls = p.calls;
+    if (p.backwards) o.error = "onProgress went backwards";
+    return o;
+  }
+
+  // Ratios: pairs of runs, the order alternating (plain first, then ours first), so that a
+  // drift in the machine's load hits both sides alike.
   const rows = [];
-  for (const size of sizes) {
-    const t0 = performance.now();
-    const { name, file } = await makeWav(size);
-    const writeMs = performance.now() - t0;
-    for (const path of paths) {
-      const row = { path: path.name, size, writeMs, baseline: [], ours: [], errors: [] };
-      rows.push(row);
-      if (!path.available) { row.skipped = "not exported by this build"; continue; }
-      if (size > (path.maxSize ?? Infinity)) { row.skipped = "over the method's 128 MB limit"; continue; }
-      for (let i = 0; i < reps; i++) {
-        const preB = path.prepare ? await path.prepare() : undefined;
-        xhrProgressEvents = 0;
-        const b = await measure(() => path.baseline(file, null, preB));
-        b.progressCalls = xhrProgressEvents;
-        if (b.error) row.errors.push(`baseline: ${b.error}`); else row.baseline.push(b);
-        const p = progress();
-        const preO = path.prepare ? await path.prepare() : undefined;
-        const o = await measure(() => path.ours(file, p, preO));
-        if (o.error) row.errors.push(`ours: ${o.error}`);
-        else {
-          o.progressCalls = p.calls;
-          if (p.backwards) row.errors.push("ours: onProgress went backwards");
-          row.ours.push(o);
-        }
+  const t0 = performance.now();
+  const ratioFile = await makeWav(ratioSize);
+  const writeMs = performance.now() - t0;
+  for (const path of paths2) {
+    const row = { path: path.name, size: path.bytes ?? ratioSize, baseline: [], ours: [], errors: [] };
+    rows.push(row);
+    if (!path.available) { row.skipped = "not exported by this build"; continue; }
+    if (ratioSize > (path.maxSize ?? Infinity)) { row.skipped = "over the method's 128 MB limit"; continue; }
+    for (let i = 0; i < pairs; i++) {
+      for (const side of i % 2 ? ["ours", "baseline"] : ["baseline", "ours"]) {
+        const r = await runOnce(path, side, ratioFile.file);
+        if (r.error) row.errors.push(`${side}: ${r.error}`); else row[side].push(r);
       }
     }
-    await root.removeEntry(name);
   }
-  return { check, rows, wasmAtEnd: wasm.memory.buffer.byteLength, hasPerfMemory: !!performance.memory };
+  await root.removeEntry(ratioFile.name);
+
+  // Memory: one upload of ours per path on a `memorySize` file (1 GiB by default).
+  const memory = [];
+  const t1 = performance.now();
+  const memFile = await makeWav(memorySize);
+  const memWriteMs = performance.now() - t1;
+  for (const path of paths2) {
+    const m = { path: path.name, size: memorySize };
+    memory.push(m);
+    if (!path.available) { m.skipped = "not exported by this build"; continue; }
+    if (path.noMemory) { m.skipped = path.noMemory; continue; }
+    if (memorySize > (path.maxSize ?? Infinity)) { m.skipped = "the unary Upload method takes at most 128 MB"; continue; }
+    const r = await runOnce(path, "ours", memFile.file);
+    if (r.error) m.error = r.error; else Object.assign(m, r);
+  }
+  await root.removeEntry(memFile.name);
+  return { check, rows, memory, writeMs, memWriteMs, wasmInit: wasmAtInit, wasmAtEnd: wasm.memory.buffer.byteLength, hasPerfMemory: !!performance.memory };
 }
 
 // Raw CDP, not Playwright: see _cdp.mjs (Playwright's network instrumentation copies every
@@ -311,25 +384,42 @@ let res;
 try {
   const page = await browser.open(`${BASE}/bench/index.html`);
   await page.define({ wavHeader, writeOpfsWav });
-  res = await page.evaluate(inPage, { sizes: SIZES, reps: REPS, apiKey: API_KEY, base: BASE });
+  res = await page.evaluate(inPage, { ratioSize: RATIO_SIZE, pairs: PAIRS, memorySize: MEMORY_SIZE, chatBytes: CHAT_BYTES, apiKey: API_KEY, base: BASE });
 } finally {
   await browser.close();
 }
 
 const mibps = (size, ms) => size / MiB / (ms / 1000);
-const out = [["path", "size MiB", "plain XHR MiB/s", "ours MiB/s", "ours/plain", "peak wasm MiB", "peak heap +MiB (plain/ours)", "progress events (plain/ours)"]];
+const fmtSize = (b) => (b >= MiB ? `${b / MiB} MiB` : `${(b / 1e6).toFixed(2)} MB`);
+const out = [["path", "size", "plain XHR MiB/s", "ours MiB/s", "ours/plain", "peak wasm MiB", "peak heap +MiB (plain/ours)", "progress events (plain/ours)"]];
 let failed = false;
 const notes = [];
+const KEYS = { "uploadAudio upload": "upload", "uploadAudio uploadAsStream": "uploadAsStream", "uploadAudio uploadBadge": "uploadBadge",
+  presignedUpload: "presigned", uploadVelaCall: "uploadVelaCall", uploadText: "uploadText" };
+const upload = { pairs: PAIRS, file_bytes: RATIO_SIZE, chat_bytes: CHAT_BYTES, mib_per_s: {} };
+const memory = { file_bytes: MEMORY_SIZE, wasm_initial_bytes: res.wasmInit, wasm_peak_bytes: {}, heap_growth_bytes: {}, wasm_peak_bytes_at_ratio_size: {} };
 if (res.check.error) { console.error(`FAIL grpc-web baseline check: ${res.check.error}`); failed = true; }
-else notes.push(`grpc-web baselines checked: hand-built body byte-identical to the package's, grpc-status 0, same stored talk ` +
-  `(method, connection, fields, audio size and sha256): ${res.check.ok.join(", ")}`);
+else notes.push(`baselines checked: hand-built (uploadText: captured) body byte-identical to the package's, grpc-status 0, same stored talk: ${res.check.ok.join(", ")}`);
 for (const r of res.rows) {
-  const size = String(r.size / MiB);
-  if (r.skipped) { out.push([r.path, size, "-", "-", "skipped", "", "", ""]); notes.push(`${r.path} ${size} MiB skipped: ${r.skipped}`); continue; }
-  for (const e of r.errors) { console.error(`FAIL ${r.path} ${size} MiB: ${e}`); failed = true; }
-  if (!r.baseline.length || !r.ours.length) { out.push([r.path, size, "-", "-", "FAILED", "", "", ""]); continue; }
+  const key = KEYS[r.path];
+  const size = fmtSize(r.size);
+  if (r.skipped) {
+    out.push([r.path, size, "-", "-", "skipped", "", "", ""]);
+    notes.push(`${r.path} ${size} skipped: ${r.skipped}`);
+    Object.assign(upload, missing(`${key}_ratio`, r.skipped));
+    continue;
+  }
+  for (const e of r.errors) { console.error(`FAIL ${r.path} ${size}: ${e}`); failed = true; }
+  if (!r.baseline.length || !r.ours.length) {
+    out.push([r.path, size, "-", "-", "FAILED", "", "", ""]);
+    Object.assign(upload, missing(`${key}_ratio`, `failed: ${r.errors.join("; ")}`));
+    continue;
+  }
   const b = mibps(r.size, median(r.baseline.map((x) => x.ms)));
   const o = mibps(r.size, median(r.ours.map((x) => x.ms)));
+  upload[`${key}_ratio`] = Number((o / b).toFixed(3));
+  upload.mib_per_s[key] = { ours: Number(o.toFixed(1)), plain: Number(b.toFixed(1)) };
+  memory.wasm_peak_bytes_at_ratio_size[key] = Math.max(...r.ours.map((x) => x.peakWasm));
   const heap = (xs) => (Math.max(...xs.map((x) => x.peakHeap - x.heapBefore)) / MiB).toFixed(1);
   out.push([
     r.path, size, b.toFixed(0), o.toFixed(0), `${(o / b).toFixed(2)}x`,
@@ -338,12 +428,29 @@ for (const r of res.rows) {
     `${Math.max(...r.baseline.map((x) => x.progressCalls))} / ${Math.max(...r.ours.map((x) => x.progressCalls))}`,
   ]);
 }
-console.log(`${REPS} paired runs per row (plain XHR, then ours), median; files on OPFS; ` +
+console.log(`${PAIRS} pairs per row (plain XHR and ours, the order alternating), median; files on OPFS; ` +
   `heap = peak performance.memory.usedJSHeapSize minus its value before the upload` +
   (res.hasPerfMemory ? "" : " (performance.memory unavailable: 0)"));
-table(out, { right: [1, 2, 3, 4, 5] });
+table(out, { right: [2, 3, 4, 5] });
 for (const n of notes) console.log(n);
-const writes = [...new Map(res.rows.map((r) => [r.size, r.writeMs])).entries()]
-  .map(([s, ms]) => `${s / MiB} MiB in ${(ms / 1000).toFixed(1)} s`).join(", ");
-console.log(`OPFS file writes (setup, not timed above): ${writes}; wasm memory at the end: ${(res.wasmAtEnd / MiB).toFixed(1)} MiB`);
+
+const mem = [["path (ours, one upload)", "size MiB", "MiB/s", "peak wasm MiB", "heap growth MiB"]];
+for (const m of res.memory) {
+  const key = KEYS[m.path];
+  if (m.skipped || m.error) {
+    if (m.error) { console.error(`FAIL ${m.path} ${m.size / MiB} MiB: ${m.error}`); failed = true; }
+    Object.assign(memory.wasm_peak_bytes, missing(key, m.skipped ?? `failed: ${m.error}`));
+    Object.assign(memory.heap_growth_bytes, missing(key, m.skipped ?? `failed: ${m.error}`));
+    mem.push([m.path, String(m.size / MiB), "-", "-", m.skipped ?? "FAILED"]);
+    continue;
+  }
+  memory.wasm_peak_bytes[key] = m.peakWasm;
+  memory.heap_growth_bytes[key] = Math.max(0, m.peakHeap - m.heapBefore);
+  mem.push([m.path, String(m.size / MiB), mibps(m.size, m.ms).toFixed(0), (m.peakWasm / MiB).toFixed(1), ((m.peakHeap - m.heapBefore) / MiB).toFixed(1)]);
+}
+console.log(`\nmemory during one upload of ${MEMORY_SIZE / MiB} MiB per path (wasm memory after init: ${(res.wasmInit / MiB).toFixed(1)} MiB)`);
+table(mem, { right: [1, 2, 3] });
+console.log(`OPFS file writes (setup, not timed above): ${RATIO_SIZE / MiB} MiB in ${(res.writeMs / 1000).toFixed(1)} s, ` +
+  `${MEMORY_SIZE / MiB} MiB in ${(res.memWriteMs / 1000).toFixed(1)} s; wasm memory at the end: ${(res.wasmAtEnd / MiB).toFixed(1)} MiB`);
+writePart("upload", { upload, memory });
 process.exit(failed ? 1 : 0);
