@@ -1,4 +1,4 @@
-//! Validation: the report model and the [`validate`] entry point.
+//! The [`validate`] entry point: parse a document and run its format's rules on it.
 //!
 //! ```
 //! use talk_uploader::validate::{validate, ValidateOptions, ValidationKind};
@@ -11,14 +11,8 @@
 //! line and column (UTF-16 code units). All errors are reported, not only the first; a malformed
 //! document yields exactly one syntax error. No input panics.
 
-pub mod check;
-pub mod code;
-pub mod pointer;
-pub mod report;
-
-pub use code::Code;
-pub use pointer::Path;
-pub use report::{Issue, Report, Sink, Stats, DEFAULT_MAX_ISSUES, MAX_MAX_ISSUES};
+// The report model, re-exported because it is what `validate` returns.
+pub use crate::report::{Code, Issue, Path, Report, Sink, Stats, DEFAULT_MAX_ISSUES, MAX_MAX_ISSUES};
 
 use crate::formats::{labelbox, speechsense, vela};
 pub use crate::formats::speechsense::{ConnectionKind, FieldDecl, FieldType};

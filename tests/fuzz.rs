@@ -22,7 +22,7 @@ use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 use talk_uploader::audio;
-use talk_uploader::formats::convert::{convert_chat, ChatFormat, ConvertOptions};
+use talk_uploader::convert::{convert_chat, ChatFormat, ConvertOptions};
 use talk_uploader::formats::speechsense::{ConnectionKind, FieldDecl, FieldType};
 use talk_uploader::grpc_web::{response, status};
 use talk_uploader::s3_post::policy;
@@ -189,7 +189,7 @@ fn fuzz_validate_every_kind_and_convert() {
             let r = convert_chat(input, &o);
             assert_eq!(r.ok, r.errors.is_empty());
         }
-        let _ = talk_uploader::formats::vela::prepare_chat_upload(input, "o", Some(input));
+        let _ = talk_uploader::prepare::vela::prepare_chat_upload(input, "o", Some(input));
     });
     assert!(execs > 0);
 }

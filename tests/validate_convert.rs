@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 use serde_json::{json, Value as J};
-use talk_uploader::formats::convert::{convert_chat, ChatFormat, ConvertOptions, ConvertResult, Role};
+use talk_uploader::convert::{convert_chat, ChatFormat, ConvertOptions, ConvertResult, Role};
 
 const SS: ChatFormat = ChatFormat::Speechsense;
 const VELA: ChatFormat = ChatFormat::Vela;

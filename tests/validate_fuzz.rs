@@ -1,7 +1,7 @@
 //! No input panics: arbitrary bytes and mutated valid documents, for every kind and for convert.
 
 use proptest::prelude::*;
-use talk_uploader::formats::convert::{convert_chat, ChatFormat, ConvertOptions};
+use talk_uploader::convert::{convert_chat, ChatFormat, ConvertOptions};
 use talk_uploader::formats::speechsense::{ConnectionKind, FieldDecl, FieldType};
 use talk_uploader::validate::{validate, ValidateOptions, ValidationKind};
 

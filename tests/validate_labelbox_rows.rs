@@ -60,7 +60,7 @@ fn loopback_http_rows_only_when_allowed() {
 
 #[test]
 fn conversion_into_labelbox_decodes_html_entities_with_a_warning() {
-    use talk_uploader::formats::convert::{convert_chat, ChatFormat, ConvertOptions};
+    use talk_uploader::convert::{convert_chat, ChatFormat, ConvertOptions};
     let vela = r#"{"org_id": "o", "chat_data": {"session_id": "s", "agent_id": "a", "customer_id": "c", "start_time": "2024-01-15T10:30:00Z", "end_time": "2024-01-15T10:45:00Z", "messages": [
 {"timestamp": "2024-01-15T10:30:00Z", "sender": "customer", "content": "Tom &amp; Jerry&#39;s order"},
 {"timestamp": "2024-01-15T10:30:15Z", "sender": "agent", "content": "plain text"}]}}"#;

@@ -8,7 +8,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Mutex;
 
-use talk_uploader::formats::convert::{convert_chat, ChatFormat, ConvertOptions};
+use talk_uploader::convert::{convert_chat, ChatFormat, ConvertOptions};
 use talk_uploader::json::{MAX_INPUT_BYTES, MAX_VALUES};
 use talk_uploader::validate::{validate, Report, ValidateOptions, ValidationKind, DEFAULT_MAX_ISSUES};
 

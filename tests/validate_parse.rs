@@ -157,7 +157,7 @@ fn every_kind_reports_syntax_errors_the_same_way() {
 #[test]
 fn every_code_is_documented() {
     let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/validation.md")).unwrap();
-    for c in talk_uploader::validate::Code::ALL {
+    for c in talk_uploader::report::Code::ALL {
         assert!(doc.contains(&format!("| `{}` |", c.as_str())), "docs/validation.md lacks {}", c.as_str());
     }
 }
@@ -170,6 +170,6 @@ fn typescript_issue_code_union_lists_every_code() {
     let start = bindings.find("export type IssueCode =").expect("IssueCode union");
     let end = start + bindings[start..].find(';').expect("end of union");
     let listed: Vec<&str> = bindings[start..end].split('"').skip(1).step_by(2).collect();
-    let all: Vec<&str> = talk_uploader::validate::Code::ALL.iter().map(|c| c.as_str()).collect();
+    let all: Vec<&str> = talk_uploader::report::Code::ALL.iter().map(|c| c.as_str()).collect();
     assert_eq!(listed, all);
 }

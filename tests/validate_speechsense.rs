@@ -6,7 +6,8 @@ mod support;
 use std::collections::BTreeMap;
 
 use support::{case, case_with, valid};
-use talk_uploader::formats::speechsense::{check_metadata_map, check_metadata_map_with_warnings, check_user_ids, prepare_chat_upload, ConnectionKind, FieldDecl, FieldType};
+use talk_uploader::formats::speechsense::{check_metadata_map, check_metadata_map_with_warnings, check_user_ids, ConnectionKind, FieldDecl, FieldType};
+use talk_uploader::prepare::speechsense::prepare_chat_upload;
 use talk_uploader::validate::{ValidateOptions, ValidationKind};
 
 const CHAT: ValidationKind = ValidationKind::SpeechsenseChat;

@@ -162,8 +162,8 @@ fn call_metadata() {
 /// `uploadVelaChat` validates the caller's exact chat text and sends it byte for byte
 /// (issue 8: it re-serialized first, so a duplicate key vanished and positions were ours).
 mod upload_body {
-    use talk_uploader::formats::speechsense::prepare_chat_upload as speechsense_upload;
-    use talk_uploader::formats::vela::prepare_chat_upload;
+    use talk_uploader::prepare::speechsense::prepare_chat_upload as speechsense_upload;
+    use talk_uploader::prepare::vela::prepare_chat_upload;
 
     const CHAT_DATA: &str = "{\n  \"session_id\": \"s1\",\n  \"agent_id\": \"a1\",\n  \"start_time\": \"2024-01-15T10:30:00Z\",\n  \"end_time\": \"2024-01-15T10:45:00Z\",\n  \"messages\": [\n    {\"timestamp\": \"2024-01-15T10:30:00Z\", \"sender\": \"customer\", \"content\": \"Hello\"}\n  ]\n}";
 

@@ -21,8 +21,8 @@ use super::js;
 use super::options::{names, Opts};
 use super::presigned::{upload_with, PresignSource};
 use super::put;
-use crate::formats::convert::{convert_chat, ChatFormat, ConvertOptions};
-use crate::formats::labelbox_rows::{default_global_key, object_url, Row};
+use crate::convert::{convert_chat, ChatFormat, ConvertOptions};
+use crate::prepare::labelbox::{default_global_key, object_url, Row};
 use crate::validate::{validate, ValidateOptions, ValidationKind};
 use crate::web::failure::UploadFailure;
 

@@ -379,7 +379,7 @@ pub(crate) fn unknown_key(obj: &JsValue, allowed: &[&str]) -> Result<Option<Stri
         Err(e) => return Err(e.thrown()),
     };
     let Some(key) = keys.into_iter().find(|k| !allowed.contains(&k.as_str())) else { return Ok(None) };
-    let hint = crate::validate::check::suggest(&key, allowed, "options");
+    let hint = crate::report::suggest::suggest(&key, allowed, "options");
     Ok(Some(format!("`{}`{hint}", shorten(&key))))
 }
 

@@ -113,7 +113,7 @@ pub async fn upload_vela_chat(
         let attempts = opts.attempts((chat.len() + metadata.as_ref().map_or(0, String::len)) as u64, false)?;
         ensure_not_aborted(&attempts)?;
         attempts.reporter.phase(Phase::Validating);
-        let text = crate::formats::vela::prepare_chat_upload(chat.as_bytes(), &org_id, metadata.as_deref().map(str::as_bytes))
+        let text = crate::prepare::vela::prepare_chat_upload(chat.as_bytes(), &org_id, metadata.as_deref().map(str::as_bytes))
             .map_err(|e| super::upload::validation_failure("Vela chat", &e.reports()))?
             .body;
         let url = format!("{api_base}/chat/upload/vela");

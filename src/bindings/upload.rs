@@ -141,7 +141,7 @@ fn metadata_fields(metadata: &JsValue) -> Result<BTreeMap<String, String>, Uploa
     if !report.ok {
         return Err(validation_failure("metadata", &[&report]));
     }
-    crate::formats::speechsense::read_fields(text.as_bytes())
+    crate::prepare::speechsense::read_fields(text.as_bytes())
         .map(|m| m.into_iter().collect())
         .ok_or_else(|| invalid_option("metadata must be a JSON object of string values"))
 }
@@ -179,7 +179,7 @@ async fn upload_text_impl(chat: JsValue, metadata: JsValue, options: JsValue) ->
     ensure_not_aborted(&attempts)?;
     attempts.reporter.phase(Phase::Validating);
 
-    let prepared = crate::formats::speechsense::prepare_chat_upload(chat.as_bytes(), metadata.as_bytes(), &[])
+    let prepared = crate::prepare::speechsense::prepare_chat_upload(chat.as_bytes(), metadata.as_bytes(), &[])
         .map_err(|e| validation_failure("chat or its metadata", &[&e.chat, &e.metadata]))?;
     let request = UploadTextRequest {
         talk_id: String::new(),

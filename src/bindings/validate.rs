@@ -1,4 +1,4 @@
-//! `validate` and `convertChat`: the JS face of [`crate::validate`] and [`crate::formats::convert`].
+//! `validate` and `convertChat`: the JS face of [`crate::validate`] and [`crate::convert`].
 //!
 //! Bad *input* never throws: it comes back as issues in the report. Only bad *options* throw, as an
 //! `UploadError` with code `invalid_options` and a message naming the option.
@@ -11,7 +11,7 @@ use super::error::{invalid_option, to_js};
 use super::js;
 use super::json::to_js_value;
 use super::options::{names, Opts};
-use crate::formats::convert::{convert_chat as convert_core, ChatFormat, ConvertOptions, Role};
+use crate::convert::{convert_chat as convert_core, ChatFormat, ConvertOptions, Role};
 use crate::formats::speechsense::ConnectionKind;
 use crate::json::MAX_INPUT_BYTES;
 use crate::validate::{too_large_report, validate as validate_core, ValidateOptions, ValidationKind};
@@ -289,6 +289,6 @@ pub fn convert_chat(
     .map_err(to_js)?;
     match input_bytes(&input, "convertChat")? {
         Ok(bytes) => to_js_value(&convert_core(&bytes, &opts)),
-        Err(len) => to_js_value(&crate::formats::convert::ConvertResult { errors: too_large_report(len).errors, ..Default::default() }),
+        Err(len) => to_js_value(&crate::convert::ConvertResult { errors: too_large_report(len).errors, ..Default::default() }),
     }
 }

@@ -17,7 +17,7 @@
 //!   metadata key `org_id`.
 //!
 //! ```
-//! use talk_uploader::formats::convert::{convert_chat, ChatFormat, ConvertOptions};
+//! use talk_uploader::convert::{convert_chat, ChatFormat, ConvertOptions};
 //! let vela = br#"{"org_id":"o","chat_data":{"session_id":"s","agent_id":"a1","customer_id":"c1",
 //!   "start_time":"2024-01-15T10:30:00Z","end_time":"2024-01-15T10:45:00Z",
 //!   "messages":[{"timestamp":"2024-01-15T10:30:00Z","sender":"customer","content":"Hello"}]}}"#;
@@ -31,7 +31,8 @@ mod write;
 
 use std::collections::BTreeMap;
 
-use crate::validate::{validate, Code, Issue, ValidateOptions, ValidationKind, DEFAULT_MAX_ISSUES};
+use crate::report::{Code, Issue, Report, DEFAULT_MAX_ISSUES};
+use crate::validate::{validate, ValidateOptions, ValidationKind};
 
 /// A chat format the converter reads and writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -198,7 +199,7 @@ impl Conversation {
 }
 
 /// Collects conversion-level issues (without positions), at most `limit` of them, errors first,
-/// as [`crate::validate::Sink`] does; the rest are counted.
+/// as [`crate::report::Sink`] does; the rest are counted.
 #[derive(Debug, Default)]
 pub(crate) struct Notes {
     pub errors: Vec<Issue>,
@@ -209,7 +210,7 @@ pub(crate) struct Notes {
 }
 
 impl Notes {
-    fn new(limit: usize, report: crate::validate::Report) -> Notes {
+    fn new(limit: usize, report: Report) -> Notes {
         let mut n = Notes { limit: limit.max(1), ..Notes::default() };
         // The report is capped already; its own `too_many_issues` is folded into the counts.
         for i in report.errors {

@@ -6,7 +6,7 @@ use super::{ChatFormat, ConvertOptions, Conversation, Instant, Message, Notes, P
 use crate::formats::speechsense::chat::user_id_text;
 use crate::formats::time::{self, Grammar};
 use crate::json::{Kind, Value};
-use crate::validate::Code;
+use crate::report::Code;
 
 pub(super) fn read(input: &[u8], from: ChatFormat, options: &ConvertOptions, notes: &mut Notes) -> Option<Conversation> {
     let read = crate::json::read(input).ok()?;

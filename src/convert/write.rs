@@ -7,7 +7,7 @@ use serde_json::{json, Map, Value as J};
 use super::{ChatFormat, ConvertOptions, Conversation, Instant, Notes, Role};
 use crate::formats::labelbox::{CONVERSATION_TYPE, MAX_CONTENT_CHARS, MAX_MESSAGES};
 use crate::formats::time::format_rfc3339;
-use crate::validate::Code;
+use crate::report::Code;
 
 pub(super) fn write(c: &Conversation, to: ChatFormat, options: &ConvertOptions, notes: &mut Notes) -> (String, Option<String>) {
     if c.messages.iter().any(|m| m.id.is_some()) && to != ChatFormat::Labelbox {

@@ -1,12 +1,13 @@
-//! Small shared checks for the per-format validators: member lookup, types, required members.
+//! Small shared checks for the per-format rules: member lookup, types, required members.
 //!
-//! They record issues in a [`Sink`] and return what they found, so a validator reads as a list of
-//! rules. Messages name the member and say what to do.
+//! They record issues in a [`Sink`] and return what they found, so a format's rules read as a
+//! list. Messages name the member and say what to do.
 
 use std::borrow::Cow;
 
-use super::{Code, Path, Sink};
 use crate::json::{Kind, Value};
+use crate::report::suggest::suggest;
+use crate::report::{Code, Path, Sink};
 
 /// Finds the members `names` of `obj` in one pass. Other members get an `unknown_member` warning
 /// when `warn_unknown` is set. For a duplicated key the first occurrence wins (the duplicate is
@@ -42,58 +43,6 @@ pub fn lookup<'d, 'a, const N: usize>(
     }
     out
 }
-
-/// The end of an "unknown name" message: `; did you mean "user_id"?` when a known name is
-/// [`similar`], else `; the known {what} are `a`, `b``. Also used for JS option names.
-pub fn suggest(key: &str, names: &[&str], what: &str) -> String {
-    match names.iter().find(|n| similar(n, key)) {
-        Some(n) => format!("; did you mean \"{n}\"?"),
-        None => format!("; the known {what} are {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")),
-    }
-}
-
-/// Whether `b` is probably a misspelling of `a`: equal when compared case-insensitively without
-/// `_` and `-` (`userId` vs `user_id`), or, for names of 4 or more characters, one edit apart (two
-/// from 8 characters on), where swapping two neighbours counts as one edit (`singal`, `conection`).
-pub fn similar(a: &str, b: &str) -> bool {
-    let norm = |s: &str| s.chars().filter(|c| *c != '_' && *c != '-').flat_map(char::to_lowercase).collect::<Vec<char>>();
-    let (a, b) = (norm(a), norm(b));
-    if a == b {
-        return true;
-    }
-    let budget = match a.len() {
-        0..=3 => return false,
-        4..=7 => 1,
-        _ => 2,
-    };
-    a.len().abs_diff(b.len()) <= budget && edit_distance(&a, &b) <= budget
-}
-
-/// Optimal-string-alignment distance (Levenshtein plus adjacent swaps). Names are short, so the
-/// full table is fine.
-fn edit_distance(a: &[char], b: &[char]) -> usize {
-    let w = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * w];
-    let at = |i: usize, j: usize| i * w + j;
-    for i in 0..=a.len() {
-        d[at(i, 0)] = i;
-    }
-    for j in 0..=b.len() {
-        d[at(0, j)] = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[at(i - 1, j)] + 1).min(d[at(i, j - 1)] + 1).min(d[at(i - 1, j - 1)] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(d[at(i - 2, j - 2)] + 1);
-            }
-            d[at(i, j)] = best;
-        }
-    }
-    d[at(a.len(), b.len())]
-}
-
 
 /// Records a `wrong_type` error: "`name` must be {expected}, found {actual}".
 pub fn wrong_type(sink: &mut Sink, v: Value<'_, '_>, path: &Path<'_>, name: &str, expected: &str) {
@@ -162,22 +111,4 @@ pub fn optional_str<'a>(sink: &mut Sink, v: Value<'_, 'a>, path: &Path<'_>, name
         sink.error(Code::EmptyValue, v.offset(), path, format!("`{name}` is empty: give it a value"));
     }
     Some(s)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::suggest;
-
-    #[test]
-    fn suggestions() {
-        assert_eq!(suggest("onprogress", &["signal", "onProgress"], "options"), "; did you mean \"onProgress\"?");
-        assert_eq!(suggest("user-id", &["user_id"], "members"), "; did you mean \"user_id\"?");
-        assert_eq!(suggest("zzz", &["a", "b"], "options"), "; the known options are `a`, `b`");
-        assert_eq!(suggest("conection", &["kind", "connection"], "options"), "; did you mean \"connection\"?");
-        assert_eq!(suggest("singal", &["signal"], "options"), "; did you mean \"signal\"?");
-        assert_eq!(suggest("signl", &["signal"], "options"), "; did you mean \"signal\"?");
-        assert!(!super::similar("id", "ip"));
-        assert!(!super::similar("ids", "id"));
-        assert!(super::similar("onprogress", "onProgress"));
-    }
 }

@@ -23,7 +23,8 @@ use std::collections::HashMap;
 
 use crate::formats::text;
 use crate::json::{Kind, Value};
-use crate::validate::{check, Code, Path, Sink};
+use crate::formats::check;
+use crate::report::{Code, Path, Sink};
 
 /// The `type` every conversation file carries.
 pub const CONVERSATION_TYPE: &str = "application/vnd.labelbox.conversational";

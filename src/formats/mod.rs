@@ -1,15 +1,14 @@
-//! The platform formats, one module each, plus the shared date-time and text checks and the
-//! converter between chat formats.
+//! The format rules: what each platform's documents must hold, checked on a parsed JSON tree
+//! into a [`Sink`](crate::report::Sink). One module per platform, plus the shared checks.
 //!
-//! - [`speechsense`]: `chat.json`, `metadata.json`, declared fields, typed `UploadText` data;
+//! - [`speechsense`]: `chat.json`, `metadata.json`, declared connection fields;
 //! - [`vela`]: the chat upload body and call metadata;
 //! - [`labelbox`]: the conversation JSON and the import rows;
-//! - [`convert`]: SpeechSense chat ↔ Vela chat ↔ Labelbox conversation;
+//! - [`check`]: member lookup, types and required members, shared by the three;
 //! - [`time`], [`text`]: RFC 3339 / ISO 8601 with calendar checks, language tags, e-mail, URLs.
 
-pub mod convert;
+pub mod check;
 pub mod labelbox;
-pub mod labelbox_rows;
 pub mod speechsense;
 pub mod text;
 pub mod time;

@@ -5,7 +5,7 @@
 use super::parser::{DuplicateKey, Frame, Parser, SyntaxError, NONE};
 use super::scan::text_at;
 use super::tree::{Document, Kind, Node};
-use crate::validate::{pointer, Code};
+use crate::report::{pointer, Code};
 
 pub(super) fn show(c: u8) -> String {
     match c {
@@ -188,7 +188,7 @@ impl Parser<'_> {
 
     pub(super) fn opened_at(&self, f: &Frame) -> String {
         let off = self.nodes.get(f.node as usize).map_or(0, |n| n.start as usize);
-        let lc = super::position::line_col(self.b, off);
+        let lc = crate::report::position::line_col(self.b, off);
         format!("line {}, column {}", lc.line, lc.column)
     }
 

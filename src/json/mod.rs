@@ -3,7 +3,7 @@
 //! [`read`] drops a BOM and parses into a compact [`Document`]: one flat array of 20-byte nodes
 //! with byte spans, borrowing every string and number from the input. UTF-8 is checked while
 //! strings are scanned, so a valid document is read in one pass. Line and column
-//! are never computed while parsing; [`position`] turns the few offsets that issues need into
+//! are never computed while parsing; [`crate::report::position`] turns the few offsets that issues need into
 //! positions afterwards. Numbers keep their source text, so `9007199254740993` and `1.10` survive.
 //!
 //! ```
@@ -23,7 +23,6 @@
 mod diagnose;
 pub mod escape;
 pub mod parser;
-pub mod position;
 mod scan;
 pub mod tree;
 
@@ -31,7 +30,7 @@ pub use parser::{DuplicateKey, Parsed, SyntaxError, MAX_DEPTH, MAX_INPUT_BYTES, 
 pub use tree::{Document, Items, Kind, Members, Value};
 pub(crate) use tree::same;
 
-use crate::validate::Code;
+use crate::report::Code;
 
 /// A parsed input plus the source it was parsed from (without the BOM).
 #[derive(Debug)]
@@ -56,7 +55,7 @@ pub struct ReadError<'a> {
 /// Invalid UTF-8 anywhere wins over any syntax error, as if the input had been decoded first: the
 /// parser checks UTF-8 only as far as it reads, so on any error the whole input is checked.
 pub fn read(input: &[u8]) -> Result<Read<'_>, ReadError<'_>> {
-    read_limited(input, crate::validate::MAX_MAX_ISSUES)
+    read_limited(input, crate::report::MAX_MAX_ISSUES)
 }
 
 /// [`read`], listing at most `duplicates` duplicate keys (see [`parser::parse_limited`]).

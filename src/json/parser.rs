@@ -9,7 +9,7 @@
 use super::diagnose::{key_bytes, key_text_raw, raw_of, resolve_duplicates};
 use super::scan::{spaces, special, text_at, utf8_len, word};
 use super::tree::{same, Document, Kind, Node, EMPTY};
-use crate::validate::Code;
+use crate::report::Code;
 
 /// Arrays and objects nested deeper than this are rejected with [`Code::TooDeep`].
 pub const MAX_DEPTH: usize = 512;
@@ -99,7 +99,7 @@ pub(super) struct Parser<'a> {
 /// Parses `src` (BOM removed). A document it accepts is valid UTF-8. On invalid UTF-8 it stops
 /// with some error; [`super::read`] then reports the first invalid byte instead.
 pub fn parse(src: &[u8]) -> Result<Parsed<'_>, SyntaxError> {
-    parse_limited(src, crate::validate::MAX_MAX_ISSUES)
+    parse_limited(src, crate::report::MAX_MAX_ISSUES)
 }
 
 /// [`parse`], listing at most `listed` duplicate keys (the rest are only counted), so that a
@@ -467,7 +467,7 @@ impl<'a> Parser<'a> {
             }
             match self.peek() {
                 None => {
-                    let lc = super::position::line_col(self.b, start);
+                    let lc = crate::report::position::line_col(self.b, start);
                     return Err(self.err(Code::UnexpectedEnd, self.b.len(), format!("the string that starts at line {}, column {} is never closed: add `\"`", lc.line, lc.column)));
                 }
                 Some(b'"') => {

@@ -1,18 +1,7 @@
 //! Byte-level scanning helpers of the parser: eight bytes at a time for string contents, and UTF-8
 //! checked inline, so that a valid document needs no separate UTF-8 pass.
 
-/// `0x01` in every byte.
-pub(super) const LO: u64 = 0x0101_0101_0101_0101;
-/// `0x80` (the high bit) in every byte.
-pub(super) const HI: u64 = 0x8080_8080_8080_8080;
-
-/// Eight bytes of `b` from `i`, little-endian, when there are eight. (`&[u8; 8]` is one unaligned
-/// load; `copy_from_slice` would be a call at opt-level "z".)
-#[inline(always)]
-pub(super) fn word(b: &[u8], i: usize) -> Option<u64> {
-    let chunk: &[u8; 8] = b.get(i..i.wrapping_add(8))?.try_into().ok()?;
-    Some(u64::from_le_bytes(*chunk))
-}
+pub(super) use crate::report::position::{word, HI, LO};
 
 /// A mask whose lowest set bit is the high bit of the first of the eight bytes (little-endian)
 /// that is `"`, `\\`, a control character or non-ASCII: the bytes a string scan must stop at. 0 when

@@ -2,7 +2,7 @@
 //! key that stays the same when the same file is uploaded again.
 //!
 //! ```
-//! use talk_uploader::formats::labelbox_rows::{object_url, Row};
+//! use talk_uploader::prepare::labelbox::{object_url, Row};
 //! let url = object_url("https://talks.s3.eu-west-1.amazonaws.com/", "org 1/a+b.json").unwrap();
 //! assert_eq!(url, "https://talks.s3.eu-west-1.amazonaws.com/org%201/a%2Bb.json");
 //! let row = Row::new(url, "sha256-ab".into(), Some("[]".into()));
@@ -11,7 +11,7 @@
 
 /// The `media_type` of a conversation row.
 pub const MEDIA_TYPE: &str = "CONVERSATIONAL";
-pub use super::labelbox::MAX_GLOBAL_KEY_CHARS;
+pub use crate::formats::labelbox::MAX_GLOBAL_KEY_CHARS;
 
 /// One data row of a Labelbox import.
 #[derive(Clone, Debug, PartialEq, Eq)]

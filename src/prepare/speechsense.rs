@@ -2,7 +2,7 @@
 //! build protobuf messages from, after validation.
 //!
 //! ```
-//! use talk_uploader::formats::speechsense::prepare_chat_upload;
+//! use talk_uploader::prepare::speechsense::prepare_chat_upload;
 //! let chat = br#"{"messages":[{"user_id":1111,"text":"Hi","timestamp":"2023-09-13T17:30:00.5+03:00"}]}"#;
 //! let meta = br#"{"operator_name":"Ann","operator_id":"1111","client_name":"Bo","client_id":"2222",
 //!   "bot_name":"B","bot_id":"3333","date":"2023-09-13T17:30:00Z","direction_outgoing":"false","language":"ru-RU"}"#;
@@ -15,7 +15,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{chat, ConnectionKind, FieldDecl};
+use crate::formats::speechsense::{chat, ConnectionKind, FieldDecl};
 use crate::formats::time::{self, Grammar};
 use crate::validate::{validate, Report, ValidateOptions, ValidationKind};
 

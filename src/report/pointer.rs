@@ -4,7 +4,7 @@
 //! costs nothing until an issue needs its pointer rendered.
 //!
 //! ```
-//! use talk_uploader::validate::Path;
+//! use talk_uploader::report::Path;
 //! let root = Path::root();
 //! let messages = root.key("messages");
 //! let third = messages.index(2);

@@ -4,7 +4,7 @@
 //! (Monaco, CodeMirror) do: `é` counts 1, `😀` counts 2. Lines end at `\n`, `\r\n` or a lone `\r`.
 //!
 //! ```
-//! use talk_uploader::json::position::line_col;
+//! use talk_uploader::report::position::line_col;
 //! let lc = line_col("{\n  \"😀\": x}".as_bytes(), 12);
 //! assert_eq!((lc.line, lc.column), (2, 9));
 //! ```
@@ -24,7 +24,19 @@ pub struct Resolver {
     resolved: Vec<(usize, LineCol)>,
 }
 
-use super::scan::{word, HI, LO};
+/// `0x01` in every byte.
+pub(crate) const LO: u64 = 0x0101_0101_0101_0101;
+/// `0x80` (the high bit) in every byte.
+pub(crate) const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Eight bytes of `b` from `i`, little-endian, when there are eight. (`&[u8; 8]` is one unaligned
+/// load; `copy_from_slice` would be a call at opt-level "z".) The JSON scanner uses it too; it
+/// lives here because this is the lowest module that needs it.
+#[inline(always)]
+pub(crate) fn word(b: &[u8], i: usize) -> Option<u64> {
+    let chunk: &[u8; 8] = b.get(i..i.wrapping_add(8))?.try_into().ok()?;
+    Some(u64::from_le_bytes(*chunk))
+}
 
 const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
 

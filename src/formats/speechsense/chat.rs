@@ -14,7 +14,8 @@ use std::borrow::Cow;
 
 use crate::formats::time::{self, Grammar, TimeError};
 use crate::json::{Kind, Value};
-use crate::validate::{check, Code, Issue, Path, Sink};
+use crate::formats::check;
+use crate::report::{Code, Issue, Path, Sink};
 
 /// The metadata keys that name chat participants.
 pub const ID_KEYS: [&str; 3] = ["operator_id", "client_id", "bot_id"];
@@ -31,7 +32,7 @@ pub fn user_id_text<'a>(v: Value<'_, 'a>) -> Option<Cow<'a, str>> {
 /// Reads `operator_id`, `client_id`, `bot_id` from metadata JSON text (strings or integers).
 pub(crate) fn metadata_ids(metadata: &str) -> Result<Vec<(&'static str, String)>, String> {
     let read = crate::json::read(metadata.as_bytes()).map_err(|e| {
-        let lc = crate::json::position::line_col(e.bytes, e.error.offset);
+        let lc = crate::report::position::line_col(e.bytes, e.error.offset);
         format!("the `metadata` option is not valid JSON (line {}, column {}: {})", lc.line, lc.column, e.error.message)
     })?;
     let root = read.parsed.doc.root();

@@ -31,7 +31,7 @@ use std::collections::BTreeSet;
 use super::fields::FieldDecl;
 use crate::formats::{text, time};
 use crate::json::{Kind, Value};
-use crate::validate::{pointer, Code, Issue, Path, Sink};
+use crate::report::{pointer, Code, Issue, Path, Sink};
 
 /// The longest key or value SpeechSense accepts, in bytes of UTF-8.
 pub const MAX_BYTES: usize = 1024;
@@ -211,7 +211,7 @@ fn short(s: &str) -> Cow<'_, str> {
 pub fn check_metadata(root: Value<'_, '_>, connection: Option<ConnectionKind>, decls: &[FieldDecl], sink: &mut Sink) -> usize {
     let path = Path::root();
     if root.kind() != Kind::Object {
-        crate::validate::check::wrong_type(sink, root, &path, "metadata", "an object of string values");
+        crate::formats::check::wrong_type(sink, root, &path, "metadata", "an object of string values");
         return 0;
     }
     // `present` only needs the keys whose absence is an error (required or declared), and the

@@ -1,0 +1,70 @@
+//! "Did you mean …?" for unknown names: members of a document and options of a JS call.
+
+/// The end of an "unknown name" message: `; did you mean "user_id"?` when a known name is
+/// [`similar`], else `; the known {what} are `a`, `b``. Also used for JS option names.
+pub fn suggest(key: &str, names: &[&str], what: &str) -> String {
+    match names.iter().find(|n| similar(n, key)) {
+        Some(n) => format!("; did you mean \"{n}\"?"),
+        None => format!("; the known {what} are {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")),
+    }
+}
+
+/// Whether `b` is probably a misspelling of `a`: equal when compared case-insensitively without
+/// `_` and `-` (`userId` vs `user_id`), or, for names of 4 or more characters, one edit apart (two
+/// from 8 characters on), where swapping two neighbours counts as one edit (`singal`, `conection`).
+pub fn similar(a: &str, b: &str) -> bool {
+    let norm = |s: &str| s.chars().filter(|c| *c != '_' && *c != '-').flat_map(char::to_lowercase).collect::<Vec<char>>();
+    let (a, b) = (norm(a), norm(b));
+    if a == b {
+        return true;
+    }
+    let budget = match a.len() {
+        0..=3 => return false,
+        4..=7 => 1,
+        _ => 2,
+    };
+    a.len().abs_diff(b.len()) <= budget && edit_distance(&a, &b) <= budget
+}
+
+/// Optimal-string-alignment distance (Levenshtein plus adjacent swaps). Names are short, so the
+/// full table is fine.
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let w = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * w];
+    let at = |i: usize, j: usize| i * w + j;
+    for i in 0..=a.len() {
+        d[at(i, 0)] = i;
+    }
+    for j in 0..=b.len() {
+        d[at(0, j)] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[at(i - 1, j)] + 1).min(d[at(i, j - 1)] + 1).min(d[at(i - 1, j - 1)] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[at(i - 2, j - 2)] + 1);
+            }
+            d[at(i, j)] = best;
+        }
+    }
+    d[at(a.len(), b.len())]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::suggest;
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(suggest("onprogress", &["signal", "onProgress"], "options"), "; did you mean \"onProgress\"?");
+        assert_eq!(suggest("user-id", &["user_id"], "members"), "; did you mean \"user_id\"?");
+        assert_eq!(suggest("zzz", &["a", "b"], "options"), "; the known options are `a`, `b`");
+        assert_eq!(suggest("conection", &["kind", "connection"], "options"), "; did you mean \"connection\"?");
+        assert_eq!(suggest("singal", &["signal"], "options"), "; did you mean \"signal\"?");
+        assert_eq!(suggest("signl", &["signal"], "options"), "; did you mean \"signal\"?");
+        assert!(!super::similar("id", "ip"));
+        assert!(!super::similar("ids", "id"));
+        assert!(super::similar("onprogress", "onProgress"));
+    }
+}
