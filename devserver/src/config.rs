@@ -14,36 +14,9 @@ use std::path::PathBuf;
 /// The API key that the demo uses when no `--api-key` or `--iam-token` is given.
 pub const DEMO_API_KEY: &str = "demo-api-key";
 
-/// What a connection accepts, as in SpeechSense's connection types.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ConnectionKind {
-    /// Chat texts, uploaded with `UploadText`.
-    Chat,
-    /// One-channel audio (one speaker per channel is not known).
-    AudioOneChannel,
-    /// Two-channel audio: operator and client on separate channels.
-    AudioTwoChannel,
-}
-
-impl ConnectionKind {
-    /// The name used on the command line and in the HTTP API.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Chat => "chat",
-            Self::AudioOneChannel => "audio-one-channel",
-            Self::AudioTwoChannel => "audio-two-channel",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Self> {
-        match s {
-            "chat" => Some(Self::Chat),
-            "audio-one-channel" => Some(Self::AudioOneChannel),
-            "audio-two-channel" => Some(Self::AudioTwoChannel),
-            _ => None,
-        }
-    }
-}
+/// What a connection accepts: the package's own type, so the devserver checks a talk's
+/// metadata with exactly the rules the browser package validates it with.
+pub use talk_uploader::formats::speechsense::ConnectionKind;
 
 /// How an injected fault behaves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -285,7 +258,7 @@ impl Config {
                 "--connection" => {
                     let v = value()?;
                     let (id, kind) = v.split_once('=').ok_or_else(|| bad(&flag, "expected ID=KIND"))?;
-                    let kind = ConnectionKind::parse(kind).ok_or_else(|| {
+                    let kind = ConnectionKind::from_name(kind).ok_or_else(|| {
                         bad(&flag, "KIND must be chat, audio-one-channel or audio-two-channel")
                     })?;
                     if id.is_empty() {

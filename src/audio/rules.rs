@@ -89,6 +89,12 @@ impl Method {
         }
     }
 
+    /// The RPC name, e.g. `UploadBadge` (the last segment of [`grpc_path`](Self::grpc_path)).
+    pub fn rpc_name(self) -> &'static str {
+        let path = self.grpc_path();
+        path.rsplit('/').next().unwrap_or(path)
+    }
+
     /// Whether the method sends a client stream of chunk frames.
     pub fn is_streaming(self) -> bool {
         !matches!(self, Method::Upload)
@@ -258,6 +264,7 @@ mod tests {
         for m in [Method::Upload, Method::UploadAsStream, Method::UploadBadge] {
             assert_eq!(Method::from_js_name(m.js_name()), Some(m));
             assert!(m.grpc_path().ends_with(&m.js_name()[1..]));
+            assert_eq!(format!("/yandex.cloud.speechsense.v1.TalkService/{}", m.rpc_name()), m.grpc_path());
         }
         assert_eq!(Method::from_js_name("auto"), None);
         assert!(Method::UploadBadge.is_streaming() && !Method::Upload.is_streaming());

@@ -24,35 +24,8 @@ use crate::store::{new_talk_id, StoredAudio, Store, Talk};
 pub const HEAD_BYTES: usize = shared::HEAD_SIZE as usize;
 
 /// The upload method, which decides some rules (UploadBadge takes only WAV and MP3, a unary
-/// Upload is below 128 MB).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Method {
-    /// Unary `Upload`.
-    Upload,
-    /// `UploadAsStream`.
-    UploadAsStream,
-    /// `UploadBadge`.
-    UploadBadge,
-}
-
-impl Method {
-    /// The RPC name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Upload => "Upload",
-            Method::UploadAsStream => "UploadAsStream",
-            Method::UploadBadge => "UploadBadge",
-        }
-    }
-
-    fn shared(self) -> shared::Method {
-        match self {
-            Method::Upload => shared::Method::Upload,
-            Method::UploadAsStream => shared::Method::UploadAsStream,
-            Method::UploadBadge => shared::Method::UploadBadge,
-        }
-    }
-}
+/// Upload is below 128 MB): the package's own type, whose rules the sink applies.
+pub use talk_uploader::audio::Method;
 
 /// What `audio_metadata` declares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -272,7 +245,7 @@ impl AudioSink {
             }
         };
         if let Some(info) = &info {
-            shared::check_for_upload(info, self.bytes, self.method.shared())
+            shared::check_for_upload(info, self.bytes, self.method)
                 .map_err(|e| Status::invalid_argument(e.to_string()))?;
         }
         self.file.sync_data().await.map_err(io_error)?;

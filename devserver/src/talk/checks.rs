@@ -1,23 +1,14 @@
 //! Metadata checks through the browser package's own code (`talk_uploader::formats`), so the
 //! devserver and the page can never disagree on a rule.
 
-use talk_uploader::formats::speechsense::{self as shared, ConnectionKind as SharedKind};
+use talk_uploader::formats::speechsense::{self as shared, ConnectionKind};
 use talk_uploader::validate::Issue;
 use tonic::Status;
 
-use crate::config::ConnectionKind;
 use crate::proto::speechsense::TalkMetadata;
 
 /// How many issues one status message lists.
 const MAX_LISTED: usize = 5;
-
-fn shared_kind(kind: ConnectionKind) -> SharedKind {
-    match kind {
-        ConnectionKind::Chat => SharedKind::Chat,
-        ConnectionKind::AudioOneChannel => SharedKind::AudioOneChannel,
-        ConnectionKind::AudioTwoChannel => SharedKind::AudioTwoChannel,
-    }
-}
 
 /// `INVALID_ARGUMENT` listing the issues (path and message), or `Ok` when there are none.
 fn to_status(what: &str, issues: &[Issue]) -> Result<(), Status> {
@@ -35,7 +26,7 @@ fn to_status(what: &str, issues: &[Issue]) -> Result<(), Status> {
 
 /// Checks `TalkMetadata.fields` against the connection's kind.
 pub fn metadata(kind: ConnectionKind, md: &TalkMetadata) -> Result<(), Status> {
-    let issues = shared::check_metadata_map(md.fields.iter(), shared_kind(kind), &[]);
+    let issues = shared::check_metadata_map(md.fields.iter(), kind, &[]);
     to_status("`metadata.fields` is invalid for this connection", &issues)
 }
 

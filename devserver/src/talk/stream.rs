@@ -48,7 +48,7 @@ pub(super) async fn receive(
         Some(Event::Metadata(md)) => md,
         _ => return Err(out_of_order(1, "`metadata` (TalkMetadata)", &first)),
     };
-    let (connection_id, _kind) = svc.audio_connection(&md, method.as_str())?;
+    let (connection_id, _kind) = svc.audio_connection(&md, method.rpc_name())?;
 
     let second = stream.message().await?.ok_or_else(|| {
         Status::invalid_argument("the stream ended after message 1: message 2 must carry `audio.audio_metadata`")
@@ -79,5 +79,5 @@ pub(super) async fn receive(
             "the stream ended after the audio metadata: no `audio.chunk` was sent",
         ));
     }
-    sink.finish().await?.commit(store, method.as_str(), connection_id, &md).await
+    sink.finish().await?.commit(store, method.rpc_name(), connection_id, &md).await
 }
