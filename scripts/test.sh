@@ -165,6 +165,11 @@ printf '{ "gateway": { "endpoint": "http://%s", "velaBase": "http://%s/vela", "t
   "$DEMO_GW_HTTP" "$DEMO_GW_HTTP" "$demo_ticket" >"$tmp/www-demo/demo-config.json"
 TALK_UPLOADER_DEVSERVER_URL="http://$DEMO_HTTP" TALK_UPLOADER_DEMO_VIA_GATEWAY=1 node --test tests/e2e/demo.test.mjs
 
+# The benches with tiny inputs (~30 s), so they cannot rot: each must run, and results.json must
+# have every key of bench/results.schema.json. No figure is checked (noisy machines).
+step "bench smoke run (results.json schema-checked, no timing asserted)"
+BENCH_SMOKE=1 BENCH_SKIP_BUILD=1 BENCH_OUT="$tmp/bench" bash scripts/bench.sh
+
 if [ -f tests/types/tsconfig.json ]; then
   step "TypeScript consumer (tsc --noEmit --strict)"
   node_modules/.bin/tsc -p tests/types/tsconfig.json
