@@ -25,6 +25,19 @@ page=${DEMO_PORT:-8787} gw=${DEMO_GATEWAY_PORT:-8790}
 # The demo page and a config naming the gateway and the ticket; a copy, so www/ stays as committed.
 www="$data/www-demo"
 rm -rf "$www" && cp -r www "$www"
+# A really spoken WAV for the "Spoken WAV" samples (espeak-ng + sox, from Debian:
+# apt-get install -y espeak-ng sox). Without them the page makes a voice-like WAV itself.
+samples='{}'
+if command -v espeak-ng >/dev/null && command -v sox >/dev/null; then
+  mkdir -p "$www/samples"
+  if espeak-ng -v en-us -s 150 -w "$data/spoken-raw.wav" \
+       "Hello, this is a test call. My order has not arrived yet. Could you check it, please?" \
+     && sox "$data/spoken-raw.wav" -r 16000 -c 1 -b 16 -e signed-integer "$www/samples/spoken.wav"; then
+    samples='{ "spokenWav": "samples/spoken.wav" }'
+  fi
+else
+  echo "espeak-ng or sox missing: the demo's spoken WAV sample is synthesized in the page instead" >&2
+fi
 
 # Secrets of this run: the gateway reads them from its environment, never from arguments.
 export DEMO_GATEWAY_CREDENTIAL="Api-Key demo-api-key" DEMO_VELA_TOKEN="demo-api-key"
@@ -51,8 +64,8 @@ write_config() {
   ticket=$("$GATEWAY_BIN" mint-ticket --secret-env DEMO_TICKET_SECRET --ttl 3600 \
     --connection demo-chat --connection demo-audio-1 --connection demo-audio-2 --org-id demo-org \
     --s3-prefix demo-org/ --max-bytes 3000000000)
-  printf '{ "gateway": { "endpoint": "http://%s", "velaBase": "http://%s/vela", "ticket": "%s" } }\n' \
-    "$GATEWAY_HTTP" "$GATEWAY_HTTP" "$ticket" >"$www/demo-config.json.tmp"
+  printf '{ "gateway": { "endpoint": "http://%s", "velaBase": "http://%s/vela", "ticket": "%s" }, "samples": %s }\n' \
+    "$GATEWAY_HTTP" "$GATEWAY_HTTP" "$ticket" "$samples" >"$www/demo-config.json.tmp"
   mv "$www/demo-config.json.tmp" "$www/demo-config.json"
 }
 write_config

@@ -1,185 +1,206 @@
-// The demo page: every action goes through the published package API, exactly as a user's
-// upload widget would use it.
-// The package's entry, as `import ... from "talk-uploader"` resolves it: every export guarded
-// against a module-killing panic (js/guard.js).
+// The demo page: a showroom of <talk-uploader-drop>, one tab per target, plus a check & convert
+// tab. It imports the package exactly as users do: the entry (`talk-uploader`, guarded against
+// panics) and the widget (`talk-uploader/widget`).
 import init, * as tu from "/pkg/index.js";
-import { setupBatch } from "./batch.js";
+import "/pkg/widget/index.js";
+import { ru } from "/pkg/widget/ru.js";
+import { SAMPLES } from "./samples.js";
+import { setupConvert } from "./convert.js";
 
 const $ = (id) => document.getElementById(id);
-const SAMPLE_CHAT = {
-  messages: [
-    { user_id: "cl-7", text: "Hello, my order has not arrived.", timestamp: "2025-04-24T14:34:19.000+03:00" },
-    { user_id: "op-1", text: "Sorry to hear that! Let me check.", timestamp: "2025-04-24T14:34:45.000+03:00" },
-    { user_id: "bot-3", text: "Order 1234 ships tomorrow.", timestamp: "2025-04-24T14:35:02.000+03:00" },
-  ],
-};
-const SAMPLE_META = {
-  operator_name: "Alice", operator_id: "op-1", client_name: "Bob", client_id: "cl-7",
-  bot_name: "Helper", bot_id: "bot-3", date: "2025-04-24T14:34:19+03:00",
-  direction_outgoing: "false", language: "ru-RU",
-};
-const SAMPLE_AUDIO_META = { operator_name: "Alice", operator_id: "op-1", date: "2025-04-24T14:34:19Z", language: "ru-RU" };
+const TABS = [
+  { id: "speechsense-audio", label: "SpeechSense audio", about: "Audio to SpeechSense over grpc-web: sniffed first (16-bit WAV, MP3, Ogg Opus), then streamed from the file with progress." },
+  { id: "speechsense-chat", label: "SpeechSense chat", about: "UploadText: the chat and its metadata are checked together (every user_id must be in the metadata)." },
+  { id: "vela-call", label: "Vela call", about: "A call recording to Vela: a presigned S3 POST, checked locally before the first byte." },
+  { id: "vela-chat", label: "Vela chat", about: "A chat to Vela's chat API, sent byte for byte as checked." },
+  { id: "labelbox", label: "Labelbox", about: "A Labelbox conversation hosted in the bucket; the result is the import row Labelbox expects." },
+  { id: "vela-batch", label: "Vela batch zip", about: "A zip of call data (CSV, TSV or JSON): only its end and the first 64 KiB of each entry are read." },
+  { id: "convert", label: "Check & convert", about: "" },
+];
 
-let controller = null;
-let file = null;
 // `npm run demo` serves a demo-config.json naming talk-gateway and an upload ticket it minted:
 // then every call goes through the gateway and the page holds no API key. Without it (the
 // committed file says null) the page talks to the devserver directly with the key below.
-let gateway = null;
-
-async function loadGateway() {
-  const r = await fetch("demo-config.json", { cache: "no-store" });
-  gateway = r.ok ? (await r.json()).gateway : null;
-}
-
-// Called for each attempt, as a page would ask its backend for a fresh ticket.
+let config = { gateway: null };
 const freshTicket = () => fetch("demo-config.json", { cache: "no-store" }).then((r) => r.json()).then((c) => c.gateway.ticket);
+const widgets = {};
 
-function credential() {
-  return gateway ? { ticket: freshTicket } : { apiKey: $("api-key").value };
+async function post(url, headers, body) {
+  const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
+  if (!r.ok) throw Object.assign(new Error(`presign refused (HTTP ${r.status})`), { code: r.status === 401 ? "unauthenticated" : "presign_failed" });
+  return r.json();
 }
 
-function has(name) { return typeof tu[name] === "function"; }
-
-// A presigned POST for the demo's bucket: through talk-gateway's /s3/presign with the ticket
-// (which names the S3 prefix and the byte limit), or from the devserver itself with the key.
-async function presign(kind, filename, size) {
-  const post = async (url, headers, body) => {
-    const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
-    if (!r.ok) throw new Error(`presign refused (${r.status}): ${await r.text()}`);
-    return r.json();
-  };
-  if (gateway) {
-    const ticket = await freshTicket();
-    const contentType = kind === "batch" ? "application/zip" : "application/json";
-    return post(`${gateway.endpoint}/s3/presign`, { authorization: `Bearer ${ticket}` }, { filename, size, contentType });
+/** Points every widget at the gateway (ticket) or the devserver (key), from the settings. */
+function configure() {
+  const gw = config.gateway;
+  const key = $("api-key").value;
+  for (const [target, w] of Object.entries(widgets)) {
+    const vela = target.startsWith("vela-") && target !== "vela-batch";
+    w.endpoint = gw ? (vela ? gw.velaBase : gw.endpoint) : $("endpoint").value;
+    w.credentials = gw ? freshTicket : key;
+    w.orgId = $("org-id").value;
+    if (target === "speechsense-chat") w.connectionId = $("chat-connection").value;
+    if (target === "speechsense-audio") w.connectionId = $("audio-connection").value;
   }
-  const auth = { authorization: `Bearer ${$("api-key").value}` };
-  if (kind === "batch") return post("/api/presign/batch", auth, { org_id: $("org-id").value, filename, size });
-  return post("/asr/async/upload/vela", auth, { org_id: $("org-id").value });
+  // Direct mode has no gateway /s3/presign: the devserver presigns with the key.
+  const direct = (kind) => (req) => kind === "batch"
+    ? post("/api/presign/batch", { authorization: `Bearer ${key}` }, { org_id: $("org-id").value, filename: req.filename, size: req.size })
+    : post("/asr/async/upload/vela", { authorization: `Bearer ${key}` }, { org_id: $("org-id").value });
+  widgets["vela-batch"].presign = gw ? null : direct("batch");
+  widgets.labelbox.presign = gw ? null : direct("labelbox");
 }
 
-function showResult(value) {
-  $("result-text").textContent = typeof value === "string" ? value : JSON.stringify(value, null, 2);
-}
-
-function showError(err) {
-  const parts = [`${err.name || "Error"}${err.code ? ` [${err.code}]` : ""}: ${err.message}`];
-  for (const k of ["status", "grpcStatus", "attempt"]) if (err[k] !== undefined) parts.push(`${k}: ${err[k]}`);
-  showResult(parts.join("\n"));
-}
-
-function renderIssues(list, report) {
-  list.replaceChildren();
-  const add = (cls, text) => {
-    const li = document.createElement("li");
-    li.className = cls;
-    li.textContent = text;
-    list.append(li);
-  };
-  for (const i of report.errors) add("error", `${i.line}:${i.column} ${i.path || "/"} — ${i.message} (${i.code})`);
-  for (const i of report.warnings) add("warning", `${i.line}:${i.column} ${i.path || "/"} — ${i.message} (${i.code})`);
-  if (report.ok) add("ok", `No errors${report.warnings.length ? `, ${report.warnings.length} warning(s)` : ""}.`);
-}
-
-function checkChat() {
-  if (!has("validate")) { showResult("This build has no validate() yet."); return null; }
-  const meta = tu.validate($("meta-json").value, { kind: "speechsense-metadata", connection: "chat" });
-  const chat = tu.validate($("chat-json").value, { kind: "speechsense-chat", metadata: $("meta-json").value });
-  const merged = {
-    ok: meta.ok && chat.ok,
-    errors: [...meta.errors.map((i) => ({ ...i, path: `metadata.json ${i.path}` })), ...chat.errors],
-    warnings: [...meta.warnings, ...chat.warnings],
-  };
-  renderIssues($("chat-issues"), merged);
-  return merged;
-}
-
-function progress({ loaded, total, phase }) {
-  $("progress").max = total || 1;
-  $("progress").value = loaded;
-  const pct = total ? ((100 * loaded) / total).toFixed(1) : "0";
-  $("progress-text").textContent = `${phase}: ${loaded.toLocaleString()} / ${total.toLocaleString()} bytes (${pct} %)`;
-}
-
-async function run(task) {
-  controller = new AbortController();
-  $("abort").disabled = false;
-  showResult("Working…");
-  try {
-    showResult(await task(controller.signal));
-  } catch (err) {
-    showError(err);
-  } finally {
-    $("abort").disabled = true;
-    controller = null;
+function selectTab(id, focus) {
+  for (const t of TABS) {
+    const tab = $(`tab-${t.id}`), on = t.id === id;
+    tab.setAttribute("aria-selected", String(on));
+    tab.tabIndex = on ? 0 : -1;
+    $(`panel-${t.id}`).hidden = !on;
+    if (on && focus) tab.focus();
   }
+  if (location.hash !== `#${id}`) history.replaceState(null, "", `#${id}`);
 }
 
-function speechsenseOptions(connectionId, signal) {
-  return {
-    endpoint: $("endpoint").value, ...credential(), connectionId, signal, onProgress: progress,
-  };
-}
-
-async function pickFile(f) {
-  file = f;
-  const facts = $("audio-info");
-  facts.replaceChildren();
-  const row = (k, v) => { const dt = document.createElement("dt"); dt.textContent = k; const dd = document.createElement("dd"); dd.textContent = v; facts.append(dt, dd); };
-  row("file", `${f.name} (${f.size.toLocaleString()} bytes)`);
-  if (has("sniffAudio")) {
-    try {
-      const info = await tu.sniffAudio(f);
-      row("container", info.container);
-      row("codec", info.codec);
-      row("sample rate", `${info.sampleRate} Hz`);
-      row("channels", String(info.channels));
-      if (info.durationSec != null) row("duration", `${info.durationSec.toFixed(2)} s`);
-    } catch (err) {
-      row("problem", `${err.code || "error"}: ${err.message}`);
+function buildTabs() {
+  const nav = $("tabs"), main = $("panels");
+  for (const t of TABS) {
+    const tab = document.createElement("button");
+    Object.assign(tab, { type: "button", id: `tab-${t.id}`, textContent: t.label });
+    tab.setAttribute("role", "tab");
+    tab.setAttribute("aria-controls", `panel-${t.id}`);
+    tab.onclick = () => selectTab(t.id);
+    nav.append(tab);
+    const panel = document.createElement("section");
+    Object.assign(panel, { id: `panel-${t.id}`, hidden: true });
+    panel.setAttribute("role", "tabpanel");
+    panel.setAttribute("aria-labelledby", `tab-${t.id}`);
+    panel.tabIndex = 0;
+    main.append(panel);
+    if (t.id === "convert") { panel.append($("convert-template").content.cloneNode(true)); continue; }
+    const about = document.createElement("p");
+    about.textContent = t.about;
+    const samples = document.createElement("div");
+    samples.className = "actions samples";
+    samples.setAttribute("role", "group");
+    samples.setAttribute("aria-label", `${t.label} samples`);
+    const w = document.createElement("talk-uploader-drop");
+    w.id = `w-${t.id}`;
+    w.target = t.id;
+    if (t.id === "labelbox") w.allowLoopbackHttp = true; // the demo's bucket is the devserver's loopback S3
+    widgets[t.id] = w;
+    for (const s of SAMPLES[t.id]) {
+      const b = document.createElement("button");
+      Object.assign(b, { type: "button", textContent: s.label, className: s.valid ? "sample" : "sample bad" });
+      b.dataset.sample = s.id;
+      b.onclick = () => s.apply(w, config);
+      samples.append(b);
     }
+    panel.append(about, samples, w);
   }
-  $("upload-audio").disabled = !has("uploadAudio");
-  $("upload-vela").disabled = !has("uploadVelaCall");
+  // Arrow keys move between tabs (the WAI-ARIA tabs pattern).
+  nav.onkeydown = (e) => {
+    const i = TABS.findIndex((t) => $(`tab-${t.id}`) === document.activeElement);
+    const d = { ArrowRight: 1, ArrowLeft: -1 }[e.key];
+    if (i < 0 || !d) return;
+    e.preventDefault();
+    selectTab(TABS[(i + d + TABS.length) % TABS.length].id, true);
+  };
+}
+
+// ---- storage panel ----
+
+async function sha256(data) {
+  const buf = typeof data === "string" ? new TextEncoder().encode(data) : await data.arrayBuffer();
+  return [...new Uint8Array(await crypto.subtle.digest("SHA-256", buf))].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+async function api(path) {
+  const r = await fetch(path, { cache: "no-store" });
+  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+  return r.json();
+}
+
+/** After an upload: what the devserver stored, next to the local bytes' sha256. */
+async function recordStored(target, w, result) {
+  const row = document.createElement("tr");
+  const cell = (text, cls) => { const td = document.createElement("td"); td.textContent = text; if (cls) td.className = cls; row.append(td); return td; };
+  const isFile = !["speechsense-chat", "vela-chat", "labelbox"].includes(target);
+  const local = await sha256(isFile ? w.file : w.value);
+  let as = "", stored = "", match = null;
+  try {
+    if (target === "speechsense-audio") {
+      const t = await api(`/api/talks/${encodeURIComponent(result.talkId)}`);
+      as = `talk ${t.id} (${t.method}, ${t.audio.bytes} bytes)`;
+      stored = t.audio.sha256;
+      match = stored === local;
+    } else if (target === "speechsense-chat" || target === "vela-chat") {
+      const id = result.talkId || result.chatId;
+      const t = await api(`/api/talks/${encodeURIComponent(id)}`);
+      as = `talk ${t.id} (${t.method})`;
+      // The service stores the messages, not the bytes: compare those.
+      const sent = JSON.parse(w.value);
+      const n = (sent.messages || sent.chat_data?.messages || []).length;
+      stored = `${t.messages.length} messages`;
+      match = t.messages.length === n;
+    } else {
+      const o = await api(`/api/objects/${result.key.split("/").map(encodeURIComponent).join("/")}`);
+      as = `object ${o.key} (${o.bytes} bytes)`;
+      stored = o.sha256;
+      match = stored === local;
+    }
+  } catch (e) {
+    stored = `not readable: ${e.message}`;
+  }
+  cell(target);
+  cell(as);
+  cell(local, "hash");
+  cell(stored, "hash");
+  const what = stored.endsWith(" messages") ? "messages" : "bytes";
+  cell(match === null ? "?" : match ? `✓ same ${what}` : "✗ differs", match ? "ok" : "bad");
+  row.dataset.target = target;
+  row.dataset.match = String(match);
+  $("stored").prepend(row);
+}
+
+async function listTalks() {
+  const talks = await api("/api/talks");
+  $("talks").textContent = talks.length
+    ? talks.map((t) => `${t.id}  ${t.method.padEnd(14)} ${t.connectionId ?? ""}${t.audio ? `  audio ${t.audio.bytes} B sha256 ${t.audio.sha256}` : ""}`).join("\n")
+    : "No talks stored yet.";
 }
 
 async function main() {
   await init();
-  await loadGateway().catch(() => { gateway = null; });
-  $("endpoint").value = gateway ? gateway.endpoint : location.origin;
-  if (gateway) {
+  const r = await fetch("demo-config.json", { cache: "no-store" }).catch(() => null);
+  if (r && r.ok) config = await r.json();
+  buildTabs();
+  const gw = config.gateway;
+  $("endpoint").value = gw ? gw.endpoint : location.origin;
+  $("mode").textContent = gw
+    ? "Through talk-gateway: the page holds a short-lived upload ticket, never the API key."
+    : "Direct to the devserver with the development API key (npm run demo goes through talk-gateway).";
+  if (gw) {
     $("api-key").value = "";
     $("api-key").disabled = true;
     $("api-key").placeholder = "none: an upload ticket from npm run demo";
+    $("endpoint").readOnly = true;
   }
-  $("chat-json").value = JSON.stringify(SAMPLE_CHAT, null, 2);
-  $("meta-json").value = JSON.stringify(SAMPLE_META, null, 2);
-  $("audio-meta-json").value = JSON.stringify(SAMPLE_AUDIO_META, null, 2);
-  document.title = `talk-uploader ${tu.version()} demo`;
-
-  $("check-chat").onclick = () => checkChat();
-  $("upload-chat").onclick = () => {
-    const report = checkChat();
-    if (report && !report.ok) return;
-    run((signal) => tu.uploadText($("chat-json").value, $("meta-json").value,
-      speechsenseOptions($("chat-connection").value, signal)));
+  for (const id of ["endpoint", "api-key", "chat-connection", "audio-connection", "org-id"]) $(id).addEventListener("input", configure);
+  configure();
+  $("lang").onchange = () => {
+    document.documentElement.lang = $("lang").value;
+    for (const w of Object.values(widgets)) w.strings = $("lang").value === "ru" ? ru : {};
   };
-  $("file").onchange = (e) => e.target.files[0] && pickFile(e.target.files[0]);
-  const drop = $("drop");
-  drop.ondragover = (e) => { e.preventDefault(); drop.classList.add("over"); };
-  drop.ondragleave = () => drop.classList.remove("over");
-  drop.ondrop = (e) => { e.preventDefault(); drop.classList.remove("over"); if (e.dataTransfer.files[0]) pickFile(e.dataTransfer.files[0]); };
-  $("upload-audio").onclick = () => run((signal) => tu.uploadAudio(file, $("audio-meta-json").value, {
-    ...speechsenseOptions($("audio-connection").value, signal), method: $("method").value,
-  }));
-  $("upload-vela").onclick = () => run((signal) => tu.uploadVelaCall(file, {
-    ...(gateway ? { apiBase: gateway.velaBase, ticket: freshTicket } : { apiBase: location.origin, token: $("api-key").value }),
-    orgId: $("org-id").value,
-    email: "demo@example.com", dateOfCall: new Date().toISOString().slice(0, 10), signal, onProgress: progress,
-  }));
-  $("abort").onclick = () => controller && controller.abort();
-  setupBatch({ tu, $, run, progress, renderIssues, presign });
+  for (const [target, w] of Object.entries(widgets)) {
+    w.addEventListener("tu-done", (e) => recordStored(target, w, e.detail.result));
+  }
+  $("talks-refresh").onclick = () => listTalks().catch((e) => { $("talks").textContent = e.message; });
+  setupConvert({ tu, $, widgets, selectTab });
+  const first = TABS.some((t) => `#${t.id}` === location.hash) ? location.hash.slice(1) : TABS[0].id;
+  selectTab(first);
+  document.title = `talk-uploader ${tu.version()} demo`;
 }
 
-main().catch((err) => showError(err));
+main().catch((err) => {
+  document.body.prepend(Object.assign(document.createElement("p"), { className: "fatal", textContent: `The demo could not start: ${err.message}` }));
+});

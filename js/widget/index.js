@@ -151,6 +151,12 @@ export class TalkUploaderDrop extends HTMLElement {
         for (const i of r.warnings) out.push({ ...i, field: "f", path: `${i.entry ?? ""} ${i.path || "/"}`.trim(), warning: true });
       } else {
         try { info = await tu.sniffAudio(this.file); } catch (e) { fail("f", e); }
+        // SpeechSense's own rules, which uploadAudio applies before the first byte (same codes),
+        // shown here at once. Not exported from the module yet, so they are repeated here.
+        if (info && t === "speechsense-audio" && info.container === "wav") {
+          if (info.codec !== "pcm_s16le") fail("f", { code: "wav_not_pcm16", message: `SpeechSense takes 16-bit LPCM WAV, this is ${info.codec}: convert it (sox in.wav -b 16 -e signed-integer out.wav)` });
+          else if (info.sampleRate < 8000 || info.sampleRate > 48000) fail("f", { code: "wav_sample_rate", message: `SpeechSense takes 8 to 48 kHz, this is ${info.sampleRate} Hz: resample it` });
+        }
       }
     }
     if (META[t]) {
@@ -235,7 +241,13 @@ export class TalkUploaderDrop extends HTMLElement {
     const common = { signal, onProgress };
     if (t === "speechsense-audio") return tu.uploadAudio(file, $("m").value, { endpoint, connectionId: this.connectionId, ...this._cred(), ...common, ...(this.method ? { method: this.method } : {}) });
     if (t === "speechsense-chat") return tu.uploadText($("j").value, $("m").value, { endpoint, connectionId: this.connectionId, ...this._cred(), ...common });
-    if (t === "vela-chat") return tu.uploadVelaChat($("j").value, { apiBase: endpoint, orgId: this.orgId, ...this._cred(1), ...common });
+    if (t === "vela-chat") {
+      // The editor holds the whole Vela document (what `vela-chat` validates); the API takes its parts.
+      const doc = JSON.parse($("j").value);
+      const o = { apiBase: endpoint, orgId: doc.org_id || this.orgId, ...this._cred(1), ...common };
+      if (doc.metadata) o.metadata = JSON.stringify(doc.metadata);
+      return tu.uploadVelaChat(JSON.stringify(doc.chat_data), o);
+    }
     if (t === "vela-call") {
       const m = JSON.parse($("m").value), d = m.metadata || m;
       return tu.uploadVelaCall(file, { apiBase: endpoint, orgId: this.orgId || m.org_id, email: d.email, dateOfCall: d.date_of_call, ...this._cred(1), ...common });
