@@ -182,7 +182,7 @@ async function main() {
   if (gw) {
     $("api-key").value = "";
     $("api-key").disabled = true;
-    $("api-key").placeholder = "none: an upload ticket from npm run demo";
+    $("api-key").placeholder = "none (upload ticket)";
     $("endpoint").readOnly = true;
   }
   for (const id of ["endpoint", "api-key", "chat-connection", "audio-connection", "org-id"]) $(id).addEventListener("input", configure);

@@ -57,7 +57,7 @@ export class TalkUploaderDrop extends HTMLElement {
     d.ondragleave = () => d.classList.remove("over");
     d.ondrop = (e) => { e.preventDefault(); d.classList.remove("over"); const f = e.dataTransfer.files[0]; if (f) this.setFile(f); };
     let timer;
-    $("j").oninput = $("m").oninput = () => { clearTimeout(timer); timer = setTimeout(() => this.check(), 400); };
+    $("j").oninput = $("m").oninput = (e) => { if (e.target.id === "j") this._typed(); else this._reset(); clearTimeout(timer); timer = setTimeout(() => this.check(), 400); };
     $("c").onclick = () => this.check();
     // The outcome is shown and fired as tu-done / tu-error; the rejection is for callers of upload().
     $("u").onclick = () => this.upload().catch(() => {});
@@ -78,7 +78,7 @@ export class TalkUploaderDrop extends HTMLElement {
   set orgId(v) { this.setAttribute("org-id", v); }
   /** The JSON text (chat targets). */
   get value() { return this._("j").value; }
-  set value(v) { this._("j").value = v; this._big = null; this.check(); }
+  set value(v) { this._("j").value = v; this._typed(); this.check(); }
   /** The metadata JSON text. */
   get metadata() { return this._("m").value; }
   set metadata(v) { this._("m").value = typeof v === "string" ? v : JSON.stringify(v, null, 2); }
@@ -102,6 +102,21 @@ export class TalkUploaderDrop extends HTMLElement {
     $("x").textContent = this._t("cancel");
   }
 
+  /** The editor's text is the input now, not a file it came from. */
+  _typed() {
+    this._big = null;
+    if (JSON_IN[this.target]) { this.file = null; this._("f").value = ""; }
+    this._reset();
+  }
+
+  /** A new input: the last upload's progress and result no longer apply. */
+  _reset() {
+    if (this._ctl) return;
+    const $ = this._;
+    $("p").hidden = true;
+    $("st").textContent = $("r").textContent = "";
+  }
+
   _emit(type, detail) {
     this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
@@ -110,6 +125,10 @@ export class TalkUploaderDrop extends HTMLElement {
   async setFile(file) {
     this.file = file;
     this._big = null;
+    this._reset();
+    // A file given by script: the native input must not keep naming the previous one.
+    const f = this._("f");
+    if (f.files[0] !== file) f.value = "";
     if (JSON_IN[this.target]) {
       if (file.size > EDITOR_MAX) { this._big = file; this._("j").value = ""; }
       else this._("j").value = await file.text();
@@ -210,8 +229,9 @@ export class TalkUploaderDrop extends HTMLElement {
       if (bad) $(f).setAttribute("aria-describedby", "sum is"); else $(f).removeAttribute("aria-describedby");
     }
     const fx = $("fx");
-    fx.hidden = !(info && info.container);
-    if (info && info.container) fx.textContent = `${this.file.name}: ${this._t("facts", { ...info, rate: info.sampleRate, duration: info.durationSec?.toFixed(1) ?? "?" })}`;
+    const f = this.file;
+    fx.hidden = !f;
+    if (f) fx.textContent = `${f.name} (${bytes(f.size)})${info && info.container ? `: ${this._t("facts", { ...info, rate: info.sampleRate, duration: info.durationSec?.toFixed(1) ?? "?" })}` : ""}`;
     const detail = { target: this.target, ok, errors, warnings, info };
     this._emit("tu-validated", detail);
     return detail;
