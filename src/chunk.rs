@@ -23,6 +23,8 @@
 //! - The largest chunk is bounded by the server's default 4 MiB message limit (see
 //!   [`MAX_CHUNK_SIZE`]); a server configured with a larger limit gains nothing from it here.
 
+use crate::upload_code::UploadCode;
+
 /// Default chunk size: 1 MiB, as in the SpeechSense `UploadBadge` sample.
 pub const DEFAULT_CHUNK_SIZE: u64 = 1024 * 1024;
 
@@ -101,12 +103,12 @@ pub enum ChunkError {
 
 impl ChunkError {
     /// A stable snake_case code for this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> UploadCode {
         match self {
-            ChunkError::EmptyFile => "empty_file",
-            ChunkError::ZeroChunkSize => "invalid_chunk_size",
-            ChunkError::ChunkTooLarge { .. } => "chunk_too_large",
-            ChunkError::TooManyChunks { .. } => "too_many_chunks",
+            ChunkError::EmptyFile => UploadCode::EmptyFile,
+            ChunkError::ZeroChunkSize => UploadCode::InvalidChunkSize,
+            ChunkError::ChunkTooLarge { .. } => UploadCode::ChunkTooLarge,
+            ChunkError::TooManyChunks { .. } => UploadCode::TooManyChunks,
         }
     }
 }
@@ -179,14 +181,10 @@ pub enum NumberError {
 }
 
 impl NumberError {
-    /// A stable snake_case code for this error.
-    pub fn code(&self) -> &'static str {
-        match self {
-            NumberError::NotFinite(_) => "number_not_finite",
-            NumberError::Negative(_) => "number_negative",
-            NumberError::NotInteger(_) => "number_not_integer",
-            NumberError::Unsafe(_) => "number_unsafe",
-        }
+    /// The code of the failure this error becomes: a JS number reaches the core only as an
+    /// option or argument, so it is `invalid_options`, whose message says which way it is wrong.
+    pub fn code(&self) -> UploadCode {
+        UploadCode::InvalidOptions
     }
 }
 
@@ -282,7 +280,7 @@ mod tests {
         assert!(matches!(js_number_to_u64(f64::INFINITY), Err(NumberError::NotFinite(_))));
         assert_eq!(u64_to_js_number(MAX_SAFE_INTEGER), Ok(9_007_199_254_740_991.0));
         assert!(u64_to_js_number(MAX_SAFE_INTEGER + 1).is_err());
-        assert_eq!(NumberError::Unsafe(1.0).code(), "number_unsafe");
+        assert_eq!(NumberError::Unsafe(1.0).code(), "invalid_options");
     }
 
     proptest! {

@@ -9,6 +9,7 @@
 //! - [`proto`]: the SpeechSense wire types (from `proto/`); with the `tonic-client` feature also
 //!   the generated tonic `TalkServiceClient`, for Rust front ends (over tonic-web-wasm-client).
 //! - [`report`]: the report model: issue codes, JSON pointers, line and column, issues, reports.
+//! - [`upload_code`]: the closed set of `UploadError` codes, made like the issue codes.
 //! - [`json`]: the positioned JSON parser (a flat tree with byte spans) and string escaping.
 //! - [`formats`]: each platform's format rules (SpeechSense, Vela, Labelbox), dates and text.
 //! - [`validate`]: `validate()`: parse a document and run its format's rules.
@@ -29,6 +30,7 @@
 
 pub mod proto;
 pub mod report;
+pub mod upload_code;
 pub mod json;
 pub mod formats;
 pub mod validate;

@@ -56,6 +56,7 @@
 //! - The `Retry-After` of a gRPC error is not read (grpc-web servers rarely send one).
 
 use crate::grpc_web::GrpcCode;
+use crate::upload_code::UploadCode;
 
 /// The default waits before retries 1 to 4, in milliseconds (as tus-js-client).
 pub const DEFAULT_DELAYS_MS: [u64; 4] = [0, 1000, 3000, 5000];
@@ -106,12 +107,10 @@ pub enum RetryPolicyError {
 }
 
 impl RetryPolicyError {
-    /// A stable snake_case code for this error.
-    pub fn code(&self) -> &'static str {
-        match self {
-            RetryPolicyError::TooManyRetries { .. } => "too_many_retries",
-            RetryPolicyError::DelayTooLong { .. } => "retry_delay_too_long",
-        }
+    /// The code of the failure this error becomes: delays come from the `retry` option, so it
+    /// is `invalid_options`, whose message names the delay.
+    pub fn code(&self) -> UploadCode {
+        UploadCode::InvalidOptions
     }
 }
 
@@ -387,7 +386,7 @@ mod tests {
         let p = RetryPolicy::new(vec![10, 20]).unwrap();
         assert_eq!(decide(&p, 2, &Failure::Network), Decision::Retry { after_ms: 20 });
         assert_eq!(decide(&p, 3, &Failure::Network), Decision::GiveUp);
-        assert_eq!(RetryPolicy::new(vec![0; 33]).unwrap_err().code(), "too_many_retries");
+        assert_eq!(RetryPolicy::new(vec![0; 33]).unwrap_err().code(), "invalid_options");
         assert_eq!(
             RetryPolicy::new(vec![0, MAX_DELAY_MS + 1]),
             Err(RetryPolicyError::DelayTooLong { index: 1, delay_ms: MAX_DELAY_MS + 1, max: MAX_DELAY_MS })

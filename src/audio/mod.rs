@@ -57,6 +57,7 @@ pub use rules::{check_for_upload, choose_method_auto, AudioRuleError, Method};
 use std::borrow::Cow;
 
 use crate::proto::speechsense::container_audio::ContainerAudioType;
+use crate::upload_code::UploadCode;
 
 /// Most bytes [`sniff`] reads from the start of a file: 64 KiB.
 pub const HEAD_SIZE: u64 = 64 * 1024;
@@ -227,14 +228,14 @@ fn unknown_container_message(detected: &Option<&'static str>) -> String {
 
 impl AudioError {
     /// A stable snake_case code for this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> UploadCode {
         match self {
-            AudioError::Empty => "empty_file",
-            AudioError::UnknownContainer { .. } => "unknown_container",
-            AudioError::UnsupportedCodec { .. } => "unsupported_codec",
-            AudioError::Truncated { .. } => "truncated_header",
-            AudioError::InvalidHeader { .. } => "invalid_header",
-            AudioError::NeedsDataAt { .. } => "needs_more_data",
+            AudioError::Empty => UploadCode::EmptyFile,
+            AudioError::UnknownContainer { .. } => UploadCode::UnknownContainer,
+            AudioError::UnsupportedCodec { .. } => UploadCode::UnsupportedCodec,
+            AudioError::Truncated { .. } => UploadCode::TruncatedHeader,
+            AudioError::InvalidHeader { .. } => UploadCode::InvalidHeader,
+            AudioError::NeedsDataAt { .. } => UploadCode::NeedsMoreData,
         }
     }
 }

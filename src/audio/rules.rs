@@ -32,6 +32,7 @@
 //!   and this package does not know the connection's kind.
 
 use super::{AudioInfo, Codec, Container};
+use crate::upload_code::UploadCode;
 
 /// Longest audio SpeechSense accepts: 4 hours, in seconds.
 pub const MAX_DURATION_SEC: f64 = 4.0 * 3600.0;
@@ -156,14 +157,14 @@ pub enum AudioRuleError {
 
 impl AudioRuleError {
     /// A stable snake_case code for this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> UploadCode {
         match self {
-            AudioRuleError::Empty => "empty_file",
-            AudioRuleError::WavNotPcm16 { .. } => "wav_not_pcm16",
-            AudioRuleError::WavSampleRate { .. } => "wav_sample_rate",
-            AudioRuleError::TooLong { .. } => "audio_too_long",
-            AudioRuleError::FormatNotAllowed { .. } => "format_not_allowed_for_method",
-            AudioRuleError::TooLargeForUpload { .. } => "file_too_large_for_upload",
+            AudioRuleError::Empty => UploadCode::EmptyFile,
+            AudioRuleError::WavNotPcm16 { .. } => UploadCode::WavNotPcm16,
+            AudioRuleError::WavSampleRate { .. } => UploadCode::WavSampleRate,
+            AudioRuleError::TooLong { .. } => UploadCode::AudioTooLong,
+            AudioRuleError::FormatNotAllowed { .. } => UploadCode::FormatNotAllowedForMethod,
+            AudioRuleError::TooLargeForUpload { .. } => UploadCode::FileTooLargeForUpload,
         }
     }
 }
@@ -246,7 +247,7 @@ mod tests {
             (info(Container::Mp3, Codec::Mp3, 44_100, Some(f64::NAN)), 1000, Upload, Err("audio_too_long")),
         ];
         for (i, (info, size, method, expected)) in cases.into_iter().enumerate() {
-            let got = check_for_upload(&info, size, method).map_err(|e: E| e.code());
+            let got = check_for_upload(&info, size, method).map_err(|e: E| e.code().as_str());
             assert_eq!(got, expected, "case {i}");
         }
     }

@@ -10,8 +10,9 @@ use super::error::{invalid_option, to_js};
 use super::js;
 use super::put;
 use super::options::{names, Opts};
-use crate::audio::{sniff, sniff_mp3_at, AudioError, AudioInfo, Container, HEAD_SIZE, TAIL_SIZE};
+use crate::audio::{AudioInfo, Sniffer, Step};
 use crate::chunk::{js_number_to_u64, plan_chunks, u64_to_js_number, DEFAULT_CHUNK_SIZE};
+use crate::upload_code::UploadCode;
 use crate::web::failure::UploadFailure;
 
 /// Reads the header of an audio file: container, codec, sample rate, channels and duration.
@@ -34,6 +35,8 @@ extern "C" {
 }
 
 /// Splits `size` bytes into chunks of `chunkSize` (default 1 MiB): `[{ index, start, end }]`.
+/// An upload helper: not in the `talk-uploader/validate` module.
+#[cfg(feature = "upload")]
 #[wasm_bindgen(js_name = planChunks, unchecked_return_type = "ChunkRange[]")]
 pub fn plan_chunks_js(
     // A JsValue, not f64: the glue's number coercion would run a caller's `valueOf` and throw
@@ -85,7 +88,7 @@ pub(crate) fn blob_size(blob: &Blob) -> Result<u64, UploadFailure> {
 pub(crate) async fn read_range(blob: &Blob, start: u64, end: u64) -> Result<Vec<u8>, UploadFailure> {
     let unreadable = |cause: Option<JsValue>| {
         let f = UploadFailure::new(
-            "file_unreadable",
+            UploadCode::FileUnreadable,
             "the file could not be read; it may have been moved, changed or deleted since it was chosen",
         );
         match cause {
@@ -104,26 +107,15 @@ pub(crate) async fn read_range(blob: &Blob, start: u64, end: u64) -> Result<Vec<
     js::buffer_bytes(&buf, end.saturating_sub(start)).map_err(|e| unreadable(cause(e)))
 }
 
-/// Sniffs `blob` with as few reads as the format needs.
+/// Sniffs `blob`, reading the ranges the package's [`Sniffer`] asks for (at most three slices
+/// of 64 KiB), so the page reads a file exactly as the devserver does.
 pub(crate) async fn sniff_blob(blob: &Blob) -> Result<AudioInfo, UploadFailure> {
-    let size = blob_size(blob)?;
-    let fail = |e: AudioError| UploadFailure::from_coded(e.code(), &e);
-    let head = read_range(blob, 0, size.min(HEAD_SIZE)).await?;
-    let tail_start = size.saturating_sub(TAIL_SIZE);
-    let first = sniff(&head, size, None);
-    let needs_tail = |info: &AudioInfo| info.duration_sec.is_none() && matches!(info.container, Container::OggOpus | Container::Mp3);
-    match first {
-        Ok(info) if needs_tail(&info) => {
-            let tail = read_range(blob, tail_start, size).await?;
-            sniff(&head, size, Some(&tail)).map_err(fail)
+    let mut sniffer = Sniffer::new(blob_size(blob)?);
+    loop {
+        match sniffer.step() {
+            Step::Read { start, end } => sniffer.feed(read_range(blob, start, end).await?),
+            Step::Done(result) => return result.map_err(|e| UploadFailure::from_coded(e.code(), &e)),
         }
-        Ok(info) => Ok(info),
-        Err(AudioError::NeedsDataAt { offset }) if offset < size => {
-            let window = read_range(blob, offset, size.min(offset.saturating_add(HEAD_SIZE))).await?;
-            let tail = read_range(blob, tail_start, size).await?;
-            sniff_mp3_at(&window, offset, size, Some(&tail)).map_err(fail)
-        }
-        Err(e) => Err(fail(e)),
     }
 }
 

@@ -14,6 +14,7 @@ use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::upload_code::UploadCode;
 use crate::web::failure::UploadFailure;
 
 /// The exported `UploadError` class (see the module docs). Never constructed by users: the
@@ -100,10 +101,10 @@ pub(crate) fn to_js(failure: UploadFailure) -> JsValue {
         set("s3Code", JsValue::from_str(&c));
     }
     // Every message leaves through here: no URL in it shows more than scheme, host and port.
-    make_upload_error(&failure.code, &crate::web::redact::scrub_urls(&failure.message), &details)
+    make_upload_error(failure.code.as_str(), &crate::web::redact::scrub_urls(&failure.message), &details)
 }
 
 /// Rejects with an `UploadError` for an invalid option.
 pub(crate) fn invalid_option(message: impl Into<String>) -> UploadFailure {
-    UploadFailure::new("invalid_options", message)
+    UploadFailure::new(UploadCode::InvalidOptions, message)
 }

@@ -23,6 +23,7 @@ use super::presigned::{upload_with, PresignSource};
 use super::put;
 use crate::convert::{convert_chat, ChatFormat, ConvertOptions};
 use crate::prepare::labelbox::{default_global_key, object_url, Row};
+use crate::upload_code::UploadCode;
 use crate::validate::{validate, ValidateOptions, ValidationKind};
 use crate::web::failure::UploadFailure;
 
@@ -152,7 +153,7 @@ async fn run(items: JsValue, options: JsValue) -> Result<JsValue, UploadFailure>
             let folded = row.global_key.to_ascii_lowercase();
             if let Some(first) = seen_keys.get(&folded) {
                 let msg = format!("items[{i}] has the global key \"{}\" of items[{first}] (the same content, or a globalKey that repeats): Labelbox would refuse the second row", row.global_key);
-                *slot = Some(Err(UploadFailure::new("validation_failed", msg)));
+                *slot = Some(Err(UploadFailure::new(UploadCode::ValidationFailed, msg)));
             } else {
                 seen_keys.insert(folded, i);
             }
@@ -162,7 +163,7 @@ async fn run(items: JsValue, options: JsValue) -> Result<JsValue, UploadFailure>
     let out = Array::new();
     for r in results {
         let o = Object::new();
-        match r.unwrap_or_else(|| Err(UploadFailure::new("internal", "an item was never processed"))) {
+        match r.unwrap_or_else(|| Err(UploadFailure::new(UploadCode::Internal, "an item was never processed"))) {
             Ok((key, row)) => {
                 let row_js = js_sys::JSON::parse(&row.to_json()).unwrap_or(JsValue::NULL);
                 rows.push(&row_js);
@@ -240,7 +241,7 @@ async fn one(batch: &Batch, item: &JsValue, index: usize) -> Result<(String, Row
     let row_data = js::get_present(&last, "rowData").ok().flatten().and_then(|v| v.as_string())
         .or_else(|| js::get_present(&result, "location").ok().flatten().and_then(|v| v.as_string()))
         .or_else(|| js::get(&last, "url").ok().and_then(|u| u.as_string()).and_then(|u| object_url(&u, &key)))
-        .ok_or_else(|| UploadFailure::new("invalid_response", format!("{at}: no row URL: the presign has no rowData and its url is not http(s)")))?;
+        .ok_or_else(|| UploadFailure::new(UploadCode::InvalidResponse, format!("{at}: no row URL: the presign has no rowData and its url is not http(s)")))?;
     let row = Row::new(row_data, global_key, metadata_fields);
     // The row must import: an https URL (or loopback http when allowed), a key Labelbox takes.
     let one_row = format!("[{}]", row.to_json());
@@ -288,7 +289,7 @@ fn chat_format(name: &str) -> Option<ChatFormat> {
 
 fn bytes_blob(bytes: &[u8]) -> Result<Blob, UploadFailure> {
     let parts = Array::of1(&Uint8Array::from(bytes));
-    Blob::new_with_u8_array_sequence(&parts).map_err(|_| UploadFailure::new("internal", "could not make a Blob of the conversation"))
+    Blob::new_with_u8_array_sequence(&parts).map_err(|_| UploadFailure::new(UploadCode::Internal, "could not make a Blob of the conversation"))
 }
 
 /// `presign(item, index)`, remembering what it returned (for `rowData` and `url`).
@@ -366,7 +367,7 @@ async fn call_async(f: &Function, item: &JsValue, index: usize, what: &str) -> R
 
 /// SHA-256 through the platform (`crypto.subtle`), which costs the module nothing.
 async fn sha256(bytes: &[u8]) -> Result<Vec<u8>, UploadFailure> {
-    let unavailable = || UploadFailure::new("unsupported", "crypto.subtle is unavailable (an http:// page that is not localhost?): pass options.globalKey, or serve the page over https");
+    let unavailable = || UploadFailure::new(UploadCode::Unsupported, "crypto.subtle is unavailable (an http:// page that is not localhost?): pass options.globalKey, or serve the page over https");
     let subtle = js::get(&js_sys::global(), "crypto").ok().and_then(|c| js::get(&c, "subtle").ok()).filter(js::is_object_like).ok_or_else(unavailable)?;
     let digest: Function = js::get(&subtle, "digest").ok().and_then(|d| d.dyn_into().ok()).ok_or_else(unavailable)?;
     let promise = digest.call2(&subtle, &"SHA-256".into(), &Uint8Array::from(bytes)).map_err(|_| unavailable())?;

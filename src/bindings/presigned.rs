@@ -13,6 +13,7 @@ use super::options::{ensure_not_aborted, json_text, names, read_presign, Opts};
 use crate::grpc_web::response::find_metadata;
 use crate::retry::{self, Failure};
 use crate::s3_post::{assemble_form, parse_s3_error, precheck, FormEntry, Presign, PresignError};
+use crate::upload_code::UploadCode;
 use crate::validate::{validate, ValidateOptions, ValidationKind};
 use crate::web::attempts::Attempts;
 use crate::web::credential::Credential;
@@ -192,13 +193,13 @@ async fn attempt(
         let failure = if matches!(e, PresignError::Expired { .. }) { Failure::Expired { refreshable } } else { Failure::Other };
         before(failure, UploadFailure::new(e.code(), redact(&e.to_string(), &secrets)))
     })?;
-    let form = FormData::new().map_err(|e| before(Failure::Other, UploadFailure::new("invalid_request", "FormData is unavailable").with_cause(e)))?;
+    let form = FormData::new().map_err(|e| before(Failure::Other, UploadFailure::new(UploadCode::InvalidRequest, "FormData is unavailable").with_cause(e)))?;
     for entry in assemble_form(presign).map_err(|e| before(Failure::Other, UploadFailure::new(e.code(), e.to_string())))? {
         let appended = match entry {
             FormEntry::Field { name, value } => form.append_with_str(name, value),
             FormEntry::File => form.append_with_blob("file", file),
         };
-        appended.map_err(|e| before(Failure::Other, UploadFailure::new("invalid_request", "the form could not be built").with_cause(e)))?;
+        appended.map_err(|e| before(Failure::Other, UploadFailure::new(UploadCode::InvalidRequest, "the form could not be built").with_cause(e)))?;
     }
     let form: JsValue = form.into();
     let req = Request { method: "POST", url: &url, headers: &[], body: &form };
@@ -228,13 +229,14 @@ async fn attempt(
             // everything it said once, here.
             let code = redact(&s3.code, &secrets);
             let message = redact(&format!("S3 refused the upload (HTTP {}, {code}): {}", response.status, s3.message), &secrets);
-            let mut error = UploadFailure::new(code.clone(), message).with_status(response.status);
+            // S3's own code goes only into `s3Code`: the package's codes are a closed set.
+            let mut error = UploadFailure::new(UploadCode::S3Error, message).with_status(response.status);
             error.s3_code = Some(code);
             (failure, error)
         }
         None => (
             Failure::Http { status: response.status, retry_after: retry_after(&response, stack.now_ms()) },
-            UploadFailure::new("http_error", format!("S3 answered HTTP {} without an S3 error document", response.status))
+            UploadFailure::new(UploadCode::HttpError, format!("S3 answered HTTP {} without an S3 error document", response.status))
                 .with_status(response.status),
         ),
     };
@@ -278,6 +280,6 @@ async fn obtain(source: &PresignSource, attempts: &Attempts) -> Result<Presign, 
 }
 
 fn presign_threw(e: JsValue) -> UploadFailure {
-    UploadFailure::new("presign_failed", "the presign function threw or rejected; see error.cause").with_cause(e)
+    UploadFailure::new(UploadCode::PresignFailed, "the presign function threw or rejected; see error.cause").with_cause(e)
 }
 

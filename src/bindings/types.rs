@@ -129,15 +129,91 @@ export type UploadVelaChatOptions = CommonUploadOptions & VelaAuth & {
 
 export interface UploadVelaChatResult { chatId: string; status: string; processingStatus: string; /** How many attempts it took. */ attempts: number }
 
+/** Every `UploadError.code`; docs/api.md says what each means. A closed set: a service's own
+ * code is in `s3Code` (S3) or the message (an unknown Vela error, which is `http_error`). */
+export type UploadErrorCode =
+  | "aborted"
+  | "invalid_options"
+  | "validation_failed"
+  | "invalid_endpoint"
+  | "insecure_endpoint"
+  | "file_unreadable"
+  | "unsupported"
+  | "internal"
+  | "module_poisoned"
+  | "worker_failed"
+  | "network_error"
+  | "stalled"
+  | "outcome_unknown"
+  | "http_error"
+  | "invalid_response"
+  | "invalid_request"
+  | "cancelled"
+  | "unknown"
+  | "invalid_argument"
+  | "deadline_exceeded"
+  | "not_found"
+  | "already_exists"
+  | "permission_denied"
+  | "resource_exhausted"
+  | "failed_precondition"
+  | "out_of_range"
+  | "unimplemented"
+  | "unavailable"
+  | "data_loss"
+  | "unauthenticated"
+  | "missing_grpc_status"
+  | "missing_response_message"
+  | "extra_response_messages"
+  | "invalid_response_message"
+  | "operation_failed"
+  | "frame_too_large"
+  | "invalid_field_number"
+  | "file_range_out_of_bounds"
+  | "truncated_response"
+  | "compressed_frame"
+  | "unknown_frame_flag"
+  | "data_after_trailers"
+  | "invalid_trailer"
+  | "empty_file"
+  | "unknown_container"
+  | "unsupported_codec"
+  | "truncated_header"
+  | "invalid_header"
+  | "needs_more_data"
+  | "unspecified_container"
+  | "wav_not_pcm16"
+  | "wav_sample_rate"
+  | "audio_too_long"
+  | "format_not_allowed_for_method"
+  | "file_too_large_for_upload"
+  | "invalid_chunk_size"
+  | "chunk_too_large"
+  | "too_many_chunks"
+  | "presign_invalid_url"
+  | "presign_file_field"
+  | "presign_duplicate_field"
+  | "presign_missing_key"
+  | "presign_policy_unreadable"
+  | "presign_expired"
+  | "file_too_large_for_policy"
+  | "file_too_small_for_policy"
+  | "presign_key_rejected"
+  | "presign_condition_failed"
+  | "presign_field_missing"
+  | "presign_field_not_in_policy"
+  | "presign_failed"
+  | "s3_error"
+  | "unauthorized"
+  | "minute_allocation_exceeded";
 /** Every failure of this package is an `UploadError`, a real `Error` subclass:
  * `e instanceof UploadError`, `e instanceof Error` and `isUploadError(e)` all hold. */
 export class UploadError extends Error {
   private constructor();
   name: "UploadError";
   /** Stable snake_case code (e.g. "aborted", "network_error", "unauthenticated",
-   * "validation_failed", "outcome_unknown", "invalid_options"), or an S3 error code such as
-   * "AccessDenied". */
-  code: string;
+   * "validation_failed", "outcome_unknown", "invalid_options"; "s3_error" with `s3Code`). */
+  code: UploadErrorCode;
   /** HTTP status of the last response. */
   status?: number;
   /** gRPC status code from SpeechSense. */
@@ -149,7 +225,7 @@ export class UploadError extends Error {
   cause?: unknown;
   /** Validation problems, for "validation_failed". */
   issues?: Issue[];
-  /** The S3 `<Code>` of an S3 error. */
+  /** S3's own `<Code>` (e.g. "AccessDenied", "EntityTooLarge"), when `code` is "s3_error". */
   s3Code?: string;
 }
 "#;

@@ -20,6 +20,7 @@ use crate::proto::speechsense::{
     UploadTextRequest,
 };
 use crate::proto::yandex::cloud::operation::{operation, Operation};
+use crate::upload_code::UploadCode;
 use crate::validate::{validate, Report, ValidateOptions, ValidationKind};
 use crate::web::blob::body_blob;
 use crate::web::credential::Credential;
@@ -91,7 +92,7 @@ async fn upload_audio_impl(file: JsValue, metadata: JsValue, options: JsValue) -
     .map_err(|e| UploadFailure::from_coded(e.code(), &e))?;
     debug_assert!(plan_total_len(&plan) > size);
     let body = body_blob(&plan, &file)
-        .map_err(|e| UploadFailure::new("file_unreadable", "the request body could not be assembled from the file").with_cause(e))?;
+        .map_err(|e| UploadFailure::new(UploadCode::FileUnreadable, "the request body could not be assembled from the file").with_cause(e))?;
 
     let body: JsValue = body.into();
     let call = GrpcWebCall { endpoint: &endpoint, path: chosen.grpc_path(), body: &body };
@@ -122,10 +123,10 @@ async fn upload_audio_impl(file: JsValue, metadata: JsValue, options: JsValue) -
 fn badge_response(op: &Operation) -> Result<UploadBadgeResponse, UploadFailure> {
     match &op.result {
         Some(operation::Result::Response(any)) => UploadBadgeResponse::decode(any.value.as_slice()).map_err(|e| {
-            UploadFailure::new("invalid_response_message", format!("the UploadBadge operation's response could not be decoded: {e}"))
+            UploadFailure::new(UploadCode::InvalidResponseMessage, format!("the UploadBadge operation's response could not be decoded: {e}"))
         }),
         Some(operation::Result::Error(status)) => Err(UploadFailure::new(
-            "operation_failed",
+            UploadCode::OperationFailed,
             format!("the UploadBadge operation {} failed with status {}: {}", op.id, status.code, status.message),
         )
         .with_grpc(status.code.max(0) as u32)),
@@ -151,7 +152,7 @@ pub(crate) fn validation_failure(what: &str, reports: &[&Report]) -> UploadFailu
     let issues: Vec<_> = reports.iter().flat_map(|r| r.errors.iter()).collect();
     let first = issues.first().map(|i| format!(": {} at {}", i.message, if i.path.is_empty() { "/" } else { &i.path })).unwrap_or_default();
     let mut f = UploadFailure::new(
-        "validation_failed",
+        UploadCode::ValidationFailed,
         format!("the {what} has {} error(s), nothing was sent{first}; see error.issues for all of them", issues.len()),
     );
     f.issues = super::json::to_js_value(&issues).ok();
@@ -201,7 +202,7 @@ async fn upload_text_impl(chat: JsValue, metadata: JsValue, options: JsValue) ->
     let frame = encode_data_frame(&request.encode_to_vec()).map_err(|e| UploadFailure::from_coded(e.code(), &e))?;
     let pieces = Array::of1(&Uint8Array::from(frame.as_slice()));
     let body: JsValue = Blob::new_with_u8_array_sequence(&pieces)
-        .map_err(|e| UploadFailure::new("invalid_request", "the request body could not be assembled").with_cause(e))?
+        .map_err(|e| UploadFailure::new(UploadCode::InvalidRequest, "the request body could not be assembled").with_cause(e))?
         .into();
     let call = GrpcWebCall { endpoint: &endpoint, path: UPLOAD_TEXT_PATH, body: &body };
     let (stack, plan) = (attempts.stack(), attempts.plan(credential.refreshable(), CHECK_TALK));

@@ -8,6 +8,7 @@ use super::error::{invalid_option, to_js};
 use super::json::to_js_value;
 use super::options::{names, Opts};
 use super::presigned::{upload_with, PresignSource};
+use crate::upload_code::UploadCode;
 use crate::web::failure::UploadFailure;
 use crate::zip::{inspect, RangeSource, ZipOptions, MAX_SAMPLE_BYTES};
 
@@ -134,14 +135,14 @@ pub async fn upload_vela_batch(
         };
         let size = blob_size(&blob)?;
         let report = inspect(&mut BlobSource { blob: &blob, size }, size, &zip_opts).await?;
-        let report_js = to_js_value(&report).map_err(|_| UploadFailure::new("internal", "the inspection report could not be built"))?;
+        let report_js = to_js_value(&report).map_err(|_| UploadFailure::new(UploadCode::Internal, "the inspection report could not be built"))?;
         if !report.ok {
             let first = report.errors.first().map(|i| match &i.entry {
                 Some(e) => format!(": {} (in {e})", i.message),
                 None => format!(": {}", i.message),
             });
             let mut f = UploadFailure::new(
-                "validation_failed",
+                UploadCode::ValidationFailed,
                 format!("the batch zip has {} error(s), nothing was sent{}; see error.issues for all of them", report.errors.len(), first.unwrap_or_default()),
             );
             f.issues = to_js_value(&report.errors).ok();

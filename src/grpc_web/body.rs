@@ -46,6 +46,7 @@ use crate::proto::speechsense::{
     stream_talk_request, AudioMetadata, AudioStreamingRequest, ContainerAudio, StreamTalkRequest,
     TalkMetadata,
 };
+use crate::upload_code::UploadCode;
 
 /// `StreamTalkRequest.audio` and `UploadTalkRequest.audio` (field 2 of both).
 const FIELD_REQUEST_AUDIO: u32 = 2;
@@ -108,10 +109,10 @@ pub enum PlanError {
 
 impl PlanError {
     /// A stable snake_case code for this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> UploadCode {
         match self {
-            PlanError::EmptyFile => "empty_file",
-            PlanError::UnspecifiedContainer => "unspecified_container",
+            PlanError::EmptyFile => UploadCode::EmptyFile,
+            PlanError::UnspecifiedContainer => UploadCode::UnspecifiedContainer,
             PlanError::Chunk(e) => e.code(),
             PlanError::Frame(e) => e.code(),
         }

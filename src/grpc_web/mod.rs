@@ -25,6 +25,8 @@
 //! - tonic-web documents client streaming over grpc-web as unsupported; it works with the pinned
 //!   versions (see the project's toolchain notes) and is covered by the devserver tests.
 
+use crate::upload_code::UploadCode;
+
 pub mod body;
 pub mod frame;
 pub mod response;
@@ -103,16 +105,16 @@ pub enum FrameError {
 
 impl FrameError {
     /// A stable snake_case code for this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> UploadCode {
         match self {
-            FrameError::FrameTooLarge { .. } => "frame_too_large",
-            FrameError::InvalidFieldNumber { .. } => "invalid_field_number",
-            FrameError::FileRangeOutOfBounds { .. } => "file_range_out_of_bounds",
-            FrameError::Truncated { .. } => "truncated_response",
-            FrameError::Compressed { .. } => "compressed_frame",
-            FrameError::UnknownFlag { .. } => "unknown_frame_flag",
-            FrameError::DataAfterTrailers { .. } => "data_after_trailers",
-            FrameError::InvalidTrailer { .. } => "invalid_trailer",
+            FrameError::FrameTooLarge { .. } => UploadCode::FrameTooLarge,
+            FrameError::InvalidFieldNumber { .. } => UploadCode::InvalidFieldNumber,
+            FrameError::FileRangeOutOfBounds { .. } => UploadCode::FileRangeOutOfBounds,
+            FrameError::Truncated { .. } => UploadCode::TruncatedResponse,
+            FrameError::Compressed { .. } => UploadCode::CompressedFrame,
+            FrameError::UnknownFlag { .. } => UploadCode::UnknownFrameFlag,
+            FrameError::DataAfterTrailers { .. } => UploadCode::DataAfterTrailers,
+            FrameError::InvalidTrailer { .. } => UploadCode::InvalidTrailer,
         }
     }
 }

@@ -20,6 +20,7 @@
 
 use super::response::{find_metadata, parse_response};
 use super::FrameError;
+use crate::upload_code::UploadCode;
 
 /// The canonical gRPC status codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -95,6 +96,29 @@ impl GrpcCode {
     /// The numeric value of the code.
     pub fn as_u32(self) -> u32 {
         self as u32
+    }
+
+    /// The `UploadError` code of a call that ended with this status: the status's name in
+    /// snake case. `OK` never ends a call in an error; should it, it is `unknown`.
+    pub fn upload_code(self) -> UploadCode {
+        match self {
+            GrpcCode::Ok | GrpcCode::Unknown => UploadCode::Unknown,
+            GrpcCode::Cancelled => UploadCode::Cancelled,
+            GrpcCode::InvalidArgument => UploadCode::InvalidArgument,
+            GrpcCode::DeadlineExceeded => UploadCode::DeadlineExceeded,
+            GrpcCode::NotFound => UploadCode::NotFound,
+            GrpcCode::AlreadyExists => UploadCode::AlreadyExists,
+            GrpcCode::PermissionDenied => UploadCode::PermissionDenied,
+            GrpcCode::ResourceExhausted => UploadCode::ResourceExhausted,
+            GrpcCode::FailedPrecondition => UploadCode::FailedPrecondition,
+            GrpcCode::Aborted => UploadCode::Aborted,
+            GrpcCode::OutOfRange => UploadCode::OutOfRange,
+            GrpcCode::Unimplemented => UploadCode::Unimplemented,
+            GrpcCode::Internal => UploadCode::Internal,
+            GrpcCode::Unavailable => UploadCode::Unavailable,
+            GrpcCode::DataLoss => UploadCode::DataLoss,
+            GrpcCode::Unauthenticated => UploadCode::Unauthenticated,
+        }
     }
 
     /// The canonical upper-snake-case name, e.g. `"UNAVAILABLE"`.
@@ -278,14 +302,14 @@ pub enum CallError {
 
 impl CallError {
     /// A stable snake_case code for this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> UploadCode {
         match self {
             CallError::Frame(e) => e.code(),
-            CallError::Status(_) => "grpc_status",
-            CallError::MissingStatus { .. } => "missing_grpc_status",
-            CallError::NoMessage => "missing_response_message",
-            CallError::ExtraMessages { .. } => "extra_response_messages",
-            CallError::Decode(_) => "invalid_response_message",
+            CallError::Status(s) => s.code.upload_code(),
+            CallError::MissingStatus { .. } => UploadCode::MissingGrpcStatus,
+            CallError::NoMessage => UploadCode::MissingResponseMessage,
+            CallError::ExtraMessages { .. } => UploadCode::ExtraResponseMessages,
+            CallError::Decode(_) => UploadCode::InvalidResponseMessage,
         }
     }
 
@@ -359,6 +383,13 @@ mod tests {
         }
         assert_eq!(GrpcCode::from_u32(17), GrpcCode::Unknown);
         assert_eq!(GrpcCode::from_u32(u32::MAX), GrpcCode::Unknown);
+    }
+
+    #[test]
+    fn upload_codes_are_the_status_names_in_snake_case() {
+        for code in &GrpcCode::ALL[1..] {
+            assert_eq!(code.upload_code().as_str(), code.name().to_ascii_lowercase());
+        }
     }
 
     #[test]

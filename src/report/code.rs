@@ -3,40 +3,52 @@
 //! A code is a `snake_case` string that scripts and tests match on; it never changes once
 //! published. The human message travels next to it in [`Issue::message`](super::Issue::message).
 
-use std::fmt;
-
+/// Defines a closed set of stable codes: an enum whose variants each carry a `snake_case` name
+/// and a one-line meaning (the variant's doc), with `ALL` in documentation order, `as_str`,
+/// `meaning`, `from_name` and `Display`. The issue codes here and the `UploadError` codes
+/// ([`crate::upload_code`]) are both made with it, so both sets are checked the same way
+/// against the docs and the TypeScript unions.
 macro_rules! codes {
-    ($( $(#[doc = $doc:literal])+ $variant:ident = $s:literal, )+) => {
-        /// Every issue code the validator and the converter can report.
+    ($(#[doc = $edoc:literal])+ pub enum $name:ident; $( $(#[doc = $doc:literal])+ $variant:ident = $s:literal, )+) => {
+        $(#[doc = $edoc])+
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
-        pub enum Code {
+        pub enum $name {
             $( $(#[doc = $doc])+ $variant, )+
         }
 
-        impl Code {
+        impl $name {
             /// All codes, in documentation order.
-            pub const ALL: &'static [Code] = &[$(Code::$variant,)+];
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
 
             /// The stable `snake_case` name of the code.
             pub fn as_str(self) -> &'static str {
-                match self { $(Code::$variant => $s,)+ }
+                match self { $($name::$variant => $s,)+ }
             }
 
             /// A one-line meaning of the code (the doc line of its variant).
             pub fn meaning(self) -> &'static str {
-                match self { $(Code::$variant => concat!($($doc),+).trim_start(),)+ }
+                match self { $($name::$variant => concat!($($doc),+).trim_start(),)+ }
             }
 
             /// Parses a code from its `snake_case` name.
-            pub fn from_name(name: &str) -> Option<Code> {
-                match name { $($s => Some(Code::$variant),)+ _ => None }
+            pub fn from_name(name: &str) -> Option<$name> {
+                match name { $($s => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
             }
         }
     };
 }
+pub(crate) use codes;
 
 codes! {
+    /// Every issue code the validator and the converter can report.
+    pub enum Code;
     /// The input is empty or holds only whitespace.
     EmptyInput = "empty_input",
     /// The input is not valid UTF-8; the position is the first bad byte.
@@ -177,12 +189,6 @@ codes! {
     GlobalKeyTooLong = "global_key_too_long",
     /// Conversion into Labelbox decoded HTML entities in a message's text (a warning).
     HtmlDecoded = "html_decoded",
-}
-
-impl fmt::Display for Code {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 impl serde::Serialize for Code {

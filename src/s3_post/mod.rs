@@ -42,6 +42,8 @@
 //! - The expiration is compared with this device's clock, which may be wrong; see
 //!   [`EXPIRY_MARGIN_MS`].
 
+use crate::upload_code::UploadCode;
+
 pub mod policy;
 #[cfg(feature = "sign")]
 pub mod sign;
@@ -181,20 +183,20 @@ pub enum PresignError {
 
 impl PresignError {
     /// A stable snake_case code for this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> UploadCode {
         match self {
-            PresignError::InvalidUrl => "presign_invalid_url",
-            PresignError::FileField => "presign_file_field",
-            PresignError::DuplicateField { .. } => "presign_duplicate_field",
-            PresignError::MissingKey => "presign_missing_key",
-            PresignError::Policy(_) => "presign_policy_unreadable",
-            PresignError::Expired { .. } => "presign_expired",
-            PresignError::FileTooLarge { .. } => "file_too_large_for_policy",
-            PresignError::FileTooSmall { .. } => "file_too_small_for_policy",
-            PresignError::KeyRejected { .. } => "presign_key_rejected",
-            PresignError::ConditionFailed { .. } => "presign_condition_failed",
-            PresignError::MissingField { .. } => "presign_field_missing",
-            PresignError::FieldNotInPolicy { .. } => "presign_field_not_in_policy",
+            PresignError::InvalidUrl => UploadCode::PresignInvalidUrl,
+            PresignError::FileField => UploadCode::PresignFileField,
+            PresignError::DuplicateField { .. } => UploadCode::PresignDuplicateField,
+            PresignError::MissingKey => UploadCode::PresignMissingKey,
+            PresignError::Policy(_) => UploadCode::PresignPolicyUnreadable,
+            PresignError::Expired { .. } => UploadCode::PresignExpired,
+            PresignError::FileTooLarge { .. } => UploadCode::FileTooLargeForPolicy,
+            PresignError::FileTooSmall { .. } => UploadCode::FileTooSmallForPolicy,
+            PresignError::KeyRejected { .. } => UploadCode::PresignKeyRejected,
+            PresignError::ConditionFailed { .. } => UploadCode::PresignConditionFailed,
+            PresignError::MissingField { .. } => UploadCode::PresignFieldMissing,
+            PresignError::FieldNotInPolicy { .. } => UploadCode::PresignFieldNotInPolicy,
         }
     }
 }

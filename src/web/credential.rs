@@ -14,7 +14,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
 use super::engine::{Authorization, Credentials};
-use super::failure::UploadFailure;
+use super::failure::{UploadCode, UploadFailure};
 use super::header::check_header_value;
 use super::timer::abortable;
 
@@ -43,7 +43,7 @@ fn scheme(option: &str) -> &'static str {
 }
 
 fn invalid(message: String) -> UploadFailure {
-    UploadFailure::new("invalid_options", message)
+    UploadFailure::new(UploadCode::InvalidOptions, message)
 }
 
 impl Credential {

@@ -12,6 +12,8 @@
 //! assert_eq!(check_endpoint("endpoint", "http://api.example.com").unwrap_err().code(), "insecure_endpoint");
 //! ```
 
+use crate::upload_code::UploadCode;
+
 /// Why an endpoint URL is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EndpointError {
@@ -49,11 +51,11 @@ pub enum EndpointError {
 
 impl EndpointError {
     /// A stable snake_case code for this error.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> UploadCode {
         match self {
-            EndpointError::Invalid { .. } => "invalid_endpoint",
-            EndpointError::Insecure { .. } => "insecure_endpoint",
-            EndpointError::UserInfo { .. } | EndpointError::QueryOrFragment { .. } => "invalid_endpoint",
+            EndpointError::Invalid { .. } => UploadCode::InvalidEndpoint,
+            EndpointError::Insecure { .. } => UploadCode::InsecureEndpoint,
+            EndpointError::UserInfo { .. } | EndpointError::QueryOrFragment { .. } => UploadCode::InvalidEndpoint,
         }
     }
 }

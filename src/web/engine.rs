@@ -16,6 +16,7 @@ use super::progress::Phase;
 use super::transport::{Events, HttpStack};
 use crate::grpc_web::GrpcCode;
 use crate::retry::{self, Decision, Failure, RetryPolicy};
+use crate::upload_code::UploadCode;
 
 /// Where `onProgress` events go.
 pub(crate) trait Progress {
@@ -170,7 +171,7 @@ fn give_up(plan: &Plan<'_>, attempt: u32, e: AttemptError) -> UploadFailure {
         !plan.idempotent && retry::may_have_committed(e.phase, &e.failure) && retry::is_retryable(&e.failure);
     if ambiguous {
         let mut f = UploadFailure::new(
-            "outcome_unknown",
+            UploadCode::OutcomeUnknown,
             format!(
                 "the whole request was sent, but the answer was lost ({}); the server may have stored it. \
                  Check {} before sending it again, or you may create a duplicate",
@@ -198,14 +199,14 @@ pub(crate) fn transport_error(outcome: super::transport::Outcome, phase: retry::
         Outcome::Stall => (
             Failure::Stall,
             UploadFailure::new(
-                "stalled",
+                UploadCode::Stalled,
                 format!("no upload progress to {target} within stallTimeoutMs; the connection stalled (check the network, or raise stallTimeoutMs)"),
             ),
         ),
         _ => (
             Failure::Network,
             UploadFailure::new(
-                "network_error",
+                UploadCode::NetworkError,
                 format!(
                     "the request to {target} failed at the network level: the server is unreachable, reset the connection, refused it \
                      before reading the body, or does not allow this page's origin (CORS); or the file became unreadable"
@@ -235,7 +236,7 @@ mod tests {
     }
 
     fn fail(failure: Failure, phase: retry::Phase) -> AttemptError {
-        AttemptError { phase, failure, error: UploadFailure::new("x", "failed") }
+        AttemptError { phase, failure, error: UploadFailure::new(UploadCode::Internal, "failed") }
     }
 
     #[test]
@@ -280,10 +281,10 @@ mod tests {
             (Failure::Network, retry::Phase::Waiting, "outcome_unknown"),
             (Failure::Stall, retry::Phase::Waiting, "outcome_unknown"),
             (Failure::Http { status: 502, retry_after: None }, retry::Phase::Waiting, "outcome_unknown"),
-            (Failure::Network, retry::Phase::Sending, "x"),
-            (Failure::Http { status: 503, retry_after: None }, retry::Phase::Waiting, "x"),
-            (Failure::Grpc { code: GrpcCode::Unavailable }, retry::Phase::Waiting, "x"),
-            (Failure::Other, retry::Phase::Waiting, "x"),
+            (Failure::Network, retry::Phase::Sending, "internal"),
+            (Failure::Http { status: 503, retry_after: None }, retry::Phase::Waiting, "internal"),
+            (Failure::Grpc { code: GrpcCode::Unavailable }, retry::Phase::Waiting, "internal"),
+            (Failure::Other, retry::Phase::Waiting, "internal"),
         ];
         for (failure, phase, code) in cases {
             let stack = FakeStack::default();
@@ -398,7 +399,7 @@ pub(crate) mod fake {
             let n = self.calls.get() + 1;
             self.calls.set(n);
             std::future::ready(if self.fail_on == Some(n) {
-                Err(UploadFailure::new("invalid_options", "options.ticket (a function) threw; see error.cause"))
+                Err(UploadFailure::new(UploadCode::InvalidOptions, "options.ticket (a function) threw; see error.cause"))
             } else {
                 let secret = format!("key-{n}");
                 Ok(Authorization { header: format!("Bearer {secret}"), secret })

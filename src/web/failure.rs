@@ -6,6 +6,8 @@
 // Natively only the tests use this module; the browser build uses all of it.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
+pub(crate) use crate::upload_code::UploadCode;
+
 /// A JS value attached to a failure: `JsValue` in wasm, a `String` in native builds (tests).
 #[cfg(target_arch = "wasm32")]
 pub(crate) type JsDetail = wasm_bindgen::JsValue;
@@ -19,8 +21,8 @@ pub(crate) type JsDetail = String;
 /// [`super::redact::redact`]; they never contain a key, a token or a presigned field value.
 #[derive(Debug, Clone)]
 pub(crate) struct UploadFailure {
-    /// Stable snake_case code (`aborted`, `network_error`, `unauthenticated`, ...).
-    pub code: String,
+    /// The stable code (`aborted`, `network_error`, `unauthenticated`, ...).
+    pub code: UploadCode,
     /// What happened and what to do.
     pub message: String,
     /// HTTP status of the last response, when there was one.
@@ -33,15 +35,16 @@ pub(crate) struct UploadFailure {
     pub cause: Option<JsDetail>,
     /// Validation issues (a JS array), for `validation_failed`.
     pub issues: Option<JsDetail>,
-    /// The S3 `<Code>` of an S3 XML error (`AccessDenied`, `EntityTooLarge`, ...).
+    /// The S3 `<Code>` of an S3 XML error (`AccessDenied`, `EntityTooLarge`, ...); `code` then
+    /// is [`UploadCode::S3Error`]: S3's words never become the package's code.
     pub s3_code: Option<String>,
 }
 
 impl UploadFailure {
     /// A failure with only a code and a message.
-    pub fn new(code: impl Into<String>, message: impl Into<String>) -> UploadFailure {
+    pub fn new(code: UploadCode, message: impl Into<String>) -> UploadFailure {
         UploadFailure {
-            code: code.into(),
+            code,
             message: message.into(),
             status: None,
             grpc_status: None,
@@ -53,13 +56,13 @@ impl UploadFailure {
     }
 
     /// A failure from any error type with a `code()` and a `Display` message.
-    pub fn from_coded(code: &str, error: &dyn std::fmt::Display) -> UploadFailure {
+    pub fn from_coded(code: UploadCode, error: &dyn std::fmt::Display) -> UploadFailure {
         UploadFailure::new(code, error.to_string())
     }
 
     /// The caller aborted.
     pub fn aborted() -> UploadFailure {
-        UploadFailure::new("aborted", "the upload was aborted through its AbortSignal; nothing more is sent")
+        UploadFailure::new(UploadCode::Aborted, "the upload was aborted through its AbortSignal; nothing more is sent")
     }
 
     /// Sets the HTTP status.

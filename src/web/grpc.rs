@@ -13,6 +13,7 @@ use super::transport::{HttpStack, Outcome, Request, Response};
 use crate::grpc_web::response::find_metadata;
 use crate::grpc_web::{decode_unary, CallError, GrpcCode, CONTENT_TYPE_GRPC_WEB_PROTO};
 use crate::retry::{self, parse_retry_after, Failure};
+use crate::upload_code::UploadCode;
 
 /// One grpc-web call.
 pub(crate) struct GrpcWebCall<'a, B: ?Sized> {
@@ -82,7 +83,7 @@ fn decode<M: prost::Message + Default>(
             Err(AttemptError {
                 phase,
                 failure: Failure::Grpc { code: status.code },
-                error: UploadFailure::new(name.to_ascii_lowercase(), message)
+                error: UploadFailure::new(status.code.upload_code(), message)
                     .with_grpc(status.raw_code.unwrap_or(status.code.as_u32()))
                     .with_status(response.status),
             })
@@ -91,7 +92,7 @@ fn decode<M: prost::Message + Default>(
             phase,
             failure: Failure::Http { status: http_status, retry_after: retry_after(response, now_ms) },
             error: UploadFailure::new(
-                "http_error",
+                UploadCode::HttpError,
                 format!(
                     "{} answered HTTP {http_status} without a grpc-status; is endpoint a grpc-web server (or a proxy in front of one), \
                      and does its CORS setup expose grpc-status and grpc-message?",

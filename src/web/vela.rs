@@ -14,6 +14,7 @@ use super::grpc::retry_after;
 use super::redact::redact;
 use super::transport::{HttpStack, Outcome, Request, Response};
 use crate::retry::Failure;
+use crate::upload_code::UploadCode;
 
 /// A Vela call: where, and what.
 pub(crate) struct VelaRequest<'a, B: ?Sized> {
@@ -65,12 +66,20 @@ fn refusal(response: &Response, secrets: &[&str]) -> UploadFailure {
     let root = read.as_ref().map(|r| r.parsed.doc.root());
     let field = |name: &str| root.and_then(|r| r.get(name));
     let text = |name: &str| field(name).and_then(|v| v.as_str()).map(|s| s.into_owned());
-    let code = text("error")
-        .filter(|c| !c.is_empty() && c.len() <= 64 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
-        .unwrap_or_else(|| "http_error".to_owned());
+    let error = text("error");
+    // The codes are a closed set: a Vela error the package does not know is an `http_error`
+    // whose message names it (when it is a plain identifier, not arbitrary text).
+    let (code, named) = match error.as_deref().map(|e| (e, UploadCode::from_vela(e))) {
+        Some((_, Some(code))) => (code, String::new()),
+        Some((e, None)) if !e.is_empty() && e.len() <= 64 && e.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') => {
+            (UploadCode::HttpError, format!(" ({e})"))
+        }
+        _ => (UploadCode::HttpError, String::new()),
+    };
     let message = redact(text("message").as_deref().unwrap_or("the Vela API refused the request"), secrets);
     let hint = if status == 401 { "; check the token or ticket option" } else { "" };
-    let mut failure = UploadFailure::new(code, format!("the Vela API answered HTTP {status}: {message}{hint}")).with_status(status);
+    let mut failure =
+        UploadFailure::new(code, format!("the Vela API answered HTTP {status}{named}: {message}{hint}")).with_status(status);
     if let Some(errors) = field("errors") {
         failure.issues = json_detail(&redact(errors.raw(), secrets));
     }

@@ -16,7 +16,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{AbortSignal, Blob, FormData, ProgressEvent, XmlHttpRequest, XmlHttpRequestResponseType};
 
-use super::failure::UploadFailure;
+use super::failure::{UploadCode, UploadFailure};
 use super::header::check_header_value;
 use super::timer::{now_ms, sleep, AbortListener, Interval};
 use super::transport::{Aborted, Events, Exchange, HttpStack, Outcome, Request, Response};
@@ -133,7 +133,7 @@ impl Drop for XhrGuard {
 /// `SyntaxError` of `open` quotes the URL (a signed query) and that of `setRequestHeader` the
 /// header value (a key).
 fn not_started(what: &str) -> UploadFailure {
-    UploadFailure::new("invalid_request", format!("the request could not be started: {what}"))
+    UploadFailure::new(UploadCode::InvalidRequest, format!("the request could not be started: {what}"))
 }
 
 /// Sends `req` and waits for its end. `Err` only when the request could not even be started

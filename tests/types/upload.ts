@@ -6,6 +6,7 @@ import init, {
   type ValidationReport, type Issue, type IssueCode, type ConvertResult, type ValidateOptions,
   type AudioInfo, type ChunkRange, type UploadAudioResult, type UploadTextResult, type PresignedUploadResult,
   type UploadVelaChatResult, type UploadProgress, type UploadError, type Presign, type UploadAudioOptions,
+  type UploadErrorCode,
 } from "../../pkg/talk_uploader.js";
 
 // Fails to compile if T is `any`.
@@ -75,6 +76,13 @@ export async function main(file: File, chat: string): Promise<void> {
     if (isUploadError(e)) {
       const err: UploadError = e;
       const code: string = err.code;
+      const closed: UploadErrorCode = err.code;
+      notAny(closed);
+      switch (err.code) {
+        case "s3_error": console.log(err.s3Code); break;
+        case "outcome_unknown": case "unauthenticated": console.log(err.message); break;
+        default: console.log(err.code);
+      }
       const grpc: number | undefined = err.grpcStatus;
       const issues = err.issues ?? [];
       console.log(code, grpc, err.status, err.attempt, err.message, issues.map((i) => i.path));
@@ -112,6 +120,9 @@ validate("{}", { kind: "speechsense" });
 // @ts-expect-error IssueCode is a closed set
 const badCode: IssueCode = "no_such_code";
 console.log(badCode);
+// @ts-expect-error UploadErrorCode is a closed set: S3's own codes are in s3Code
+const s3Code: UploadErrorCode = "AccessDenied";
+console.log(s3Code);
 
 // @ts-expect-error apiKey and iamToken are exclusive
 const both: UploadAudioOptions = { endpoint: "https://x", apiKey: "k", iamToken: "t", connectionId: "c" };
