@@ -45,7 +45,7 @@ pub fn plan_chunks_js(
     options: Option<PlanChunksOptions>,
 ) -> Result<JsValue, JsValue> {
     let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
-    let opts = Opts::new(&options, "options", true).and_then(|o| o.only(&names::PLAN_CHUNKS)).map_err(to_js)?;
+    let opts = Opts::read(&options, &names::PLAN_CHUNKS).map_err(to_js)?;
     let chunk_size = opts.u64("chunkSize").map_err(to_js)?.unwrap_or(DEFAULT_CHUNK_SIZE);
     let size = size.as_f64().ok_or_else(|| to_js(invalid_option("size must be a number of bytes")))?;
     let size = js_number_to_u64(size).map_err(|e| to_js(invalid_option(format!("size is invalid: {e}"))))?;

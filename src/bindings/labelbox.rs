@@ -95,7 +95,7 @@ struct Progress {
 }
 
 async fn run(items: JsValue, options: JsValue) -> Result<JsValue, UploadFailure> {
-    let opts = Opts::new(&options, "options", false)?.only(&names::UPLOAD_LABELBOX)?;
+    let opts = Opts::read(&options, &names::UPLOAD_LABELBOX)?;
     let items = js::array_items(&items, MAX_ITEMS).map_err(|_| invalid_option(format!("items must be an array of at most {MAX_ITEMS} {{content, name?}} objects")))?;
     let presign = opts.function("presign")?.ok_or_else(|| invalid_option("options.presign is required: a function (item, index) returning {url, fields, rowData?}"))?;
     let from = match opts.string("from")? {
@@ -338,7 +338,7 @@ fn item_options(batch: &Batch, index: usize) -> Result<Opts, UploadFailure> {
         });
         put(&o, "onProgress", cb.into_js_value());
     }
-    Opts::new(&o, "options", false)?.only(&names::PRESIGNED_UPLOAD_COMMON)
+    Opts::read(&o, &names::PRESIGNED_UPLOAD_COMMON)
 }
 
 async fn call_for_string(f: &Function, item: &JsValue, index: usize, what: &str) -> Result<String, UploadFailure> {

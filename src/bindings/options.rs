@@ -21,7 +21,7 @@ use crate::validate::{FieldDecl, FieldType, DEFAULT_MAX_ISSUES, MAX_MAX_ISSUES};
 
 /// An options argument that is an object (or an allowed `undefined`) whose keys are not checked
 /// yet: [`Unchecked::only`] checks them against a table and reads the values.
-pub(crate) struct Unchecked {
+struct Unchecked {
     obj: JsValue,
     name: String,
 }
@@ -77,7 +77,7 @@ impl Opts {
 
     /// Wraps `value`, which must be an object, or `undefined` when `optional`; `name` says how
     /// messages call it. [`Unchecked::only`] then reads it.
-    pub(crate) fn new(value: &JsValue, name: &str, optional: bool) -> Result<Unchecked, UploadFailure> {
+    fn new(value: &JsValue, name: &str, optional: bool) -> Result<Unchecked, UploadFailure> {
         if value.is_undefined() || value.is_null() {
             if optional {
                 return Ok(Unchecked { obj: JsValue::UNDEFINED, name: name.to_owned() });
@@ -312,7 +312,7 @@ fn expected<T: Copy>((values, name): Choices<T>) -> String {
 impl Unchecked {
     /// Refuses option names outside `table` (a typo such as `onprogress` or `apikey` must not
     /// silently turn a feature off), then reads every option of the table once.
-    pub(crate) fn only(self, table: &'static OptionTable) -> Result<Opts, UploadFailure> {
+    fn only(self, table: &'static OptionTable) -> Result<Opts, UploadFailure> {
         let name = self.name.clone();
         self.check(table, |key| format!("{name} has an unknown option {key}"))
     }

@@ -57,7 +57,7 @@ pub async fn presigned_upload(
 ) -> Result<JsValue, JsValue> {
     async {
         let file = as_blob(&file, "file")?;
-        let opts = Opts::new(&options, "options", false)?.only(&names::PRESIGNED_UPLOAD)?;
+        let opts = Opts::read(&options, &names::PRESIGNED_UPLOAD)?;
         let source = match opts.get("presign") {
             Some(f) if f.is_function() => PresignSource::Function(f.unchecked_into()),
             Some(p) => PresignSource::Static(read_presign(&p, "options.presign")?),
@@ -77,7 +77,7 @@ pub async fn upload_vela_call(
 ) -> Result<JsValue, JsValue> {
     async {
         let file = as_blob(&file, "file")?;
-        let opts = Opts::new(&options, "options", false)?.only(&names::UPLOAD_VELA_CALL)?;
+        let opts = Opts::read(&options, &names::UPLOAD_VELA_CALL)?;
         let api_base = check_endpoint("apiBase", &opts.required_string("apiBase")?)?;
         let credential = vela_credential(&opts)?;
         let (org, email, date) = (opts.required_string("orgId")?, opts.required_string("email")?, opts.required_string("dateOfCall")?);
@@ -104,7 +104,7 @@ pub async fn upload_vela_chat(
     #[wasm_bindgen(unchecked_param_type = "UploadVelaChatOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
     async {
-        let opts = Opts::new(&options, "options", false)?.only(&names::UPLOAD_VELA_CHAT)?;
+        let opts = Opts::read(&options, &names::UPLOAD_VELA_CHAT)?;
         let api_base = check_endpoint("apiBase", &opts.required_string("apiBase")?)?;
         let credential = vela_credential(&opts)?;
         // The caller's exact texts are validated (positions in them) and sent byte for byte.

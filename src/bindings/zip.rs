@@ -83,7 +83,7 @@ pub async fn inspect_zip(
 
 /// `inspectZip`'s options, also read by `uploadVelaBatch`.
 pub(crate) fn read_options(options: &JsValue) -> Result<ZipOptions, UploadFailure> {
-    let opts = Opts::new(options, "options", true).and_then(|o| o.only(&names::INSPECT_ZIP))?;
+    let opts = Opts::read(options, &names::INSPECT_ZIP)?;
     zip_options(&opts)
 }
 
@@ -126,7 +126,7 @@ pub async fn upload_vela_batch(
 ) -> Result<JsValue, JsValue> {
     async {
         let blob = as_blob(&file, "file")?;
-        let opts = Opts::new(&options, "options", false)?.only(&names::UPLOAD_VELA_BATCH)?;
+        let opts = Opts::read(&options, &names::UPLOAD_VELA_BATCH)?;
         let zip_opts = zip_options(&opts)?;
         let source = match opts.get("presign") {
             Some(f) if f.is_function() => PresignSource::Function(wasm_bindgen::JsCast::unchecked_into(f)),
