@@ -41,6 +41,8 @@ pub mod audio;
 pub mod chunk;
 pub mod grpc_web;
 pub mod retry;
+// The validate module (no `upload` feature) uses only the blob reading and failures of `web`.
+#[cfg_attr(not(feature = "upload"), allow(dead_code, unused_imports))]
 pub mod web;
 pub mod s3_post;
 pub mod zip;

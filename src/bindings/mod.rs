@@ -1,17 +1,33 @@
 //! The one `#[wasm_bindgen]` facade: JS names, option parsing, and errors turned into JS `Error`s.
 
+//!
+//! Two modules are built from it: the package's main entry (default features, everything) and
+//! `talk-uploader/validate` (`--no-default-features`: `validate`, `convertChat` and
+//! `sniffAudio` only, for pages that check data and never upload). Without the `upload` feature
+//! the upload engine is not linked at all, which is what makes that module small.
+
+// planChunks is upload-only; its imports stay put.
+#[cfg_attr(not(feature = "upload"), allow(unused_imports, dead_code))]
 pub mod audio;
 pub mod error;
+// Without `upload`, most of the option readers and report builders have no caller.
+#[cfg_attr(not(feature = "upload"), allow(dead_code))]
 mod js;
+#[cfg_attr(not(feature = "upload"), allow(dead_code))]
 mod json;
+#[cfg(feature = "upload")]
 pub mod labelbox;
+#[cfg_attr(not(feature = "upload"), allow(dead_code))]
 mod options;
 mod panic;
+#[cfg(feature = "upload")]
 pub mod presigned;
 mod types;
+#[cfg(feature = "upload")]
 pub mod upload;
 #[doc(hidden)]
 pub mod validate;
+#[cfg(feature = "upload")]
 pub mod zip;
 
 use wasm_bindgen::prelude::*;
