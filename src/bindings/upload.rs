@@ -155,7 +155,7 @@ pub(crate) fn validation_failure(what: &str, reports: &[&Report]) -> UploadFailu
         UploadCode::ValidationFailed,
         format!("the {what} has {} error(s), nothing was sent{first}; see error.issues for all of them", issues.len()),
     );
-    f.issues = super::json::to_js_value(&issues).ok();
+    f.issues = Some(super::json::issues_js(issues));
     f
 }
 

@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 
 use super::error::{invalid_option, to_js};
 use super::js;
-use super::json::to_js_value;
+use super::json::{convert_js, report_js};
 use super::options::{names, Opts};
 use crate::convert::{convert_chat as convert_core, ChatFormat, ConvertOptions, Role};
 use crate::formats::speechsense::ConnectionKind;
@@ -262,8 +262,8 @@ pub fn validate(
     })()
     .map_err(to_js)?;
     match input_bytes(&input, "validate")? {
-        Ok(bytes) => to_js_value(&validate_core(&bytes, &opts)),
-        Err(len) => to_js_value(&too_large_report(len)),
+        Ok(bytes) => Ok(report_js(&validate_core(&bytes, &opts))),
+        Err(len) => Ok(report_js(&too_large_report(len))),
     }
 }
 
@@ -288,7 +288,7 @@ pub fn convert_chat(
     })()
     .map_err(to_js)?;
     match input_bytes(&input, "convertChat")? {
-        Ok(bytes) => to_js_value(&convert_core(&bytes, &opts)),
-        Err(len) => to_js_value(&crate::convert::ConvertResult { errors: too_large_report(len).errors, ..Default::default() }),
+        Ok(bytes) => Ok(convert_js(&convert_core(&bytes, &opts))),
+        Err(len) => Ok(convert_js(&crate::convert::ConvertResult { errors: too_large_report(len).errors, ..Default::default() })),
     }
 }

@@ -5,7 +5,7 @@ use web_sys::Blob;
 
 use super::audio::{as_blob, blob_size, read_range};
 use super::error::{invalid_option, to_js};
-use super::json::to_js_value;
+use super::json::{zip_issues_js, zip_report_js};
 use super::options::{names, Opts};
 use super::presigned::{upload_with, PresignSource};
 use crate::upload_code::UploadCode;
@@ -78,7 +78,7 @@ pub async fn inspect_zip(
     let blob = as_blob(&file, "file").map_err(to_js)?;
     let size = blob_size(&blob).map_err(to_js)?;
     let report = inspect(&mut BlobSource { blob: &blob, size }, size, &opts).await.map_err(to_js)?;
-    to_js_value(&report)
+    Ok(zip_report_js(&report))
 }
 
 /// `inspectZip`'s options, also read by `uploadVelaBatch`.
@@ -135,7 +135,7 @@ pub async fn upload_vela_batch(
         };
         let size = blob_size(&blob)?;
         let report = inspect(&mut BlobSource { blob: &blob, size }, size, &zip_opts).await?;
-        let report_js = to_js_value(&report).map_err(|_| UploadFailure::new(UploadCode::Internal, "the inspection report could not be built"))?;
+        let report_js = zip_report_js(&report);
         if !report.ok {
             let first = report.errors.first().map(|i| match &i.entry {
                 Some(e) => format!(": {} (in {e})", i.message),
@@ -145,7 +145,7 @@ pub async fn upload_vela_batch(
                 UploadCode::ValidationFailed,
                 format!("the batch zip has {} error(s), nothing was sent{}; see error.issues for all of them", report.errors.len(), first.unwrap_or_default()),
             );
-            f.issues = to_js_value(&report.errors).ok();
+            f.issues = Some(zip_issues_js(&report.errors));
             return Err(f);
         }
         let result = upload_with(&blob, &opts, source).await?;

@@ -88,9 +88,8 @@ impl Default for ZipOptions {
     }
 }
 
-/// One entry of the archive.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+/// One entry of the archive. (JS sees it, camelCased, through `bindings::json`.)
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ZipEntry {
     pub name: String,
     /// Uncompressed size.
@@ -104,11 +103,9 @@ pub struct ZipEntry {
 
 /// An issue, and the entry it is about (none for the archive as a whole). `path`, `line` and
 /// `column` point inside the entry's decoded text where that applies.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ZipIssue {
-    #[serde(flatten)]
     pub issue: Issue,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub entry: Option<String>,
 }
 
@@ -120,8 +117,7 @@ impl std::ops::Deref for ZipIssue {
 }
 
 /// Counts about the inspection.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ZipStats {
     /// The zip file's size.
     pub bytes: u64,
@@ -138,14 +134,13 @@ pub struct ZipStats {
 }
 
 /// The result of [`inspect`]: the shape of a validation report, plus the entries.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ZipReport {
     pub ok: bool,
     pub errors: Vec<ZipIssue>,
     pub warnings: Vec<ZipIssue>,
     pub stats: ZipStats,
     pub entries: Vec<ZipEntry>,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub truncated: bool,
 }
 
