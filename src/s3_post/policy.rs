@@ -16,7 +16,7 @@
 
 use base64::engine::{general_purpose::GeneralPurpose, DecodePaddingMode, GeneralPurposeConfig};
 use base64::{alphabet, Engine as _};
-use serde_json::Value;
+use crate::json::{Kind, Value};
 
 /// One condition of a POST policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,63 +117,92 @@ fn field_name(raw: &str) -> String {
 }
 
 fn as_u64(v: &Value) -> Option<u64> {
-    match v {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse().ok(),
+    match v.kind() {
+        Kind::Number => v.number_raw()?.parse().ok(),
+        Kind::String => v.as_str()?.trim().parse().ok(),
         _ => None,
     }
 }
 
+/// A condition the package does not check, as compact JSON for [`Condition::Unknown`]: its
+/// source text without the whitespace between tokens.
+fn compact(v: &Value) -> String {
+    let (mut out, mut in_string, mut escaped) = (String::new(), false, false);
+    for c in v.raw().chars() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+        } else if c.is_ascii_whitespace() {
+            continue;
+        } else {
+            in_string = c == '"';
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The last member named `key`: with duplicate keys, the one a JSON object decoder keeps.
+fn last<'d, 'a>(v: &Value<'d, 'a>, key: &str) -> Option<Value<'d, 'a>> {
+    v.members().filter(|(k, _)| k.str_eq(key)).map(|(_, v)| v).last()
+}
+
 fn parse_condition(v: &Value) -> Result<Condition, PolicyError> {
-    match v {
-        Value::Object(map) => {
+    match v.kind() {
+        Kind::Object => {
             // {"field": "value"}: exact match. More than one entry is unusual; take the one.
-            let mut it = map.iter();
+            let mut it = v.members();
             match (it.next(), it.next()) {
-                (Some((k, Value::String(s))), None) => Ok(Condition::Eq { field: field_name(k), value: s.clone() }),
-                (Some((_, _)), None) => Ok(Condition::Unknown(v.to_string())),
+                (Some((k, val)), None) => match (k.as_str(), val.as_str()) {
+                    (Some(k), Some(s)) => Ok(Condition::Eq { field: field_name(&k), value: s.into_owned() }),
+                    _ => Ok(Condition::Unknown(compact(v))),
+                },
                 _ => Err(PolicyError::BadConditions("an object condition must have exactly one entry")),
             }
         }
-        Value::Array(items) => {
-            let op = items.first().and_then(Value::as_str).map(str::to_ascii_lowercase);
-            match (op.as_deref(), items.get(1), items.get(2), items.len()) {
-                (Some("eq"), Some(Value::String(f)), Some(Value::String(val)), 3) => {
-                    Ok(Condition::Eq { field: field_name(f), value: val.clone() })
+        Kind::Array => {
+            let items: Vec<Value> = v.items().collect();
+            let op = items.first().and_then(Value::as_str).map(|s| s.to_ascii_lowercase());
+            let text = |i: usize| items.get(i).and_then(Value::as_str);
+            match (op.as_deref(), text(1), text(2), items.len()) {
+                (Some("eq"), Some(f), Some(val), 3) => Ok(Condition::Eq { field: field_name(&f), value: val.into_owned() }),
+                (Some("starts-with"), Some(f), Some(p), 3) => {
+                    Ok(Condition::StartsWith { field: field_name(&f), prefix: p.into_owned() })
                 }
-                (Some("starts-with"), Some(Value::String(f)), Some(Value::String(p)), 3) => {
-                    Ok(Condition::StartsWith { field: field_name(f), prefix: p.clone() })
-                }
-                (Some("content-length-range"), Some(a), Some(b), 3) => match (as_u64(a), as_u64(b)) {
+                (Some("content-length-range"), _, _, 3) => match (items.get(1).and_then(as_u64), items.get(2).and_then(as_u64)) {
                     (Some(min), Some(max)) if min <= max => Ok(Condition::ContentLengthRange { min, max }),
                     _ => Err(PolicyError::BadConditions("content-length-range needs 0 <= min <= max")),
                 },
                 (Some("eq" | "starts-with" | "content-length-range"), ..) => {
                     Err(PolicyError::BadConditions("a condition has the wrong number or type of operands"))
                 }
-                _ => Ok(Condition::Unknown(v.to_string())),
+                _ => Ok(Condition::Unknown(compact(v))),
             }
         }
         _ => Err(PolicyError::BadConditions("a condition is neither an object nor an array")),
     }
 }
 
-/// Parses a policy from its JSON text.
+/// Parses a policy from its JSON text, with the crate's own parser (no serde_json in the module).
 pub fn parse_policy_json(json: &[u8]) -> Result<Policy, PolicyError> {
-    let value: Value = serde_json::from_slice(json).map_err(|_| PolicyError::NotJson)?;
-    let obj = value.as_object().ok_or(PolicyError::NotJson)?;
-    let expiration = obj
-        .get("expiration")
-        .and_then(Value::as_str)
-        .ok_or(PolicyError::BadExpiration)?
-        .to_string();
+    let read = crate::json::read(json).map_err(|_| PolicyError::NotJson)?;
+    let root = read.parsed.doc.root();
+    if root.kind() != Kind::Object {
+        return Err(PolicyError::NotJson);
+    }
+    let expiration =
+        last(&root, "expiration").and_then(|v| v.as_str()).ok_or(PolicyError::BadExpiration)?.into_owned();
     let expiration_unix_ms = crate::timefmt::parse_iso8601(&expiration).ok_or(PolicyError::BadExpiration)?;
-    let conditions = obj
-        .get("conditions")
-        .and_then(Value::as_array)
+    let conditions = last(&root, "conditions").filter(|c| c.kind() == Kind::Array);
+    let conditions = conditions
         .ok_or(PolicyError::BadConditions("no conditions list"))?
-        .iter()
-        .map(parse_condition)
+        .items()
+        .map(|c| parse_condition(&c))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Policy { expiration, expiration_unix_ms, conditions })
 }
@@ -283,6 +312,21 @@ mod tests {
         assert_eq!(p.conditions[8], Condition::Unknown(r#"["in","$acl",["a"]]"#.into()));
         assert_eq!(p.conditions[9], Condition::Unknown(r#"{"x":1}"#.into()));
         assert_eq!(p.conditions_on("KEY").count(), 2);
+    }
+
+    #[test]
+    fn unknown_conditions_keep_their_json_compact_and_duplicates_keep_the_last() {
+        let p = parse_policy_json(
+            br#"{"expiration":"2000-01-01T00:00:00Z","expiration":"2030-01-01T00:00:00Z","conditions":[
+                ["in" , "$acl", [ "a b", "c\" d" ]], {"k" : [1, 2]}, ["eq", "$key", "a\u0041"]]}"#,
+        )
+        .unwrap();
+        assert_eq!(p.expiration, "2030-01-01T00:00:00Z");
+        assert_eq!(p.conditions[0], Condition::Unknown(r#"["in","$acl",["a b","c\" d"]]"#.into()));
+        assert_eq!(p.conditions[1], Condition::Unknown(r#"{"k":[1,2]}"#.into()));
+        assert_eq!(p.conditions[2], Condition::Eq { field: "key".into(), value: "aA".into() });
+        assert_eq!(parse_policy_json(br#"{"expiration":"2030-01-01T00:00:00Z","conditions":[["content-length-range",1e3,2000]]}"#).map(|_| ()),
+            Err(PolicyError::BadConditions("content-length-range needs 0 <= min <= max")));
     }
 
     #[test]
