@@ -270,22 +270,20 @@ pub fn minutes_used(dir: &FsPath) -> f64 {
     total
 }
 
+/// The duration of one stored object, read through the package's [`Sniffer`]
+/// (talk_uploader::audio::Sniffer), so an MP3 whose cover art pushes its first frame past
+/// 64 KiB counts its real minutes, as it does in the browser.
 fn audio_seconds(path: &FsPath) -> Option<f64> {
     use std::io::{Read, Seek, SeekFrom};
-    const WINDOW: u64 = 64 * 1024;
     let mut f = std::fs::File::open(path).ok()?;
     let size = f.metadata().ok()?.len();
-    let mut head = vec![0u8; size.min(WINDOW) as usize];
-    f.read_exact(&mut head).ok()?;
-    let tail = if size > WINDOW {
-        let mut t = vec![0u8; WINDOW as usize];
-        f.seek(SeekFrom::Start(size - WINDOW)).ok()?;
-        f.read_exact(&mut t).ok()?;
-        Some(t)
-    } else {
-        None
+    let read = |start: u64, end: u64| -> std::io::Result<Vec<u8>> {
+        let mut buf = Vec::new();
+        f.seek(SeekFrom::Start(start))?;
+        (&mut f).take(end - start).read_to_end(&mut buf)?;
+        Ok(buf)
     };
-    talk_uploader::audio::sniff(&head, size, tail.as_deref()).ok()?.duration_sec
+    talk_uploader::audio::sniff_with(size, read).ok()?.ok()?.duration_sec
 }
 
 async fn chat(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {

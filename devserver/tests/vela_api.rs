@@ -15,19 +15,7 @@ const CHAT: &str = "/chat/upload/vela";
 /// A mono 16-bit 8 kHz WAV of `secs` seconds of silence.
 fn wav(secs: u32) -> Vec<u8> {
     let data_len = secs * 8000 * 2;
-    let mut v = Vec::with_capacity(44 + data_len as usize);
-    v.extend_from_slice(b"RIFF");
-    v.extend_from_slice(&(36 + data_len).to_le_bytes());
-    v.extend_from_slice(b"WAVEfmt ");
-    v.extend_from_slice(&16u32.to_le_bytes());
-    v.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    v.extend_from_slice(&1u16.to_le_bytes()); // mono
-    v.extend_from_slice(&8000u32.to_le_bytes());
-    v.extend_from_slice(&16000u32.to_le_bytes()); // byte rate
-    v.extend_from_slice(&2u16.to_le_bytes()); // block align
-    v.extend_from_slice(&16u16.to_le_bytes());
-    v.extend_from_slice(b"data");
-    v.extend_from_slice(&data_len.to_le_bytes());
+    let mut v = talk_uploader::audio::wav::tests_support::header(1, 1, 8000, 16, data_len);
     v.resize(44 + data_len as usize, 0);
     v
 }
@@ -100,6 +88,22 @@ async fn minute_allocation_is_enforced_per_org() {
 
     // Another org has its own allocation.
     assert_eq!(post_json(srv.http, PRESIGN, Some("k1"), &call("org-b")).await.status, 200);
+}
+
+/// An MP3 whose cover art (a 300 kB ID3v2 tag) pushes its first frame past the first 64 KiB
+/// counts its real minutes, not 0: the devserver reads it through the package's Sniffer.
+#[tokio::test]
+async fn an_mp3_with_cover_art_counts_its_minutes() {
+    let srv = start(&["--api-key", "k1", "--vela-minutes", "1"]).await;
+    // 2400 frames of 417 bytes at 128 kbps: 62.5 s.
+    let mp3 = talk_uploader::audio::mp3::tests_support::mp3_with_cover(300_000, 2400);
+    let v = post_json(srv.http, PRESIGN, Some("k1"), &call("org-c")).await.json();
+    let up = post_form(srv.s3, v["url"].as_str().unwrap(), &fields_of(&v), File::Bytes(mp3.into()), None).await;
+    assert_eq!(up.status, 204, "{}", up.text());
+    let res = post_json(srv.http, PRESIGN, Some("k1"), &call("org-c")).await;
+    assert_eq!(res.status, 403, "{}", res.text());
+    let used = res.json()["minutes_used"].as_f64().unwrap();
+    assert!((1.0..1.1).contains(&used), "{used}");
 }
 
 #[tokio::test]

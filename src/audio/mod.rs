@@ -42,6 +42,8 @@
 //! - Only the header is read: a file whose audio is corrupt after a valid header passes.
 //! - An MP3 whose ID3v2 tag (cover art) ends past the head yields
 //!   [`AudioError::NeedsDataAt`]; read ≤ 64 KiB from that offset and call [`sniff_mp3_at`].
+//!   [`Sniffer`] does all of that: it names each range it needs, and every driver (the browser's
+//!   `Blob` reader, the devserver's files) feeds it the bytes.
 //! - A WAV whose `data` chunk starts past the head gets `duration_sec: None`.
 //! - Ogg page CRCs are not verified; chained Ogg streams report the first stream only, and the
 //!   duration uses the last page of that stream found in the tail.
@@ -50,9 +52,11 @@
 pub mod mp3;
 pub mod ogg;
 pub mod rules;
+pub mod sniffer;
 pub mod wav;
 
 pub use rules::{check_for_upload, choose_method_auto, AudioRuleError, Method};
+pub use sniffer::{sniff_with, Sniffer, Step};
 
 use std::borrow::Cow;
 

@@ -216,6 +216,27 @@ fn vbr_frame_count(window: &[u8], pos: usize, header: &FrameHeader) -> Option<u3
     None
 }
 
+/// Builders of MP3 files for tests: the package's, the devserver's and the browser tests'.
+#[doc(hidden)]
+pub mod tests_support {
+    /// An ID3v2.4 tag with a `body`-byte payload (as cover art makes it), then `frames` CBR
+    /// frames of 128 kbps 44.1 kHz stereo MPEG-1 Layer III (417 bytes each), then an ID3v1 tag.
+    /// Its duration, as an MP3 estimate reads it, is `frames * 417 * 8 / 128000` s.
+    pub fn mp3_with_cover(body: u32, frames: usize) -> Vec<u8> {
+        let mut f = b"ID3\x04\x00\x00".to_vec();
+        f.extend((0..4).rev().map(|i| ((body >> (7 * i)) & 0x7f) as u8));
+        f.resize(f.len() + body as usize, 0);
+        let frame_len = 144 * 128_000 / 44_100;
+        for _ in 0..frames {
+            f.extend_from_slice(&[0xff, 0xfb, 0x90, 0x64]);
+            f.resize(f.len() + frame_len - 4, 0x55);
+        }
+        f.extend_from_slice(b"TAG");
+        f.resize(f.len() + 125, b' ');
+        f
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -217,9 +217,8 @@ impl AudioSink {
         self.file.flush().await.map_err(io_error)?;
         let info = match self.declared {
             Declared::Container(declared) => {
-                let info = match shared::sniff(&self.head, self.bytes, Some(&self.tail)) {
+                let info = match self.sniff().await? {
                     Ok(info) => info,
-                    Err(AudioError::NeedsDataAt { offset }) => self.sniff_mp3_at(offset).await?,
                     Err(e @ AudioError::UnknownContainer { .. }) => return Err(not_audio(declared, &e)),
                     Err(e) => {
                         return Err(Status::invalid_argument(format!(
@@ -256,9 +255,33 @@ impl AudioSink {
         })
     }
 
-    async fn sniff_mp3_at(&mut self, offset: u64) -> Result<AudioInfo, Status> {
-        let mut window = vec![0u8; HEAD_BYTES];
-        self.file.seek(std::io::SeekFrom::Start(offset)).await.map_err(io_error)?;
+    /// Runs the package's [`Sniffer`](shared::Sniffer) over the upload: the head and the tail
+    /// come from memory, anything else (the frames after a large ID3v2 tag) from the temp file.
+    async fn sniff(&mut self) -> Result<Result<AudioInfo, AudioError>, Status> {
+        let size = self.bytes;
+        let mut sniffer = shared::Sniffer::new(size);
+        loop {
+            match sniffer.step() {
+                shared::Step::Done(result) => return Ok(result),
+                shared::Step::Read { start, end } => {
+                    let tail_start = size.saturating_sub(self.tail.len() as u64);
+                    let in_memory = |buf: &[u8], from: u64| {
+                        let at = |o: u64| usize::try_from(o.checked_sub(from)?).ok();
+                        buf.get(at(start)?..at(end)?).map(<[u8]>::to_vec)
+                    };
+                    let bytes = match in_memory(&self.head, 0).or_else(|| in_memory(&self.tail, tail_start)) {
+                        Some(bytes) => bytes,
+                        None => self.read_at(start, end).await?,
+                    };
+                    sniffer.feed(bytes);
+                }
+            }
+        }
+    }
+
+    async fn read_at(&mut self, start: u64, end: u64) -> Result<Vec<u8>, Status> {
+        let mut window = vec![0u8; (end - start) as usize];
+        self.file.seek(std::io::SeekFrom::Start(start)).await.map_err(io_error)?;
         let mut filled = 0;
         while filled < window.len() {
             let n = self.file.read(&mut window[filled..]).await.map_err(io_error)?;
@@ -268,8 +291,7 @@ impl AudioSink {
             filled += n;
         }
         window.truncate(filled);
-        shared::sniff_mp3_at(&window, offset, self.bytes, Some(&self.tail))
-            .map_err(|e| Status::invalid_argument(format!("the audio does not read as MP3: {e}")))
+        Ok(window)
     }
 }
 
