@@ -2,6 +2,7 @@
 # Installs what a bare machine lacks, and nothing else. Safe to run again: each step checks first.
 #   - the wasm32-unknown-unknown Rust target
 #   - wasm-bindgen-cli at exactly the crate's locked wasm-bindgen version
+#   - wasm-pack 0.15.1 (scripts/build.sh builds both entries through it)
 #   - Debian's chromium + chromium-driver (never a downloaded browser)
 #   - the npm devDependencies, through `npm ci`
 #   - Debian's firefox-esr and geckodriver from crates.io (the browser tests run in both browsers)
@@ -26,6 +27,13 @@ if ! command -v wasm-bindgen >/dev/null || [ "$(wasm-bindgen --version | awk '{p
   # registry no longer serves, so fall back to a fresh resolution of the same CLI version.
   cargo install --locked --version "$wb_version" wasm-bindgen-cli \
     || cargo install --force --version "$wb_version" wasm-bindgen-cli
+fi
+
+# build.sh runs `wasm-pack build --mode no-install --no-opt`: it uses the wasm-bindgen CLI above
+# and npm's wasm-opt, so it downloads nothing at build time.
+if ! command -v wasm-pack >/dev/null; then
+  say "installing wasm-pack 0.15.1"
+  cargo install --locked wasm-pack --version 0.15.1
 fi
 
 apt_missing=()
