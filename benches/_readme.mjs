@@ -83,7 +83,7 @@ for (const k of ORDER.filter((k) => k in me.wasm_peak_bytes)) {
 }
 out.push("");
 const st = r.start;
-out.push(`**Start**: compile + instantiate ${st.init_ms} ms (median of ${st.init_loads} cold loads; ${st.init_streaming_ms} ms with the fetch); from the \`uploadAudio\` call to the first request byte at the server: ${st.first_byte_ms} ms (a plain XHR send of the same file: ${st.first_byte_baseline_ms} ms).`);
+out.push(`**Start**: compile + instantiate ${st.init_ms} ms (median of ${st.init_loads} cold loads; ${st.init_streaming_ms} ms with the fetch${st.validate_init_ms == null ? "" : `; talk-uploader/validate: ${st.validate_init_ms} ms`}); from the \`uploadAudio\` call to the first request byte at the server: ${st.first_byte_ms} ms (a plain XHR send of the same file: ${st.first_byte_baseline_ms} ms).`);
 
 const text = readFileSync(readmePath, "utf8");
 const BEGIN = "<!-- bench:begin -->", END = "<!-- bench:end -->";

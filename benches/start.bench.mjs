@@ -9,7 +9,10 @@
 //   The page is on the devserver's origin and the endpoint is the proxy's, so the call is
 //   cross-origin as on a real site: its first request is the CORS preflight. Baseline: a plain
 //   XHR of the same file with the same headers, timed the same way, alternating with ours.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { performance } from "node:perf_hooks";
 import { env, median, table, MiB } from "./_browser.mjs";
 import { launchCdp } from "./_cdp.mjs";
@@ -42,9 +45,24 @@ const proxy = createServer((client) => {
 await new Promise((ok) => proxy.listen(0, "127.0.0.1", ok));
 const PROXY = `http://127.0.0.1:${proxy.address().port}`;
 
-async function initCold({ streaming }) {
-  const bytes = streaming ? null : await (await fetch("/pkg/talk_uploader_bg.wasm")).arrayBuffer();
-  const tu = await import("/pkg/index.js"); // the JS module itself is not part of the figure
+// The entries to time: the main one and, when the build has it, talk-uploader/validate, as the
+// devserver serves pkg/ under /pkg/.
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const entries = { main: { js: "/pkg/index.js", wasm: "/pkg/talk_uploader_bg.wasm" } };
+{
+  const e = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).exports?.["./validate"];
+  const target = typeof e === "string" ? e : e?.default;
+  const file = target && join(ROOT, target);
+  const wasm = file && existsSync(file) && readdirSync(dirname(file)).find((f) => f.endsWith("_bg.wasm"));
+  if (wasm) {
+    const url = (p) => `/pkg/${relative(join(ROOT, "pkg"), p)}`;
+    entries.validate = { js: url(file), wasm: url(join(dirname(file), wasm)) };
+  }
+}
+
+async function initCold({ streaming, js, wasm }) {
+  const bytes = streaming ? null : await (await fetch(wasm)).arrayBuffer();
+  const tu = await import(js); // the JS module itself is not part of the figure
   const t0 = performance.now();
   await (streaming ? tu.default() : tu.default({ module_or_path: bytes }));
   const ms = performance.now() - t0;
@@ -77,13 +95,18 @@ async function firstByte({ side, apiKey, endpoint, size }) {
 }
 
 const browser = await launchCdp();
-const init = { bytes: [], streaming: [] };
+const init = { bytes: [], streaming: [], validate: [] };
 const fb = { ours: [], baseline: [], oursPost: [], baselinePost: [] };
 try {
   for (let i = 0; i < LOADS; i++) {
     for (const streaming of i % 2 ? [true, false] : [false, true]) {
       const page = await browser.open(`${BASE}/bench/index.html`, { newContext: true });
-      init[streaming ? "streaming" : "bytes"].push(await page.evaluate(initCold, { streaming }));
+      init[streaming ? "streaming" : "bytes"].push(await page.evaluate(initCold, { streaming, ...entries.main }));
+      await page.close();
+    }
+    if (entries.validate) {
+      const page = await browser.open(`${BASE}/bench/index.html`, { newContext: true });
+      init.validate.push(await page.evaluate(initCold, { streaming: false, ...entries.validate }));
       await page.close();
     }
   }
@@ -116,6 +139,7 @@ table([
   ["figure", "median ms", "runs"],
   ["init: compile + instantiate (bytes in hand), cold", median(init.bytes).toFixed(1), String(init.bytes.length)],
   ["init: fetch + streaming compile + instantiate, cold", median(init.streaming).toFixed(1), String(init.streaming.length)],
+  ["init of talk-uploader/validate: compile + instantiate, cold", init.validate.length ? median(init.validate).toFixed(1) : "-", String(init.validate.length)],
   ["first byte: uploadAudio call -> first request byte", median(fb.ours).toFixed(1), String(fb.ours.length)],
   ["first byte: plain XHR send -> first request byte", median(fb.baseline).toFixed(1), String(fb.baseline.length)],
   ["first byte: uploadAudio call -> first POST byte", fb.oursPost.length ? median(fb.oursPost).toFixed(1) : "-", String(fb.oursPost.length)],
@@ -125,6 +149,7 @@ writePart("start", {
     init_ms: r1(median(init.bytes)),
     init_streaming_ms: r1(median(init.streaming)),
     init_loads: init.bytes.length,
+    ...(init.validate.length ? { validate_init_ms: r1(median(init.validate)) } : { validate_init_ms: null, validate_init_ms_reason: "this build has no talk-uploader/validate entry" }),
     first_byte_ms: r1(median(fb.ours)),
     first_byte_baseline_ms: r1(median(fb.baseline)),
     first_post_byte_ms: fb.oursPost.length ? r1(median(fb.oursPost)) : null,
