@@ -37,19 +37,19 @@ DEVSERVER_LOG="$tmp/devserver.log" start_devserver "$tmp/data" \
   --connection test-audio-2=audio-two-channel
 echo "devserver on http://$DEVSERVER_HTTP (s3: ${DEVSERVER_S3:-none})"
 
-# Faulty servers for tests/browser_reliability.rs; which requests fail is a deterministic draw
-# per port (faults.rs; grpc-web uploads and S3 POSTs count separately). Seed 2282364 at rate
-# 0.56 fails exactly requests 0, 2, 4, ..., 22 and lets the odd ones through, so every upload
-# fails once and succeeds on its second attempt, in any test order. Seed 40491 at rate 0.61
-# fails 0, 1, 3, 4, 6, 7, ... 16: browsers silently resend a POST once after a reset, so the
-# engine sees one failure where the server cut two requests.
+# Faulty servers for tests/browser_reliability.rs; --fault-schedule names the requests that fail,
+# by index per port (faults.rs; grpc-web uploads and S3 POSTs count separately). `fail,ok,...`
+# fails requests 0, 2, 4, ... and lets the odd ones through, so every upload fails once and
+# succeeds on its second attempt, in any test order. `fail,fail,ok,...` fails 0, 1, 3, 4, 6, 7,
+# ...: browsers silently resend a POST once after a reset, so the engine sees one failure where
+# the server cut two requests.
 faulty=(--api-key "$api_key" --connection test-audio-1=audio-one-channel)
 DEVSERVER_PREFIX=FAULTY_503 DEVSERVER_LOG="$tmp/faulty-503.log" start_devserver "$tmp/faulty-503" \
-  "${faulty[@]}" --fault-mode 503 --fault-rate 0.56 --fault-seed 2282364
+  "${faulty[@]}" --fault-mode 503 --fault-schedule "fail,ok,..."
 DEVSERVER_PREFIX=FAULTY_RESET DEVSERVER_LOG="$tmp/faulty-reset.log" start_devserver "$tmp/faulty-reset" \
-  "${faulty[@]}" --fault-mode reset --fault-rate 0.61 --fault-seed 40491
+  "${faulty[@]}" --fault-mode reset --fault-schedule "fail,fail,ok,..."
 DEVSERVER_PREFIX=FAULTY_STALL DEVSERVER_LOG="$tmp/faulty-stall.log" start_devserver "$tmp/faulty-stall" \
-  "${faulty[@]}" --fault-mode stall --fault-rate 1
+  "${faulty[@]}" --fault-mode stall --fault-schedule "fail,..."
 # Presigns that pass the local 30 s expiry margin for only ~2 s (see src/s3_post).
 DEVSERVER_PREFIX=SHORT_PRESIGN DEVSERVER_LOG="$tmp/short-presign.log" start_devserver "$tmp/short-presign" \
   "${faulty[@]}" --presign-expires-secs 33 --s3-max-skew-secs 86400

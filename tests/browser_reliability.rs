@@ -2,9 +2,9 @@
 //! purpose (`--fault-mode 503|reset|stall`, see devserver/src/faults.rs) and one whose presigns
 //! expire quickly. scripts/test.sh starts them; their URLs arrive as compile-time env vars.
 //!
-//! The 503 server fails exactly the even-numbered requests of each port (seed 2282364, rate
-//! 0.56), so every upload there fails once and succeeds on its second attempt, in any test
-//! order. The reset server fails requests 0, 1, 3, 4, 6, 7, ... (seed 40491, rate 0.61): both
+//! The 503 server fails exactly the even-numbered requests of each port (`--fault-schedule
+//! fail,ok,...`), so every upload there fails once and succeeds on its second attempt, in any
+//! test order. The reset server fails requests 0, 1, 3, 4, 6, 7, ... (`fail,fail,ok,...`): both
 //! browsers silently resend a POST once when its reused connection is reset before any answer,
 //! so it takes two resets in a row for the engine to see one.
 

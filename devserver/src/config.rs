@@ -11,6 +11,8 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use clap::Parser;
+
 /// The API key that the demo uses when no `--api-key` or `--iam-token` is given.
 pub const DEMO_API_KEY: &str = "demo-api-key";
 
@@ -29,15 +31,70 @@ pub enum FaultMode {
     Stall,
 }
 
-/// Fault injection for reliability tests (`--fault-rate`, `--fault-mode`, `--fault-seed`).
-#[derive(Clone, Copy, Debug, PartialEq)]
+impl FaultMode {
+    /// The name on the command line and in the log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FaultMode::Http503 => "503",
+            FaultMode::Reset => "reset",
+            FaultMode::Stall => "stall",
+        }
+    }
+
+    fn from_name(s: &str) -> Option<Self> {
+        [FaultMode::Http503, FaultMode::Reset, FaultMode::Stall].into_iter().find(|m| m.as_str() == s)
+    }
+}
+
+/// Fault injection for reliability tests (`--fault-schedule`, `--fault-mode`): which of the
+/// requests a fault layer sees fail, by their index (0, 1, 2, ...), and how.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Faults {
-    /// Probability in [0, 1] that an upload request fails.
-    pub rate: f64,
-    /// How it fails.
-    pub mode: FaultMode,
-    /// Seed of the deterministic random sequence.
-    pub seed: u64,
+    /// What happens to request `n`: `None` passes it, `Some(mode)` fails it.
+    pub schedule: Vec<Option<FaultMode>>,
+    /// Whether the schedule starts again after its last entry (a trailing `...`); otherwise
+    /// every later request passes.
+    pub repeat: bool,
+}
+
+impl Faults {
+    /// Parses `--fault-schedule`: comma-separated `ok`, `fail` (fails with `default_mode`, the
+    /// `--fault-mode`), `503`, `reset` or `stall`, optionally ending in `...` to repeat.
+    pub fn parse(schedule: &str, default_mode: FaultMode) -> Result<Self, String> {
+        let mut items: Vec<&str> = schedule.split(',').map(str::trim).collect();
+        let repeat = items.last() == Some(&"...");
+        if repeat {
+            items.pop();
+        }
+        if items.is_empty() || items == [""] {
+            return Err("expected at least one of ok, fail, 503, reset, stall".into());
+        }
+        let schedule = items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| match *item {
+                "ok" => Ok(None),
+                "fail" => Ok(Some(default_mode)),
+                other => FaultMode::from_name(other).map(Some).ok_or_else(|| {
+                    format!("entry {i} is {other:?}: expected ok, fail, 503, reset or stall (and `...` only last)")
+                }),
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(Faults { schedule, repeat })
+    }
+
+    /// How request `n` (0-based, counted per fault layer) fails, or `None` when it passes.
+    pub fn at(&self, n: u64) -> Option<FaultMode> {
+        let len = self.schedule.len() as u64;
+        let i = if n < len {
+            n
+        } else if self.repeat && len > 0 {
+            n % len
+        } else {
+            return None;
+        };
+        self.schedule.get(usize::try_from(i).ok()?).copied().flatten()
+    }
 }
 
 /// An external S3-compatible store for the presigner, instead of the embedded one.
@@ -102,7 +159,7 @@ pub struct Config {
     pub tls: Option<(PathBuf, PathBuf)>,
     /// `--fault-grpc`: faults hit plain gRPC uploads too, not only grpc-web ones.
     pub fault_grpc: bool,
-    /// Fault injection; `None` when `--fault-rate` is 0 or absent.
+    /// Fault injection; `None` without `--fault-schedule`.
     pub faults: Option<Faults>,
     /// Seconds from accept until a connection's first request head is complete (both ports);
     /// 0 turns the limit off.
@@ -134,16 +191,12 @@ impl fmt::Debug for Config {
 /// A command-line mistake, with the flag it concerns.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// `--help` was given: print usage and exit 0.
-    #[error("help requested")]
-    Help,
-    /// A flag that needs a value was last.
-    #[error("{0} needs a value")]
-    MissingValue(String),
-    /// A flag nobody knows.
-    #[error("unknown flag {0}; run with --help")]
-    UnknownFlag(String),
-    /// A value that does not parse.
+    /// What clap refuses (an unknown flag, a missing or malformed value), and `--help`, which
+    /// clap reports the same way: [`clap::Error::exit`] prints either where it belongs and exits
+    /// 0 for help, 2 for a mistake.
+    #[error("{0}")]
+    Cli(#[from] clap::Error),
+    /// Flags that parse one by one but not together.
     #[error("{flag}: {message}")]
     BadValue {
         /// The flag.
@@ -153,35 +206,27 @@ pub enum ConfigError {
     },
 }
 
-/// The text printed by `--help`.
-pub const USAGE: &str = "\
-devserver: local reference server for talk-uploader
-
-USAGE:
-  devserver [--listen ADDR] [--data-dir DIR] [--api-key KEY]... [--iam-token TOKEN]...
-            [--connection ID=KIND]... [--cors-origin ORIGIN]...
-            [--s3-listen ADDR] [--s3-bucket NAME] [--s3-max-skew-secs N]
-            [--s3-endpoint URL --s3-access-key KEY --s3-secret-key SECRET --s3-bucket NAME --s3-region REGION]
-            [--presign-expires-secs N] [--presign-max-bytes N] [--vela-minutes N]
-            [--www-dir DIR] [--pkg-dir DIR] [--tls-cert PEM --tls-key PEM]
-            [--fault-rate F --fault-mode 503|reset|stall --fault-seed N] [--fault-grpc]
-            [--header-read-timeout-secs N] [--idle-timeout-secs N]
-            [--allow-host NAME:PORT]... [--csp-connect-src ORIGIN]...
-
+/// What `--help` prints after the flags.
+const AFTER_HELP: &str = "\
 KIND is chat, audio-one-channel or audio-two-channel.
 
-Defaults (good for the demo): --listen 127.0.0.1:8787, --s3-listen 127.0.0.1:8788,
---data-dir .devserver-data, --api-key demo-api-key (only when no key or token is given),
-connections demo-chat=chat, demo-audio-1=audio-one-channel, demo-audio-2=audio-two-channel
-(only when no --connection is given), CORS for any loopback origin, --s3-bucket talk-uploads,
---s3-max-skew-secs 900, --presign-expires-secs 3600, --presign-max-bytes 5368709120,
---vela-minutes 600, --www-dir www, --pkg-dir pkg, --header-read-timeout-secs 30,
---idle-timeout-secs 75.
+With no --api-key or --iam-token, the demo key demo-api-key is accepted; with no --connection,
+the connections demo-chat=chat, demo-audio-1=audio-one-channel and demo-audio-2=audio-two-channel
+exist. With no --cors-origin, any loopback origin is allowed (127.0.0.0/8, [::1], localhost,
+*.localhost: the hosts the package itself lets use plain http:).
 
 --tls-cert / --tls-key serve the main port over TLS (h2 and http/1.1 by ALPN) instead of
 cleartext h2c + HTTP/1.1: a TLS gRPC upstream for talk-gateway's tests. The S3 port stays
-cleartext. --fault-grpc makes the faults hit plain gRPC uploads as well as grpc-web ones (the
-devserver as a failing upstream of talk-gateway).
+cleartext.
+
+Faults: --fault-schedule says which upload requests fail, by their index, counted separately on
+each port (grpc-web uploads on the main port, form POSTs on the S3 port): a comma-separated list
+of ok, fail (fails as --fault-mode says), 503, reset or stall, ending in `...` to repeat it, else
+every request after the list passes. `fail,ok,...` fails the even-numbered requests; `stall,...`
+every one. 503 drains the body and answers 503 with retry-after: 1; reset cuts the connection in
+the middle of the body; stall never reads the body nor answers. --fault-grpc makes the faults hit
+plain gRPC uploads as well as grpc-web ones (the devserver as a failing upstream of
+talk-gateway).
 
 Slow and idle clients are closed on both ports: a connection gets --header-read-timeout-secs
 from accept until its first request head is complete (one that never sends a byte is closed
@@ -206,154 +251,161 @@ what was uploaded. --s3-endpoint and friends point the Vela presigner at another
 The first line on stdout is JSON naming the bound addresses, so port 0 works in tests.
 ";
 
+/// The flags, as clap reads them; [`Config::from_args`] then checks them together.
+#[derive(Parser, Debug)]
+#[command(
+    name = "devserver",
+    about = "devserver: local reference server for talk-uploader",
+    after_help = AFTER_HELP,
+    disable_version_flag = true
+)]
+struct Cli {
+    /// gRPC + grpc-web + HTTP API + demo address; port 0 picks a free port
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8787", value_parser = addr)]
+    listen: SocketAddr,
+    /// Where the database and the audio files live
+    #[arg(long, value_name = "DIR", default_value = ".devserver-data")]
+    data_dir: PathBuf,
+    /// An accepted `Api-Key` (also a Vela bearer token); repeatable
+    #[arg(long = "api-key", value_name = "KEY", value_parser = non_empty)]
+    api_keys: Vec<String>,
+    /// An accepted `Bearer` IAM token; repeatable
+    #[arg(long = "iam-token", value_name = "TOKEN", value_parser = non_empty)]
+    iam_tokens: Vec<String>,
+    /// A connection and what it accepts; repeatable
+    #[arg(long = "connection", value_name = "ID=KIND", value_parser = connection)]
+    connections: Vec<(String, ConnectionKind)>,
+    /// An origin allowed through CORS (`*`: any); repeatable
+    #[arg(long = "cors-origin", value_name = "ORIGIN", value_parser = non_empty)]
+    cors_origins: Vec<String>,
+    /// The embedded S3 server's address; port 0 picks a free port
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8788", value_parser = addr)]
+    s3_listen: SocketAddr,
+    /// The bucket (of the embedded S3, or of --s3-endpoint)
+    #[arg(long, value_name = "NAME", default_value = "talk-uploads", value_parser = non_empty)]
+    s3_bucket: String,
+    /// Allowed clock skew of a form's x-amz-date, in seconds
+    #[arg(long, value_name = "N", default_value = "900", value_parser = number)]
+    s3_max_skew_secs: u64,
+    /// An external S3-compatible store for the Vela presigner, instead of the embedded one
+    #[arg(long, value_name = "URL", value_parser = non_empty)]
+    s3_endpoint: Option<String>,
+    /// The external store's access key id
+    #[arg(long, value_name = "KEY", value_parser = non_empty)]
+    s3_access_key: Option<String>,
+    /// The external store's secret key
+    #[arg(long, value_name = "SECRET", value_parser = non_empty)]
+    s3_secret_key: Option<String>,
+    /// The external store's signing region [default: us-east-1]
+    #[arg(long, value_name = "REGION", value_parser = non_empty)]
+    s3_region: Option<String>,
+    /// Lifetime of a presigned POST policy, in seconds
+    #[arg(long, value_name = "N", default_value = "3600", value_parser = number)]
+    presign_expires_secs: u64,
+    /// Largest object a presigned POST allows, in bytes
+    #[arg(long, value_name = "N", default_value = "5368709120", value_parser = number)]
+    presign_max_bytes: u64,
+    /// Minutes of audio each Vela org may upload
+    #[arg(long = "vela-minutes", value_name = "N", default_value = "600", value_parser = number)]
+    vela_minutes_per_org: u64,
+    /// The demo page
+    #[arg(long, value_name = "DIR", default_value = "www")]
+    www_dir: PathBuf,
+    /// The built npm package
+    #[arg(long, value_name = "DIR", default_value = "pkg")]
+    pkg_dir: PathBuf,
+    /// Serve the main port over TLS with this certificate chain (PEM); needs --tls-key
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key (PEM) of --tls-cert
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Which upload requests fail, by index, e.g. `fail,ok,...` (see below)
+    #[arg(long, value_name = "LIST")]
+    fault_schedule: Option<String>,
+    /// How a `fail` in --fault-schedule fails: 503, reset or stall
+    #[arg(long, value_name = "MODE", default_value = "503", value_parser = fault_mode)]
+    fault_mode: FaultMode,
+    /// Faults hit plain gRPC uploads too, not only grpc-web ones
+    #[arg(long)]
+    fault_grpc: bool,
+    /// Seconds from accept until a connection's first request head is complete; 0: no limit
+    #[arg(long, value_name = "N", default_value = "30", value_parser = number)]
+    header_read_timeout_secs: u64,
+    /// Seconds a connection with no request in progress stays open; 0: forever
+    #[arg(long, value_name = "N", default_value = "75", value_parser = number)]
+    idle_timeout_secs: u64,
+    /// Another `Host` (NAME:PORT) that /api and the pages answer; repeatable
+    #[arg(long = "allow-host", value_name = "NAME:PORT", value_parser = allow_host)]
+    allow_hosts: Vec<String>,
+    /// Another origin in the pages' CSP connect-src, e.g. a talk-gateway; repeatable
+    #[arg(long = "csp-connect-src", value_name = "ORIGIN", value_parser = csp_origin)]
+    csp_connect_src: Vec<String>,
+}
+
 impl Config {
     /// Parses the arguments after the program name.
     pub fn from_args<I: IntoIterator<Item = String>>(args: I) -> Result<Self, ConfigError> {
-        let mut cfg = Config {
-            listen: "127.0.0.1:8787".parse().expect("literal address"),
-            data_dir: PathBuf::from(".devserver-data"),
-            api_keys: Vec::new(),
-            iam_tokens: Vec::new(),
-            connections: BTreeMap::new(),
-            cors_origins: Vec::new(),
-            s3_listen: "127.0.0.1:8788".parse().expect("literal address"),
-            s3_external: None,
-            s3_bucket: "talk-uploads".into(),
-            s3_max_skew_secs: 900,
-            presign_expires_secs: 3600,
-            presign_max_bytes: 5 * 1024 * 1024 * 1024,
-            vela_minutes_per_org: 600,
-            www_dir: PathBuf::from("www"),
-            pkg_dir: PathBuf::from("pkg"),
-            tls: None,
-            fault_grpc: false,
-            faults: None,
-            header_read_timeout_secs: 30,
-            idle_timeout_secs: 75,
-            allow_hosts: Vec::new(),
-            csp_connect_src: Vec::new(),
+        let cli = Cli::try_parse_from(std::iter::once("devserver".to_owned()).chain(args))?;
+        let mut api_keys = cli.api_keys;
+        if api_keys.is_empty() && cli.iam_tokens.is_empty() {
+            api_keys.push(DEMO_API_KEY.to_owned());
+        }
+        let mut connections: BTreeMap<String, ConnectionKind> = cli.connections.into_iter().collect();
+        if connections.is_empty() {
+            connections.insert("demo-chat".into(), ConnectionKind::Chat);
+            connections.insert("demo-audio-1".into(), ConnectionKind::AudioOneChannel);
+            connections.insert("demo-audio-2".into(), ConnectionKind::AudioTwoChannel);
+        }
+        let faults = match &cli.fault_schedule {
+            Some(list) => Some(Faults::parse(list, cli.fault_mode).map_err(|m| bad("--fault-schedule", &m))?),
+            None => None,
         };
-        let (mut tls_cert, mut tls_key) = (None, None);
-        let (mut fault_rate, mut fault_mode, mut fault_seed) = (0.0f64, FaultMode::Http503, 1u64);
-        let (mut s3_endpoint, mut s3_access, mut s3_secret, mut s3_region) = (None, None, None, None);
-
-        let mut it = args.into_iter();
-        while let Some(flag) = it.next() {
-            if flag == "--help" || flag == "-h" {
-                return Err(ConfigError::Help);
-            }
-            let mut value = || it.next().ok_or_else(|| ConfigError::MissingValue(flag.clone()));
-            match flag.as_str() {
-                "--listen" => cfg.listen = parse_addr(&flag, &value()?)?,
-                "--s3-listen" => cfg.s3_listen = parse_addr(&flag, &value()?)?,
-                "--data-dir" => cfg.data_dir = PathBuf::from(value()?),
-                "--www-dir" => cfg.www_dir = PathBuf::from(value()?),
-                "--pkg-dir" => cfg.pkg_dir = PathBuf::from(value()?),
-                "--fault-grpc" => cfg.fault_grpc = true,
-                "--tls-cert" => tls_cert = Some(PathBuf::from(value()?)),
-                "--tls-key" => tls_key = Some(PathBuf::from(value()?)),
-                "--api-key" => cfg.api_keys.push(non_empty(&flag, value()?)?),
-                "--iam-token" => cfg.iam_tokens.push(non_empty(&flag, value()?)?),
-                "--cors-origin" => cfg.cors_origins.push(non_empty(&flag, value()?)?),
-                "--connection" => {
-                    let v = value()?;
-                    let (id, kind) = v.split_once('=').ok_or_else(|| bad(&flag, "expected ID=KIND"))?;
-                    let kind = ConnectionKind::from_name(kind).ok_or_else(|| {
-                        bad(&flag, "KIND must be chat, audio-one-channel or audio-two-channel")
-                    })?;
-                    if id.is_empty() {
-                        return Err(bad(&flag, "the connection id is empty"));
-                    }
-                    cfg.connections.insert(id.to_owned(), kind);
-                }
-                "--s3-bucket" => cfg.s3_bucket = non_empty(&flag, value()?)?,
-                "--s3-endpoint" => s3_endpoint = Some(non_empty(&flag, value()?)?),
-                "--s3-access-key" => s3_access = Some(non_empty(&flag, value()?)?),
-                "--s3-secret-key" => s3_secret = Some(non_empty(&flag, value()?)?),
-                "--s3-region" => s3_region = Some(non_empty(&flag, value()?)?),
-                "--s3-max-skew-secs" => cfg.s3_max_skew_secs = parse_num(&flag, &value()?)?,
-                "--presign-expires-secs" => cfg.presign_expires_secs = parse_num(&flag, &value()?)?,
-                "--presign-max-bytes" => cfg.presign_max_bytes = parse_num(&flag, &value()?)?,
-                "--vela-minutes" => cfg.vela_minutes_per_org = parse_num(&flag, &value()?)?,
-                "--fault-rate" => {
-                    let v = value()?;
-                    fault_rate = v.parse().map_err(|_| bad(&flag, "expected a number in [0, 1]"))?;
-                    if !(0.0..=1.0).contains(&fault_rate) {
-                        return Err(bad(&flag, "expected a number in [0, 1]"));
-                    }
-                }
-                "--fault-mode" => {
-                    fault_mode = match value()?.as_str() {
-                        "503" => FaultMode::Http503,
-                        "reset" => FaultMode::Reset,
-                        "stall" => FaultMode::Stall,
-                        _ => return Err(bad(&flag, "expected 503, reset or stall")),
-                    }
-                }
-                "--fault-seed" => fault_seed = parse_num(&flag, &value()?)?,
-                "--header-read-timeout-secs" => cfg.header_read_timeout_secs = parse_num(&flag, &value()?)?,
-                "--idle-timeout-secs" => cfg.idle_timeout_secs = parse_num(&flag, &value()?)?,
-                "--allow-host" => {
-                    let v = value()?;
-                    let ok = v.rsplit_once(':').is_some_and(|(name, port)| {
-                        !name.is_empty() && port.parse::<u16>().is_ok() && !v.contains(|c: char| c.is_whitespace() || c == '/' || c == ',')
-                    });
-                    if !ok {
-                        return Err(bad(&flag, "expected NAME:PORT, e.g. devbox.lan:8787"));
-                    }
-                    cfg.allow_hosts.push(v);
-                }
-                "--csp-connect-src" => {
-                    let v = value()?;
-                    let ok = v.split_once("://").is_some_and(|(scheme, host)| {
-                        matches!(scheme, "http" | "https" | "ws" | "wss")
-                            && !host.is_empty()
-                            && !host.contains(|c: char| c.is_whitespace() || matches!(c, '/' | ';' | ',' | '\'' | '"'))
-                    });
-                    if !ok {
-                        return Err(bad(&flag, "expected an origin, e.g. http://127.0.0.1:8790 (scheme://host:port, no path)"));
-                    }
-                    cfg.csp_connect_src.push(v);
-                }
-                _ => return Err(ConfigError::UnknownFlag(flag)),
-            }
-        }
-
-        if cfg.api_keys.is_empty() && cfg.iam_tokens.is_empty() {
-            cfg.api_keys.push(DEMO_API_KEY.to_owned());
-        }
-        if cfg.connections.is_empty() {
-            cfg.connections.insert("demo-chat".into(), ConnectionKind::Chat);
-            cfg.connections.insert("demo-audio-1".into(), ConnectionKind::AudioOneChannel);
-            cfg.connections.insert("demo-audio-2".into(), ConnectionKind::AudioTwoChannel);
-        }
-        cfg.tls = match (tls_cert, tls_key) {
-            (None, None) => None,
-            (Some(c), Some(k)) => Some((c, k)),
-            _ => return Err(bad("--tls-cert", "--tls-cert and --tls-key go together")),
-        };
-        if fault_rate > 0.0 {
-            cfg.faults = Some(Faults { rate: fault_rate, mode: fault_mode, seed: fault_seed });
-        }
-        match (s3_endpoint, s3_access, s3_secret, s3_region) {
-            (None, None, None, None) => {}
-            (Some(endpoint), Some(access_key), Some(secret_key), region) => {
-                cfg.s3_external = Some(ExternalS3 {
-                    endpoint,
-                    access_key,
-                    secret_key,
-                    bucket: cfg.s3_bucket.clone(),
-                    region: region.unwrap_or_else(|| "us-east-1".into()),
-                });
-            }
+        let s3_external = match (cli.s3_endpoint, cli.s3_access_key, cli.s3_secret_key, cli.s3_region) {
+            (None, None, None, None) => None,
+            (Some(endpoint), Some(access_key), Some(secret_key), region) => Some(ExternalS3 {
+                endpoint,
+                access_key,
+                secret_key,
+                bucket: cli.s3_bucket.clone(),
+                region: region.unwrap_or_else(|| "us-east-1".into()),
+            }),
             _ => {
                 return Err(bad(
                     "--s3-endpoint",
                     "an external store needs --s3-endpoint, --s3-access-key and --s3-secret-key together",
                 ))
             }
-        }
-        Ok(cfg)
+        };
+        Ok(Config {
+            listen: cli.listen,
+            data_dir: cli.data_dir,
+            api_keys,
+            iam_tokens: cli.iam_tokens,
+            connections,
+            cors_origins: cli.cors_origins,
+            s3_listen: cli.s3_listen,
+            s3_external,
+            s3_bucket: cli.s3_bucket,
+            s3_max_skew_secs: cli.s3_max_skew_secs,
+            presign_expires_secs: cli.presign_expires_secs,
+            presign_max_bytes: cli.presign_max_bytes,
+            vela_minutes_per_org: cli.vela_minutes_per_org,
+            www_dir: cli.www_dir,
+            pkg_dir: cli.pkg_dir,
+            tls: cli.tls_cert.zip(cli.tls_key),
+            fault_grpc: cli.fault_grpc,
+            faults,
+            header_read_timeout_secs: cli.header_read_timeout_secs,
+            idle_timeout_secs: cli.idle_timeout_secs,
+            allow_hosts: cli.allow_hosts,
+            csp_connect_src: cli.csp_connect_src,
+        })
+    }
+
+    /// The text `--help` prints.
+    pub fn help() -> String {
+        <Cli as clap::CommandFactory>::command().render_help().to_string()
     }
 
     /// How both ports treat idle and slow connections.
@@ -389,20 +441,59 @@ fn bad(flag: &str, message: &str) -> ConfigError {
     ConfigError::BadValue { flag: flag.to_owned(), message: message.to_owned() }
 }
 
-fn non_empty(flag: &str, v: String) -> Result<String, ConfigError> {
+// Value parsers: clap puts the flag and the value in front of each message.
+
+fn non_empty(v: &str) -> Result<String, String> {
     if v.is_empty() {
-        Err(bad(flag, "must not be empty"))
+        Err("must not be empty".into())
     } else {
-        Ok(v)
+        Ok(v.to_owned())
     }
 }
 
-fn parse_addr(flag: &str, v: &str) -> Result<SocketAddr, ConfigError> {
-    v.parse().map_err(|_| bad(flag, "expected IP:PORT, e.g. 127.0.0.1:8787"))
+fn addr(v: &str) -> Result<SocketAddr, String> {
+    v.parse().map_err(|_| "expected IP:PORT, e.g. 127.0.0.1:8787".into())
 }
 
-fn parse_num(flag: &str, v: &str) -> Result<u64, ConfigError> {
-    v.parse().map_err(|_| bad(flag, "expected a non-negative integer"))
+fn number(v: &str) -> Result<u64, String> {
+    v.parse().map_err(|_| "expected a non-negative integer".into())
+}
+
+fn fault_mode(v: &str) -> Result<FaultMode, String> {
+    FaultMode::from_name(v).ok_or_else(|| "expected 503, reset or stall".into())
+}
+
+fn connection(v: &str) -> Result<(String, ConnectionKind), String> {
+    let (id, kind) = v.split_once('=').ok_or("expected ID=KIND")?;
+    let kind = ConnectionKind::from_name(kind).ok_or("KIND must be chat, audio-one-channel or audio-two-channel")?;
+    if id.is_empty() {
+        return Err("the connection id is empty".into());
+    }
+    Ok((id.to_owned(), kind))
+}
+
+fn allow_host(v: &str) -> Result<String, String> {
+    let ok = v.rsplit_once(':').is_some_and(|(name, port)| {
+        !name.is_empty() && port.parse::<u16>().is_ok() && !v.contains(|c: char| c.is_whitespace() || c == '/' || c == ',')
+    });
+    if ok {
+        Ok(v.to_owned())
+    } else {
+        Err("expected NAME:PORT, e.g. devbox.lan:8787".into())
+    }
+}
+
+fn csp_origin(v: &str) -> Result<String, String> {
+    let ok = v.split_once("://").is_some_and(|(scheme, host)| {
+        matches!(scheme, "http" | "https" | "ws" | "wss")
+            && !host.is_empty()
+            && !host.contains(|c: char| c.is_whitespace() || matches!(c, '/' | ';' | ',' | '\'' | '"'))
+    });
+    if ok {
+        Ok(v.to_owned())
+    } else {
+        Err("expected an origin, e.g. http://127.0.0.1:8790 (scheme://host:port, no path)".into())
+    }
 }
 
 #[cfg(test)]
@@ -465,8 +556,55 @@ mod tests {
         let e = parse(&["--connection", "x=video"]).unwrap_err().to_string();
         assert!(e.contains("--connection"), "{e}");
         assert!(parse(&["--api-key"]).unwrap_err().to_string().contains("--api-key"));
-        assert!(matches!(parse(&["--nope"]), Err(ConfigError::UnknownFlag(_))));
-        assert!(parse(&["--fault-rate", "2"]).is_err());
+        assert!(matches!(parse(&["--nope"]), Err(ConfigError::Cli(e)) if e.kind() == clap::error::ErrorKind::UnknownArgument));
+        let e = parse(&["--fault-schedule", "fail,maybe"]).unwrap_err().to_string();
+        assert!(e.contains("--fault-schedule") && e.contains("maybe"), "{e}");
+        assert!(parse(&["--fault-mode", "slow"]).unwrap_err().to_string().contains("--fault-mode"));
+        let e = parse(&["--tls-cert", "c.pem"]).unwrap_err().to_string();
+        assert!(e.contains("--tls-key"), "{e}");
+        assert!(parse(&["--tls-cert", "c.pem", "--tls-key", "k.pem"]).unwrap().tls.is_some());
+        // Mistakes exit 2, help exits 0 (clap's codes, which main uses).
+        let Err(ConfigError::Cli(e)) = parse(&["--listen", "nowhere"]) else { panic!() };
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("expected IP:PORT"), "{e}");
+        let Err(ConfigError::Cli(e)) = parse(&["--help"]) else { panic!() };
+        assert_eq!((e.kind(), e.exit_code()), (clap::error::ErrorKind::DisplayHelp, 0));
+    }
+
+    #[test]
+    fn fault_schedules_name_each_request() {
+        let f = parse(&["--fault-schedule", "fail,ok,..."]).unwrap().faults.unwrap();
+        let fails: Vec<bool> = (0..6).map(|n| f.at(n).is_some()).collect();
+        assert_eq!(fails, [true, false, true, false, true, false]);
+        assert_eq!(f.at(0), Some(FaultMode::Http503));
+        let f = parse(&["--fault-schedule", "ok, reset ,stall", "--fault-mode", "stall"]).unwrap().faults.unwrap();
+        assert_eq!((0..5).map(|n| f.at(n)).collect::<Vec<_>>(), [None, Some(FaultMode::Reset), Some(FaultMode::Stall), None, None]);
+        let f = parse(&["--fault-schedule", "fail,...", "--fault-mode", "stall"]).unwrap().faults.unwrap();
+        assert!((0..100).all(|n| f.at(n) == Some(FaultMode::Stall)));
+        assert!(parse(&[]).unwrap().faults.is_none());
+        for bad in ["", "...", "fail,...,ok", "fail;ok"] {
+            assert!(parse(&["--fault-schedule", bad]).is_err(), "{bad:?}");
+        }
+    }
+
+    /// The command line is a stable interface: every flag is still there, in the help too.
+    #[test]
+    fn help_lists_every_flag_and_the_defaults() {
+        let help = Config::help();
+        for flag in ["--listen", "--data-dir", "--api-key", "--iam-token", "--connection", "--cors-origin", "--s3-listen",
+            "--s3-bucket", "--s3-max-skew-secs", "--s3-endpoint", "--s3-access-key", "--s3-secret-key", "--s3-region",
+            "--presign-expires-secs", "--presign-max-bytes", "--vela-minutes", "--www-dir", "--pkg-dir", "--tls-cert",
+            "--tls-key", "--fault-schedule", "--fault-mode", "--fault-grpc", "--header-read-timeout-secs",
+            "--idle-timeout-secs", "--allow-host", "--csp-connect-src"] {
+            assert!(help.contains(flag), "{flag} missing from --help");
+        }
+        for default in ["127.0.0.1:8787", "127.0.0.1:8788", ".devserver-data", "talk-uploads", "5368709120", "demo-api-key"] {
+            assert!(help.contains(default), "{default} missing from --help");
+        }
+        let c = parse(&[]).unwrap();
+        assert_eq!((c.s3_max_skew_secs, c.presign_expires_secs, c.presign_max_bytes, c.vela_minutes_per_org), (900, 3600, 5 << 30, 600));
+        assert_eq!((c.header_read_timeout_secs, c.idle_timeout_secs, c.s3_bucket.as_str()), (30, 75, "talk-uploads"));
+        assert_eq!(c.connections.len(), 3);
     }
 
     #[test]

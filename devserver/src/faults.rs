@@ -1,5 +1,5 @@
-//! Fault injection for the reliability tests: `--fault-rate F --fault-mode 503|reset|stall
-//! --fault-seed N` (parsed into [`Config::faults`](crate::config::Config::faults)).
+//! Fault injection for the reliability tests: `--fault-schedule fail,ok,... --fault-mode
+//! 503|reset|stall` (parsed into [`Config::faults`](crate::config::Config::faults)).
 //!
 //! # API (for every router that should fail on purpose)
 //!
@@ -15,8 +15,10 @@
 //!   `TalkService/Upload*` methods. Plain gRPC (`application/grpc`, over h2c) is never faulted:
 //!   cutting an HTTP/2 connection would fail every other stream on it, and only the browser
 //!   package needs the faults. [`Target::Posts`]: every POST (the S3 form uploads).
-//! - Which requests fail is deterministic: the n-th matching request through one layer
-//!   (n = 0, 1, ...) fails iff [`draw`]`(seed, n) < rate`. Two layers count separately.
+//! - Which requests fail is said, not drawn: the n-th matching request through one layer
+//!   (n = 0, 1, ...) fails as [`Faults::at`]`(n)` says. Two layers count separately, so a
+//!   test names the requests that fail (`fail,ok,...`: every even one) instead of searching
+//!   for a random seed that happens to fail them.
 //!
 //! # Modes
 //!
@@ -81,15 +83,6 @@ impl Target {
     }
 }
 
-/// The deterministic draw in [0, 1) for the `n`-th matching request (splitmix64).
-pub fn draw(seed: u64, n: u64) -> f64 {
-    let mut z = seed ^ n.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^= z >> 31;
-    (z >> 11) as f64 / (1u64 << 53) as f64
-}
-
 /// The tower layer; see the module docs.
 #[derive(Clone, Debug)]
 pub struct FaultLayer {
@@ -109,11 +102,11 @@ impl State {
             return None;
         }
         let n = self.next.fetch_add(1, Ordering::Relaxed);
-        (draw(self.faults.seed, n) < self.faults.rate).then_some((self.faults.mode, n))
+        self.faults.at(n).map(|mode| (mode, n))
     }
 }
 
-/// A fault layer for `target`; `None` (no `--fault-rate`) passes everything through.
+/// A fault layer for `target`; `None` (no `--fault-schedule`) passes everything through.
 pub fn layer(faults: Option<Faults>, target: Target) -> FaultLayer {
     FaultLayer { state: faults.map(|faults| Arc::new(State { faults, target, next: AtomicU64::new(0) })) }
 }
@@ -158,12 +151,7 @@ where
         let Some((mode, n)) = decision else {
             return Box::pin(async move { Ok(inner.oneshot(req).await?.map(Body::new)) });
         };
-        let mode_name = match mode {
-            FaultMode::Http503 => "503",
-            FaultMode::Reset => "reset",
-            FaultMode::Stall => "stall",
-        };
-        crate::log::emit(&serde_json::json!({ "event": "fault", "mode": mode_name, "n": n, "path": req.uri().path() }));
+        crate::log::emit(&serde_json::json!({ "event": "fault", "mode": mode.as_str(), "n": n, "path": req.uri().path() }));
         match mode {
             FaultMode::Http503 => Box::pin(async move {
                 // Drain first, or the browser reports "Failed to fetch" instead of the 503.
@@ -265,17 +253,6 @@ impl http_body::Body for CutBody {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn draws_are_deterministic_and_roughly_uniform() {
-        let a: Vec<f64> = (0..1000).map(|n| draw(7, n)).collect();
-        let b: Vec<f64> = (0..1000).map(|n| draw(7, n)).collect();
-        assert_eq!(a, b);
-        assert!(a.iter().all(|x| (0.0..1.0).contains(x)));
-        let hits = a.iter().filter(|&&x| x < 0.2).count();
-        assert!((150..250).contains(&hits), "{hits}");
-        assert_ne!(draw(7, 0), draw(8, 0));
-    }
 
     #[test]
     fn targets() {

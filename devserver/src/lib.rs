@@ -103,7 +103,7 @@ pub fn app(state: Arc<AppState>) -> axum::Router {
         .layer(axum::middleware::from_fn_with_state(hosts, host::check))
         // Only grpc-web uploads fail on purpose; CORS wraps the fault so a page can read a 503.
         .layer(faults::layer(
-            state.config.faults,
+            state.config.faults.clone(),
             if state.config.fault_grpc { faults::Target::GrpcUploads } else { faults::Target::GrpcWebUploads },
         ))
         // CORS must wrap grpc-web, or preflights get a 400 (toolchain-notes.md).

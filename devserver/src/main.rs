@@ -1,15 +1,13 @@
 //! `devserver`: see the crate docs and `--help`.
 
-use devserver::config::{Config, ConfigError, USAGE};
+use devserver::config::{Config, ConfigError};
 
 #[tokio::main]
 async fn main() {
     let config = match Config::from_args(std::env::args().skip(1)) {
         Ok(c) => c,
-        Err(ConfigError::Help) => {
-            print!("{USAGE}");
-            return;
-        }
+        // --help on stdout (exit 0), a mistake on stderr (exit 2), as clap does it.
+        Err(ConfigError::Cli(e)) => e.exit(),
         Err(e) => {
             eprintln!("devserver: {e}");
             std::process::exit(2);

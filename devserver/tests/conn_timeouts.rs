@@ -118,7 +118,7 @@ async fn an_http2_connection_without_streams_is_closed() {
 #[tokio::test]
 async fn a_stalled_request_keeps_its_connection() {
     let mut args = SHORT.to_vec();
-    args.extend(["--fault-rate", "1", "--fault-mode", "stall"]);
+    args.extend(["--fault-schedule", "stall,..."]);
     let srv = start(&args).await;
     let mut s = connect(srv.http).await;
     let head = format!(

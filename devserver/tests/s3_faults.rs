@@ -1,4 +1,4 @@
-//! Fault injection (`--fault-rate/--fault-mode`) applies to S3 form POSTs: a failed or cut
+//! Fault injection (`--fault-schedule`/`--fault-mode`) applies to S3 form POSTs: a failed or cut
 //! upload never leaves an object behind, and an injected 503 is readable cross-origin.
 //!
 //! `cargo test -p devserver --test s3_faults`
@@ -15,7 +15,7 @@ async fn presigned(srv: &Server, key: &str) -> devserver::sigv4::PresignedPost {
 
 #[tokio::test]
 async fn injected_503_is_readable_cross_origin_and_stores_nothing() {
-    let srv = start(&["--fault-rate", "1", "--fault-mode", "503", "--fault-seed", "7"]).await;
+    let srv = start(&["--fault-schedule", "fail,...", "--fault-mode", "503"]).await;
     let post = presigned(&srv, "org-1/f503").await;
     let res = post_form(srv.s3, &post.url, &post.fields, File::Random { seed: 3, len: 2 << 20 }, Some(ORIGIN)).await;
     assert_eq!(res.status, 503, "{}", res.text());
@@ -28,7 +28,7 @@ async fn injected_503_is_readable_cross_origin_and_stores_nothing() {
 
 #[tokio::test]
 async fn injected_reset_cuts_the_upload_and_stores_nothing() {
-    let srv = start(&["--fault-rate", "1", "--fault-mode", "reset"]).await;
+    let srv = start(&["--fault-schedule", "reset,..."]).await;
     let post = presigned(&srv, "org-1/freset").await;
     let res = try_post_form(srv.s3, &post.url, &post.fields, File::Random { seed: 4, len: 8 << 20 }, None).await;
     assert!(res.is_err(), "expected a cut connection, got {:?}", res.map(|r| r.status));
@@ -38,8 +38,9 @@ async fn injected_reset_cuts_the_upload_and_stores_nothing() {
 }
 
 #[tokio::test]
-async fn partial_fault_rate_fails_some_posts_and_the_rest_store_byte_exact() {
-    let srv = start(&["--fault-rate", "0.5", "--fault-mode", "503", "--fault-seed", "11"]).await;
+async fn a_fault_schedule_fails_the_posts_it_names_and_the_rest_store_byte_exact() {
+    let srv = start(&["--fault-schedule", "ok,fail,fail,ok,fail,ok,ok,ok,fail,ok", "--fault-mode", "503"]).await;
+    let schedule = [false, true, true, false, true, false, false, false, true, false];
     let (mut ok, mut failed) = (0, 0);
     for i in 0..10u64 {
         let key = format!("org-1/p{i}");
@@ -47,10 +48,12 @@ async fn partial_fault_rate_fails_some_posts_and_the_rest_store_byte_exact() {
         let res = post_form(srv.s3, &post.url, &post.fields, File::Random { seed: i, len: 100_000 }, None).await;
         match res.status {
             204 => {
+                assert!(!schedule[i as usize], "POST {i} was scheduled to fail");
                 ok += 1;
                 assert_eq!(srv.object(&key).await, Some((100_000, random_sha256(i, 100_000))));
             }
             503 => {
+                assert!(schedule[i as usize], "POST {i} was scheduled to pass");
                 failed += 1;
                 assert_eq!(srv.object(&key).await, None);
             }

@@ -19,7 +19,7 @@ fn upload_body(len: usize) -> (Vec<u8>, Vec<u8>) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn fault_503_drains_answers_503_and_stores_nothing() {
-    let server = start(&["--fault-rate", "1", "--fault-mode", "503", "--fault-seed", "4"]).await;
+    let server = start(&["--fault-schedule", "fail,...", "--fault-mode", "503"]).await;
     let (_, body) = upload_body(3 * MIB);
     let res = grpc_web(server.http, "UploadAsStream", Some(AUTH), &body).await.expect("a 503, not a reset");
     assert_eq!(res.status, 503);
@@ -34,7 +34,7 @@ async fn fault_503_drains_answers_503_and_stores_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn fault_reset_cuts_the_connection_mid_body_and_stores_nothing() {
-    let server = start(&["--fault-rate", "1", "--fault-mode", "reset"]).await;
+    let server = start(&["--fault-schedule", "reset,..."]).await;
     let (_, body) = upload_body(4 * MIB);
     for method in ["UploadAsStream", "UploadBadge"] {
         let started = Instant::now();
@@ -61,7 +61,7 @@ async fn fault_reset_cuts_the_connection_mid_body_and_stores_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn fault_stall_never_answers_and_stores_nothing() {
-    let server = start(&["--fault-rate", "1", "--fault-mode", "stall"]).await;
+    let server = start(&["--fault-schedule", "stall,..."]).await;
     let (_, body) = upload_body(2 * MIB);
     let r = tokio::time::timeout(Duration::from_millis(700), grpc_web(server.http, "UploadBadge", Some(AUTH), &body)).await;
     assert!(r.is_err(), "the stalled request got an answer: {r:?}");
@@ -71,14 +71,15 @@ async fn fault_stall_never_answers_and_stores_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn fault_rate_picks_requests_deterministically_from_the_seed() {
-    let server = start(&["--fault-rate", "0.5", "--fault-mode", "503", "--fault-seed", "99"]).await;
+async fn fault_schedule_names_the_requests_that_fail() {
+    let server = start(&["--fault-schedule", "fail,ok,ok,fail,fail,ok", "--fault-mode", "503"]).await;
     let (_, body) = upload_body(10_000);
     let mut got = Vec::new();
     for _ in 0..16 {
         got.push(grpc_web(server.http, "UploadAsStream", Some(AUTH), &body).await.unwrap().status == 503);
     }
-    let expected: Vec<bool> = (0..16).map(|n| devserver::faults::draw(99, n) < 0.5).collect();
+    // The six listed, then every later request passes.
+    let expected: Vec<bool> = (0..16).map(|n| matches!(n, 0 | 3 | 4)).collect();
     assert_eq!(got, expected);
     assert_eq!(server.talk_count().await, expected.iter().filter(|f| !**f).count());
 }

@@ -180,7 +180,7 @@ pub fn router(config: &Config) -> std::io::Result<axum::Router> {
     let config = Arc::new(config.clone());
     Ok(axum::Router::new()
         .fallback_service(service)
-        .layer(crate::faults::layer(config.faults, crate::faults::Target::Posts))
+        .layer(crate::faults::layer(config.faults.clone(), crate::faults::Target::Posts))
         .layer(axum::middleware::from_fn_with_state(config, cors_middleware))
         .layer(crate::log::LogLayer))
 }
