@@ -97,7 +97,22 @@ impl ValidateOptions {
 /// [`crate::json::MAX_VALUES`] are read (past them the report is one `input_too_large`), and the
 /// report lists at most `options.max_issues` issues.
 pub fn validate(input: &[u8], options: &ValidateOptions) -> Report {
-    validate_with(input, options.max_issues, |root, sink| match options.kind {
+    validate_read(&read(input, options.max_issues), options)
+}
+
+/// What [`validate`] and [`validate_read`] expect: `input` parsed with the duplicate keys listed
+/// up to the report's cap. A caller that goes on to use the tree (conversion, upload
+/// preparation) reads once with this, then validates and uses the same tree.
+pub fn read(input: &[u8], max_issues: usize) -> ReadResult<'_> {
+    crate::json::read_limited(input, max_issues.max(1))
+}
+
+/// A parse, as [`read`] returns it.
+pub type ReadResult<'a> = Result<crate::json::Read<'a>, crate::json::ReadError<'a>>;
+
+/// [`validate`] on a document already [`read`] with `options.max_issues`.
+pub fn validate_read(read: &ReadResult<'_>, options: &ValidateOptions) -> Report {
+    report_on(read, options.max_issues, |root, sink| match options.kind {
         ValidationKind::SpeechsenseChat => speechsense::chat::check_chat(root, options.metadata.as_deref(), sink),
         ValidationKind::SpeechsenseMetadata => speechsense::metadata::check_metadata(root, options.connection, &options.fields, sink),
         ValidationKind::VelaChat => vela::check_chat(root, sink),
@@ -115,7 +130,16 @@ pub fn validate_with(
     max_issues: usize,
     check: impl FnOnce(crate::json::Value<'_, '_>, &mut Sink) -> usize,
 ) -> Report {
-    let read = match crate::json::read_limited(input, max_issues.max(1)) {
+    report_on(&read(input, max_issues), max_issues, check)
+}
+
+/// [`validate_with`] on a document already [`read`] with `max_issues`.
+pub fn report_on(
+    read: &ReadResult<'_>,
+    max_issues: usize,
+    check: impl FnOnce(crate::json::Value<'_, '_>, &mut Sink) -> usize,
+) -> Report {
+    let read = match read {
         Ok(r) => r,
         Err(e) => return syntax_report(e, max_issues),
     };
@@ -150,8 +174,8 @@ pub fn too_large_report(len: u64) -> Report {
     sink.finish(&[], Stats { bytes: len, ..Stats::default() })
 }
 
-fn syntax_report(e: crate::json::ReadError<'_>, max_issues: usize) -> Report {
+fn syntax_report(e: &crate::json::ReadError<'_>, max_issues: usize) -> Report {
     let mut sink = Sink::with_limit(max_issues);
-    sink.error_at(e.error.code, Some(e.error.offset), e.error.path, e.error.message);
+    sink.error_at(e.error.code, Some(e.error.offset), e.error.path.clone(), e.error.message.clone());
     sink.finish(e.bytes, Stats { bytes: e.bytes.len() as u64, ..Stats::default() })
 }

@@ -1,7 +1,8 @@
 //! Conversion between SpeechSense chat (+ metadata), Vela chat and Labelbox conversation.
 //!
-//! The input is validated first (issues are reported exactly as [`validate`](crate::validate::validate)
-//! reports them); it is then read into a neutral [`Conversation`] and written in the target format.
+//! The input is parsed once and validated (issues are reported exactly as
+//! [`validate`](crate::validate::validate) reports them); the same tree is then read into a
+//! neutral [`Conversation`] and written in the target format.
 //! Whatever the target cannot hold is listed in `warnings` (`dropped`, `precision_lost`,
 //! `role_inferred`).
 //!
@@ -32,7 +33,7 @@ mod write;
 use std::collections::BTreeMap;
 
 use crate::report::{Code, Issue, Report, DEFAULT_MAX_ISSUES};
-use crate::validate::{validate, ValidateOptions, ValidationKind};
+use crate::validate::{validate_read, ValidateOptions, ValidationKind};
 
 /// A chat format the converter reads and writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -294,12 +295,14 @@ pub fn convert_chat(input: &[u8], options: &ConvertOptions) -> ConvertResult {
     let mut vopts = ValidateOptions::new(kind_of(from));
     vopts.metadata = options.metadata.clone().filter(|_| from == ChatFormat::Speechsense);
     vopts.max_issues = options.limit();
-    let report = validate(input, &vopts);
+    // One parse, validated and then read into the neutral model.
+    let parsed = crate::validate::read(input, vopts.max_issues);
+    let report = validate_read(&parsed, &vopts);
     let mut notes = Notes::new(options.limit(), report);
     if notes.has_errors() {
         return notes.finish(String::new(), None);
     }
-    let conv = match read::read(input, from, options, &mut notes) {
+    let conv = match parsed.as_ref().ok().and_then(|r| read::read(r.parsed.doc.root(), from, options, &mut notes)) {
         Some(c) => c,
         None => {
             notes.error(Code::MissingMember, "", "the input could not be read");

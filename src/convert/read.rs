@@ -8,9 +8,8 @@ use crate::formats::time::{self, Grammar};
 use crate::json::{Kind, Value};
 use crate::report::Code;
 
-pub(super) fn read(input: &[u8], from: ChatFormat, options: &ConvertOptions, notes: &mut Notes) -> Option<Conversation> {
-    let read = crate::json::read(input).ok()?;
-    let root = read.parsed.doc.root();
+/// Reads the validated document `root` in format `from`.
+pub(super) fn read(root: Value<'_, '_>, from: ChatFormat, options: &ConvertOptions, notes: &mut Notes) -> Option<Conversation> {
     match from {
         ChatFormat::Speechsense => speechsense(root, options.metadata.as_deref(), notes),
         ChatFormat::Vela => vela(root),

@@ -15,9 +15,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::formats::speechsense::{chat, ConnectionKind, FieldDecl};
+use crate::formats::speechsense::{self, chat, ConnectionKind, FieldDecl};
 use crate::formats::time::{self, Grammar};
-use crate::validate::{validate, Report, ValidateOptions, ValidationKind};
+use crate::json::Value;
+use crate::report::{Report, DEFAULT_MAX_ISSUES};
+use crate::validate::{read, report_on, validate_read, ValidateOptions, ValidationKind};
 
 /// A `google.protobuf.Timestamp` value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -63,32 +65,35 @@ pub struct ChatUploadError {
 }
 
 /// Validates `chat` (with the metadata's ids) and `metadata` (as a chat connection with `fields`
-/// declared), then returns typed data. Never panics.
+/// declared), then returns typed data. Each text is parsed once: the ids, the checks and the
+/// typed data all come from the same two trees. Never panics.
 // The error carries both full reports by value; it is built at most once per upload, so its
 // size costs nothing worth a Box.
 #[allow(clippy::result_large_err)]
 pub fn prepare_chat_upload(chat: &[u8], metadata: &[u8], fields: &[FieldDecl]) -> Result<ChatUpload, ChatUploadError> {
-    let meta_text = String::from_utf8_lossy(metadata).into_owned();
-    let mut chat_opts = ValidateOptions::new(ValidationKind::SpeechsenseChat);
-    chat_opts.metadata = Some(meta_text);
-    let chat_report = validate(chat, &chat_opts);
-    let mut meta_opts = ValidateOptions::new(ValidationKind::SpeechsenseMetadata);
-    meta_opts.connection = Some(ConnectionKind::Chat);
-    meta_opts.fields = fields.to_vec();
-    let metadata_report = validate(metadata, &meta_opts);
-    if !chat_report.ok || !metadata_report.ok {
-        return Err(ChatUploadError { chat: chat_report, metadata: metadata_report });
-    }
-    let (Some(messages), Some(fields)) = (read_messages(chat), read_fields(metadata)) else {
-        return Err(ChatUploadError { chat: chat_report, metadata: metadata_report });
+    let meta_read = read(metadata, DEFAULT_MAX_ISSUES);
+    let chat_read = read(chat, DEFAULT_MAX_ISSUES);
+    let ids = chat::ids_of(&meta_read);
+    let chat_report = report_on(&chat_read, DEFAULT_MAX_ISSUES, |root, sink| chat::check_chat_with_ids(root, Some(ids), sink));
+    let metadata_report = report_on(&meta_read, DEFAULT_MAX_ISSUES, |root, sink| {
+        speechsense::metadata::check_metadata(root, Some(ConnectionKind::Chat), fields, sink)
+    });
+    let typed = match (&chat_read, &meta_read) {
+        (Ok(c), Ok(m)) if chat_report.ok && metadata_report.ok => messages_of(c.parsed.doc.root()).zip(fields_of(m.parsed.doc.root())),
+        _ => None,
     };
-    Ok(ChatUpload { messages, fields, chat_report, metadata_report })
+    match typed {
+        Some((messages, fields)) => Ok(ChatUpload { messages, fields, chat_report, metadata_report }),
+        None => Err(ChatUploadError { chat: chat_report, metadata: metadata_report }),
+    }
 }
 
 /// Reads the messages of an already validated chat (`None` if it does not have the shape).
 pub fn read_messages(chat: &[u8]) -> Option<Vec<ChatMessage>> {
-    let read = crate::json::read(chat).ok()?;
-    let root = read.parsed.doc.root();
+    messages_of(crate::json::read(chat).ok()?.parsed.doc.root())
+}
+
+fn messages_of(root: Value<'_, '_>) -> Option<Vec<ChatMessage>> {
     let mut out = Vec::with_capacity(root.get("messages")?.len());
     for m in root.get("messages")?.items() {
         let user_id = chat::user_id_text(m.get("user_id")?)?.into_owned();
@@ -101,12 +106,25 @@ pub fn read_messages(chat: &[u8]) -> Option<Vec<ChatMessage>> {
 
 /// Reads the string members of already validated metadata.
 pub fn read_fields(metadata: &[u8]) -> Option<BTreeMap<String, String>> {
-    let read = crate::json::read(metadata).ok()?;
-    let root = read.parsed.doc.root();
+    fields_of(crate::json::read(metadata).ok()?.parsed.doc.root())
+}
+
+/// Validates SpeechSense metadata (for any connection, no declared fields) and returns its
+/// fields, from one parse: what `uploadAudio` sends as `TalkMetadata.fields`.
+pub fn prepare_metadata(metadata: &[u8]) -> Result<BTreeMap<String, String>, Report> {
+    let options = ValidateOptions::new(ValidationKind::SpeechsenseMetadata);
+    let read = read(metadata, options.max_issues);
+    let report = validate_read(&read, &options);
+    match &read {
+        Ok(r) if report.ok => fields_of(r.parsed.doc.root()).ok_or(report),
+        _ => Err(report),
+    }
+}
+
+fn fields_of(root: Value<'_, '_>) -> Option<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
     for (k, v) in root.members() {
         out.insert(k.as_str()?.into_owned(), v.as_str()?.into_owned());
     }
     Some(out)
 }
-

@@ -29,9 +29,19 @@ pub fn user_id_text<'a>(v: Value<'_, 'a>) -> Option<Cow<'a, str>> {
     }
 }
 
-/// Reads `operator_id`, `client_id`, `bot_id` from metadata JSON text (strings or integers).
-pub(crate) fn metadata_ids(metadata: &str) -> Result<Vec<(&'static str, String)>, String> {
-    let read = crate::json::read(metadata.as_bytes()).map_err(|e| {
+/// The participant ids of a chat's metadata (`operator_id`, `client_id`, `bot_id`), or why the
+/// metadata names none.
+pub type Ids = Result<Vec<(&'static str, String)>, String>;
+
+/// Reads the [`Ids`] of metadata JSON text (strings or integers).
+pub fn metadata_ids(metadata: &str) -> Ids {
+    ids_of(&crate::json::read(metadata.as_bytes()))
+}
+
+/// The [`Ids`] of metadata the caller has already read, so that it is parsed once for the ids,
+/// its own checks and its fields.
+pub fn ids_of(read: &Result<crate::json::Read<'_>, crate::json::ReadError<'_>>) -> Ids {
+    let read = read.as_ref().map_err(|e| {
         let lc = crate::report::position::line_col(e.bytes, e.error.offset);
         format!("the `metadata` option is not valid JSON (line {}, column {}: {})", lc.line, lc.column, e.error.message)
     })?;
@@ -65,7 +75,12 @@ fn describe_ids(ids: &[(&str, String)]) -> String {
 
 /// Validates a parsed chat; returns the number of messages.
 pub fn check_chat(root: Value<'_, '_>, metadata: Option<&str>, sink: &mut Sink) -> usize {
-    let ids = match metadata.map(metadata_ids) {
+    check_chat_with_ids(root, metadata.map(metadata_ids), sink)
+}
+
+/// [`check_chat`] with the metadata's ids already read (`None`: no metadata was given).
+pub fn check_chat_with_ids(root: Value<'_, '_>, ids: Option<Ids>, sink: &mut Sink) -> usize {
+    let ids = match ids {
         Some(Ok(ids)) => Some(ids),
         Some(Err(msg)) => {
             sink.error_at(Code::InvalidMetadataOption, None, String::new(), msg);
