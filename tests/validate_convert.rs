@@ -210,3 +210,44 @@ proptest! {
         }
     }
 }
+
+/// The exact bytes of each conversion, recorded from the serde_json writer the converter used
+/// before it had its own: key order (sorted), escapes (`\b`, `\f`, `\u0001`; U+2028 and DEL
+/// raw) and numbers must not move, since callers may hash or diff what they stored.
+#[test]
+fn outputs_are_byte_exact() {
+    let meta = r#"{"operator_name":"Ann","operator_id":"1111","client_name":"Bo","client_id":"2222","bot_name":"Robo","bot_id":"3333","date":"2023-09-13T17:30:00.000Z","direction_outgoing":"true","language":"ru-RU"}"#;
+    let chat = r#"{"messages":[{"user_id":1111,"text":"Hi \"q\" \\ \u0001\b\f\n\r\t é😀 \u2028 </x> &amp;","timestamp":"2023-09-13T17:30:00.123456789+03:00"},{"user_id":"2222","text":"Yo","timestamp":"2023-09-13T14:31:00Z"},{"user_id":"3333","text":"Beep","timestamp":"2023-09-13T14:32:00Z"}]}"#;
+    let lb = r#"{"type":"application/vnd.labelbox.conversational","version":1,"messages":[
+      {"messageId":"message-0","timestampUsec":1530718491000000,"content":"I love iphone!","user":{"userId":"Bot 002","name":"Bot"},"align":"left","canLabel":false},
+      {"messageId":"m\"1","timestampUsec":-1530718503000001,"content":"Thats good","user":{"userId":"User 00686","name":"User"},"align":"right","canLabel":true}]}"#;
+    let vela = r#"{"org_id":"o","chat_data":{"session_id":"s","agent_id":"a1","customer_id":"c1","start_time":"2024-01-15T10:30:00+02:00","end_time":"2024-01-15T10:45:00Z","messages":[{"timestamp":"2024-01-15T10:30:00Z","sender":"customer","content":"Hello &lt;b&gt;"},{"timestamp":"2024-01-15T10:31:00Z","sender":"other","content":"x"}]},"metadata":{"k":1,"n":null,"o":{"a":[1, 2]},"s":"v"}}"#;
+    let mut got: Vec<ConvertResult> = Vec::new();
+    for to in [VELA, LB, SS] {
+        let o = ConvertOptions { metadata: Some(meta.to_owned()), org_id: Some("org\u{7f}".into()), session_id: Some("sess".into()), ..ConvertOptions::new(SS, to) };
+        got.push(run(chat, &o));
+    }
+    let mut o = ConvertOptions::new(LB, SS);
+    o.roles.insert("Bot 002".into(), Role::Bot);
+    got.push(run(lb, &o));
+    got.push(run(lb, &ConvertOptions { org_id: Some("o".into()), session_id: Some("s".into()), ..ConvertOptions::new(LB, VELA) }));
+    got.push(run(lb, &ConvertOptions::new(LB, LB)));
+    for to in [VELA, LB, SS] {
+        got.push(run(vela, &ConvertOptions::new(VELA, to)));
+    }
+    let want: [(&str, Option<&str>); 9] = [
+        ("{\"chat_data\":{\"agent_id\":\"1111\",\"customer_id\":\"2222\",\"end_time\":\"2023-09-13T14:32:00Z\",\"messages\":[{\"content\":\"Hi \\\"q\\\" \\\\ \\u0001\\b\\f\\n\\r\\t é😀 \u{2028} </x> &amp;\",\"sender\":\"agent\",\"timestamp\":\"2023-09-13T17:30:00.123456789+03:00\"},{\"content\":\"Yo\",\"sender\":\"customer\",\"timestamp\":\"2023-09-13T14:31:00Z\"},{\"content\":\"Beep\",\"sender\":\"bot\",\"timestamp\":\"2023-09-13T14:32:00Z\"}],\"session_id\":\"sess\",\"start_time\":\"2023-09-13T17:30:00Z\"},\"metadata\":{\"bot_id\":\"3333\",\"bot_name\":\"Robo\",\"client_id\":\"2222\",\"client_name\":\"Bo\",\"date\":\"2023-09-13T17:30:00.000Z\",\"direction_outgoing\":\"true\",\"language\":\"ru-RU\",\"operator_id\":\"1111\",\"operator_name\":\"Ann\"},\"org_id\":\"org\u{7f}\"}", None),
+        ("{\"messages\":[{\"align\":\"right\",\"canLabel\":true,\"content\":\"Hi \\\"q\\\" \\\\ \\u0001\\b\\f\\n\\r\\t é😀 \u{2028} </x> &\",\"messageId\":\"message-0\",\"timestampUsec\":1694615400123456,\"user\":{\"name\":\"Ann\",\"userId\":\"1111\"}},{\"align\":\"left\",\"canLabel\":true,\"content\":\"Yo\",\"messageId\":\"message-1\",\"timestampUsec\":1694615460000000,\"user\":{\"name\":\"Bo\",\"userId\":\"2222\"}},{\"align\":\"0-left-indent\",\"canLabel\":true,\"content\":\"Beep\",\"messageId\":\"message-2\",\"timestampUsec\":1694615520000000,\"user\":{\"name\":\"Robo\",\"userId\":\"3333\"}}],\"type\":\"application/vnd.labelbox.conversational\",\"version\":1}", None),
+        ("{\"messages\":[{\"text\":\"Hi \\\"q\\\" \\\\ \\u0001\\b\\f\\n\\r\\t é😀 \u{2028} </x> &amp;\",\"timestamp\":\"2023-09-13T17:30:00.123456789+03:00\",\"user_id\":\"1111\"},{\"text\":\"Yo\",\"timestamp\":\"2023-09-13T14:31:00Z\",\"user_id\":\"2222\"},{\"text\":\"Beep\",\"timestamp\":\"2023-09-13T14:32:00Z\",\"user_id\":\"3333\"}]}", Some("{\"bot_id\":\"3333\",\"bot_name\":\"Robo\",\"client_id\":\"2222\",\"client_name\":\"Bo\",\"date\":\"2023-09-13T17:30:00.000Z\",\"direction_outgoing\":\"true\",\"language\":\"ru-RU\",\"operator_id\":\"1111\",\"operator_name\":\"Ann\"}")),
+        ("{\"messages\":[{\"text\":\"I love iphone!\",\"timestamp\":\"2018-07-04T15:34:51Z\",\"user_id\":\"Bot 002\"},{\"text\":\"Thats good\",\"timestamp\":\"1921-06-30T08:24:56.999999Z\",\"user_id\":\"User 00686\"}]}", Some("{\"bot_id\":\"Bot 002\",\"bot_name\":\"Bot\",\"date\":\"2018-07-04T15:34:51Z\",\"operator_id\":\"User 00686\",\"operator_name\":\"User\"}")),
+        ("{\"chat_data\":{\"agent_id\":\"User 00686\",\"customer_id\":\"Bot 002\",\"end_time\":\"2018-07-04T15:34:51Z\",\"messages\":[{\"content\":\"I love iphone!\",\"sender\":\"customer\",\"timestamp\":\"2018-07-04T15:34:51Z\"},{\"content\":\"Thats good\",\"sender\":\"agent\",\"timestamp\":\"1921-06-30T08:24:56.999999Z\"}],\"session_id\":\"s\",\"start_time\":\"1921-06-30T08:24:56.999999Z\"},\"metadata\":{\"client_name\":\"Bot\",\"operator_name\":\"User\"},\"org_id\":\"o\"}", None),
+        ("{\"messages\":[{\"align\":\"left\",\"canLabel\":false,\"content\":\"I love iphone!\",\"messageId\":\"message-0\",\"timestampUsec\":1530718491000000,\"user\":{\"name\":\"Bot\",\"userId\":\"Bot 002\"}},{\"align\":\"right\",\"canLabel\":true,\"content\":\"Thats good\",\"messageId\":\"m\\\"1\",\"timestampUsec\":-1530718503000001,\"user\":{\"name\":\"User\",\"userId\":\"User 00686\"}}],\"type\":\"application/vnd.labelbox.conversational\",\"version\":1}", None),
+        ("{\"chat_data\":{\"agent_id\":\"a1\",\"customer_id\":\"c1\",\"end_time\":\"2024-01-15T10:45:00Z\",\"messages\":[{\"content\":\"Hello &lt;b&gt;\",\"sender\":\"customer\",\"timestamp\":\"2024-01-15T10:30:00Z\"},{\"content\":\"x\",\"sender\":\"other\",\"timestamp\":\"2024-01-15T10:31:00Z\"}],\"session_id\":\"s\",\"start_time\":\"2024-01-15T10:30:00+02:00\"},\"metadata\":{\"k\":\"1\",\"n\":\"null\",\"o\":\"{\\\"a\\\":[1, 2]}\",\"s\":\"v\"},\"org_id\":\"o\"}", None),
+        ("{\"messages\":[{\"align\":\"left\",\"canLabel\":true,\"content\":\"Hello <b>\",\"messageId\":\"message-0\",\"timestampUsec\":1705314600000000,\"user\":{\"name\":\"Customer\",\"userId\":\"c1\"}},{\"align\":\"left\",\"canLabel\":true,\"content\":\"x\",\"messageId\":\"message-1\",\"timestampUsec\":1705314660000000,\"user\":{\"name\":\"other\",\"userId\":\"other\"}}],\"type\":\"application/vnd.labelbox.conversational\",\"version\":1}", None),
+        ("{\"messages\":[{\"text\":\"Hello &lt;b&gt;\",\"timestamp\":\"2024-01-15T10:30:00Z\",\"user_id\":\"c1\"},{\"text\":\"x\",\"timestamp\":\"2024-01-15T10:31:00Z\",\"user_id\":\"other\"}]}", Some("{\"client_id\":\"c1\",\"date\":\"2024-01-15T10:30:00+02:00\",\"date_to\":\"2024-01-15T10:45:00Z\",\"k\":\"1\",\"n\":\"null\",\"o\":\"{\\\"a\\\":[1, 2]}\",\"operator_id\":\"a1\",\"org_id\":\"o\",\"s\":\"v\",\"ticket_id\":\"s\"}")),
+    ];
+    for (i, (r, (output, metadata))) in got.iter().zip(want).enumerate() {
+        assert_eq!(r.output, output, "conversion {i}");
+        assert_eq!(r.metadata.as_deref(), metadata, "conversion {i}");
+    }
+}
