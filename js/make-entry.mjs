@@ -58,8 +58,13 @@ writeFileSync(
   ].join("\n"),
 );
 // Copied, each pointed at this entry's glue (they are written against ./talk_uploader.js).
+// The validation worker lives only in the validate entry (it loads that small module); the main
+// entry's createValidator() starts it from ./validate/, the validate entry's from its own dir.
+const main = name === "talk_uploader";
 for (const f of ["guard.js", ...EXTRA_JS, "blob-input.d.ts"]) {
-  const text = readFileSync(new URL(`./${f}`, import.meta.url), "utf8");
-  writeFileSync(join(dir, f), text.replaceAll('"./talk_uploader.js"', JSON.stringify(glueFile)));
+  if (main && f === "validate-worker.js") continue;
+  let text = readFileSync(new URL(`./${f}`, import.meta.url), "utf8").replaceAll('"./talk_uploader.js"', JSON.stringify(glueFile));
+  if (!main) text = text.replaceAll('"./validate/validate-worker.js"', '"./validate-worker.js"');
+  writeFileSync(join(dir, f), text);
 }
 console.log(`${join(dir, "index.js")}: ${names.length} exports, ${asyncNames.length} async`);

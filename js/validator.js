@@ -10,7 +10,9 @@ import { uploadError } from "./upload-error.js";
 export function createValidator(options = {}) {
   // This exact `new Worker(new URL(..., import.meta.url), { type: "module" })` is what Vite,
   // webpack 5, Rollup plugins and esbuild plugins recognise and bundle as a worker entry.
-  const worker = options.worker ?? new Worker(new URL("./validate-worker.js", import.meta.url), { type: "module" });
+  // The worker runs talk-uploader/validate (pkg/validate/), the small module without the upload
+  // engine, not the main one. make-entry.mjs points the validate entry's own copy at its sibling.
+  const worker = options.worker ?? new Worker(new URL("./validate/validate-worker.js", import.meta.url), { type: "module" });
   const pending = new Map();
   let next = 0;
   let dead = null;
