@@ -182,7 +182,7 @@ export class TalkUploaderDrop extends HTMLElement {
       const kind = t === "vela-call" ? "vela-call-metadata" : "speechsense-metadata";
       const opts = { kind };
       if (kind !== "vela-call-metadata") opts.connection = t === "speechsense-chat" ? "chat" : this.getAttribute("connection-kind") || "audio-one-channel";
-      add("m", tu.validate($("m").value, opts));
+      add("m", tu.validate($("m").value, opts), `${this._t("inMetadata")} `);
     }
     if (JSON_IN[t]) {
       const input = this._big ? new Uint8Array(await this._big.arrayBuffer()) : $("j").value;
@@ -199,13 +199,15 @@ export class TalkUploaderDrop extends HTMLElement {
 
   /** Runs the checks and shows them; resolves to the tu-validated detail. */
   async check() {
-    const $ = this._, s = this._s;
+    const $ = this._, s = this._s, seq = (this._seq = (this._seq || 0) + 1);
     $("sum").textContent = this._t("checking");
     let res;
     try { res = await this._validate(); } catch (e) { res = { issues: [{ code: e.code || "error", message: e.message, path: "", field: "f" }], info: null }; }
     const { issues, info } = res;
     const errors = issues.filter((i) => !i.warning), warnings = issues.filter((i) => i.warning);
     const ok = errors.length === 0;
+    // A later check (a newer file, more typing) owns the display; this one only answers its caller.
+    if (seq !== this._seq) return { target: this.target, ok, errors, warnings, info };
     $("sum").textContent = ok ? (warnings.length ? this._t("okWarnings", { n: warnings.length }) : this._t("ok")) : this._t("failed", { n: errors.length });
     $("sum").className = `summary ${ok ? "ok" : "bad"}`;
     $("is").replaceChildren(...issues.map((i) => {

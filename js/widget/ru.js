@@ -12,6 +12,7 @@ export const ru = {
   file: "Файл",
   json: "JSON (вставьте или исправьте)",
   metadata: "Метаданные (JSON)",
+  inMetadata: "метаданные",
   check: "Проверить",
   upload: "Загрузить",
   cancel: "Отменить",

@@ -12,6 +12,7 @@ export const en = {
   file: "File",
   json: "JSON (paste or edit)",
   metadata: "Metadata (JSON)",
+  inMetadata: "metadata",
   check: "Check",
   upload: "Upload",
   cancel: "Cancel",

@@ -208,6 +208,26 @@ test("invalid samples show their errors, and nothing is sent", async () => {
   assert.equal(await page.locator(`${w("speechsense-audio")} #f`).getAttribute("aria-invalid"), "true");
 });
 
+test("a file dropped on the widget is taken and checked", async () => {
+  await page.click("#tab-vela-call");
+  await page.evaluate((sel) => { document.querySelector(sel).shadowRoot.getElementById("sum").textContent = ""; }, w("vela-call"));
+  const dataTransfer = await page.evaluateHandle(() => {
+    const dt = new DataTransfer();
+    const h = new Uint8Array(44 + 16000);
+    const v = new DataView(h.buffer);
+    [..."RIFF"].forEach((c, i) => v.setUint8(i, c.charCodeAt(0))); v.setUint32(4, 36 + 16000, true);
+    [..."WAVEfmt "].forEach((c, i) => v.setUint8(8 + i, c.charCodeAt(0))); v.setUint32(16, 16, true);
+    v.setUint16(20, 1, true); v.setUint16(22, 1, true); v.setUint32(24, 8000, true); v.setUint32(28, 16000, true);
+    v.setUint16(32, 2, true); v.setUint16(34, 16, true); [..."data"].forEach((c, i) => v.setUint8(36 + i, c.charCodeAt(0))); v.setUint32(40, 16000, true);
+    dt.items.add(new File([h], "dropped.wav", { type: "audio/wav" }));
+    return dt;
+  });
+  await page.dispatchEvent(`${w("vela-call")} #d`, "dragover", { dataTransfer });
+  await page.dispatchEvent(`${w("vela-call")} #d`, "drop", { dataTransfer });
+  await waitChecked("vela-call");
+  assert.match(await page.locator(`${w("vela-call")} #fx`).textContent(), /^dropped\.wav \(15\.7 KiB\): wav, pcm_s16le, 8000 Hz/);
+});
+
 test("broken JSON: each issue is a link, and clicking it selects its line and column", async () => {
   await page.click("#tab-speechsense-chat");
   await sample("speechsense-chat", "#panel-speechsense-chat [data-sample=broken]");
