@@ -234,3 +234,23 @@ fn the_typescript_reader_resolves_unions_and_intersections() {
     }
     assert!(!keys.contains("delays") && !keys.contains("progress"), "nested keys leaked: {keys:?}");
 }
+
+/// Each entry point's section of docs/api.md names every option its table accepts (the shared
+/// `signal`, `onProgress`, `retry` and `stallTimeoutMs` are described once, under "Shared
+/// behaviour").
+#[test]
+fn every_option_is_documented_in_its_functions_section() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/api.md")).unwrap();
+    let entry_points =
+        option_table::ALL.iter().filter(|t| !t.function.is_empty() && t.ts_type.ends_with("Options") && t.ts_type != "CommonUploadOptions");
+    for table in entry_points {
+        let heading = format!("\n## {}(", table.function);
+        let start = doc.find(&heading).unwrap_or_else(|| panic!("docs/api.md has no section {heading:?}")) + 1;
+        let section = &doc[start..doc[start..].find("\n## ").map_or(doc.len(), |i| start + i)];
+        for key in table.keys() {
+            let named = section.contains(&format!("`{key}`")) || section.contains(&format!("`{key}?`"));
+            let shared = option_table::COMMON.contains(&key) && section.contains("shared");
+            assert!(named || shared, "docs/api.md's {} section does not name `{key}`", table.function);
+        }
+    }
+}
