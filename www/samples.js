@@ -169,7 +169,8 @@ export const SAMPLES = {
     { id: "broken", label: "Broken JSON", valid: false, apply: (w) => { w.metadata = META; w.value = BROKEN_JSON; return w.check(); } },
   ],
   "vela-call": [
-    { id: "spoken", label: "Spoken WAV (8 kHz)", valid: true, apply: (w) => { w.metadata = { org_id: "demo-org", email: "agent@example.com", date_of_call: today() }; return w.setFile(voiceWav(2, 8000, "call-8k.wav")); } },
+    { id: "spoken", label: "Spoken WAV", valid: true, apply: async (w, c) => { w.metadata = { org_id: "demo-org", email: "agent@example.com", date_of_call: today() }; await w.setFile(await spokenWav(c)); } },
+    { id: "wav8k", label: "WAV, 8 kHz", valid: true, apply: (w) => { w.metadata = { org_id: "demo-org", email: "agent@example.com", date_of_call: today() }; return w.setFile(voiceWav(2, 8000, "call-8k.wav")); } },
     { id: "mp3", label: "MP3", valid: true, apply: (w) => { w.metadata = { org_id: "demo-org", email: "agent@example.com", date_of_call: today() }; return w.setFile(mp3()); } },
     { id: "bad-meta", label: "Bad e-mail and date", valid: false, apply: (w) => { w.metadata = { org_id: "demo-org", email: "agent@", date_of_call: "2025-02-30" }; return w.setFile(voiceWav(1, 8000)); } },
   ],
