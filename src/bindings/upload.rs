@@ -67,7 +67,8 @@ async fn upload_audio_impl(file: JsValue, metadata: JsValue, options: JsValue) -
         "auto" => None,
         other => Some(Method::from_js_name(other).ok_or_else(|| {
             invalid_option(format!(
-                "options.method is {other:?}; use \"auto\", \"upload\", \"uploadAsStream\" or \"uploadBadge\""
+                "options.method is {}; use \"auto\", \"upload\", \"uploadAsStream\" or \"uploadBadge\"",
+                crate::json::escape::quote(other)
             ))
         })?),
     };

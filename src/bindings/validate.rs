@@ -282,7 +282,15 @@ pub fn convert_chat(
             metadata: o.json_text("metadata")?,
             org_id: o.string("orgId")?,
             session_id: o.string("sessionId")?,
-            roles: o.map_of("roles", (&ROLES, Role::as_str))?.into_iter().collect::<BTreeMap<_, _>>(),
+            roles: {
+                // Inserted one by one: `collect` into a BTreeMap links a stable sort and a bulk
+                // build for this one map type, while `insert` is linked anyway (convert's reader).
+                let mut roles = BTreeMap::new();
+                for (k, v) in o.map_of("roles", (&ROLES, Role::as_str))? {
+                    roles.insert(k, v);
+                }
+                roles
+            },
             max_issues: o.max_issues()?,
         })
     })()

@@ -108,7 +108,8 @@ fn host_of(authority: &str) -> &str {
 fn shown(url: &str) -> String {
     let cut = url.find(['?', '#']).unwrap_or(url.len());
     let s: String = url[..cut].chars().take(80).collect();
-    format!("{s:?}")
+    // Quoted as a JSON string, not with `{:?}`: Debug formatting is not linked for messages.
+    crate::json::escape::quote(&s)
 }
 
 #[cfg(test)]
