@@ -5,6 +5,7 @@
 #              and boto3 signs forms and requests for the embedded S3
 #   3. browser: wasm-bindgen-test in headless Chromium against a running devserver
 #   4. package: npm run build, then the package loads in Node; TypeScript consumers compile
+#   5. size: each entry within its budget of gzip (tests/size, scripts/size.mjs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -174,6 +175,10 @@ if [ -f tests/types/tsconfig.json ]; then
   step "TypeScript consumer (tsc --noEmit --strict)"
   node_modules/.bin/tsc -p tests/types/tsconfig.json
 fi
+
+# Last, so that every other tier has run and reported even while an entry is over budget.
+step "size budget (each entry's .wasm + glue, gzip, against its budget)"
+node --test tests/size/
 
 stop_all_devservers
 echo
