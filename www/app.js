@@ -124,7 +124,8 @@ async function api(path) {
 async function recordStored(target, w, result) {
   const row = document.createElement("tr");
   const cell = (text, cls) => { const td = document.createElement("td"); td.textContent = text; if (cls) td.className = cls; row.append(td); return td; };
-  const isFile = !["speechsense-chat", "vela-chat", "labelbox"].includes(target);
+  // What was sent: the file, or the editor's JSON (a large JSON file never enters the editor).
+  const isFile = !["speechsense-chat", "vela-chat", "labelbox"].includes(target) || !w.value;
   const local = await sha256(isFile ? w.file : w.value);
   let as = "", stored = "", match = null;
   try {
@@ -138,7 +139,7 @@ async function recordStored(target, w, result) {
       const t = await api(`/api/talks/${encodeURIComponent(id)}`);
       as = `talk ${t.id} (${t.method})`;
       // The service stores the messages, not the bytes: compare those.
-      const sent = JSON.parse(w.value);
+      const sent = JSON.parse(isFile ? await w.file.text() : w.value);
       const n = (sent.messages || sent.chat_data?.messages || []).length;
       stored = `${t.messages.length} messages`;
       match = t.messages.length === n;

@@ -15,6 +15,7 @@ const META = { "speechsense-audio": 1, "speechsense-chat": 1, "vela-call": 1 };
 const EDITOR_MAX = 2 << 20;
 let ready;
 let sheet;
+let validator;
 
 const fill = (t, v) => t.replace(/\{(\w+)\}/g, (_, k) => (v[k] ?? ""));
 const bytes = (n) => (n < 1024 ? `${n} B` : n < 1 << 20 ? `${(n / 1024).toFixed(1)} KiB` : n < 1 << 30 ? `${(n / 1048576).toFixed(1)} MiB` : `${(n / 1073741824).toFixed(2)} GiB`);
@@ -185,13 +186,14 @@ export class TalkUploaderDrop extends HTMLElement {
       add("m", tu.validate($("m").value, opts), `${this._t("inMetadata")} `);
     }
     if (JSON_IN[t]) {
-      const input = this._big ? new Uint8Array(await this._big.arrayBuffer()) : $("j").value;
+      const input = this._big || $("j").value;
       if (!this._big && !input.trim()) fail("j", { code: "no_input", message: this._t("noInput") });
       else {
         const kind = t === "labelbox" ? "labelbox-conversation" : t;
         const opts = { kind };
         if (t === "speechsense-chat") opts.metadata = $("m").value;
-        add(this._big ? "f" : "j", tu.validate(input, opts));
+        // A large file is checked in a Worker (createValidator), so the page never freezes.
+        add(this._big ? "f" : "j", this._big ? await (validator ||= tu.createValidator()).validate(input, opts) : tu.validate(input, opts));
       }
     }
     return { issues: out, info };
@@ -258,14 +260,16 @@ export class TalkUploaderDrop extends HTMLElement {
     return r.json();
   }
 
-  _send(signal, onProgress) {
+  async _send(signal, onProgress) {
     const t = this.target, $ = this._, file = this.file, endpoint = this.endpoint;
+    // The JSON to send: the editor's, or the large file's that never went into it.
+    const text = this._big ? await this._big.text() : $("j").value;
     const common = { signal, onProgress };
     if (t === "speechsense-audio") return tu.uploadAudio(file, $("m").value, { endpoint, connectionId: this.connectionId, ...this._cred(), ...common, ...(this.method ? { method: this.method } : {}) });
-    if (t === "speechsense-chat") return tu.uploadText($("j").value, $("m").value, { endpoint, connectionId: this.connectionId, ...this._cred(), ...common });
+    if (t === "speechsense-chat") return tu.uploadText(text, $("m").value, { endpoint, connectionId: this.connectionId, ...this._cred(), ...common });
     if (t === "vela-chat") {
       // The editor holds the whole Vela document (what `vela-chat` validates); the API takes its parts.
-      const doc = JSON.parse($("j").value);
+      const doc = JSON.parse(text);
       const o = { apiBase: endpoint, orgId: doc.org_id || this.orgId, ...this._cred(1), ...common };
       if (doc.metadata) o.metadata = JSON.stringify(doc.metadata);
       return tu.uploadVelaChat(JSON.stringify(doc.chat_data), o);
@@ -275,10 +279,10 @@ export class TalkUploaderDrop extends HTMLElement {
       return tu.uploadVelaCall(file, { apiBase: endpoint, orgId: this.orgId || m.org_id, email: d.email, dateOfCall: d.date_of_call, ...this._cred(1), ...common });
     }
     if (t === "vela-batch") return tu.uploadVelaBatch(file, { presign: () => this._presign({ filename: file.name, size: file.size, contentType: "application/zip" }), ...common });
-    const content = $("j").value;
+    const content = this._big || text;
     const name = file && JSON_IN[t] ? file.name : "conversation.json";
     return tu.uploadLabelboxConversations([{ name, content }], {
-      presign: () => this._presign({ filename: name, size: new TextEncoder().encode(content).length, contentType: "application/json" }),
+      presign: () => this._presign({ filename: name, size: this._big ? this._big.size : new TextEncoder().encode(content).length, contentType: "application/json" }),
       allowLoopbackHttp: this.allowLoopbackHttp, ...common,
       onProgress: (p) => onProgress({ ...p, phase: p.itemsDone ? "done" : "sending" }),
     }).then((o) => { const r = o.results[0]; if (!r.ok) throw r.error; return { ...r, rows: o.rows }; });

@@ -176,6 +176,23 @@ for (const t of TARGETS) {
   });
 }
 
+test("a 3 MB chat file is checked in the worker, kept out of the editor, and uploaded whole", async () => {
+  await page.click("#tab-speechsense-chat");
+  const messages = Array.from({ length: 16000 }, (_, i) => ({ user_id: i % 2 ? "op-1" : "cl-7", text: `Message ${i}: my order has not arrived, could you check the delivery status please?`, timestamp: "2025-04-24T14:34:19.000+03:00" }));
+  const path = new URL(`${mode}-big-chat.json`, out).pathname;
+  writeFileSync(path, JSON.stringify({ messages }, null, 1));
+  await page.evaluate((sel) => { const r = document.querySelector(sel).shadowRoot; r.getElementById("sum").textContent = ""; }, w("speechsense-chat"));
+  await page.setInputFiles(`${w("speechsense-chat")} input[type=file]`, path);
+  assert.match(await waitChecked("speechsense-chat"), /^All checks passed/);
+  assert.equal(await page.evaluate((sel) => document.querySelector(sel).value, w("speechsense-chat")), "", "a 3 MB file went into the editor");
+  await page.click(`${w("speechsense-chat")} #u`);
+  const text = await waitResult("speechsense-chat");
+  assert.match(text, /^Stored: /, text);
+  const talk = await api(`/api/talks/${JSON.parse(text.slice(text.indexOf("\n") + 1)).talkId}`);
+  assert.equal(talk.messages.length, messages.length);
+  assert.equal(talk.messages.at(-1).text, messages.at(-1).text);
+});
+
 test("speechsense-audio: the MP3 sample is stored byte-exact too", async () => {
   await page.click("#tab-speechsense-audio");
   assert.match(await sample("speechsense-audio", "#panel-speechsense-audio [data-sample=mp3]"), /^All checks passed/);
