@@ -40,7 +40,7 @@ build_entry pkg talk_uploader
 build_entry pkg/validate talk_uploader_validate --no-default-features
 
 # Raw / gzip / brotli of each entry's .wasm and of its glue as bundled by esbuild, and each
-# entry's total against its budget (tests/node/size.test.mjs enforces the budgets).
+# entry's total against its budget (tests/size/size.test.mjs enforces the budgets).
 node scripts/size.mjs
 
 # ---- talk-uploader/widget (issue 11): <talk-uploader-drop>, plain JS + CSS, into pkg/widget/ ----

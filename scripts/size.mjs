@@ -1,7 +1,7 @@
 // What each entry of the package costs a page: its .wasm, and its glue as a bundler ships it (the
 // entry and everything it imports, bundled and minified by esbuild), each raw, gzip -9 and
 // brotli -q 11. An entry's budget counts gzip of both. `npm run build` prints this;
-// tests/node/size.test.mjs fails when an entry is over its budget (issue 9).
+// tests/size/size.test.mjs fails when an entry is over its budget (issue 9).
 // Usage: node scripts/size.mjs [repo root]
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
