@@ -18,8 +18,8 @@ use crate::formats::{labelbox, speechsense, vela};
 pub use crate::formats::speechsense::{ConnectionKind, FieldDecl, FieldType};
 
 /// What a document is expected to be.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(serde::Serialize, serde::Deserialize), serde(rename_all = "kebab-case"))]
 pub enum ValidationKind {
     /// SpeechSense `chat.json`: `{ "messages": [{ user_id, text, timestamp }] }`.
     SpeechsenseChat,

@@ -32,7 +32,7 @@ type Outcome = (String, Option<String>, Option<u32>, Option<u32>);
 fn outcome(check: &str, bytes: &[u8]) -> Vec<Outcome> {
     if check == "sniff" {
         let r = audio::sniff(bytes, bytes.len() as u64, Some(bytes));
-        return vec![(r.map_or_else(|e| e.code().to_owned(), |_| "ok".to_owned()), None, None, None)];
+        return vec![(r.map_or_else(|e| e.code().as_str().to_owned(), |_| "ok".to_owned()), None, None, None)];
     }
     let kinds: Vec<ValidationKind> = if check == "every-kind" {
         ValidationKind::ALL.to_vec()

@@ -36,8 +36,8 @@ use crate::report::{Code, Issue, Report, DEFAULT_MAX_ISSUES};
 use crate::validate::{validate_read, ValidateOptions, ValidationKind};
 
 /// A chat format the converter reads and writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(serde::Serialize, serde::Deserialize), serde(rename_all = "kebab-case"))]
 pub enum ChatFormat {
     /// SpeechSense `chat.json` (+ `metadata.json` in [`ConvertOptions::metadata`] / [`ConvertResult::metadata`]).
     Speechsense,
@@ -48,8 +48,8 @@ pub enum ChatFormat {
 }
 
 /// A participant's role.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(serde::Serialize, serde::Deserialize), serde(rename_all = "kebab-case"))]
 pub enum Role {
     /// SpeechSense operator, Vela agent.
     Agent,
@@ -102,7 +102,8 @@ impl ConvertOptions {
 }
 
 /// The result of [`convert_chat`].
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(serde::Serialize))]
 pub struct ConvertResult {
     /// `true` when there are no errors.
     pub ok: bool,

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Map, Value as J};
+use crate::json::write::Out;
 
 use super::{ChatFormat, ConvertOptions, Conversation, Instant, Notes, Role};
 use crate::formats::labelbox::{CONVERSATION_TYPE, MAX_CONTENT_CHARS, MAX_MESSAGES};
@@ -33,10 +33,6 @@ fn rfc3339(t: &Instant, path: &str, notes: &mut Notes) -> String {
     }
 }
 
-fn to_string(v: &J) -> String {
-    serde_json::to_string(v).unwrap_or_default()
-}
-
 fn speechsense(c: &Conversation, notes: &mut Notes) -> (String, Option<String>) {
     let mut messages = Vec::with_capacity(c.messages.len());
     for (i, m) in c.messages.iter().enumerate() {
@@ -50,7 +46,7 @@ fn speechsense(c: &Conversation, notes: &mut Notes) -> (String, Option<String>) 
         if m.role.is_none() {
             notes.warn(Code::RoleInferred, format!("/messages/{i}"), format!("sender \"{}\" has no role, so its user_id matches no metadata id", m.user_id));
         }
-        messages.push(json!({ "user_id": m.user_id, "text": m.text, "timestamp": ts }));
+        messages.push(Out::map([("user_id", Out::from(m.user_id.as_str())), ("text", Out::from(m.text.as_str())), ("timestamp", Out::from(ts))]));
     }
     let mut meta: BTreeMap<String, String> = c.extra.clone();
     for (role, id, name) in [(Role::Agent, "operator_id", "operator_name"), (Role::Customer, "client_id", "client_name"), (Role::Bot, "bot_id", "bot_name")] {
@@ -80,8 +76,7 @@ fn speechsense(c: &Conversation, notes: &mut Notes) -> (String, Option<String>) 
             meta.insert("date_to".to_owned(), d);
         }
     }
-    let meta_json: Map<String, J> = meta.into_iter().map(|(k, v)| (k, J::String(v))).collect();
-    (to_string(&json!({ "messages": messages })), Some(to_string(&J::Object(meta_json))))
+    (Out::map([("messages", Out::list(messages))]).to_json(), Some(Out::strings(meta).to_json()))
 }
 
 fn vela(c: &Conversation, options: &ConvertOptions, notes: &mut Notes) -> String {
@@ -116,17 +111,19 @@ fn vela(c: &Conversation, options: &ConvertOptions, notes: &mut Notes) -> String
                 m.user_id.clone()
             }
         };
-        messages.push(json!({ "timestamp": rfc3339(t, &format!("/messages/{i}"), notes), "sender": sender, "content": m.text }));
+        let timestamp = rfc3339(t, &format!("/messages/{i}"), notes);
+        messages.push(Out::map([("timestamp", Out::from(timestamp)), ("sender", Out::from(sender)), ("content", Out::from(m.text.as_str()))]));
     }
-    let mut chat_data = Map::new();
-    chat_data.insert("session_id".into(), J::String(session_id.unwrap_or_default()));
-    chat_data.insert("agent_id".into(), J::String(c.agent.id.clone().unwrap_or_default()));
+    let mut chat_data = Out::map([
+        ("session_id", Out::from(session_id.unwrap_or_default())),
+        ("agent_id", Out::from(c.agent.id.clone().unwrap_or_default())),
+    ]);
     if let Some(cid) = &c.customer.id {
-        chat_data.insert("customer_id".into(), J::String(cid.clone()));
+        chat_data.insert("customer_id", Out::from(cid.as_str()));
     }
-    chat_data.insert("start_time".into(), J::String(rfc3339(&start, "/chat_data/start_time", notes)));
-    chat_data.insert("end_time".into(), J::String(rfc3339(&end, "/chat_data/end_time", notes)));
-    chat_data.insert("messages".into(), J::Array(messages));
+    chat_data.insert("start_time", Out::from(rfc3339(&start, "/chat_data/start_time", notes)));
+    chat_data.insert("end_time", Out::from(rfc3339(&end, "/chat_data/end_time", notes)));
+    chat_data.insert("messages", Out::list(messages));
     let mut meta: BTreeMap<String, String> = c.extra.clone();
     for (role, id, name) in [(Role::Agent, None, "operator_name"), (Role::Customer, None, "client_name"), (Role::Bot, Some("bot_id"), "bot_name")] {
         let p = c.party(role);
@@ -137,13 +134,11 @@ fn vela(c: &Conversation, options: &ConvertOptions, notes: &mut Notes) -> String
             meta.entry(name.to_owned()).or_insert_with(|| v.clone());
         }
     }
-    let mut out = Map::new();
-    out.insert("org_id".into(), J::String(org_id.unwrap_or_default()));
-    out.insert("chat_data".into(), J::Object(chat_data));
+    let mut out = Out::map([("org_id", Out::from(org_id.unwrap_or_default())), ("chat_data", chat_data)]);
     if !meta.is_empty() {
-        out.insert("metadata".into(), J::Object(meta.into_iter().map(|(k, v)| (k, J::String(v))).collect()));
+        out.insert("metadata", Out::strings(meta));
     }
-    to_string(&J::Object(out))
+    out.to_json()
 }
 
 /// Labelbox's editor shows HTML entities as typed, while web-chat sources (Vela, and SpeechSense
@@ -178,13 +173,12 @@ fn labelbox(c: &Conversation, from: Option<ChatFormat>, notes: &mut Notes) -> St
             Some(Role::Bot) => "0-left-indent",
             _ => "left",
         };
-        let mut o = Map::new();
-        o.insert("messageId".into(), J::String(m.id.clone().unwrap_or_else(|| format!("message-{i}"))));
+        let mut o = Out::map([("messageId", Out::from(m.id.clone().unwrap_or_else(|| format!("message-{i}"))))]);
         if let Some(t) = &m.time {
             lost_precision |= t.nanos % 1000 != 0;
             match t.seconds.checked_mul(1_000_000).and_then(|us| us.checked_add((t.nanos / 1000) as i64)) {
                 Some(us) => {
-                    o.insert("timestampUsec".into(), J::from(us));
+                    o.insert("timestampUsec", Out::Int(us));
                 }
                 None => notes.error(Code::InvalidInteger, format!("/messages/{i}"), "the time does not fit in 64-bit microseconds"),
             }
@@ -196,14 +190,14 @@ fn labelbox(c: &Conversation, from: Option<ChatFormat>, notes: &mut Notes) -> St
             }
             None => m.text.clone(),
         };
-        o.insert("content".into(), J::String(text));
-        o.insert("user".into(), json!({ "userId": m.user_id, "name": name }));
-        o.insert("align".into(), J::String(align.to_owned()));
-        o.insert("canLabel".into(), J::Bool(m.can_label.unwrap_or(true)));
-        messages.push(J::Object(o));
+        o.insert("content", Out::from(text));
+        o.insert("user", Out::map([("userId", Out::from(m.user_id.as_str())), ("name", Out::from(name))]));
+        o.insert("align", Out::from(align));
+        o.insert("canLabel", Out::Bool(m.can_label.unwrap_or(true)));
+        messages.push(o);
     }
     if lost_precision {
         notes.warn(Code::PrecisionLost, "/messages", "times are rounded down to whole microseconds (Labelbox `timestampUsec`)");
     }
-    to_string(&json!({ "type": CONVERSATION_TYPE, "version": 1, "messages": messages }))
+    Out::map([("type", Out::from(CONVERSATION_TYPE)), ("version", Out::Int(1)), ("messages", Out::list(messages))]).to_json()
 }

@@ -57,39 +57,60 @@ fn hex4(chars: &mut std::str::Chars<'_>) -> Option<u32> {
 }
 
 /// `s` as a JSON string literal (quotes included), for JSON written without serde_json
-/// (Vela request bodies, Labelbox import rows).
+/// (Vela request bodies, Labelbox import rows, conversion output).
 pub fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
+    push_quoted(&mut out, s);
+    out
+}
+
+/// Appends `s` as a JSON string literal, escaped as serde_json escapes it (`\b`, `\f`, `\n`,
+/// `\r`, `\t` short, other controls `\u00XX`, everything else as it is), so that output
+/// written here is byte-identical to what serde_json wrote before.
+pub fn push_quoted(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                let b = c as u8;
-                out.push_str("\\u00");
-                out.push(HEX[usize::from(b >> 4)] as char);
-                out.push(HEX[usize::from(b & 15)] as char);
-            }
-            c => out.push(c),
+    let mut plain = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let short = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x08 => "\\b",
+            0x0C => "\\f",
+            0..=0x1F => "",
+            _ => continue,
+        };
+        out.push_str(s.get(plain..i).unwrap_or(""));
+        plain = i + 1;
+        if short.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        } else {
+            out.push_str(short);
         }
     }
+    out.push_str(s.get(plain..).unwrap_or(""));
     out.push('"');
-    out
 }
 
 #[cfg(test)]
 mod tests {
-    use super::unescape;
+    use super::{quote, unescape};
 
     #[test]
     fn decodes_every_escape() {
         assert_eq!(unescape(r#"a\"b\\c\/d\b\f\n\r\t"#), "a\"b\\c/d\u{8}\u{c}\n\r\t");
         assert_eq!(unescape(r"\u00e9\ud83d\ude00"), "é😀");
         assert_eq!(unescape(r"\ud83d"), "\u{FFFD}");
+    }
+
+    #[test]
+    fn quotes_as_serde_json_did() {
+        assert_eq!(quote("a\"b\\c\n\r\t\u{8}\u{c}\u{1}\u{1f}\u{7f}é😀\u{2028}</"), "\"a\\\"b\\\\c\\n\\r\\t\\b\\f\\u0001\\u001f\u{7f}é😀\u{2028}</\"");
+        assert_eq!(quote(""), r#""""#);
     }
 }

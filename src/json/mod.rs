@@ -25,6 +25,7 @@ pub mod escape;
 pub mod parser;
 mod scan;
 pub mod tree;
+pub mod write;
 
 pub use parser::{DuplicateKey, Parsed, SyntaxError, MAX_DEPTH, MAX_INPUT_BYTES, MAX_VALUES};
 pub use tree::{Document, Items, Kind, Members, Value};

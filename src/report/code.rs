@@ -191,6 +191,7 @@ codes! {
     HtmlDecoded = "html_decoded",
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl serde::Serialize for Code {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())

@@ -1,4 +1,8 @@
 //! What a check returns: [`Issue`], [`Report`] and [`Stats`].
+//!
+//! They derive `serde::Serialize` natively only (the devserver writes issues into its JSON
+//! replies); the wasm builds JS objects from the public fields by hand (`src/bindings/json.rs`),
+//! so serde stays out of the module.
 
 use super::Code;
 
@@ -7,7 +11,8 @@ use super::Code;
 /// `line` and `column` are 1-based. `column` counts UTF-16 code units, as JavaScript strings and
 /// editors index text. Both are `None` when the issue has no place in a source text (for example
 /// when the devserver checks an already-decoded protobuf map, or for a problem in an option).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(serde::Serialize))]
 pub struct Issue {
     /// The stable machine-readable code.
     pub code: Code,
@@ -29,8 +34,8 @@ impl Issue {
 }
 
 /// Counts about the validated input.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(serde::Serialize), serde(rename_all = "camelCase"))]
 pub struct Stats {
     /// Input size in bytes (after a UTF-8 BOM, if any).
     pub bytes: u64,
@@ -43,7 +48,8 @@ pub struct Stats {
 }
 
 /// The result of `validate()`: every issue found, with positions, and counts about the input.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(serde::Serialize))]
 pub struct Report {
     /// `true` when there are no errors (warnings allowed), counting errors past the cap.
     pub ok: bool,

@@ -7,24 +7,25 @@
 use crate::formats::{text, time};
 
 /// A SpeechSense connection field type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(serde::Serialize))]
 pub enum FieldType {
     /// Any text.
     String,
     /// An integer such as `42` or `-7`.
     Number,
     /// A decimal such as `3.14` or `1e-3`.
-    #[serde(rename = "Fractional number")]
+    #[cfg_attr(not(target_arch = "wasm32"), serde(rename = "Fractional number"))]
     FractionalNumber,
     /// `true` or `false`.
     Boolean,
     /// An ISO 8601 date-time such as `2025-04-24T14:34:19+03:00`.
     Date,
     /// A JSON document.
-    #[serde(rename = "JSON")]
+    #[cfg_attr(not(target_arch = "wasm32"), serde(rename = "JSON"))]
     Json,
     /// An absolute URL such as `https://example.com/x`.
-    #[serde(rename = "URL")]
+    #[cfg_attr(not(target_arch = "wasm32"), serde(rename = "URL"))]
     Url,
 }
 
@@ -42,10 +43,10 @@ impl FieldType {
         }
     }
 
-    /// Parses a type name, ignoring case, spaces, `-` and `_` (`"Fractional number"`,
+    /// Parses a type name, ignoring ASCII case, spaces, `-` and `_` (`"Fractional number"`,
     /// `"fractional-number"`, `"FractionalNumber"`, `"json"` all work).
     pub fn from_name(name: &str) -> Option<FieldType> {
-        let n: String = name.chars().filter(|c| !matches!(c, ' ' | '-' | '_')).flat_map(char::to_lowercase).collect();
+        let n: String = name.chars().filter(|c| !matches!(c, ' ' | '-' | '_')).map(|c| c.to_ascii_lowercase()).collect();
         Some(match n.as_str() {
             "string" => FieldType::String,
             "number" | "integer" => FieldType::Number,
@@ -91,6 +92,7 @@ fn json_reason(value: &str) -> String {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl<'de> serde::Deserialize<'de> for FieldType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
@@ -102,21 +104,23 @@ impl<'de> serde::Deserialize<'de> for FieldType {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn yes() -> bool {
     true
 }
 
 /// An extra field declared on a SpeechSense connection.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(serde::Serialize, serde::Deserialize))]
 pub struct FieldDecl {
     /// The metadata key.
     pub name: String,
     /// The SpeechSense type of its value.
-    #[serde(rename = "type")]
+    #[cfg_attr(not(target_arch = "wasm32"), serde(rename = "type"))]
     pub field_type: FieldType,
     /// Whether every dialog must carry it (default `true`: SpeechSense asks for every connection
     /// parameter in each metadata file).
-    #[serde(default = "yes")]
+    #[cfg_attr(not(target_arch = "wasm32"), serde(default = "yes"))]
     pub required: bool,
 }
 

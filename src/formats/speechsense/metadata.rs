@@ -37,8 +37,8 @@ use crate::report::{pointer, Code, Issue, Path, Sink};
 pub const MAX_BYTES: usize = 1024;
 
 /// The type of SpeechSense connection the dialog is uploaded to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(serde::Serialize, serde::Deserialize), serde(rename_all = "kebab-case"))]
 pub enum ConnectionKind {
     /// A chat connection (`UploadText`).
     Chat,

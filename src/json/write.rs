@@ -1,0 +1,114 @@
+//! A small JSON writer: a value tree built by the caller, written compactly. Objects keep their
+//! members sorted by key, so output reads as serde_json's did (its map is a `BTreeMap` too)
+//! without linking serde_json into the wasm.
+//!
+//! ```
+//! use talk_uploader::json::write::Out;
+//! let v = Out::map([("b", Out::from(1)), ("a", Out::list(vec![Out::from("x\n"), Out::from(true)]))]);
+//! assert_eq!(v.to_json(), r#"{"a":["x\n",true],"b":1}"#);
+//! ```
+
+use std::collections::BTreeMap;
+
+use super::escape::push_quoted;
+
+/// A JSON value to write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Out {
+    /// A string.
+    Str(String),
+    /// An integer.
+    Int(i64),
+    /// `true` or `false`.
+    Bool(bool),
+    /// An array.
+    List(Vec<Out>),
+    /// An object, members sorted by key.
+    Map(BTreeMap<String, Out>),
+}
+
+impl Out {
+    /// An object of `members` (a later duplicate key replaces an earlier one).
+    pub fn map<K: Into<String>, const N: usize>(members: [(K, Out); N]) -> Out {
+        Out::Map(members.into_iter().map(|(k, v)| (k.into(), v)).collect())
+    }
+
+    /// An array.
+    pub fn list(items: Vec<Out>) -> Out {
+        Out::List(items)
+    }
+
+    /// An object of string values.
+    pub fn strings(members: BTreeMap<String, String>) -> Out {
+        Out::Map(members.into_iter().map(|(k, v)| (k, Out::Str(v))).collect())
+    }
+
+    /// Sets member `key` of an object (nothing for other values).
+    pub fn insert(&mut self, key: &str, value: Out) {
+        if let Out::Map(m) = self {
+            m.insert(key.to_owned(), value);
+        }
+    }
+
+    /// The compact JSON text.
+    pub fn to_json(&self) -> String {
+        let mut s = String::new();
+        self.write(&mut s);
+        s
+    }
+
+    /// Appends the compact JSON text to `out`.
+    pub fn write(&self, out: &mut String) {
+        match self {
+            Out::Str(s) => push_quoted(out, s),
+            Out::Int(n) => out.push_str(&n.to_string()),
+            Out::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Out::List(items) => {
+                out.push('[');
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    v.write(out);
+                }
+                out.push(']');
+            }
+            Out::Map(members) => {
+                out.push('{');
+                for (i, (k, v)) in members.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    push_quoted(out, k);
+                    out.push(':');
+                    v.write(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+}
+
+impl From<&str> for Out {
+    fn from(s: &str) -> Out {
+        Out::Str(s.to_owned())
+    }
+}
+
+impl From<String> for Out {
+    fn from(s: String) -> Out {
+        Out::Str(s)
+    }
+}
+
+impl From<i64> for Out {
+    fn from(n: i64) -> Out {
+        Out::Int(n)
+    }
+}
+
+impl From<bool> for Out {
+    fn from(b: bool) -> Out {
+        Out::Bool(b)
+    }
+}
