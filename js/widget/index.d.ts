@@ -7,7 +7,7 @@ export type UploadTarget = "speechsense-audio" | "speechsense-chat" | "vela-call
 /** Every user-visible string; `{name}` placeholders are filled in. */
 export type WidgetStrings = typeof en;
 export declare const en: Record<
-  | UploadTarget | "drop" | "file" | "json" | "metadata" | "inMetadata" | "check" | "upload" | "cancel" | "checking"
+  | UploadTarget | "drop" | "choose" | "json" | "metadata" | "inMetadata" | "check" | "upload" | "cancel" | "checking"
   | "ok" | "okWarnings" | "failed" | "warning" | "noInput" | "noFile" | "noTarget" | "badJson" | "facts"
   | UploadPhase | "progress" | "speed" | "announce" | "stored" | "cancelled" | "authFailed" | "network"
   | "error" | "line",

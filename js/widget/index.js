@@ -23,7 +23,7 @@ const clock = (s) => (s >= 3600 ? `${(s / 3600) | 0}:` : "") + `${String(((s / 6
 
 const HTML = `<div part="root" class="root">
 <p part="title" class="title" id="t"></p>
-<div part="drop" class="drop" id="d"><label for="f" id="fl"></label><input part="file" type="file" id="f"><p class="facts" id="fx" hidden></p></div>
+<div part="drop" class="drop" id="d"><p id="fl"></p><button part="button pick" type="button" id="pk" aria-describedby="fl fx"></button><input class="sr" type="file" id="f" tabindex="-1" aria-hidden="true"><p class="facts" id="fx" hidden></p></div>
 <label part="field" id="jw"><span id="jl"></span><textarea part="editor" id="j" spellcheck="false" rows="10"></textarea></label>
 <label part="field" id="mw"><span id="ml"></span><textarea part="editor metadata" id="m" spellcheck="false" rows="6"></textarea></label>
 <div id="v" tabindex="-1"><p part="summary" class="summary" id="sum"></p><ul part="issues" class="issues" id="is"></ul></div>
@@ -53,6 +53,8 @@ export class TalkUploaderDrop extends HTMLElement {
     this._ctl = null;
     const $ = this._;
     $("f").onchange = () => $("f").files[0] && this.setFile($("f").files[0]);
+    // A button of ours opens the picker: the native one's text is the browser's, not `strings`.
+    $("pk").onclick = () => $("f").click();
     const d = $("d");
     d.ondragover = (e) => { e.preventDefault(); d.classList.add("over"); };
     d.ondragleave = () => d.classList.remove("over");
@@ -92,7 +94,7 @@ export class TalkUploaderDrop extends HTMLElement {
     const $ = this._, t = this.target;
     $("t").textContent = this._s[t] || this._t("noTarget");
     $("fl").textContent = this._t("drop");
-    $("f").setAttribute("aria-label", `${this._t("file")}: ${this._s[t] || ""}`);
+    $("pk").textContent = this._t("choose");
     $("f").accept = AUDIO[t] ? "audio/*,.wav,.mp3,.ogg,.opus" : t === "vela-batch" ? ".zip,application/zip" : ".json,application/json";
     $("jl").textContent = this._t("json");
     $("ml").textContent = this._t("metadata");
@@ -139,7 +141,7 @@ export class TalkUploaderDrop extends HTMLElement {
 
   /** Moves the caret to an issue's place in the editor and selects the rest of that line. */
   select(field, line, column) {
-    const ta = this._(field);
+    const ta = this._(field === "f" ? "pk" : field);
     if (!ta || ta.tagName !== "TEXTAREA" || !line) { ta?.focus(); return; }
     const lines = ta.value.split("\n");
     let at = 0;
@@ -228,9 +230,9 @@ export class TalkUploaderDrop extends HTMLElement {
       return li;
     }));
     for (const f of ["f", "j", "m"]) {
-      const bad = errors.some((i) => i.field === f);
-      $(f).setAttribute("aria-invalid", String(bad));
-      if (bad) $(f).setAttribute("aria-describedby", "sum is"); else $(f).removeAttribute("aria-describedby");
+      const bad = errors.some((i) => i.field === f), el = f === "f" ? $("pk") : $(f);
+      el.setAttribute("aria-invalid", String(bad));
+      el.setAttribute("aria-describedby", (f === "f" ? "fl fx " : "") + (bad ? "sum is" : ""));
     }
     const fx = $("fx");
     const f = this.file;

@@ -9,7 +9,7 @@ export const ru = {
   labelbox: "Диалог Labelbox",
   "vela-batch": "Пакет Vela (zip)",
   drop: "Перетащите файл сюда или выберите его",
-  file: "Файл",
+  choose: "Выбрать файл",
   json: "JSON (вставьте или исправьте)",
   metadata: "Метаданные (JSON)",
   inMetadata: "метаданные",

@@ -9,7 +9,7 @@ export const en = {
   labelbox: "Labelbox conversation",
   "vela-batch": "Vela batch zip",
   drop: "Drop a file here, or choose one",
-  file: "File",
+  choose: "Choose a file",
   json: "JSON (paste or edit)",
   metadata: "Metadata (JSON)",
   inMetadata: "metadata",

@@ -222,7 +222,7 @@ test("invalid samples show their errors, and nothing is sent", async () => {
   assert.match((await page.locator(`${w("speechsense-audio")} #is`).textContent()), /wav_not_pcm16/);
   await page.click(`${w("speechsense-audio")} #u`);
   assert.equal((await api("/api/talks")).length, before, "an invalid input was uploaded");
-  assert.equal(await page.locator(`${w("speechsense-audio")} #f`).getAttribute("aria-invalid"), "true");
+  assert.equal(await page.locator(`${w("speechsense-audio")} #pk`).getAttribute("aria-invalid"), "true");
 });
 
 test("a file dropped on the widget is taken and checked", async () => {
