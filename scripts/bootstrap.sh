@@ -6,6 +6,7 @@
 #   - Debian's chromium + chromium-driver (never a downloaded browser)
 #   - the npm devDependencies, through `npm ci`
 #   - Debian's firefox-esr and geckodriver from crates.io (the browser tests run in both browsers)
+#   - Debian's espeak-ng + sox (the demo's spoken WAV sample)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,6 +41,9 @@ apt_missing=()
 command -v chromium >/dev/null || apt_missing+=(chromium)
 command -v chromedriver >/dev/null || apt_missing+=(chromium-driver)
 command -v firefox-esr >/dev/null || apt_missing+=(firefox-esr)
+# The demo's spoken WAV sample and the e2e tier's real speech upload (scripts/demo.sh, issue 11).
+command -v espeak-ng >/dev/null || apt_missing+=(espeak-ng)
+command -v sox >/dev/null || apt_missing+=(sox)
 if [ ${#apt_missing[@]} -gt 0 ]; then
   say "installing ${apt_missing[*]} from Debian"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
