@@ -257,7 +257,9 @@ The first line on stdout is JSON naming the bound addresses, so port 0 works in 
     name = "devserver",
     about = "devserver: local reference server for talk-uploader",
     after_help = AFTER_HELP,
-    disable_version_flag = true
+    disable_version_flag = true,
+    // As before clap: a flag given twice takes its last value (scripts append overrides).
+    args_override_self = true
 )]
 struct Cli {
     /// gRPC + grpc-web + HTTP API + demo address; port 0 picks a free port

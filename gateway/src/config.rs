@@ -12,6 +12,8 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use clap::Parser;
+
 /// Largest upload body (grpc-web framing included) when neither `--max-upload-bytes` nor the
 /// ticket says less: 4 GiB, far above SpeechSense's own limits for one talk.
 pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 4 * 1024 * 1024 * 1024;
@@ -19,46 +21,11 @@ pub const DEFAULT_MAX_UPLOAD_BYTES: u64 = 4 * 1024 * 1024 * 1024;
 /// Concurrent requests when `--max-concurrent` is not given.
 pub const DEFAULT_MAX_CONCURRENT: usize = 256;
 
-/// The text printed by `--help`.
-pub const USAGE: &str = "\
-talk-gateway: the production route from a browser to SpeechSense (gRPC over TLS) and Vela.
-The page holds a short-lived upload ticket, never an API key.
-
-USAGE:
-  talk-gateway --listen ADDR --upstream URL --allow-origin ORIGIN... \\
-               --credential-env NAME --ticket-secret-env NAME
-               [--upstream-ca-file PEM]
-               [--vela-upstream URL --vela-token-env NAME]
-               [--s3-bucket-url URL --s3-region R --s3-access-key-env NAME --s3-secret-key-env NAME]
-               [--max-upload-bytes N] [--max-concurrent N]
-  talk-gateway mint-ticket --secret-env NAME --connection ID... [--ttl SECS]
-               [--org-id ID] [--s3-prefix PREFIX] [--max-bytes N] [--aud AUD]
-
-SERVING:
-  --listen ADDR            address to listen on (HTTP/1.1 and h2c), e.g. 127.0.0.1:8443; port 0
-                           picks a free port. Terminate TLS in front (load balancer, Caddy, nginx).
-  --upstream URL           SpeechSense gRPC: https://api.speechsense.yandexcloud.net:443 in
-                           production. http:// (h2c) is accepted only for loopback hosts.
-  --upstream-ca-file PEM   extra root certificates for a private upstream (added to the webpki roots)
-  --allow-origin ORIGIN    repeatable; the exact origins (scheme://host[:port]) whose pages may call
-                           the gateway. A request from any other origin is refused (403), and no
-                           other origin ever gets Access-Control-Allow-Origin.
-  --credential-env NAME    environment variable holding the upstream credential, sent upstream as
-                           `authorization` exactly as written: `Api-Key <key>` or `Bearer <IAM token>`
-  --ticket-secret-env NAME environment variable holding the HS256 secret of upload tickets (its raw
-                           bytes; use at least 32 random bytes)
-  --vela-upstream URL      the Vela API base, e.g. https://vela.example.com; enables
-                           POST /vela/asr/async/upload/vela and POST /vela/chat/upload/vela
-  --vela-token-env NAME    environment variable holding the Vela bearer token
-  --s3-bucket-url URL      enables POST /s3/presign for this bucket: path style
-                           (https://s3.eu-west-1.amazonaws.com/BUCKET) or virtual-hosted
-                           (https://BUCKET.s3.eu-west-1.amazonaws.com)
-  --s3-region R            the bucket's signing region
-  --s3-access-key-env NAME / --s3-secret-key-env NAME
-                           environment variables holding the signing key pair
-  --max-upload-bytes N     largest upload body through the gateway (default 4 GiB); a ticket's
-                           max_bytes can only lower it
-  --max-concurrent N       requests served at once (default 256); more get UNAVAILABLE / 503
+/// What `talk-gateway --help` prints after the flags.
+const AFTER_HELP: &str = "\
+Terminate TLS in front (load balancer, Caddy, nginx). Secrets are read from the environment
+variables the *-env flags name, never from the command line, which every local user can read
+with `ps`.
 
 TICKETS (what a page sends as `authorization: Bearer <ticket>`):
   A JWT signed with HS256 by the application's backend after it authenticated its user. Claims:
@@ -71,6 +38,7 @@ TICKETS (what a page sends as `authorization: Bearer <ticket>`):
   Missing, expired, tampered or wrong-audience tickets get UNAUTHENTICATED (HTTP 401 on the JSON
   routes) and nothing is sent upstream. A connection or org the ticket does not name gets
   PERMISSION_DENIED (403) before any audio byte goes upstream; so does an upload over max_bytes.
+  `talk-gateway mint-ticket --help`: minting one for trying it out and for tests.
 
 ROUTES:
   POST /yandex.cloud.speechsense.v1.TalkService/{Upload,UploadAsStream,UploadText,UploadBadge}
@@ -78,14 +46,6 @@ ROUTES:
   POST /vela/asr/async/upload/vela, POST /vela/chat/upload/vela   (with --vela-upstream)
   POST /s3/presign {filename, size, contentType} -> {url, fields, key}   (with --s3-bucket-url)
   GET  /healthz
-
-mint-ticket (for trying it out and for tests; a backend mints with its own JWT library):
-  --secret-env NAME        the same secret as --ticket-secret-env
-  --connection ID          repeatable
-  --ttl SECS               lifetime, default 600; negative values make expired tickets for tests
-  --org-id ID, --s3-prefix PREFIX, --max-bytes N   the optional claims
-  --aud AUD                audience, default talk-gateway (other values only to test refusals)
-  Prints the ticket alone on stdout.
 
 The first stdout line is JSON naming the bound address, {\"event\":\"listening\",\"http\":\"127.0.0.1:PORT\"},
 then one JSON line per request (never a ticket, key or token). SIGTERM or Ctrl-C stops accepting
@@ -101,6 +61,106 @@ DEPLOYMENT EXAMPLE (systemd, behind a TLS-terminating load balancer, several rep
     --ticket-secret-env TICKET_SECRET --max-upload-bytes 1073741824
   The gateway keeps no state: run as many replicas as needed behind any load balancer.
 ";
+
+/// `talk-gateway`'s flags, as clap reads them; [`Config::from_args`] checks them together and
+/// reads the secrets.
+#[derive(Parser, Debug)]
+#[command(
+    name = "talk-gateway",
+    about = "talk-gateway: the production route from a browser to SpeechSense (gRPC over TLS) and Vela.\nThe page holds a short-lived upload ticket, never an API key.",
+    after_help = AFTER_HELP,
+    disable_version_flag = true,
+    // As before clap: a flag given twice takes its last value (scripts append overrides).
+    args_override_self = true
+)]
+struct Cli {
+    /// Address to listen on (HTTP/1.1 and h2c), e.g. 127.0.0.1:8443; port 0 picks a free port
+    #[arg(long, value_name = "ADDR", value_parser = listen_addr)]
+    listen: SocketAddr,
+    /// SpeechSense gRPC: https://api.speechsense.yandexcloud.net:443 in production; http:// (h2c) only for loopback hosts
+    #[arg(long, value_name = "URL")]
+    upstream: String,
+    /// Extra root certificates for a private upstream (added to the webpki roots)
+    #[arg(long, value_name = "PEM")]
+    upstream_ca_file: Option<PathBuf>,
+    /// Repeatable: an exact origin (scheme://host[:port]) whose pages may call the gateway; any other origin is refused (403) and never gets Access-Control-Allow-Origin
+    #[arg(long = "allow-origin", value_name = "ORIGIN", required = true, value_parser = origin)]
+    allow_origins: Vec<String>,
+    /// Environment variable holding the upstream credential, sent upstream as `authorization` exactly as written: `Api-Key <key>` or `Bearer <IAM token>`
+    #[arg(long, value_name = "NAME")]
+    credential_env: String,
+    /// Environment variable holding the HS256 secret of upload tickets (its raw bytes; use at least 32 random bytes)
+    #[arg(long, value_name = "NAME")]
+    ticket_secret_env: String,
+    /// The Vela API base, e.g. https://vela.example.com; enables POST /vela/asr/async/upload/vela and POST /vela/chat/upload/vela
+    #[arg(long, value_name = "URL", requires = "vela_token_env")]
+    vela_upstream: Option<String>,
+    /// Environment variable holding the Vela bearer token
+    #[arg(long, value_name = "NAME", requires = "vela_upstream")]
+    vela_token_env: Option<String>,
+    /// Enables POST /s3/presign for this bucket: path style (https://s3.eu-west-1.amazonaws.com/BUCKET) or virtual-hosted (https://BUCKET.s3.eu-west-1.amazonaws.com)
+    #[arg(long, value_name = "URL", requires_all = ["s3_region", "s3_access_key_env", "s3_secret_key_env"])]
+    s3_bucket_url: Option<String>,
+    /// The bucket's signing region
+    #[arg(long, value_name = "R", requires = "s3_bucket_url")]
+    s3_region: Option<String>,
+    /// Environment variable holding the signing key id
+    #[arg(long, value_name = "NAME", requires = "s3_bucket_url")]
+    s3_access_key_env: Option<String>,
+    /// Environment variable holding the signing secret key
+    #[arg(long, value_name = "NAME", requires = "s3_bucket_url")]
+    s3_secret_key_env: Option<String>,
+    /// Largest upload body through the gateway (default 4 GiB); a ticket's max_bytes can only lower it
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_UPLOAD_BYTES, value_parser = positive::<u64>)]
+    max_upload_bytes: u64,
+    /// Requests served at once; more get UNAVAILABLE / 503
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONCURRENT, value_parser = positive::<usize>)]
+    max_concurrent: usize,
+}
+
+/// `talk-gateway mint-ticket`'s flags.
+#[derive(Parser, Debug)]
+#[command(
+    name = "talk-gateway mint-ticket",
+    about = "Mints an upload ticket, for trying the gateway out and for tests (a backend mints with its own JWT library).\nPrints the ticket alone on stdout.",
+    disable_version_flag = true,
+    // As before clap: a flag given twice takes its last value (scripts append overrides).
+    args_override_self = true
+)]
+pub struct MintArgs {
+    /// The environment variable holding the same secret as --ticket-secret-env
+    #[arg(long, value_name = "NAME")]
+    pub secret_env: String,
+    /// Repeatable: a SpeechSense connection id the ticket allows
+    #[arg(long = "connection", value_name = "ID")]
+    pub connections: Vec<String>,
+    /// Lifetime in seconds; negative values make expired tickets for tests
+    #[arg(long, value_name = "SECS", default_value_t = 600, allow_negative_numbers = true)]
+    pub ttl: i64,
+    /// The optional `org_id` claim
+    #[arg(long, value_name = "ID")]
+    pub org_id: Option<String>,
+    /// The optional `s3_prefix` claim
+    #[arg(long, value_name = "PREFIX")]
+    pub s3_prefix: Option<String>,
+    /// The optional `max_bytes` claim
+    #[arg(long, value_name = "N")]
+    pub max_bytes: Option<u64>,
+    /// Audience (other values only to test refusals)
+    #[arg(long, value_name = "AUD", default_value = crate::ticket::AUDIENCE)]
+    pub aud: String,
+}
+
+impl MintArgs {
+    /// Parses the arguments after `mint-ticket`.
+    pub fn from_args<I: IntoIterator<Item = String>>(args: I) -> Result<Self, ConfigError> {
+        let m = MintArgs::try_parse_from(std::iter::once("talk-gateway mint-ticket".to_owned()).chain(args))?;
+        if m.connections.is_empty() && m.org_id.is_none() && m.s3_prefix.is_none() {
+            return Err(bad("--connection", "a ticket needs at least one --connection (or --org-id / --s3-prefix)"));
+        }
+        Ok(m)
+    }
+}
 
 /// Everything the gateway is started with. Secrets are resolved from the environment.
 #[derive(Clone)]
@@ -168,19 +228,12 @@ impl fmt::Debug for Config {
 /// A command-line mistake, with the flag it concerns. Never holds a secret's value.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// `--help` was given: print usage and exit 0.
-    #[error("help requested")]
-    Help,
-    /// A flag that needs a value was last.
-    #[error("{0} needs a value")]
-    MissingValue(String),
-    /// A flag nobody knows.
-    #[error("unknown flag {0}; run with --help")]
-    UnknownFlag(String),
-    /// A required flag is absent.
-    #[error("{0} is required; run with --help")]
-    Required(&'static str),
-    /// A value that does not parse or is not allowed.
+    /// What clap refuses (an unknown flag, a missing or malformed value, a required flag that
+    /// is absent), and `--help`, which clap reports the same way: [`clap::Error::exit`] prints
+    /// either where it belongs and exits 0 for help, 2 for a mistake.
+    #[error("{0}")]
+    Cli(#[from] clap::Error),
+    /// A value that does not parse or is not allowed, or a secret that cannot be read.
     #[error("{flag}: {message}")]
     BadValue {
         /// The flag.
@@ -234,8 +287,8 @@ pub fn is_loopback_host(host: &str) -> bool {
     talk_uploader::formats::text::is_loopback_host(&host.to_ascii_lowercase())
 }
 
-/// An exact origin: `scheme://host[:port]`, no path, no trailing slash.
-fn parse_origin(flag: &str, v: &str) -> Result<String, ConfigError> {
+/// An exact origin: `scheme://host[:port]`, no path, no trailing slash (a clap value parser).
+fn origin(v: &str) -> Result<String, String> {
     let ok = v
         .split_once("://")
         .is_some_and(|(scheme, rest)| {
@@ -244,8 +297,16 @@ fn parse_origin(flag: &str, v: &str) -> Result<String, ConfigError> {
     if ok && v.parse::<http::HeaderValue>().is_ok() {
         Ok(v.to_owned())
     } else {
-        Err(bad(flag, "expected an exact origin such as https://app.example.com (no path, no wildcard)"))
+        Err("expected an exact origin such as https://app.example.com (no path, no wildcard)".into())
     }
+}
+
+fn listen_addr(v: &str) -> Result<SocketAddr, String> {
+    v.parse().map_err(|_| "expected IP:PORT, e.g. 127.0.0.1:8443".into())
+}
+
+fn positive<T: std::str::FromStr + PartialOrd + Default>(v: &str) -> Result<T, String> {
+    v.parse::<T>().ok().filter(|n| *n > T::default()).ok_or_else(|| "expected a positive integer".into())
 }
 
 /// The bucket name of a path-style (`https://host/BUCKET`) or virtual-hosted
@@ -276,54 +337,9 @@ impl Config {
         args: I,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
-        let mut listen = None;
-        let mut upstream = None;
-        let mut upstream_ca_file = None;
-        let mut allow_origins = Vec::new();
-        let (mut credential_env, mut ticket_env) = (None, None);
-        let (mut vela_upstream, mut vela_token_env) = (None, None);
-        let (mut s3_url, mut s3_region, mut s3_ak_env, mut s3_sk_env) = (None, None, None, None);
-        let mut max_upload_bytes = DEFAULT_MAX_UPLOAD_BYTES;
-        let mut max_concurrent = DEFAULT_MAX_CONCURRENT;
-
-        let mut it = args.into_iter();
-        while let Some(flag) = it.next() {
-            if flag == "--help" || flag == "-h" {
-                return Err(ConfigError::Help);
-            }
-            let mut value = || it.next().ok_or_else(|| ConfigError::MissingValue(flag.clone()));
-            match flag.as_str() {
-                "--listen" => {
-                    let v = value()?;
-                    listen = Some(v.parse::<SocketAddr>().map_err(|_| bad(&flag, "expected IP:PORT, e.g. 127.0.0.1:8443"))?);
-                }
-                "--upstream" => upstream = Some(parse_upstream(&flag, &value()?)?),
-                "--upstream-ca-file" => upstream_ca_file = Some(PathBuf::from(value()?)),
-                "--allow-origin" => allow_origins.push(parse_origin(&flag, &value()?)?),
-                "--credential-env" => credential_env = Some(value()?),
-                "--ticket-secret-env" => ticket_env = Some(value()?),
-                "--vela-upstream" => vela_upstream = Some(value()?),
-                "--vela-token-env" => vela_token_env = Some(value()?),
-                "--s3-bucket-url" => s3_url = Some(value()?),
-                "--s3-region" => s3_region = Some(value()?),
-                "--s3-access-key-env" => s3_ak_env = Some(value()?),
-                "--s3-secret-key-env" => s3_sk_env = Some(value()?),
-                "--max-upload-bytes" => {
-                    max_upload_bytes = value()?.parse().ok().filter(|n| *n > 0).ok_or_else(|| bad(&flag, "expected a positive integer"))?;
-                }
-                "--max-concurrent" => {
-                    max_concurrent = value()?.parse().ok().filter(|n| *n > 0).ok_or_else(|| bad(&flag, "expected a positive integer"))?;
-                }
-                _ => return Err(ConfigError::UnknownFlag(flag)),
-            }
-        }
-
-        let listen = listen.ok_or(ConfigError::Required("--listen"))?;
-        let upstream = upstream.ok_or(ConfigError::Required("--upstream"))?;
-        if allow_origins.is_empty() {
-            return Err(ConfigError::Required("--allow-origin"));
-        }
-        let credential_env = credential_env.ok_or(ConfigError::Required("--credential-env"))?;
+        let cli = Cli::try_parse_from(std::iter::once("talk-gateway".to_owned()).chain(args))?;
+        let upstream = parse_upstream("--upstream", &cli.upstream)?;
+        let credential_env = cli.credential_env;
         let credential = secret_from_env("--credential-env", &credential_env, env)?;
         let scheme_ok = credential
             .split_once(' ')
@@ -331,13 +347,13 @@ impl Config {
         if !scheme_ok || http::HeaderValue::from_str(&credential).is_err() {
             return Err(bad("--credential-env", format!("{credential_env} must hold `Api-Key <key>` or `Bearer <IAM token>` (one line, visible ASCII)")));
         }
-        let ticket_env = ticket_env.ok_or(ConfigError::Required("--ticket-secret-env"))?;
+        let ticket_env = cli.ticket_secret_env;
         let ticket_secret = secret_from_env("--ticket-secret-env", &ticket_env, env)?.into_bytes();
         if ticket_secret.len() < 16 {
             return Err(bad("--ticket-secret-env", format!("{ticket_env} is shorter than 16 bytes; use at least 32 random bytes")));
         }
 
-        let vela = match (vela_upstream, vela_token_env) {
+        let vela = match (cli.vela_upstream, cli.vela_token_env) {
             (None, None) => None,
             (Some(base), Some(token_env)) => {
                 parse_upstream("--vela-upstream", &base)?;
@@ -350,7 +366,7 @@ impl Config {
             _ => return Err(bad("--vela-upstream", "--vela-upstream and --vela-token-env go together")),
         };
 
-        let s3 = match (s3_url, s3_region, s3_ak_env, s3_sk_env) {
+        let s3 = match (cli.s3_bucket_url, cli.s3_region, cli.s3_access_key_env, cli.s3_secret_key_env) {
             (None, None, None, None) => None,
             (Some(url), Some(region), Some(ak), Some(sk)) => {
                 let uri = parse_upstream("--s3-bucket-url", &url)?;
@@ -375,17 +391,22 @@ impl Config {
         };
 
         Ok(Config {
-            listen,
+            listen: cli.listen,
             upstream,
-            upstream_ca_file,
-            allow_origins,
+            upstream_ca_file: cli.upstream_ca_file,
+            allow_origins: cli.allow_origins,
             credential,
             ticket_secret,
             vela,
             s3,
-            max_upload_bytes,
-            max_concurrent,
+            max_upload_bytes: cli.max_upload_bytes,
+            max_concurrent: cli.max_concurrent,
         })
+    }
+
+    /// The text `--help` prints.
+    pub fn help() -> String {
+        <Cli as clap::CommandFactory>::command().render_help().to_string()
     }
 
     /// Whether a page of `origin` may call the gateway: exact match only.
@@ -470,11 +491,37 @@ mod tests {
 
     #[test]
     fn mistakes_name_the_flag() {
-        assert!(matches!(parse(&["--nope"]), Err(ConfigError::UnknownFlag(_))));
+        assert!(matches!(parse(&["--nope"]), Err(ConfigError::Cli(e)) if e.kind() == clap::error::ErrorKind::UnknownArgument));
         assert!(parse(&["--allow-origin", "https://*.example.com"]).unwrap_err().to_string().contains("--allow-origin"));
         assert!(parse(&["--allow-origin", "https://a.example/"]).is_err());
         assert!(parse(&["--max-upload-bytes", "0"]).unwrap_err().to_string().contains("--max-upload-bytes"));
         let no_upstream = Config::from_args(["--listen", "127.0.0.1:0"].map(String::from), &env).unwrap_err();
         assert!(no_upstream.to_string().contains("--upstream"));
+        let ConfigError::Cli(e) = no_upstream else { panic!() };
+        assert_eq!(e.exit_code(), 2);
+        let e = parse(&["--vela-upstream", "https://v"]).unwrap_err().to_string();
+        assert!(e.contains("--vela-token-env"), "{e}");
+        let e = parse(&["--s3-bucket-url", "https://s3.example/b", "--s3-region", "r"]).unwrap_err().to_string();
+        assert!(e.contains("--s3-access-key-env"), "{e}");
+        let Err(ConfigError::Cli(e)) = parse(&["--help"]) else { panic!() };
+        assert_eq!(e.exit_code(), 0);
+    }
+
+    /// The command line is a stable interface: every flag is still there, in the help too.
+    #[test]
+    fn help_lists_every_flag() {
+        let help = Config::help();
+        for flag in ["--listen", "--upstream", "--upstream-ca-file", "--allow-origin", "--credential-env", "--ticket-secret-env",
+            "--vela-upstream", "--vela-token-env", "--s3-bucket-url", "--s3-region", "--s3-access-key-env",
+            "--s3-secret-key-env", "--max-upload-bytes", "--max-concurrent", "mint-ticket", "TICKETS", "ROUTES"] {
+            assert!(help.contains(flag), "{flag} missing from --help");
+        }
+        let mint = <MintArgs as clap::CommandFactory>::command().render_help().to_string();
+        for flag in ["--secret-env", "--connection", "--ttl", "--org-id", "--s3-prefix", "--max-bytes", "--aud", "600"] {
+            assert!(mint.contains(flag), "{flag} missing from mint-ticket --help");
+        }
+        let m = MintArgs::from_args(["--secret-env", "TS", "--connection", "c", "--ttl", "-60"].map(String::from)).unwrap();
+        assert_eq!((m.ttl, m.aud.as_str(), m.connections.len()), (-60, crate::ticket::AUDIENCE, 1));
+        assert!(MintArgs::from_args(["--secret-env", "TS"].map(String::from)).unwrap_err().to_string().contains("--connection"));
     }
 }

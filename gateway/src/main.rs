@@ -1,6 +1,6 @@
 //! `talk-gateway`: see the crate docs and `--help`.
 
-use talk_gateway::config::{secret_from_env, Config, ConfigError, USAGE};
+use talk_gateway::config::{secret_from_env, Config, ConfigError, MintArgs};
 use talk_gateway::ticket::{self, Claims};
 
 fn env(name: &str) -> Option<String> {
@@ -8,37 +8,29 @@ fn env(name: &str) -> Option<String> {
 }
 
 /// `mint-ticket`: prints a ticket alone on stdout.
-fn mint(args: Vec<String>) -> Result<String, ConfigError> {
-    let mut secret_env = None;
-    let mut claims = Claims::new(Vec::new(), 0);
-    let mut ttl: i64 = 600;
-    let mut it = args.into_iter();
-    while let Some(flag) = it.next() {
-        if flag == "--help" || flag == "-h" {
-            return Err(ConfigError::Help);
-        }
-        let mut value = || it.next().ok_or_else(|| ConfigError::MissingValue(flag.clone()));
-        let bad = |m: &str| ConfigError::BadValue { flag: flag.clone(), message: m.into() };
-        match flag.as_str() {
-            "--secret-env" => secret_env = Some(value()?),
-            "--connection" => claims.connections.push(value()?),
-            "--ttl" => ttl = value()?.parse().map_err(|_| bad("expected whole seconds (negative: already expired)"))?,
-            "--org-id" => claims.org_id = Some(value()?),
-            "--s3-prefix" => claims.s3_prefix = Some(value()?),
-            "--max-bytes" => claims.max_bytes = Some(value()?.parse().map_err(|_| bad("expected a byte count"))?),
-            "--aud" => claims.aud = value()?,
-            _ => return Err(ConfigError::UnknownFlag(flag)),
-        }
-    }
-    let name = secret_env.ok_or(ConfigError::Required("--secret-env"))?;
-    let secret = secret_from_env("--secret-env", &name, &env)?;
-    if claims.connections.is_empty() && claims.org_id.is_none() && claims.s3_prefix.is_none() {
-        return Err(ConfigError::Required("--connection (or --org-id / --s3-prefix)"));
-    }
+fn mint(args: MintArgs) -> Result<String, ConfigError> {
+    let secret = secret_from_env("--secret-env", &args.secret_env, &env)?;
+    let mut claims = Claims::new(args.connections, 0);
+    claims.org_id = args.org_id;
+    claims.s3_prefix = args.s3_prefix;
+    claims.max_bytes = args.max_bytes;
+    claims.aud = args.aud;
     let now = ticket::now_unix();
     claims.iat = Some(now);
-    claims.exp = u64::try_from(i64::try_from(now).unwrap_or(i64::MAX).saturating_add(ttl)).unwrap_or(0);
+    claims.exp = u64::try_from(i64::try_from(now).unwrap_or(i64::MAX).saturating_add(args.ttl)).unwrap_or(0);
     ticket::mint(secret.as_bytes(), &claims).map_err(|e| ConfigError::BadValue { flag: "--secret-env".into(), message: e.to_string() })
+}
+
+/// Ends the process for a command-line mistake: clap's own errors (and `--help`) as clap
+/// prints them, exit 0 for help and 2 for a mistake; ours on stderr with exit 2.
+fn exit_for(prefix: &str, e: ConfigError) -> ! {
+    match e {
+        ConfigError::Cli(e) => e.exit(),
+        e => {
+            eprintln!("{prefix}: {e}");
+            std::process::exit(2);
+        }
+    }
 }
 
 async fn shutdown_signal() {
@@ -65,27 +57,13 @@ async fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("mint-ticket") {
         args.remove(0);
-        match mint(args) {
+        match MintArgs::from_args(args).and_then(mint) {
             Ok(t) => println!("{t}"),
-            Err(ConfigError::Help) => print!("{USAGE}"),
-            Err(e) => {
-                eprintln!("talk-gateway mint-ticket: {e}");
-                std::process::exit(2);
-            }
+            Err(e) => exit_for("talk-gateway mint-ticket", e),
         }
         return;
     }
-    let config = match Config::from_args(args, &env) {
-        Ok(c) => c,
-        Err(ConfigError::Help) => {
-            print!("{USAGE}");
-            return;
-        }
-        Err(e) => {
-            eprintln!("talk-gateway: {e}");
-            std::process::exit(2);
-        }
-    };
+    let config = Config::from_args(args, &env).unwrap_or_else(|e| exit_for("talk-gateway", e));
     let result = talk_gateway::run(
         config,
         |addr| {
