@@ -15,6 +15,13 @@ source scripts/lib.sh
 step() { printf '\n==> %s\n' "$*"; }
 started=$(date +%s)
 
+step "structure: layering, files named in comments and docs, doc links"
+# Seconds, and each failure names the file and line: an import that runs back up the layers
+# (src/lib.rs declares them bottom-up), a comment or doc naming a file that does not exist, a
+# broken [`link`] in the crate docs.
+cargo test -p talk-uploader --test layers --test doc_paths
+RUSTDOCFLAGS="-D rustdoc::broken-intra-doc-links" cargo doc -p talk-uploader --no-deps --quiet
+
 step "native tests"
 cargo test -p talk-uploader
 # The devserver's tests move tens of MiB: build them optimised, and the binary with them.

@@ -1,7 +1,7 @@
 //! Reads the rest of a request body before the response goes out.
 //!
 //! A browser that is still sending a body when the server answers and closes reports
-//! "Failed to fetch" instead of the status (shared/toolchain-notes.md). Handlers return early
+//! "Failed to fetch" instead of the status. Handlers return early
 //! on errors (bad auth, unknown connection, wrong stream order, wrong audio) without reading
 //! the rest, so this layer keeps a handle on the body: when the inner service has produced its
 //! response and dropped the body, whatever is left is read and discarded, then the response is

@@ -106,9 +106,9 @@ pub fn app(state: Arc<AppState>) -> axum::Router {
             state.config.faults.clone(),
             if state.config.fault_grpc { faults::Target::GrpcUploads } else { faults::Target::GrpcWebUploads },
         ))
-        // CORS must wrap grpc-web, or preflights get a 400 (toolchain-notes.md).
+        // CORS must wrap grpc-web, or preflights get a 400.
         .layer(cors(&state.config))
-        // Read what a handler left unread before the answer goes out (toolchain-notes.md).
+        // Read what a handler left unread before the answer goes out (see drain.rs).
         .layer(drain::DrainLayer)
         .layer(log::LogLayer)
 }

@@ -156,7 +156,7 @@ pub fn app(state: Arc<State>) -> axum::Router {
     router
         .fallback(not_found)
         .with_state(state.clone())
-        // CORS must wrap grpc-web, or preflights fail (toolchain-notes.md).
+        // CORS must wrap grpc-web, or preflights fail.
         .layer(cors(&state.config))
         .layer(axum::middleware::from_fn_with_state(state, origin_guard))
         .layer(log::LogLayer)

@@ -1,5 +1,5 @@
 //! Panic containment: a panic hook that marks the module as poisoned and tells the package's JS
-//! guard (`js/index.js`), which wraps every export.
+//! guard (`js/guard.js`), which wraps every export.
 //!
 //! On wasm32 a panic aborts: after the hook, the module executes `unreachable` and the call traps
 //! (a JS `WebAssembly.RuntimeError`). Nothing in Rust can catch that (`catch_unwind` needs

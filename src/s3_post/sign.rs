@@ -19,7 +19,7 @@
 //! `x-amz-algorithm`, `x-amz-credential` and `x-amz-date` conditions itself. The policy text is
 //! rendered exactly as botocore renders it (Python's `json.dumps`), so for the same inputs the
 //! fields are byte-identical to boto3's `generate_presigned_post` (the devserver's
-//! `tests/s3_presign_boto3.rs` checks that against a fixture made by boto3).
+//! `devserver/tests/s3_presign_boto3.rs` checks that against a fixture made by boto3).
 //!
 //! ```
 //! use talk_uploader::s3_post::sign::{presign_post, Credentials};

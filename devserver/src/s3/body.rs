@@ -4,7 +4,7 @@
 //! Why split: s3s 0.14.1's multipart parser keeps the tail of a frame that could start
 //! `\r\n--<boundary>`, and fails with `BoundaryBufferTooLarge` when the next frame is larger than
 //! 64 KiB. Over loopback hyper hands over frames of up to ~400 KiB, so most uploads of random
-//! bytes failed (shared/s3-notes.md). Pieces of 60 KiB never trigger it.
+//! bytes failed. Pieces of 60 KiB never trigger it.
 //!
 //! Why drain: s3s rejects a bad signature or an expired policy before it reads the file. If the
 //! server answered and closed while the client was still sending, the client would see a

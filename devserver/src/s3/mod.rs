@@ -2,7 +2,7 @@
 //! objects under `<data-dir>/s3/<bucket>/<key>`. It is the only available server that really
 //! verifies SigV4 POST policies (signature, expiration, `content-length-range`,
 //! `starts-with $key`, `eq` conditions, fields missing from the policy), so a client that builds
-//! its form wrongly fails here as it would on AWS. See shared/s3-notes.md.
+//! its form wrongly fails here as it would on AWS.
 //!
 //! Around s3s this adds what s3s lacks (one concern per file):
 //! - [`body`]: body frames split to ≤ 60 KiB (s3s's multipart boundary bug) and the unread

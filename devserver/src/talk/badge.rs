@@ -1,7 +1,7 @@
 //! The answer of `UploadBadge`: a finished `yandex.cloud.operation.Operation`.
 //!
 //! Yandex Cloud packs operation metadata and results as `google.protobuf.Any` with type URLs
-//! `type.googleapis.com/<full message name>` (speechsense-wire.md, section 2.4).
+//! `type.googleapis.com/<full message name>`, as every `Any` does.
 
 use prost::Message;
 
