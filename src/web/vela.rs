@@ -214,5 +214,17 @@ mod tests {
         let (policy, rec) = (RetryPolicy::default(), Recorder::default());
         let e = block_on(post(&stack, &req(b"{}"), &CountingCredential::default(), &plan(&policy, false, false, &rec))).unwrap_err();
         assert_eq!(e.code, "http_error");
+        assert!(!e.message.contains("bad code"), "{}", e.message);
+    }
+
+    /// The codes are a closed set: an error name Vela may add later is not passed through as the
+    /// code, but the message still says which it was.
+    #[test]
+    fn a_vela_error_the_package_does_not_know_is_http_error_naming_it() {
+        let stack = FakeStack::new(vec![answer(409, &[], br#"{"error":"duplicate_upload","message":"seen before"}"#)]);
+        let (policy, rec) = (RetryPolicy::default(), Recorder::default());
+        let e = block_on(post(&stack, &req(b"{}"), &CountingCredential::default(), &plan(&policy, false, false, &rec))).unwrap_err();
+        assert_eq!((e.code.as_str(), e.status), ("http_error", Some(409)));
+        assert!(e.message.contains("HTTP 409 (duplicate_upload): seen before"), "{}", e.message);
     }
 }
