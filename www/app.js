@@ -125,7 +125,7 @@ async function recordStored(target, w, result) {
   const row = document.createElement("tr");
   const cell = (text, cls) => { const td = document.createElement("td"); td.textContent = text; if (cls) td.className = cls; row.append(td); return td; };
   // What was sent: the file, or the editor's JSON (a large JSON file never enters the editor).
-  const isFile = !["speechsense-chat", "vela-chat", "labelbox"].includes(target) || !w.value;
+  const isFile = !["speechsense-chat", "vela-chat", "labelbox"].includes(target) || Boolean(w.file);
   const local = await sha256(isFile ? w.file : w.value);
   let as = "", stored = "", match = null;
   try {

@@ -58,7 +58,7 @@ export class TalkUploaderDrop extends HTMLElement {
     const d = $("d");
     d.ondragover = (e) => { e.preventDefault(); d.classList.add("over"); };
     d.ondragleave = () => d.classList.remove("over");
-    d.ondrop = (e) => { e.preventDefault(); d.classList.remove("over"); const f = e.dataTransfer.files[0]; if (f) this.setFile(f); };
+    d.ondrop = (e) => { e.preventDefault(); d.classList.remove("over"); const f = e.dataTransfer.files[0]; if (f && !this._ctl) this.setFile(f); };
     let timer;
     $("j").oninput = $("m").oninput = (e) => { if (e.target.id === "j") this._typed(); else this._reset(); clearTimeout(timer); timer = setTimeout(() => this.check(), 400); };
     $("c").onclick = () => this.check();
@@ -264,8 +264,10 @@ export class TalkUploaderDrop extends HTMLElement {
 
   async _send(signal, onProgress) {
     const t = this.target, $ = this._, file = this.file, endpoint = this.endpoint;
-    // The JSON to send: the editor's, or the large file's that never went into it.
-    const text = this._big ? await this._big.text() : $("j").value;
+    // The JSON to send: a file's own bytes while the editor still holds it unedited (a textarea
+    // turns CRLF into LF), a large file's that never went into it, else the editor's text.
+    const src = JSON_IN[t] && file ? file : null;
+    const text = src ? await src.text() : $("j").value;
     const common = { signal, onProgress };
     if (t === "speechsense-audio") return tu.uploadAudio(file, $("m").value, { endpoint, connectionId: this.connectionId, ...this._cred(), ...common, ...(this.method ? { method: this.method } : {}) });
     if (t === "speechsense-chat") return tu.uploadText(text, $("m").value, { endpoint, connectionId: this.connectionId, ...this._cred(), ...common });
@@ -281,10 +283,10 @@ export class TalkUploaderDrop extends HTMLElement {
       return tu.uploadVelaCall(file, { apiBase: endpoint, orgId: this.orgId || m.org_id, email: d.email, dateOfCall: d.date_of_call, ...this._cred(1), ...common });
     }
     if (t === "vela-batch") return tu.uploadVelaBatch(file, { presign: () => this._presign({ filename: file.name, size: file.size, contentType: "application/zip" }), ...common });
-    const content = this._big || text;
+    const content = src || text;
     const name = file && JSON_IN[t] ? file.name : "conversation.json";
     return tu.uploadLabelboxConversations([{ name, content }], {
-      presign: () => this._presign({ filename: name, size: this._big ? this._big.size : new TextEncoder().encode(content).length, contentType: "application/json" }),
+      presign: () => this._presign({ filename: name, size: src ? src.size : new TextEncoder().encode(content).length, contentType: "application/json" }),
       allowLoopbackHttp: this.allowLoopbackHttp, ...common,
       onProgress: (p) => onProgress({ ...p, phase: p.itemsDone ? "done" : "sending" }),
     }).then((o) => { const r = o.results[0]; if (!r.ok) throw r.error; return { ...r, rows: o.rows }; });
@@ -297,7 +299,7 @@ export class TalkUploaderDrop extends HTMLElement {
     const v = await this.check();
     if (!v.ok) { $("v").focus(); return; }
     const ctl = (this._ctl = new AbortController());
-    $("u").disabled = true;
+    $("u").disabled = $("pk").disabled = true;
     $("x").disabled = false;
     $("p").hidden = false;
     $("p").value = 0;
@@ -338,7 +340,7 @@ export class TalkUploaderDrop extends HTMLElement {
       throw e;
     } finally {
       this._ctl = null;
-      $("u").disabled = false;
+      $("u").disabled = $("pk").disabled = false;
       $("x").disabled = true;
     }
   }

@@ -143,6 +143,8 @@ for (const t of TARGETS) {
       bytes = readFileSync(path);
     } else {
       bytes = await sampleBytes(t);
+      // CRLF line ends, which a textarea turns into LF: what is hosted must still be the file's bytes.
+      if (t === "labelbox") bytes = Buffer.from(bytes.toString("utf8").replace(/\n/g, "\r\n"));
       path = new URL(`${mode}-${FILE_NAME[t]}`, out).pathname;
       writeFileSync(path, bytes);
     }
