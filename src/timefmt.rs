@@ -16,7 +16,7 @@
 //!   Week dates, ordinal dates and the basic form are not accepted.
 //! - A leap second (`:60`) is read as `:59`. Fractions past milliseconds are truncated.
 
-use crate::formats::time::{days_from_civil, days_in_month};
+use crate::formats::time::{self, days_from_civil, days_in_month};
 
 /// Unix milliseconds of a UTC date and time (year 0000–9999, a leap second read as `:59`),
 /// after range checks; `None` if out of range.
@@ -80,62 +80,37 @@ impl<'a> Cursor<'a> {
 }
 
 /// Parses an ISO 8601 / RFC 3339 date-time into Unix milliseconds.
+///
+/// The grammar and the calendar checks are [`formats::time`](crate::formats::time)'s
+/// (`Grammar::Iso8601`); this only first rewrites the spellings S3 and AWS tools also write
+/// into that form: a lowercase `t` or `z`, a space for `T`, no seconds, a comma before the
+/// fraction, a leap second (read as `:59`), more than nine fraction digits.
 pub fn parse_iso8601(text: &str) -> Option<i64> {
-    let mut c = Cursor::new(text.trim());
-    let year = c.digits(4)?;
-    c.eat(b'-')?;
-    let month = c.digits(2)?;
-    c.eat(b'-')?;
-    let day = c.digits(2)?;
-    match c.peek()? {
-        b'T' | b't' | b' ' => c.i += 1,
-        _ => return None,
-    }
-    let hour = c.digits(2)?;
-    c.eat(b':')?;
-    let minute = c.digits(2)?;
-    let mut second = 0;
-    let mut millis = 0;
-    if c.eat(b':').is_some() {
-        second = c.digits(2)?;
-        if c.eat(b'.').is_some() || c.eat(b',').is_some() {
-            let mut scale = 100;
-            let mut any = false;
-            while let Some(d) = c.peek().filter(u8::is_ascii_digit) {
-                millis += u32::from(d - b'0') * scale;
-                scale /= 10;
-                any = true;
-                c.i += 1;
-            }
-            if !any {
-                return None;
-            }
+    let b = text.trim().as_bytes();
+    let mut s = String::with_capacity(b.len() + 3);
+    s.push_str(std::str::from_utf8(b.get(..10)?).ok()?);
+    matches!(b.get(10)?, b'T' | b't' | b' ').then_some(())?;
+    s.push('T');
+    s.push_str(std::str::from_utf8(b.get(11..16)?).ok()?);
+    let mut rest = b.get(16..)?;
+    match rest.split_first() {
+        Some((b':', r)) => {
+            let sec = r.get(..2)?;
+            s.push(':');
+            s.push_str(if sec == b"60" { "59" } else { std::str::from_utf8(sec).ok()? });
+            rest = r.get(2..)?;
         }
+        _ => s.push_str(":00"),
     }
-    let offset_min: i64 = match c.peek() {
-        None => 0,
-        Some(b'Z') | Some(b'z') => {
-            c.i += 1;
-            0
-        }
-        Some(sign @ (b'+' | b'-')) => {
-            c.i += 1;
-            let h = c.digits(2)?;
-            c.eat(b':');
-            let m = c.digits(2)?;
-            if h > 23 || m > 59 {
-                return None;
-            }
-            let v = i64::from(h * 60 + m);
-            if sign == b'-' { -v } else { v }
-        }
-        Some(_) => return None,
-    };
-    if !c.done() {
-        return None;
+    if let Some((b'.' | b',', r)) = rest.split_first() {
+        let digits = r.iter().take_while(|c| c.is_ascii_digit()).count();
+        s.push('.');
+        s.push_str(std::str::from_utf8(r.get(..digits.min(9))?).ok()?);
+        rest = r.get(digits..)?;
     }
-    let local = unix_ms(i64::from(year), month, day, hour, minute, second, millis)?;
-    local.checked_sub(offset_min * 60_000)
+    s.push_str(&std::str::from_utf8(rest).ok()?.replace('z', "Z"));
+    let t = time::parse(&s, time::Grammar::Iso8601).ok()?;
+    t.unix_seconds().checked_mul(1000)?.checked_add(i64::from(t.nanos / 1_000_000))
 }
 
 fn month_from_name(name: &[u8]) -> Option<u32> {
@@ -250,18 +225,14 @@ mod tests {
 
         #[test]
         fn days_round_trip(days in -700_000i64..2_900_000) {
-            // Walk back from a known day count through civil dates and compare.
-            let secs = days * 86_400;
-            let z = days + 719_468;
-            let era = z.div_euclid(146_097);
-            let doe = z - era * 146_097;
-            let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-            let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-            let mp = (5 * doy + 2) / 153;
-            let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-            let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-            let y = yoe + era * 400 + i64::from(m <= 2);
-            prop_assert_eq!(days_from_civil(i32::try_from(y).unwrap(), m, d) * 86_400, secs);
+            let (y, m, d) = time::civil_from_days(days);
+            prop_assert_eq!(days_from_civil(i32::try_from(y).unwrap(), m, d), days);
+        }
+
+        #[test]
+        fn iso8601_agrees_with_rfc3339(secs in 0i64..253_402_300_799, millis in 0u32..1000) {
+            let text = time::format_rfc3339(secs, millis * 1_000_000, 0).unwrap();
+            prop_assert_eq!(parse_iso8601(&text), Some(secs * 1000 + i64::from(millis)));
         }
     }
 }

@@ -243,23 +243,17 @@ fn py_json_str(s: &str, out: &mut String) {
     out.push('"');
 }
 
-/// `YYYYMMDD'T'HHMMSS'Z'` in UTC, the `x-amz-date` format.
+/// `YYYYMMDD'T'HHMMSS'Z'` in UTC, the `x-amz-date` format: [`iso8601`] without its separators.
 pub fn amz_date(unix: i64) -> String {
-    let (y, mo, d, h, mi, s) = civil(unix);
-    format!("{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}Z")
+    iso8601(unix).replace(['-', ':'], "")
 }
 
-/// `YYYY-MM-DD'T'HH:MM:SS'Z'` in UTC, the policy `expiration` format botocore uses.
+/// `YYYY-MM-DD'T'HH:MM:SS'Z'` in UTC, the policy `expiration` format botocore uses: the
+/// package's one RFC 3339 formatter ([`format_rfc3339`](crate::formats::time::format_rfc3339)).
+/// An instant outside years 0001–9999 is clamped to that range.
 pub fn iso8601(unix: i64) -> String {
-    let (y, mo, d, h, mi, s) = civil(unix);
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
-}
-
-/// Unix seconds → UTC calendar fields, with the package's calendar code.
-fn civil(unix: i64) -> (i64, u32, u32, u32, u32, u32) {
-    let (y, m, d) = crate::formats::time::civil_from_days(unix.div_euclid(86_400));
-    let secs = unix.rem_euclid(86_400) as u32;
-    (y, m, d, secs / 3600, secs / 60 % 60, secs % 60)
+    use crate::formats::time::{format_rfc3339, MAX_SECONDS, MIN_SECONDS};
+    format_rfc3339(unix.clamp(MIN_SECONDS, MAX_SECONDS), 0, 0).unwrap_or_default()
 }
 
 /// Seconds since the Unix epoch, now.
