@@ -64,7 +64,8 @@ export function setupConvert({ tu, $, widgets, selectTab }) {
   };
 
   const convert = async () => {
-    $("cv-out").value = "";
+    $("cv-out").value = $("cv-out-meta").value = "";
+    $("cv-out-meta-w").hidden = true;
     $("cv-use").disabled = true;
     if (from() === to()) { render({ ok: false, errors: [{ code: "same_format", message: "choose two different formats", path: "" }], warnings: [] }, "Convert"); return; }
     const opts = { from: from(), to: to() };
@@ -74,6 +75,10 @@ export function setupConvert({ tu, $, widgets, selectTab }) {
     render(r, `Converted ${from()} → ${to()}`);
     if (!r.ok) return;
     $("cv-out").value = JSON.stringify(JSON.parse(r.output), null, 2);
+    if (r.metadata) {
+      $("cv-out-meta").value = JSON.stringify(JSON.parse(r.metadata), null, 2);
+      $("cv-out-meta-w").hidden = false;
+    }
     last = { to: to(), output: $("cv-out").value, metadata: r.metadata };
     $("cv-use").disabled = false;
   };
