@@ -32,7 +32,7 @@ mod write;
 
 use std::collections::BTreeMap;
 
-use crate::report::{Code, Issue, Report, DEFAULT_MAX_ISSUES};
+use crate::report::{Capped, Code, Issue, Report, DEFAULT_MAX_ISSUES};
 use crate::validate::{validate_read, ValidateOptions, ValidationKind};
 
 /// A chat format the converter reads and writes.
@@ -200,79 +200,62 @@ impl Conversation {
     }
 }
 
-/// Collects conversion-level issues (without positions), at most `limit` of them, errors first,
-/// as [`crate::report::Sink`] does; the rest are counted.
-#[derive(Debug, Default)]
+/// Collects conversion-level issues (without positions) under the same cap as the report they
+/// continue ([`Capped`]: errors first, the rest counted).
+#[derive(Debug)]
 pub(crate) struct Notes {
-    pub errors: Vec<Issue>,
-    pub warnings: Vec<Issue>,
-    limit: usize,
-    dropped_errors: u64,
-    dropped_warnings: u64,
+    issues: Capped<Issue>,
 }
 
 impl Notes {
     fn new(limit: usize, report: Report) -> Notes {
-        let mut n = Notes { limit: limit.max(1), ..Notes::default() };
+        let mut issues = Capped::with_limit(limit);
         // The report is capped already; its own `too_many_issues` is folded into the counts.
         for i in report.errors {
-            if i.code == Code::TooManyIssues { n.dropped_errors += 1 } else { n.errors.push(i) }
+            if i.code == Code::TooManyIssues { issues.count_dropped(1, 0) } else { issues.errors.push(i) }
         }
         for i in report.warnings {
-            if i.code == Code::TooManyIssues { n.dropped_warnings += 1 } else { n.warnings.push(i) }
+            if i.code == Code::TooManyIssues { issues.count_dropped(0, 1) } else { issues.warnings.push(i) }
         }
-        n
-    }
-
-    fn full(&self) -> bool {
-        self.errors.len() + self.warnings.len() >= self.limit
+        Notes { issues }
     }
 
     pub fn error(&mut self, code: Code, path: impl Into<String>, msg: impl Into<String>) {
-        if self.full() {
-            if self.warnings.pop().is_some() {
-                self.dropped_warnings += 1;
-            } else {
-                self.dropped_errors += 1;
-                return;
-            }
-        }
-        self.errors.push(Issue::unplaced(code, path, msg));
+        self.issues.push_error(Issue::unplaced(code, path, msg));
     }
 
     pub fn warn(&mut self, code: Code, path: impl Into<String>, msg: impl Into<String>) {
-        if self.full() {
-            self.dropped_warnings += 1;
-        } else {
-            self.warnings.push(Issue::unplaced(code, path, msg));
-        }
+        self.issues.push_warning(Issue::unplaced(code, path, msg));
     }
 
     fn has_errors(&self) -> bool {
-        !self.errors.is_empty() || self.dropped_errors > 0
+        self.issues.has_errors()
     }
 
     /// The result: `output` and `metadata` only when there is no error.
-    fn finish(mut self, output: String, metadata: Option<String>) -> ConvertResult {
-        let truncated = self.dropped_errors + self.dropped_warnings > 0;
+    fn finish(self, output: String, metadata: Option<String>) -> ConvertResult {
+        let (dropped_errors, dropped_warnings) = self.issues.dropped();
+        let limit = self.issues.limit();
+        let Capped { mut errors, mut warnings, .. } = self.issues;
+        let truncated = dropped_errors + dropped_warnings > 0;
         if truncated {
             let issue = Issue::unplaced(
                 Code::TooManyIssues,
                 "",
                 format!(
                     "more issues than the {} a result lists (the maxIssues option) were found and are not listed; fix these first, or raise maxIssues",
-                    self.limit
+                    limit
                 ),
             );
-            if self.dropped_errors > 0 { self.errors.push(issue) } else { self.warnings.push(issue) }
+            if dropped_errors > 0 { errors.push(issue) } else { warnings.push(issue) }
         }
-        let ok = self.errors.is_empty();
+        let ok = errors.is_empty();
         ConvertResult {
             ok,
             output: if ok { output } else { String::new() },
             metadata: if ok { metadata } else { None },
-            errors: self.errors,
-            warnings: self.warnings,
+            errors,
+            warnings,
             truncated,
         }
     }

@@ -23,4 +23,4 @@ pub mod suggest;
 pub use code::Code;
 pub use issue::{Issue, Report, Stats};
 pub use pointer::Path;
-pub use sink::{Sink, DEFAULT_MAX_ISSUES, MAX_MAX_ISSUES};
+pub use sink::{Capped, Sink, DEFAULT_MAX_ISSUES, MAX_MAX_ISSUES};

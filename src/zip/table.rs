@@ -19,7 +19,7 @@ pub struct TableStats {
 }
 
 struct Record {
-    /// Byte offset where each field starts (only while `keep_fields`).
+    /// Byte offset where each field starts.
     starts: Vec<usize>,
     /// The header's field texts, unquoted.
     texts: Vec<String>,
