@@ -9,17 +9,9 @@ use devserver::sigv4::{presign_post, Condition, Credentials};
 use serde_json::Value;
 
 fn unix(iso: &str) -> i64 {
-    // "YYYY-MM-DDTHH:MM:SSZ" → Unix seconds, via the presigner's own inverse check below.
-    let p = |a: usize, b: usize| iso[a..b].parse::<i64>().unwrap();
-    let (y, m, d) = (p(0, 4), p(5, 7), p(8, 10));
-    // days_from_civil (Howard Hinnant).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    days * 86_400 + p(11, 13) * 3600 + p(14, 16) * 60 + p(17, 19)
+    // "YYYY-MM-DDTHH:MM:SSZ" → Unix seconds, with the package's one date parser; the fields the
+    // presigner writes from it are then compared byte for byte with boto3's.
+    talk_uploader::timefmt::parse_iso8601(iso).expect("an ISO 8601 date in the fixture") / 1000
 }
 
 /// boto3's conditions: the caller's, then `{"bucket"}`, then `{"key"}` (the three `x-amz-*` ones
