@@ -84,6 +84,32 @@ pub fn array(sink: &mut Sink, v: Value<'_, '_>, path: &Path<'_>, name: &str) -> 
     false
 }
 
+/// A required array member that must not be empty (`messages`): reports a missing member (`what`
+/// says what to add), a wrong type and an empty array (`when_empty` says what to do).
+/// Returns the array, empty or not, when it is one.
+pub fn required_items<'d, 'a>(
+    sink: &mut Sink,
+    parent: Value<'d, 'a>,
+    slot: Option<Value<'d, 'a>>,
+    parent_path: &Path<'_>,
+    name: &str,
+    what: &str,
+    when_empty: &str,
+) -> Option<Value<'d, 'a>> {
+    let Some(items) = slot else {
+        missing(sink, parent, parent_path, name, what);
+        return None;
+    };
+    let path = parent_path.key(name);
+    if !array(sink, items, &path, name) {
+        return None;
+    }
+    if items.is_empty() && sink.room_for_error() {
+        sink.error(Code::EmptyArray, items.offset(), &path, format!("`{name}` is empty: {when_empty}"));
+    }
+    Some(items)
+}
+
 /// A required string member: reports a missing member, a wrong type and (if `non_empty`) an empty
 /// string. Returns the text when it is a string.
 pub fn required_str<'a>(

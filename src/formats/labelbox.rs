@@ -63,17 +63,11 @@ pub fn check_conversation(root: Value<'_, '_>, sink: &mut Sink) -> usize {
         Some(v) if v.raw() != "1" => sink.error(Code::InvalidEnum, v.offset(), &path.key("version"), format!("`version` is {}: the only version is 1", v.raw())),
         Some(_) => {}
     }
-    let Some(messages) = messages else {
-        check::missing(sink, root, &path, "messages", "an array of message objects");
+    let Some(messages) = check::required_items(sink, root, messages, &path, "messages", "an array of message objects", "a conversation needs at least one message") else {
         return 0;
     };
     let mp = path.key("messages");
-    if !check::array(sink, messages, &mp, "messages") {
-        return 0;
-    }
-    if messages.is_empty() {
-        sink.error(Code::EmptyArray, messages.offset(), &mp, "`messages` is empty: a conversation needs at least one message");
-    } else if messages.len() > MAX_MESSAGES {
+    if messages.len() > MAX_MESSAGES {
         sink.error(Code::TooManyMessages, messages.offset(), &mp, format!("the conversation has {} messages; Labelbox accepts at most {MAX_MESSAGES}: split it into several files", messages.len()));
     }
     let mut ids: HashMap<String, usize> = HashMap::new();

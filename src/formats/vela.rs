@@ -66,17 +66,10 @@ pub fn check_chat_data(cd: Value<'_, '_>, cp: &Path<'_>, sink: &mut Sink) -> usi
             sink.error(Code::RangeReversed, ev.offset(), &cp.key("end_time"), "`start_time` is after `end_time`: swap them or fix one of them");
         }
     }
-    let Some(messages) = messages else {
-        check::missing(sink, cd, &cp, "messages", "an array of messages");
+    let Some(messages) = check::required_items(sink, cd, messages, &cp, "messages", "an array of messages", "a chat needs at least one message") else {
         return 0;
     };
     let mp = cp.key("messages");
-    if !check::array(sink, messages, &mp, "messages") {
-        return 0;
-    }
-    if messages.is_empty() {
-        sink.error(Code::EmptyArray, messages.offset(), &mp, "`messages` is empty: a chat needs at least one message");
-    }
     // A reversed range is already an error; warning about every message against it is noise.
     let (start_at, end_at) = match (start_at, end_at) {
         (Some(s), Some(e)) if s > e => (None, None),

@@ -93,17 +93,10 @@ pub fn check_chat_with_ids(root: Value<'_, '_>, ids: Option<Ids>, sink: &mut Sin
         return 0;
     }
     let [messages] = check::lookup(root, ["messages"], &path, sink, true);
-    let Some(messages) = messages else {
-        check::missing(sink, root, &path, "messages", "an array of messages");
+    let Some(messages) = check::required_items(sink, root, messages, &path, "messages", "an array of messages", "a chat needs at least one message") else {
         return 0;
     };
     let mpath = path.key("messages");
-    if !check::array(sink, messages, &mpath, "messages") {
-        return 0;
-    }
-    if messages.is_empty() {
-        sink.error(Code::EmptyArray, messages.offset(), &mpath, "`messages` is empty: a chat needs at least one message");
-    }
     let mut prev: Option<(i64, u32)> = None;
     for (i, m) in messages.items().enumerate() {
         let p = mpath.index(i);
