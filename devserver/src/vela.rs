@@ -37,7 +37,7 @@ use talk_uploader::validate::{validate, Report, ValidateOptions, ValidationKind}
 
 use crate::auth::{self, Schemes};
 use crate::config::Config;
-use crate::sigv4::{self, Condition, Credentials, PresignedPost};
+use crate::sigv4::{self, Condition, Credentials, Presign};
 use crate::store::{self, StoredMessage, StoredUser, Talk};
 use crate::AppState;
 
@@ -158,13 +158,13 @@ async fn presign(State(state): State<Arc<AppState>>, headers: HeaderMap, body: B
 
 /// The presigned POST for one call of `org_id`, stored as `key`: for the embedded server, or
 /// for `--s3-endpoint` when one is configured.
-pub fn presign_for(config: &Config, org_id: &str, key: &str, now_unix: i64) -> PresignedPost {
+pub fn presign_for(config: &Config, org_id: &str, key: &str, now_unix: i64) -> Presign {
     presign_up_to(config, org_id, key, now_unix, crate::s3::MAX_CALL_BYTES)
 }
 
 /// The presigned POST for `key` under `<org_id>/`, allowing at most `cap` bytes (and never more
 /// than the server takes).
-pub fn presign_up_to(config: &Config, org_id: &str, key: &str, now_unix: i64, cap: u64) -> PresignedPost {
+pub fn presign_up_to(config: &Config, org_id: &str, key: &str, now_unix: i64, cap: u64) -> Presign {
     let (url, creds, bucket, max) = match &config.s3_external {
         Some(ext) => (
             format!("{}/{}", ext.endpoint.trim_end_matches('/'), ext.bucket),

@@ -9,7 +9,7 @@ use s3_support::*;
 
 const ORIGIN: &str = "http://127.0.0.1:5173";
 
-async fn presigned(srv: &Server, key: &str) -> devserver::sigv4::PresignedPost {
+async fn presigned(srv: &Server, key: &str) -> devserver::sigv4::Presign {
     devserver::vela::presign_for(&srv.config, "org-1", key, devserver::sigv4::now_unix())
 }
 

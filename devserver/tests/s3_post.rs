@@ -8,7 +8,7 @@
 mod s3_support;
 
 use base64::Engine as _;
-use devserver::sigv4::{self, Condition, Credentials, PresignedPost};
+use devserver::sigv4::{self, Condition, Credentials, Presign};
 use s3_support::*;
 
 const ORIGIN: &str = "http://127.0.0.1:5173";
@@ -18,7 +18,7 @@ fn embedded() -> Credentials<'static> {
 }
 
 /// A form for `key` under `org-1/`, signed at `now` for `expires` seconds, size range [1, max].
-fn form(srv: &Server, key: &str, now: i64, expires: u64, max: u64) -> PresignedPost {
+fn form(srv: &Server, key: &str, now: i64, expires: u64, max: u64) -> Presign {
     sigv4::presign_post(
         &embedded(),
         &format!("http://{}/{}", srv.s3, srv.config.s3_bucket),

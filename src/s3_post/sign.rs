@@ -14,7 +14,8 @@
 //! ```
 //!
 //! Conditions are the same [`Condition`] type that [`decode_policy`](super::decode_policy) reads,
-//! so what one side writes the other checks. Every form field except `file`, `policy` and
+//! and the result is the same [`Presign`] that [`precheck`](super::precheck) checks, so what one
+//! side writes the other reads. Every form field except `file`, `policy` and
 //! `x-amz-signature` needs a condition, or AWS and s3s reject the form; [`presign_post`] adds the
 //! `x-amz-algorithm`, `x-amz-credential` and `x-amz-date` conditions itself. The policy text is
 //! rendered exactly as botocore renders it (Python's `json.dumps`), so for the same inputs the
@@ -48,6 +49,7 @@ use serde::ser::{Serialize, SerializeMap, SerializeStruct, Serializer};
 use sha2::Sha256;
 
 pub use super::policy::Condition;
+pub use super::Presign;
 
 /// The only algorithm AWS and s3s accept for POST policies.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -99,23 +101,6 @@ impl Condition {
     }
 }
 
-/// A presigned POST: the URL to post the form to and its fields, in the order the form must
-/// send them (`file` goes last). Serializes as `{"url": ..., "fields": {...}}` in that order.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PresignedPost {
-    /// Where the form goes: `<endpoint>/<bucket>` (path style).
-    pub url: String,
-    /// Form fields, in order.
-    pub fields: Vec<(String, String)>,
-}
-
-impl PresignedPost {
-    /// The value of a field.
-    pub fn field(&self, name: &str) -> Option<&str> {
-        self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
-    }
-}
-
 /// Serializes form fields as a JSON object in their order (serde_json maps would sort them).
 pub struct OrderedFields<'a>(pub &'a [(String, String)]);
 
@@ -129,9 +114,11 @@ impl Serialize for OrderedFields<'_> {
     }
 }
 
-impl Serialize for PresignedPost {
+/// `{"url": ..., "fields": {...}}`, the fields in their order (`file` goes last), as the Vela
+/// API and talk-gateway's `/s3/presign` answer it: the same [`Presign`] the browser side reads.
+impl Serialize for Presign {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("PresignedPost", 2)?;
+        let mut st = s.serialize_struct("Presign", 2)?;
         st.serialize_field("url", &self.url)?;
         st.serialize_field("fields", &OrderedFields(&self.fields))?;
         st.end()
@@ -151,7 +138,7 @@ pub fn presign_post(
     expires_secs: u64,
     mut conditions: Vec<Condition>,
     mut fields: Vec<(String, String)>,
-) -> PresignedPost {
+) -> Presign {
     let amz_date = amz_date(now_unix);
     let day = amz_date.get(..8).unwrap_or_default();
     let credential = format!("{}/{day}/{}/s3/aws4_request", creds.access_key, creds.region);
@@ -167,7 +154,7 @@ pub fn presign_post(
     fields.push(("x-amz-date".into(), amz_date));
     fields.push(("policy".into(), policy_b64));
     fields.push(("x-amz-signature".into(), signature));
-    PresignedPost { url: url.to_owned(), fields }
+    Presign { url: url.to_owned(), fields }
 }
 
 /// The policy JSON, rendered like Python's `json.dumps` (`", "` and `": "` separators,
