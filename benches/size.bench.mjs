@@ -15,7 +15,9 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 import { writePart, missing } from "./_results.mjs";
-import { table } from "./_browser.mjs";
+import { createHash } from "node:crypto";
+import { table, openBenchPage } from "./_browser.mjs";
+import { synthWav } from "../tests/support/wav.mjs";
 import { chatSchema, BENCH_METADATA } from "./anchors/chat-schema.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -61,6 +63,7 @@ function exported(subpath) {
 }
 
 const size = {};
+const bundles = {};
 const main = exported(".") ?? join(ROOT, "pkg/index.js");
 if (!existsSync(main)) { console.error(`FAIL: ${main} is missing: run npm run build`); process.exit(1); }
 const mainSize = await ours(main);
@@ -119,6 +122,7 @@ try {
     const { code } = await bundle(entry, { nodePaths: [join(ROOT, "node_modules")] });
     size.anchors[name] = gz(code);
     size.anchors_brotli[name] = br(code);
+    bundles[name] = code;
   }
   size.anchor_versions = versions;
 } finally {
@@ -131,6 +135,63 @@ size.js_stack_parts = ["grpc-web+google-protobuf", "@uppy/core+@uppy/aws-s3", "a
 size.js_stack_gzip_bytes = size.js_stack_parts.reduce((a, k) => a + size.anchors[k], 0);
 size.total_vs_js_stack = Number((size.total_gzip_bytes / size.js_stack_gzip_bytes).toFixed(3));
 
+// The anchors must be working code, not bundles that merely import a library: under bench.sh
+// (a devserver is running) each bundle, exactly as measured, does its job in Chromium: grpc-web
+// and connect-web upload a WAV with Upload, Uppy posts it to the embedded S3 with a presign,
+// both ajv variants accept a chat and refuse a broken one. The devserver must have stored the
+// same bytes. tus-js-client has no tus server here: it is only built.
+let anchorsChecked = null;
+if (process.env.BENCH_DEVSERVER) {
+  const base = process.env.BENCH_DEVSERVER.replace(/\/+$/, "");
+  const apiKey = process.env.BENCH_API_KEY;
+  const wav = synthWav({ seconds: 0.5, sampleRate: 16000 });
+  const sha = createHash("sha256").update(wav).digest("hex");
+  const pr = await fetch(`${base}/asr/async/upload/vela`, {
+    method: "POST", headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+    body: JSON.stringify({ org_id: `anchors-${Date.now().toString(36)}`, metadata: { email: "bench@example.com", date_of_call: "2024-03-01" } }),
+  });
+  if (!pr.ok) { console.error(`FAIL: the Vela presign answered ${pr.status}`); process.exit(1); }
+  const presign = await pr.json();
+  const files = Object.fromEntries(Object.entries(bundles).map(([n, code]) => [`${n.replace(/[^\w-]/g, "_")}.mjs`, { body: code, contentType: "text/javascript" }]));
+  const { page, close } = await openBenchPage(base, files);
+  let out;
+  try {
+    out = await page.evaluate(async ({ names, wavB64, apiKey, base, presign, meta }) => {
+      const file = new File([Uint8Array.from(atob(wavB64), (c) => c.charCodeAt(0))], "anchor.wav", { type: "audio/wav" });
+      const load = (n) => import(`/__bench/${n.replace(/[^\w-]/g, "_")}.mjs`);
+      const fields = { operator_name: "Bench Operator", operator_id: "op-1", date: "2024-03-01T08:00:00Z", language: "ru-RU" };
+      const r = {};
+      const run = async (n, fn) => { try { r[n] = { ok: true, value: await fn(await load(n)) }; } catch (e) { r[n] = { ok: false, error: String(e?.message ?? e) }; } };
+      await run(names.grpc, (m) => m.uploadTalk(base, apiKey, "bench-audio", fields, file));
+      await run(names.connect, (m) => m.uploadTalk(base, apiKey, "bench-audio", fields, file));
+      await run(names.uppy, async (m) => { const res = await m.presignedUpload(file, presign); return { successful: res.successful?.length ?? 0, failed: res.failed?.length ?? 0 }; });
+      const good = JSON.stringify({ messages: [{ user_id: meta.operator_id, text: "Hello", timestamp: "2024-03-01T08:00:00Z" }] });
+      const bad = JSON.stringify({ messages: [{ user_id: "nobody", text: "Hello", timestamp: "yesterday" }] });
+      await run(names.ajv, (m) => [m.checkChat(good, meta).ok, m.checkChat(bad, meta).ok]);
+      await run(names.ajvStandalone, (m) => [m.checkChat(good).ok, m.checkChat(bad).ok]);
+      return r;
+    }, { names: { grpc: "grpc-web+google-protobuf", connect: "@connectrpc/connect-web+@bufbuild/protobuf", uppy: "@uppy/core+@uppy/aws-s3", ajv: "ajv", ajvStandalone: "ajv-standalone" },
+      wavB64: wav.toString("base64"), apiKey, base, presign, meta: BENCH_METADATA });
+  } finally {
+    await close();
+  }
+  const problems = [];
+  for (const [n, v] of Object.entries(out)) if (!v.ok) problems.push(`${n}: ${v.error}`);
+  for (const n of ["grpc-web+google-protobuf", "@connectrpc/connect-web+@bufbuild/protobuf"]) {
+    if (!out[n].ok) continue;
+    const talk = await (await fetch(`${base}/api/talks/${out[n].value}`)).json().catch(() => null);
+    if (talk?.audio?.sha256 !== sha || talk?.method !== "Upload") problems.push(`${n}: the devserver did not store the WAV (talk ${out[n].value}: ${JSON.stringify(talk?.audio)})`);
+  }
+  if (out["@uppy/core+@uppy/aws-s3"].ok) {
+    const obj = await (await fetch(`${base}/api/objects/${presign.fields.key}`)).json().catch(() => null);
+    if (out["@uppy/core+@uppy/aws-s3"].value.successful !== 1 || obj?.sha256 !== sha) problems.push(`@uppy/core+@uppy/aws-s3: the object was not stored (${JSON.stringify(out["@uppy/core+@uppy/aws-s3"].value)}, ${JSON.stringify(obj)})`);
+  }
+  for (const n of ["ajv", "ajv-standalone"]) if (out[n].ok && JSON.stringify(out[n].value) !== "[true,false]") problems.push(`${n}: verdicts ${JSON.stringify(out[n].value)}, expected [true,false]`);
+  if (problems.length) { for (const p of problems) console.error(`FAIL anchor ${p}`); process.exit(1); }
+  anchorsChecked = ["grpc-web+google-protobuf", "@connectrpc/connect-web+@bufbuild/protobuf", "@uppy/core+@uppy/aws-s3", "ajv", "ajv-standalone"];
+}
+size.anchors_checked_working = anchorsChecked ?? [];
+
 writePart("size", { size });
 
 const rows = [["bundle", "gzip B", "brotli B", "ours (main) / it"]];
@@ -141,4 +202,5 @@ for (const [n, b] of Object.entries(size.anchors)) rows.push([`anchor: ${n}`, b,
 rows.push([`JS stack (${size.js_stack_parts.join(" + ")})`, size.js_stack_gzip_bytes, "", rel(size.js_stack_gzip_bytes)]);
 table(rows, { right: [1, 2, 3] });
 for (const k of ["validate_gzip_bytes", "widget_gzip_bytes"]) if (size[k] === null) console.log(`${k}: null: ${size[`${k}_reason`]}`);
+console.log(anchorsChecked ? `anchors that did their job in Chromium against the devserver (same bytes stored): ${anchorsChecked.join(", ")}; tus-js-client is only built (no tus server)` : "anchors not run (no BENCH_DEVSERVER): only built");
 console.log(`main entry: wasm ${mainSize.wasm_gzip_bytes} + JS ${mainSize.js_min_gzip_bytes} B gzip; ours/JS stack: ${size.total_vs_js_stack}x`);

@@ -14,7 +14,7 @@ export async function uploadTalk(endpoint, apiKey, connectionId, fields, file) {
   const req = create(UploadTalkRequestSchema, {
     metadata: { connectionId, fields },
     audio: {
-      audioMetadata: { audioFormat: { case: "containerAudio", value: { containerAudioType: 1 } } },
+      audioMetadata: { AudioFormat: { case: "containerAudio", value: { containerAudioType: 1 } } },
       audioData: { data: new Uint8Array(await file.arrayBuffer()) },
     },
   });

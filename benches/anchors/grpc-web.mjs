@@ -18,7 +18,8 @@ class TalkMetadata extends jspb.Message {
     const f = message.getConnectionId();
     if (f.length > 0) writer.writeString(1, f);
     const m = message.getFieldsMap(true);
-    if (m && m.getLength() > 0) m.serializeBinary(2, writer, jspb.BinaryWriter.prototype.writeString, jspb.BinaryWriter.prototype.writeString);
+    // google-protobuf 4's generated code serializes a map through this gencode helper.
+    if (m && m.getLength() > 0) jspb.internal.public_for_gencode.serializeMapToBinary(m, 2, writer, jspb.BinaryWriter.prototype.writeString, jspb.BinaryWriter.prototype.writeString);
   }
 }
 
