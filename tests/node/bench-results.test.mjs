@@ -12,6 +12,7 @@ const complete = () => ({
   size: {
     total_gzip_bytes: 1, validate_gzip_bytes: 1, widget_gzip_bytes: 1,
     anchors: Object.fromEntries(ANCHORS.map((a) => [a, 1])), js_stack_gzip_bytes: 3, js_stack_parts: ["ajv"],
+    anchors_checked_working: ANCHORS.slice(0, 5),
   },
   validation: {
     ratio_vs_ajv: 1, blob_ratio_vs_ajv: 1, invalid_ratio_vs_ajv: 1, string_ratio_vs_ajv: 0.5,
@@ -32,7 +33,7 @@ test("a complete results document passes", async () => {
 });
 
 test("a missing key is refused, and named", async () => {
-  for (const [path, key] of [[["upload"], "gateway_ratio"], [["size", "anchors"], "tus-js-client"], [["validation"], "worker_longest_task_ms"], [["start"], "first_byte_ms"], [["machine"], "cpu_model"]]) {
+  for (const [path, key] of [[["upload"], "gateway_ratio"], [["size", "anchors"], "tus-js-client"], [["validation"], "worker_longest_task_ms"], [["start"], "first_byte_ms"], [["machine"], "cpu_model"], [["size"], "anchors_checked_working"]]) {
     const r = complete();
     delete path.reduce((o, k) => o[k], r)[key];
     const problems = await check(r);
