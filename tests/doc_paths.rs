@@ -190,4 +190,13 @@ fn the_scanner_finds_paths_and_skips_urls() {
     assert_eq!(words("see `src/json/parser.rs`, then bindings/audio.rs."), ["src/json/parser.rs", "bindings/audio.rs"]);
     assert!(words("https://example.com/a/b.json and ~/x/y.rs and $HOME/a.rs").is_empty());
     assert_eq!(comments("let s = \"a // b\"; // see x/y.rs"), ["// see x/y.rs"]);
+    let root = root();
+    let names: BTreeSet<String> = ["lib.rs".to_owned()].into();
+    let from = root.join("src/web/mod.rs");
+    assert!(exists(&root, &from, "src/json/parser.rs", &names, &[]));
+    assert!(exists(&root, &from, "bindings/audio.rs", &names, &[]), "from a crate's src/");
+    assert!(exists(&root, &from, "xhr.rs", &names, &[]) == names.contains("xhr.rs"));
+    assert!(!exists(&root, &from, "src/validate/check.rs", &names, &[]), "a moved file");
+    assert!(!exists(&root, &from, "shared/s3-notes.md", &names, &[]));
+    assert!(exists(&root, &from, "bench/results.json", &names, &ignored(&root)), "a build output");
 }

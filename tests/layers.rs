@@ -236,20 +236,25 @@ fn module_path(rel: &Path) -> Vec<String> {
     parts
 }
 
-#[test]
-fn every_module_uses_only_modules_declared_before_it() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+/// What the imports of the crate under `src` say: its modules in declared order, each with
+/// what it uses, and every import that runs back up.
+struct Layering {
+    order: Vec<String>,
+    graph: BTreeMap<String, BTreeSet<String>>,
+    upward: Vec<String>,
+}
+
+fn layering(src: &Path) -> Layering {
     let order = declared_order(&fs::read_to_string(src.join("lib.rs")).expect("src/lib.rs"));
-    assert!(order.len() >= 10, "src/lib.rs declares too few modules to be read: {order:?}");
     let rank: BTreeMap<String, usize> = order.iter().enumerate().map(|(i, m)| (m.clone(), i)).collect();
     let modules: BTreeSet<String> = order.iter().cloned().collect();
 
     let mut files = Vec::new();
-    rust_files(&src, &mut files);
+    rust_files(src, &mut files);
     let mut graph: BTreeMap<String, BTreeSet<String>> = order.iter().map(|m| (m.clone(), BTreeSet::new())).collect();
     let mut upward = Vec::new();
     for file in &files {
-        let rel = file.strip_prefix(&src).expect("under src/");
+        let rel = file.strip_prefix(src).expect("under src/");
         let path = module_path(rel);
         let Some(top) = path.first() else { continue };
         let Some(&own) = rank.get(top) else {
@@ -267,13 +272,43 @@ fn every_module_uses_only_modules_declared_before_it() {
             }
         }
     }
+    Layering { order, graph, upward }
+}
 
+#[test]
+fn every_module_uses_only_modules_declared_before_it() {
+    let Layering { order, graph, upward } = layering(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+    assert!(order.len() >= 10, "src/lib.rs declares too few modules to be read: {order:?}");
     println!("imports, bottom-up (module -> what it uses):");
     for m in &order {
         let deps: Vec<&str> = graph[m].iter().map(String::as_str).collect();
         println!("  {m:<11} -> {}", if deps.is_empty() { "(nothing)".to_owned() } else { deps.join(", ") });
     }
     assert!(upward.is_empty(), "imports that run back up (declare the module lower in src/lib.rs, or move the code):\n{}", upward.join("\n"));
+}
+
+#[test]
+fn an_upward_import_and_a_circle_are_found() {
+    // A crate of three modules where `json` reaches up into `validate`, which uses `json`: the
+    // circle the crate once had.
+    let dir = std::env::temp_dir().join(format!("layers-test-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(dir.join("json")).expect("a temp dir");
+    let files = [
+        ("lib.rs", "pub mod report;\npub mod json;\npub mod validate;\n"),
+        ("report.rs", "pub struct Code;\n"),
+        ("json/mod.rs", "mod parser;\nuse crate::report::Code;\n"),
+        ("json/parser.rs", "// crate::validate in a comment is no import\nuse super::super::validate::Issue;\n"),
+        ("validate.rs", "use crate::{json, report::Code};\npub struct Issue;\n#[cfg(test)]\nmod tests {\n    use crate::json;\n}\n"),
+    ];
+    for (name, text) in files {
+        fs::write(dir.join(name), text).expect("a temp file");
+    }
+    let found = layering(&dir);
+    let _ = fs::remove_dir_all(&dir);
+    assert_eq!(found.graph["validate"], BTreeSet::from(["json".to_owned(), "report".to_owned()]));
+    assert_eq!(found.upward.len(), 1, "{:?}", found.upward);
+    assert!(found.upward[0].starts_with("src/json/parser.rs:2: `json` uses `validate`"), "{}", found.upward[0]);
 }
 
 #[test]
