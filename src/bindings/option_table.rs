@@ -37,10 +37,8 @@ impl OptionTable {
 pub(crate) const COMMON: &[&str] = &["signal", "onProgress", "retry", "stallTimeoutMs"];
 /// The credentials of every SpeechSense call, in the order messages list them.
 pub(crate) const SPEECHSENSE_CREDENTIALS: &[&str] = &["apiKey", "iamToken", "ticket"];
-/// Where a SpeechSense call goes.
-const SPEECHSENSE: &[&str] = &["endpoint", "apiKey", "iamToken", "ticket", "connectionId"];
-/// Where a Vela call goes, and as whom (`VelaAuth`).
-const VELA: &[&str] = &["apiBase", "token", "ticket", "orgId"];
+/// The credentials of the Vela calls: the API token, or a talk-gateway ticket (`VelaAuth`).
+pub(crate) const VELA_CREDENTIALS: &[&str] = &["token", "ticket"];
 /// How a zip is inspected (`InspectZipOptions`).
 const ZIP: &[&str] = &["sampleBytes", "maxIssues"];
 
@@ -49,16 +47,25 @@ const fn upload(function: &'static str, ts_type: &'static str, groups: &'static 
 }
 
 /// `uploadAudio`.
-pub(crate) const UPLOAD_AUDIO: OptionTable = upload("uploadAudio", "UploadAudioOptions", &[SPEECHSENSE, &["method", "chunkSize"], COMMON]);
+pub(crate) const UPLOAD_AUDIO: OptionTable = upload(
+    "uploadAudio",
+    "UploadAudioOptions",
+    &[&["endpoint"], SPEECHSENSE_CREDENTIALS, &["connectionId", "method", "chunkSize"], COMMON],
+);
 /// `uploadText`.
-pub(crate) const UPLOAD_TEXT: OptionTable = upload("uploadText", "UploadTextOptions", &[SPEECHSENSE, COMMON]);
+pub(crate) const UPLOAD_TEXT: OptionTable =
+    upload("uploadText", "UploadTextOptions", &[&["endpoint"], SPEECHSENSE_CREDENTIALS, &["connectionId"], COMMON]);
 /// `presignedUpload`.
 pub(crate) const PRESIGNED_UPLOAD: OptionTable = upload("presignedUpload", "PresignedUploadOptions", &[&["presign"], COMMON]);
 /// `uploadVelaCall`.
-pub(crate) const UPLOAD_VELA_CALL: OptionTable =
-    upload("uploadVelaCall", "UploadVelaCallOptions", &[VELA, &["email", "dateOfCall"], COMMON]);
+pub(crate) const UPLOAD_VELA_CALL: OptionTable = upload(
+    "uploadVelaCall",
+    "UploadVelaCallOptions",
+    &[&["apiBase"], VELA_CREDENTIALS, &["orgId", "email", "dateOfCall"], COMMON],
+);
 /// `uploadVelaChat`.
-pub(crate) const UPLOAD_VELA_CHAT: OptionTable = upload("uploadVelaChat", "UploadVelaChatOptions", &[VELA, &["metadata"], COMMON]);
+pub(crate) const UPLOAD_VELA_CHAT: OptionTable =
+    upload("uploadVelaChat", "UploadVelaChatOptions", &[&["apiBase"], VELA_CREDENTIALS, &["orgId", "metadata"], COMMON]);
 /// `uploadVelaBatch`.
 pub(crate) const UPLOAD_VELA_BATCH: OptionTable = upload("uploadVelaBatch", "UploadVelaBatchOptions", &[&["presign"], ZIP, COMMON]);
 /// `uploadLabelboxConversations`.

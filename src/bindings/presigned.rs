@@ -26,11 +26,8 @@ use crate::web::redact::redact;
 use crate::web::transport::{HttpStack as _, Outcome, Request};
 use crate::web::vela::{self, json_string, origin, string_member, VelaRequest};
 
-/// The credential options of the Vela calls: the API token, or a talk-gateway ticket.
-pub(crate) const VELA_CREDENTIALS: [&str; 2] = ["token", "ticket"];
-
 fn vela_credential(opts: &Opts) -> Result<Credential, UploadFailure> {
-    Credential::read("options", &VELA_CREDENTIALS, |k| opts.get(k), opts.signal()?)
+    Credential::read("options", names::VELA_CREDENTIALS, |k| opts.get(k), opts.signal()?)
 }
 
 /// Where a presign comes from.
