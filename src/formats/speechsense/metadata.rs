@@ -123,7 +123,11 @@ pub(crate) fn check_entries<'s>(
     let mut date_from = None;
     let mut date_to = None;
     // One lookup per key, not a scan of the declarations per key.
-    let declared: std::collections::BTreeMap<&str, &FieldDecl> = decls.iter().map(|d| (d.name.as_str(), d)).collect();
+    // Built by insert, not collect: collect into a BTree links a stable sort per type (size).
+    let mut declared: std::collections::BTreeMap<&str, &FieldDecl> = std::collections::BTreeMap::new();
+    for d in decls {
+        declared.insert(d.name.as_str(), d);
+    }
     for e in entries {
         let e = &e;
         let key: &str = &e.key;
@@ -217,8 +221,10 @@ pub fn check_metadata(root: Value<'_, '_>, connection: Option<ConnectionKind>, d
     // `present` only needs the keys whose absence is an error (required or declared), and the
     // string entries are checked as they are read: a set and a vector of every key cost 1 GB for
     // a 100 MB object of 3 million keys.
-    let needed: BTreeSet<&str> =
-        required_for(connection).iter().copied().chain(decls.iter().filter(|d| d.required).map(|d| d.name.as_str())).collect();
+    let mut needed: BTreeSet<&str> = BTreeSet::new();
+    for key in required_for(connection).iter().copied().chain(decls.iter().filter(|d| d.required).map(|d| d.name.as_str())) {
+        needed.insert(key);
+    }
     let mut present: BTreeSet<&str> = BTreeSet::new();
     for (k, v) in root.members() {
         let key = k.as_str().unwrap_or_default();
@@ -272,7 +278,10 @@ where
         .iter()
         .map(|(k, v)| Entry { key: Cow::Borrowed(k.as_ref()), value: Cow::Borrowed(v.as_ref()), key_at: None, value_at: None })
         .collect();
-    let present: BTreeSet<&str> = owned.iter().map(|(k, _)| k.as_ref()).collect();
+    let mut present: BTreeSet<&str> = BTreeSet::new();
+    for (k, _) in &owned {
+        present.insert(k.as_ref());
+    }
     let mut sink = Sink::new();
     check_entries(entries, &present, Some(connection), decls, "/fields", None, &mut sink);
     sink.into_unplaced()
