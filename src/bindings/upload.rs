@@ -144,7 +144,6 @@ fn metadata_fields(metadata: &JsValue) -> Result<BTreeMap<String, String>, Uploa
         return Err(validation_failure("metadata", &[&report]));
     }
     crate::prepare::speechsense::read_fields(text.as_bytes())
-        .map(|m| m.into_iter().collect())
         .ok_or_else(|| invalid_option("metadata must be a JSON object of string values"))
 }
 
