@@ -29,7 +29,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::http::{HeaderName, HeaderValue, Method};
-use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::cors::CorsLayer;
 
 use crate::config::Config;
 use crate::store::Store;
@@ -55,11 +55,8 @@ pub struct Bound {
 /// grpc status headers exposed, because an error arrives as a trailers-only response whose
 /// status is in HTTP headers that the page must be allowed to read.
 pub fn cors(config: &Config) -> CorsLayer {
-    let cfg = config.clone();
     CorsLayer::new()
-        .allow_origin(AllowOrigin::predicate(move |origin: &HeaderValue, _| {
-            origin.to_str().is_ok_and(|o| cfg.origin_allowed(o))
-        }))
+        .allow_origin(s3::cors::allow_origin(config))
         .allow_methods([Method::GET, Method::POST, Method::PUT, Method::OPTIONS])
         .allow_headers(
             ["content-type", "x-grpc-web", "x-user-agent", "authorization", "grpc-timeout"]

@@ -143,30 +143,6 @@ fn xml_error(status: StatusCode, code: &str, message: &str) -> Response<axum::bo
     res
 }
 
-/// The CORS middleware: answers preflights itself, and puts the CORS headers on every other
-/// response, including s3s's XML errors and injected faults (it is the outer layer).
-async fn cors_middleware(
-    axum::extract::State(config): axum::extract::State<Arc<Config>>,
-    req: Request<axum::body::Body>,
-    next: axum::middleware::Next,
-) -> Response<axum::body::Body> {
-    if cors::is_preflight(req.method(), req.headers()) {
-        let (status, headers) = cors::preflight(&config, req.headers());
-        let mut res = if status.is_success() {
-            Response::new(axum::body::Body::empty())
-        } else {
-            xml_error(status, "CORSResponse", "This CORS request is not allowed.")
-        };
-        *res.status_mut() = status;
-        res.headers_mut().extend(headers);
-        return res;
-    }
-    let origin = cors::allowed_origin(&config, req.headers());
-    let mut res = next.run(req).await;
-    cors::decorate(res.headers_mut(), origin);
-    res
-}
-
 /// The S3 port as an axum router, to be served by [`crate::serve::serve`] (so that a `reset`
 /// fault can cut the connection). From the outside in: one log line per request (the query
 /// string, where a presigned GET carries its signature, is never logged), CORS, fault
@@ -181,7 +157,8 @@ pub fn router(config: &Config) -> std::io::Result<axum::Router> {
     Ok(axum::Router::new()
         .fallback_service(service)
         .layer(crate::faults::layer(config.faults.clone(), crate::faults::Target::Posts))
-        .layer(axum::middleware::from_fn_with_state(config, cors_middleware))
+        .layer(cors::layer(&config))
+        .layer(axum::middleware::from_fn_with_state(config, cors::preflight_status))
         .layer(crate::log::LogLayer))
 }
 
