@@ -1,4 +1,8 @@
 //! Reading camelCase JS option objects into Rust values, with messages that name the option.
+//!
+//! Which keys each function takes is written once, in [`names`] (one table per entry point):
+//! [`Opts::read`] refuses any other key, and `tests/option_tables.rs` holds the tables against
+//! the `.d.ts` and docs/api.md.
 
 use js_sys::{Function, JSON};
 use wasm_bindgen::prelude::*;
@@ -10,6 +14,7 @@ use super::js::{self, ReadError};
 use crate::chunk::js_number_to_u64;
 use crate::retry::{RetryPolicy, MAX_RETRIES};
 use crate::s3_post::Presign;
+use crate::validate::{FieldDecl, FieldType, DEFAULT_MAX_ISSUES, MAX_MAX_ISSUES};
 use crate::web::attempts::{Attempts, Reporter, DEFAULT_STALL_TIMEOUT_MS};
 use crate::web::failure::UploadFailure;
 
@@ -17,7 +22,6 @@ use crate::web::failure::UploadFailure;
 #[path = "option_table.rs"]
 pub(crate) mod names;
 use names::{OptionTable, FIELD_DECL, RETRY};
-use crate::validate::{FieldDecl, FieldType, DEFAULT_MAX_ISSUES, MAX_MAX_ISSUES};
 
 /// An options argument that is an object (or an allowed `undefined`) whose keys are not checked
 /// yet: [`Unchecked::only`] checks them against a table and reads the values.
