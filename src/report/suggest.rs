@@ -29,29 +29,29 @@ pub fn similar(a: &str, b: &str) -> bool {
     a.len().abs_diff(b.len()) <= budget && edit_distance(&a, &b) <= budget
 }
 
-/// Optimal-string-alignment distance (Levenshtein plus adjacent swaps). Names are short, so the
-/// full table is fine.
+/// Optimal-string-alignment distance (Levenshtein plus adjacent swaps), a row at a time with no
+/// indexing: one of the two strings is the caller's key.
 fn edit_distance(a: &[char], b: &[char]) -> usize {
-    let w = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * w];
-    let at = |i: usize, j: usize| i * w + j;
-    for i in 0..=a.len() {
-        d[at(i, 0)] = i;
-    }
-    for j in 0..=b.len() {
-        d[at(0, j)] = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[at(i - 1, j)] + 1).min(d[at(i, j - 1)] + 1).min(d[at(i - 1, j - 1)] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(d[at(i - 2, j - 2)] + 1);
+    // Rows of the table: `two` back (for swaps), `prev`, and the one being built.
+    let mut two: Vec<usize> = Vec::new();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, &ca) in a.iter().enumerate() {
+        let mut cur = Vec::with_capacity(b.len() + 1);
+        cur.push(i + 1);
+        for (j, &cb) in b.iter().enumerate() {
+            let del = prev.get(j + 1).map_or(usize::MAX, |d| d + 1);
+            let ins = cur.get(j).map_or(usize::MAX, |d| d + 1);
+            let sub = prev.get(j).map_or(usize::MAX, |d| d + usize::from(ca != cb));
+            let mut best = del.min(ins).min(sub);
+            let swapped = i > 0 && j > 0 && a.get(i - 1) == Some(&cb) && b.get(j - 1) == Some(&ca);
+            if let Some(d) = two.get(j.wrapping_sub(1)).filter(|_| swapped) {
+                best = best.min(d + 1);
             }
-            d[at(i, j)] = best;
+            cur.push(best);
         }
+        two = std::mem::replace(&mut prev, cur);
     }
-    d[at(a.len(), b.len())]
+    prev.last().copied().unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -69,5 +69,37 @@ mod tests {
         assert!(!super::similar("id", "ip"));
         assert!(!super::similar("ids", "id"));
         assert!(super::similar("onprogress", "onProgress"));
+    }
+
+    /// The full-table definition the row-at-a-time version must match.
+    fn table_distance(a: &[char], b: &[char]) -> usize {
+        let w = b.len() + 1;
+        let mut d = vec![0usize; (a.len() + 1) * w];
+        let at = |i: usize, j: usize| i * w + j;
+        for i in 0..=a.len() {
+            d[at(i, 0)] = i;
+        }
+        for j in 0..=b.len() {
+            d[at(0, j)] = j;
+        }
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let mut best = (d[at(i - 1, j)] + 1).min(d[at(i, j - 1)] + 1).min(d[at(i - 1, j - 1)] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    best = best.min(d[at(i - 2, j - 2)] + 1);
+                }
+                d[at(i, j)] = best;
+            }
+        }
+        d[at(a.len(), b.len())]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn rows_match_the_table(a in "[abc_]{0,9}", b in "[abc_]{0,9}") {
+            let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+            proptest::prop_assert_eq!(super::edit_distance(&a, &b), table_distance(&a, &b));
+        }
     }
 }
