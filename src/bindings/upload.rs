@@ -21,7 +21,7 @@ use crate::proto::speechsense::{
 };
 use crate::proto::yandex::cloud::operation::{operation, Operation};
 use crate::upload_code::UploadCode;
-use crate::validate::{validate, Report, ValidateOptions, ValidationKind};
+use crate::validate::Report;
 use crate::web::blob::body_blob;
 use crate::web::credential::Credential;
 use crate::web::endpoint::check_endpoint;
@@ -139,12 +139,11 @@ fn badge_response(op: &Operation) -> Result<UploadBadgeResponse, UploadFailure> 
 /// Validates SpeechSense metadata and returns its fields.
 fn metadata_fields(metadata: &JsValue) -> Result<BTreeMap<String, String>, UploadFailure> {
     let text = json_text(metadata, "metadata")?;
-    let report = validate(text.as_bytes(), &ValidateOptions::new(ValidationKind::SpeechsenseMetadata));
-    if !report.ok {
-        return Err(validation_failure("metadata", &[&report]));
-    }
-    crate::prepare::speechsense::read_fields(text.as_bytes())
-        .ok_or_else(|| invalid_option("metadata must be a JSON object of string values"))
+    // One parse for the check and the fields.
+    crate::prepare::speechsense::prepare_metadata(text.as_bytes()).map_err(|report| match report.ok {
+        false => validation_failure("metadata", &[&report]),
+        true => invalid_option("metadata must be a JSON object of string values"),
+    })
 }
 
 /// A `validation_failed` failure carrying every error of `reports` as `issues`.
