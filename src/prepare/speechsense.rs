@@ -88,11 +88,7 @@ pub fn prepare_chat_upload(chat: &[u8], metadata: &[u8], fields: &[FieldDecl]) -
     }
 }
 
-/// Reads the messages of an already validated chat (`None` if it does not have the shape).
-pub fn read_messages(chat: &[u8]) -> Option<Vec<ChatMessage>> {
-    messages_of(crate::json::read(chat).ok()?.parsed.doc.root())
-}
-
+/// The messages of a validated chat (`None` if it does not have the shape).
 fn messages_of(root: Value<'_, '_>) -> Option<Vec<ChatMessage>> {
     let mut out = Vec::with_capacity(root.get("messages")?.len());
     for m in root.get("messages")?.items() {
@@ -102,11 +98,6 @@ fn messages_of(root: Value<'_, '_>) -> Option<Vec<ChatMessage>> {
         out.push(ChatMessage { user_id, timestamp: Timestamp { seconds: t.unix_seconds(), nanos: t.nanos as i32 }, text });
     }
     Some(out)
-}
-
-/// Reads the string members of already validated metadata.
-pub fn read_fields(metadata: &[u8]) -> Option<BTreeMap<String, String>> {
-    fields_of(crate::json::read(metadata).ok()?.parsed.doc.root())
 }
 
 /// Validates SpeechSense metadata (for any connection, no declared fields) and returns its
@@ -121,6 +112,7 @@ pub fn prepare_metadata(metadata: &[u8]) -> Result<BTreeMap<String, String>, Rep
     }
 }
 
+/// The string members of validated metadata.
 fn fields_of(root: Value<'_, '_>) -> Option<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
     for (k, v) in root.members() {
