@@ -33,7 +33,8 @@ mod write;
 use std::collections::BTreeMap;
 
 use crate::report::{Capped, Code, Issue, Report, DEFAULT_MAX_ISSUES};
-use crate::validate::{validate_read, ValidateOptions, ValidationKind};
+use crate::formats::speechsense::chat;
+use crate::validate::{report_on, validate_read, ValidateOptions, ValidationKind};
 
 /// A chat format the converter reads and writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -276,17 +277,22 @@ pub fn convert_chat(input: &[u8], options: &ConvertOptions) -> ConvertResult {
         r.errors.push(Issue::unplaced(Code::MissingOption, "", "give both `from` and `to`"));
         return r;
     };
-    let mut vopts = ValidateOptions::new(kind_of(from));
-    vopts.metadata = options.metadata.clone().filter(|_| from == ChatFormat::Speechsense);
-    vopts.max_issues = options.limit();
-    // One parse, validated and then read into the neutral model.
-    let parsed = crate::validate::read(input, vopts.max_issues);
-    let report = validate_read(&parsed, &vopts);
-    let mut notes = Notes::new(options.limit(), report);
+    let limit = options.limit();
+    // One parse of each text, validated and then read into the neutral model: the input, and a
+    // SpeechSense chat's metadata, whose ids the chat is checked against and whose members name
+    // the participants.
+    let parsed = crate::validate::read(input, limit);
+    let metadata = options.metadata.as_deref().filter(|_| from == ChatFormat::Speechsense).map(|m| crate::json::read(m.as_bytes()));
+    let report = match &metadata {
+        Some(m) => report_on(&parsed, limit, |root, sink| chat::check_chat_with_ids(root, Some(chat::ids_of(m)), sink)),
+        None => validate_read(&parsed, &ValidateOptions { max_issues: limit, ..ValidateOptions::new(kind_of(from)) }),
+    };
+    let mut notes = Notes::new(limit, report);
     if notes.has_errors() {
         return notes.finish(String::new(), None);
     }
-    let conv = match parsed.as_ref().ok().and_then(|r| read::read(r.parsed.doc.root(), from, options, &mut notes)) {
+    let meta_root = metadata.as_ref().and_then(|m| m.as_ref().ok()).map(|r| r.parsed.doc.root());
+    let conv = match parsed.as_ref().ok().and_then(|r| read::read(r.parsed.doc.root(), meta_root, from, options, &mut notes)) {
         Some(c) => c,
         None => {
             notes.error(Code::MissingMember, "", "the input could not be read");

@@ -8,10 +8,11 @@ use crate::formats::time::{self, Grammar};
 use crate::json::{Kind, Value};
 use crate::report::Code;
 
-/// Reads the validated document `root` in format `from`.
-pub(super) fn read(root: Value<'_, '_>, from: ChatFormat, options: &ConvertOptions, notes: &mut Notes) -> Option<Conversation> {
+/// Reads the validated document `root` in format `from` (with its validated SpeechSense
+/// `metadata`, when given).
+pub(super) fn read(root: Value<'_, '_>, metadata: Option<Value<'_, '_>>, from: ChatFormat, options: &ConvertOptions, notes: &mut Notes) -> Option<Conversation> {
     match from {
-        ChatFormat::Speechsense => speechsense(root, options.metadata.as_deref(), notes),
+        ChatFormat::Speechsense => speechsense(root, metadata, notes),
         ChatFormat::Vela => vela(root),
         ChatFormat::Labelbox => labelbox(root, &options.roles, notes),
     }
@@ -34,11 +35,10 @@ fn as_metadata_string(v: Value<'_, '_>) -> String {
     }
 }
 
-fn speechsense(root: Value<'_, '_>, metadata: Option<&str>, notes: &mut Notes) -> Option<Conversation> {
+fn speechsense(root: Value<'_, '_>, metadata: Option<Value<'_, '_>>, notes: &mut Notes) -> Option<Conversation> {
     let mut c = Conversation::default();
     if let Some(m) = metadata {
-        let read = crate::json::read(m.as_bytes()).ok()?;
-        for (k, v) in read.parsed.doc.root().members() {
+        for (k, v) in m.members() {
             let key = k.as_str()?.into_owned();
             c.extra.insert(key, as_metadata_string(v));
         }
