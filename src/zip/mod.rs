@@ -26,7 +26,7 @@ pub mod table;
 use std::collections::HashSet;
 use std::future::Future;
 
-use crate::validate::{validate, Code, Issue, Sink, Stats, ValidateOptions, ValidationKind};
+use crate::validate::{validate_read, Code, Issue, Sink, Stats, ValidateOptions, ValidationKind};
 use directory::{local_header_len, parse_central, parse_tail, parse_zip64_record, Tail, LOCAL_LEN, ZIP64_EOCD_LEN};
 pub use names::EntryKind;
 
@@ -430,7 +430,9 @@ fn check_sample(data: &[u8], truncated: bool, name: &str, kind: EntryKind, out: 
 /// A JSON entry must parse (up to the sample boundary); a whole entry that looks like one of the
 /// known chat formats is validated as that format.
 fn check_json(text: &[u8], truncated: bool) -> (Vec<Issue>, Vec<Issue>) {
-    let read = match crate::json::read(text) {
+    // One parse, for the format's guess and its validation.
+    let parsed = crate::validate::read(text, crate::report::DEFAULT_MAX_ISSUES);
+    let read = match &parsed {
         Ok(read) => read,
         Err(e) => {
             // A syntax error in the last few bytes of a cut sample is the cut itself (`tru`, `"\u00`).
@@ -438,7 +440,7 @@ fn check_json(text: &[u8], truncated: bool) -> (Vec<Issue>, Vec<Issue>) {
                 return (Vec::new(), Vec::new());
             }
             let mut sink = Sink::new();
-            sink.error_at(e.error.code, Some(e.error.offset), e.error.path, e.error.message);
+            sink.error_at(e.error.code, Some(e.error.offset), e.error.path.clone(), e.error.message.clone());
             let r = sink.finish(e.bytes, Stats::default());
             return (r.errors, r.warnings);
         }
@@ -455,7 +457,7 @@ fn check_json(text: &[u8], truncated: bool) -> (Vec<Issue>, Vec<Issue>) {
     };
     match kind {
         Some(kind) => {
-            let r = validate(text, &ValidateOptions::new(kind));
+            let r = validate_read(&parsed, &ValidateOptions::new(kind));
             (r.errors, r.warnings)
         }
         None => (Vec::new(), Vec::new()),
