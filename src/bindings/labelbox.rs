@@ -68,6 +68,9 @@ const MAX_ITEMS: usize = 100_000;
 const MAX_ITEM_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Hosts Labelbox conversations and returns their import rows.
+/// One item's outcome: its global key and import row, or why it failed.
+type Hosted = Result<(String, Row), UploadFailure>;
+
 #[wasm_bindgen(js_name = uploadLabelboxConversations, unchecked_return_type = "UploadLabelboxResult")]
 pub async fn upload_labelbox_conversations(
     #[wasm_bindgen(unchecked_param_type = "LabelboxItem[]")] items: JsValue,
@@ -123,7 +126,7 @@ async fn run(items: JsValue, options: JsValue) -> Result<JsValue, UploadFailure>
         from,
         opts,
     };
-    let results: RefCell<Vec<Option<Result<(String, Row), UploadFailure>>>> = RefCell::new((0..items.len()).map(|_| None).collect());
+    let results: RefCell<Vec<Option<Hosted>>> = RefCell::new((0..items.len()).map(|_| None).collect());
     let next = Cell::new(0usize);
     let workers: Vec<_> = (0..concurrency.min(items.len().max(1) as u64))
         .map(|_| {
