@@ -67,10 +67,10 @@ const MAX_ITEMS: usize = 100_000;
 /// The largest conversation read from a `Blob` (Labelbox files are far smaller).
 const MAX_ITEM_BYTES: u64 = 64 * 1024 * 1024;
 
-/// Hosts Labelbox conversations and returns their import rows.
 /// One item's outcome: its global key and import row, or why it failed.
 type Hosted = Result<(String, Row), UploadFailure>;
 
+/// Hosts Labelbox conversations and returns their import rows.
 #[wasm_bindgen(js_name = uploadLabelboxConversations, unchecked_return_type = "UploadLabelboxResult")]
 pub async fn upload_labelbox_conversations(
     #[wasm_bindgen(unchecked_param_type = "LabelboxItem[]")] items: JsValue,
