@@ -6,8 +6,7 @@
 //! The crate is a plain-Rust core under a thin `#[wasm_bindgen]` facade. Its modules, bottom-up:
 //! each uses only modules listed before it (`tests/layers.rs` checks the imports):
 //!
-//! - [`proto`]: the SpeechSense wire types (from `proto/`); with the `tonic-client` feature also
-//!   the generated tonic `TalkServiceClient`, for Rust front ends (over tonic-web-wasm-client).
+//! - [`proto`]: the SpeechSense wire types; with `tonic-client`, also a tonic `TalkServiceClient`.
 //! - [`report`]: the report model: issue codes, JSON pointers, line and column, issues, reports.
 //! - [`upload_code`]: the closed set of `UploadError` codes, made like the issue codes.
 //! - [`json`]: the positioned JSON parser (a flat tree with byte spans) and string escaping.
