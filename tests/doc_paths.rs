@@ -200,3 +200,46 @@ fn the_scanner_finds_paths_and_skips_urls() {
     assert!(!exists(&root, &from, "shared/s3-notes.md", &names, &[]));
     assert!(exists(&root, &from, "bench/results.json", &names, &ignored(&root)), "a build output");
 }
+
+/// Names a comment writes as a call that are not this project's functions: the standard
+/// library's and the generated JS glue's.
+const FOREIGN_CALLS: &[&str] = &["chars", "free"];
+
+#[test]
+fn functions_named_in_comments_exist() {
+    // A comment that names a function as a call (`read_fields()`, `Sink::finish()`) must name
+    // one that is defined somewhere in the workspace: a rename leaves such comments behind.
+    let root = root();
+    let mut sources = Vec::new();
+    for dir in ["src", "devserver/src", "gateway/src", "tests", "devserver/tests", "gateway/tests"] {
+        files(&root.join(dir), &["rs"], &mut sources);
+    }
+    let texts: Vec<(PathBuf, String)> = sources.iter().map(|p| (p.clone(), fs::read_to_string(p).unwrap_or_default())).collect();
+    let mut defined = BTreeSet::new();
+    for (_, text) in &texts {
+        for (i, _) in text.match_indices("fn ") {
+            let name: String = text[i + 3..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            defined.insert(name);
+        }
+    }
+    let mut missing = Vec::new();
+    let mut checked = 0;
+    for (file, text) in texts.iter().filter(|(p, _)| ["src", "devserver/src", "gateway/src"].iter().any(|d| p.starts_with(root.join(d)))) {
+        for (n, line) in comments(text).iter().enumerate() {
+            for call in line.split('`').skip(1).step_by(2).filter_map(|s| s.strip_suffix("()")) {
+                let name = call.rsplit("::").next().unwrap_or("");
+                if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+                    continue;
+                }
+                checked += 1;
+                if !defined.contains(name) && !FOREIGN_CALLS.contains(&name) {
+                    let rel = file.strip_prefix(&root).unwrap_or(file);
+                    missing.push(format!("{}:{}: `{call}()` is defined nowhere", rel.display(), n + 1));
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "comments name functions the project does not have:\n{}", missing.join("\n"));
+    // Most comments link functions as [`name`] instead, which `cargo doc` checks (scripts/test.sh).
+    assert!(checked > 3, "only {checked} calls were found to check: the scanner is broken");
+}
