@@ -26,7 +26,6 @@
 //! ```
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
 
 use super::fields::FieldDecl;
 use crate::formats::{text, time};
@@ -107,11 +106,53 @@ pub(crate) struct Entry<'s> {
     pub value_at: Option<usize>,
 }
 
+/// A small map from keys to values, sorted by key for binary search: the key sets here (required
+/// and declared keys) hold a handful of keys, and a `BTreeMap`/`BTreeSet` per element type links
+/// its own node code into the wasm module (a few KiB of gzip each). A later insert of a key
+/// replaces its value, as a map's does.
+struct Keys<'k, V>(Vec<(&'k str, V)>);
+
+impl<V> Default for Keys<'_, V> {
+    fn default() -> Self {
+        Keys(Vec::new())
+    }
+}
+
+impl<'k, V> Keys<'k, V> {
+    fn find(&self, key: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| (*k).cmp(key))
+    }
+
+    fn insert(&mut self, key: &'k str, value: V) {
+        match self.find(key) {
+            Ok(i) => {
+                if let Some(slot) = self.0.get_mut(i) {
+                    slot.1 = value;
+                }
+            }
+            Err(i) => self.0.insert(i, (key, value)),
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&V> {
+        self.find(key).ok().and_then(|i| self.0.get(i)).map(|(_, v)| v)
+    }
+
+    /// The stored key equal to `key` (which lives as long as the map's keys).
+    fn key(&self, key: &str) -> Option<&'k str> {
+        self.find(key).ok().and_then(|i| self.0.get(i)).map(|(k, _)| *k)
+    }
+
+    fn contains(&self, key: &str) -> bool {
+        self.find(key).is_ok()
+    }
+}
+
 /// The rules over string entries. `present` holds every key that appeared (strings or not);
 /// `prefix` is the pointer of the map; `parent_at` the offset of the map for missing keys.
 pub(crate) fn check_entries<'s>(
     entries: impl IntoIterator<Item = Entry<'s>>,
-    present: &BTreeSet<&str>,
+    present: &Keys<'_, ()>,
     connection: Option<ConnectionKind>,
     decls: &[FieldDecl],
     prefix: &str,
@@ -123,8 +164,7 @@ pub(crate) fn check_entries<'s>(
     let mut date_from = None;
     let mut date_to = None;
     // One lookup per key, not a scan of the declarations per key.
-    // Built by insert, not collect: collect into a BTree links a stable sort per type (size).
-    let mut declared: std::collections::BTreeMap<&str, &FieldDecl> = std::collections::BTreeMap::new();
+    let mut declared = Keys::default();
     for d in decls {
         declared.insert(d.name.as_str(), d);
     }
@@ -221,15 +261,15 @@ pub fn check_metadata(root: Value<'_, '_>, connection: Option<ConnectionKind>, d
     // `present` only needs the keys whose absence is an error (required or declared), and the
     // string entries are checked as they are read: a set and a vector of every key cost 1 GB for
     // a 100 MB object of 3 million keys.
-    let mut needed: BTreeSet<&str> = BTreeSet::new();
+    let mut needed = Keys::default();
     for key in required_for(connection).iter().copied().chain(decls.iter().filter(|d| d.required).map(|d| d.name.as_str())) {
-        needed.insert(key);
+        needed.insert(key, ());
     }
-    let mut present: BTreeSet<&str> = BTreeSet::new();
+    let mut present = Keys::default();
     for (k, v) in root.members() {
         let key = k.as_str().unwrap_or_default();
-        if let Some(&n) = needed.get(key.as_ref()) {
-            present.insert(n);
+        if let Some(n) = needed.key(key.as_ref()) {
+            present.insert(n, ());
         }
         match v.kind() {
             Kind::String => {}
@@ -278,9 +318,9 @@ where
         .iter()
         .map(|(k, v)| Entry { key: Cow::Borrowed(k.as_ref()), value: Cow::Borrowed(v.as_ref()), key_at: None, value_at: None })
         .collect();
-    let mut present: BTreeSet<&str> = BTreeSet::new();
+    let mut present = Keys::default();
     for (k, _) in &owned {
-        present.insert(k.as_ref());
+        present.insert(k.as_ref(), ());
     }
     let mut sink = Sink::new();
     check_entries(entries, &present, Some(connection), decls, "/fields", None, &mut sink);
