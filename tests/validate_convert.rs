@@ -1,5 +1,8 @@
 //! Conversion: examples, and round trips proved with proptest.
 
+// proptest is a native-only dev-dependency (see Cargo.toml).
+#![cfg(not(target_arch = "wasm32"))]
+
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;

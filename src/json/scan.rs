@@ -99,6 +99,10 @@ mod tests {
         }
     }
 
+    // proptest is a native-only dev-dependency (see Cargo.toml).
+
+    #[cfg(not(target_arch = "wasm32"))]
+
     proptest::proptest! {
         #[test]
         fn special_finds_the_first_stop_byte(s in proptest::array::uniform8(proptest::prelude::any::<u8>())) {
@@ -116,6 +120,10 @@ mod tests {
             proptest::prop_assert_eq!(spaces(&b, 1), want);
         }
     }
+
+    // proptest is a native-only dev-dependency (see Cargo.toml).
+
+    #[cfg(not(target_arch = "wasm32"))]
 
     proptest::proptest! {
         #[test]

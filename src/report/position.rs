@@ -179,6 +179,10 @@ mod tests {
         LineCol { line, column }
     }
 
+    // proptest is a native-only dev-dependency (see Cargo.toml).
+
+    #[cfg(not(target_arch = "wasm32"))]
+
     proptest::proptest! {
         #[test]
         fn sweep_matches_the_definition(

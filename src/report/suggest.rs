@@ -95,6 +95,10 @@ mod tests {
         d[at(a.len(), b.len())]
     }
 
+    // proptest is a native-only dev-dependency (see Cargo.toml).
+
+    #[cfg(not(target_arch = "wasm32"))]
+
     proptest::proptest! {
         #[test]
         fn rows_match_the_table(a in "[abc_]{0,9}", b in "[abc_]{0,9}") {
