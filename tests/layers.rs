@@ -338,3 +338,23 @@ fn the_scanner_sees_code_only() {
     let refs = references("use crate::{json::Value, zip};", &["report".to_owned()], &modules);
     assert_eq!(refs.keys().collect::<Vec<_>>(), ["json", "zip"]);
 }
+
+#[test]
+fn the_readme_lists_src_in_the_declared_order() {
+    // README's Layout names src/'s folders bottom-up; it must not drift from src/lib.rs.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let order = declared_order(&fs::read_to_string(root.join("src/lib.rs")).expect("src/lib.rs"));
+    let readme = fs::read_to_string(root.join("README.md")).expect("README.md");
+    let listed: Vec<String> = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("src/ "))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter(|l| !l.starts_with("   "))
+        .flat_map(|l| {
+            // The names, then two or more spaces, then what they are.
+            l.trim_start().split("  ").next().unwrap_or("").split_whitespace().map(|w| w.trim_end_matches('/').trim_end_matches(".rs").to_owned()).collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(listed, order, "README.md's Layout must list src/ as src/lib.rs declares it");
+}
