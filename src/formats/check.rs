@@ -20,6 +20,19 @@ pub fn lookup<'d, 'a, const N: usize>(
     warn_unknown: bool,
 ) -> [Option<Value<'d, 'a>>; N] {
     let mut out = [None; N];
+    lookup_into(obj, &names, &mut out, path, sink, warn_unknown);
+    out
+}
+
+/// [`lookup`]'s work, once for every `N`: a copy per array length cost ~900 bytes of wasm each.
+fn lookup_into<'d, 'a>(
+    obj: Value<'d, 'a>,
+    names: &[&str],
+    out: &mut [Option<Value<'d, 'a>>],
+    path: &Path<'_>,
+    sink: &mut Sink,
+    warn_unknown: bool,
+) {
     for (k, v) in obj.members() {
         let found = match k.plain_bytes() {
             Some(key) => names.iter().position(|n| crate::json::same(n.as_bytes(), key)),
@@ -35,13 +48,12 @@ pub fn lookup<'d, 'a, const N: usize>(
             }
             None if warn_unknown && sink.room_for_warning() => {
                 let key = k.as_str().unwrap_or_default();
-                let hint = suggest(&key, &names, "members");
+                let hint = suggest(&key, names, "members");
                 sink.warn(Code::UnknownMember, k.offset(), &path.key(&key), format!("unknown member \"{key}\" is ignored{hint}"));
             }
             None => {}
         }
     }
-    out
 }
 
 /// Records a `wrong_type` error: "`name` must be {expected}, found {actual}".
