@@ -3,10 +3,10 @@
 //!
 //! `cargo test -p devserver --test batch_presign`
 
-mod s3_support;
+mod support;
 
 use base64::Engine as _;
-use s3_support::*;
+use support::*;
 use serde_json::json;
 
 const BATCH: &str = "/api/presign/batch";

@@ -7,12 +7,12 @@
 //!
 //! `cargo test -p devserver --profile server --test conn_timeouts`
 
-mod s3_support;
+mod support;
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use s3_support::*;
+use support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 

@@ -4,11 +4,11 @@
 //!
 //! `cargo test -p devserver --profile server --test host_check`
 
-mod s3_support;
+mod support;
 
 use std::net::SocketAddr;
 
-use s3_support::*;
+use support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// One HTTP/1.1 request with exactly this `Host` (the shared helpers always send the right one).

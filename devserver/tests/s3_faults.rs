@@ -3,9 +3,9 @@
 //!
 //! `cargo test -p devserver --test s3_faults`
 
-mod s3_support;
+mod support;
 
-use s3_support::*;
+use support::*;
 
 const ORIGIN: &str = "http://127.0.0.1:5173";
 

@@ -7,9 +7,9 @@
 //!
 //! `cargo test -p devserver --profile server --test s3_keys`
 
-mod s3_support;
+mod support;
 
-use s3_support::*;
+use support::*;
 
 /// Every regular file under the data dir's `s3/` tree, buckets and s3s-fs metadata included.
 fn all_s3_files(srv: &Server) -> Vec<std::path::PathBuf> {

@@ -5,11 +5,11 @@
 //!
 //! `cargo test -p devserver --test s3_post`
 
-mod s3_support;
+mod support;
 
 use base64::Engine as _;
 use devserver::sigv4::{self, Condition, Credentials, Presign};
-use s3_support::*;
+use support::*;
 
 const ORIGIN: &str = "http://127.0.0.1:5173";
 

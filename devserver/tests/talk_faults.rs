@@ -1,11 +1,11 @@
 //! Fault injection (503, reset, stall) on grpc-web uploads, a client that disconnects
 //! mid-stream, draining, and the request log (bytes actually read; never a key).
 
-mod common;
+mod support;
 
 use std::time::{Duration, Instant};
 
-use common::*;
+use support::*;
 use devserver::proto::speechsense::container_audio::ContainerAudioType as T;
 use tokio::io::AsyncWriteExt;
 
@@ -19,7 +19,7 @@ fn upload_body(len: usize) -> (Vec<u8>, Vec<u8>) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn fault_503_drains_answers_503_and_stores_nothing() {
-    let server = start(&["--fault-schedule", "fail,...", "--fault-mode", "503"]).await;
+    let server = start_talk(&["--fault-schedule", "fail,...", "--fault-mode", "503"]).await;
     let (_, body) = upload_body(3 * MIB);
     let res = grpc_web(server.http, "UploadAsStream", Some(AUTH), &body).await.expect("a 503, not a reset");
     assert_eq!(res.status, 503);
@@ -34,7 +34,7 @@ async fn fault_503_drains_answers_503_and_stores_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn fault_reset_cuts_the_connection_mid_body_and_stores_nothing() {
-    let server = start(&["--fault-schedule", "reset,..."]).await;
+    let server = start_talk(&["--fault-schedule", "reset,..."]).await;
     let (_, body) = upload_body(4 * MIB);
     for method in ["UploadAsStream", "UploadBadge"] {
         let started = Instant::now();
@@ -61,7 +61,7 @@ async fn fault_reset_cuts_the_connection_mid_body_and_stores_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn fault_stall_never_answers_and_stores_nothing() {
-    let server = start(&["--fault-schedule", "stall,..."]).await;
+    let server = start_talk(&["--fault-schedule", "stall,..."]).await;
     let (_, body) = upload_body(2 * MIB);
     let r = tokio::time::timeout(Duration::from_millis(700), grpc_web(server.http, "UploadBadge", Some(AUTH), &body)).await;
     assert!(r.is_err(), "the stalled request got an answer: {r:?}");
@@ -72,7 +72,7 @@ async fn fault_stall_never_answers_and_stores_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn fault_schedule_names_the_requests_that_fail() {
-    let server = start(&["--fault-schedule", "fail,ok,ok,fail,fail,ok", "--fault-mode", "503"]).await;
+    let server = start_talk(&["--fault-schedule", "fail,ok,ok,fail,fail,ok", "--fault-mode", "503"]).await;
     let (_, body) = upload_body(10_000);
     let mut got = Vec::new();
     for _ in 0..16 {
@@ -86,7 +86,7 @@ async fn fault_schedule_names_the_requests_that_fail() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_client_that_disconnects_mid_stream_leaves_nothing() {
-    let server = start(&[]).await;
+    let server = start_talk(&[]).await;
     let (_, body) = upload_body(8 * MIB);
     let mut s = tokio::net::TcpStream::connect(server.http).await.unwrap();
     let head = format!(
@@ -111,7 +111,7 @@ async fn a_client_that_disconnects_mid_stream_leaves_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_early_error_is_read_by_the_client_after_the_body_is_drained() {
-    let server = start(&[]).await;
+    let server = start_talk(&[]).await;
     // unknown connection: the handler stops at message 1, 16 MiB are still coming
     let audio = wav(16_000, 16, 1, 16 * MIB, 22);
     let mut msgs = stream_messages("one", T::Wav, &audio, MIB);
@@ -123,7 +123,7 @@ async fn an_early_error_is_read_by_the_client_after_the_body_is_drained() {
 #[tokio::test(flavor = "multi_thread")]
 async fn request_log_lines_count_bytes_and_never_hold_a_key() {
     devserver::log::capture_start();
-    let server = start(&[]).await;
+    let server = start_talk(&[]).await;
     let (_, body) = upload_body(MIB + 5);
     let res = grpc_web(server.http, "UploadBadge", Some(AUTH), &body).await.unwrap();
     assert_eq!(res.grpc().0, Some(0));
@@ -147,7 +147,7 @@ async fn request_log_lines_count_bytes_and_never_hold_a_key() {
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "measurement: cargo test -p devserver --release --test talk_faults -- --ignored --nocapture"]
 async fn measure_64_mib_stream() {
-    let server = start(&[]).await;
+    let server = start_talk(&[]).await;
     let (audio, body) = upload_body(64 * MIB);
     let t = Instant::now();
     let res = grpc_web(server.http, "UploadAsStream", Some(AUTH), &body).await.unwrap();

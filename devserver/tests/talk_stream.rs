@@ -1,9 +1,9 @@
 //! UploadAsStream and UploadBadge, over tonic (h2c) and raw grpc-web (HTTP/1.1): storage with
 //! the right sha256, the Operation envelope, stream order, auth, connections and audio checks.
 
-mod common;
+mod support;
 
-use common::*;
+use support::*;
 use devserver::proto::speechsense::{container_audio::ContainerAudioType as T, UploadBadgeResponse, UploadTalkResponse};
 use devserver::proto::yandex::cloud::operation::{operation, Operation};
 use prost::Message;
@@ -22,7 +22,7 @@ async fn assert_stored(server: &Server, id: &str, method: &str, audio: &[u8], co
 
 #[tokio::test(flavor = "multi_thread")]
 async fn upload_as_stream_over_grpc_and_grpc_web() {
-    let server = start(&[]).await;
+    let server = start_talk(&[]).await;
     let audio = wav(16_000, 16, 2, 3 * MIB + 123, 1);
     // tonic over h2c
     let mut client = server.grpc().await;
@@ -64,7 +64,7 @@ fn check_operation(op: &Operation) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn upload_badge_over_grpc_and_grpc_web() {
-    let server = start(&[]).await;
+    let server = start_talk(&[]).await;
     let audio = wav(8_000, 16, 1, 2 * MIB + 7, 2);
     let msgs = stream_messages("one", T::Wav, &audio, MIB);
     let mut client = server.grpc().await;
@@ -100,7 +100,7 @@ async fn expect_error(server: &Server, method: &str, msgs: Vec<devserver::proto:
 
 #[tokio::test(flavor = "multi_thread")]
 async fn wrong_stream_order_is_invalid_argument_naming_the_message() {
-    let server = start(&[]).await;
+    let server = start_talk(&[]).await;
     let audio = wav(16_000, 16, 1, 200_000, 3);
     let md = || msg_metadata(metadata("one"));
     let amd = || msg_audio_md(container(T::Wav));
@@ -115,7 +115,7 @@ async fn wrong_stream_order_is_invalid_argument_naming_the_message() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn auth_connection_and_metadata_errors() {
-    let server = start(&[]).await;
+    let server = start_talk(&[]).await;
     let audio = wav(16_000, 16, 1, MIB, 4);
     let msgs = stream_messages("one", T::Wav, &audio, 256 * 1024);
     // bad and missing authorization, both transports; a large body is drained, not reset
@@ -147,7 +147,7 @@ async fn auth_connection_and_metadata_errors() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn wrong_audio_is_refused_and_nothing_is_stored() {
-    let server = start(&[]).await;
+    let server = start_talk(&[]).await;
     // OGG to UploadBadge: refused at the audio metadata
     let ogg = ogg_opus(100_000);
     expect_error(&server, "UploadBadge", stream_messages("one", T::OggOpus, &ogg, MIB), Code::InvalidArgument, "UploadBadge accepts only WAV and MP3").await;
@@ -171,7 +171,7 @@ async fn wrong_audio_is_refused_and_nothing_is_stored() {
 /// the frames from its temp file after the head buffer, and store the upload.
 #[tokio::test(flavor = "multi_thread")]
 async fn mp3_with_a_tag_larger_than_the_head_is_sniffed_from_the_file() {
-    let server = start(&[]).await;
+    let server = start_talk(&[]).await;
     let tag_len: u32 = 100_000;
     let mut audio = b"ID3\x04\x00\x00".to_vec();
     // The tag size is "syncsafe": 7 bits per byte.

@@ -1,8 +1,8 @@
 //! Upload (unary audio) and UploadText (chat), over tonic (h2c) and raw grpc-web.
 
-mod common;
+mod support;
 
-use common::*;
+use support::*;
 use devserver::proto::speechsense::{
     container_audio::ContainerAudioType as T, message::Payload, AudioChunk, AudioRequest, Message as ChatMessage,
     TextContent, TextPayload, UploadTalkRequest, UploadTalkResponse, UploadTextRequest, UploadTextResponse,
@@ -33,7 +33,7 @@ fn text_req(connection: &str, users: &[&str]) -> UploadTextRequest {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn upload_over_grpc_and_grpc_web() {
-    let server = start(&[]).await;
+    let server = start_talk(&[]).await;
     let audio = wav(44_100, 16, 2, 1_500_000, 11);
     let mut client = server.grpc().await;
     let id = client.upload(authed(upload_req("two", T::Wav, &audio))).await.unwrap().into_inner().talk_id;
@@ -58,7 +58,7 @@ async fn upload_over_grpc_and_grpc_web() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn upload_errors() {
-    let server = start(&[]).await;
+    let server = start_talk(&[]).await;
     let audio = wav(16_000, 16, 1, 300_000, 13);
     let mut client = server.grpc().await;
     let st = client.upload(upload_req("one", T::Wav, &audio)).await.unwrap_err();
@@ -80,7 +80,7 @@ async fn upload_errors() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn upload_text_over_grpc_and_grpc_web() {
-    let server = start(&[]).await;
+    let server = start_talk(&[]).await;
     let mut client = server.grpc().await;
     let id = client.upload_text(authed(text_req("chat", &["op-1", "cl-1", "bot-1"]))).await.unwrap().into_inner().talk_id;
     let talk = server.talk(&id).await;
@@ -98,7 +98,7 @@ async fn upload_text_over_grpc_and_grpc_web() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn upload_text_errors() {
-    let server = start(&[]).await;
+    let server = start_talk(&[]).await;
     let mut client = server.grpc().await;
     // a user id that is none of operator_id / client_id / bot_id (the shared check)
     let st = client.upload_text(authed(text_req("chat", &["op-1", "stranger"]))).await.unwrap_err();
@@ -122,7 +122,7 @@ async fn upload_text_errors() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn talk_id_updates_the_metadata_of_a_stored_talk() {
-    let server = start(&[]).await;
+    let server = start_talk(&[]).await;
     let mut client = server.grpc().await;
     let id = client.upload_text(authed(text_req("chat", &["op-1", "cl-1"]))).await.unwrap().into_inner().talk_id;
 

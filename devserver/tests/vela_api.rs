@@ -4,9 +4,9 @@
 //!
 //! `cargo test -p devserver --test vela_api`
 
-mod s3_support;
+mod support;
 
-use s3_support::*;
+use support::*;
 use serde_json::json;
 
 const PRESIGN: &str = "/asr/async/upload/vela";

@@ -19,7 +19,7 @@ async fn slow_call(
     gw: std::net::SocketAddr,
     method: &str,
     ticket: &str,
-) -> (tokio::sync::mpsc::Sender<Bytes>, tokio::task::JoinHandle<(u16, Vec<(String, String)>, Vec<u8>)>) {
+) -> (tokio::sync::mpsc::Sender<Bytes>, tokio::task::JoinHandle<(u16, http::HeaderMap, bytes::Bytes)>) {
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(4);
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|b| (Ok::<_, std::convert::Infallible>(Frame::data(b)), rx))
@@ -38,22 +38,22 @@ async fn slow_call(
     let task = tokio::spawn(async move {
         let res = send.send_request(req).await.expect("an answer");
         let status = res.status().as_u16();
-        let headers = res.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned())).collect();
-        let body = res.into_body().collect().await.map(|b| b.to_bytes().to_vec()).unwrap_or_default();
+        let headers = res.headers().clone();
+        let body = res.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
         (status, headers, body)
     });
     (tx, task)
 }
 
-fn grpc_status(headers: &[(String, String)], body: &[u8]) -> (Option<u32>, String) {
-    let res = Res { status: 200, headers: headers.to_vec(), body: body.to_vec() };
+fn grpc_status(headers: &http::HeaderMap, body: &bytes::Bytes) -> (Option<u32>, String) {
+    let res = Res { status: 200, headers: headers.clone(), body: body.clone() };
     let (s, m, _) = res.grpc();
     (s, m)
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_running_upload_finishes_after_shutdown_begins() {
-    let server = dev::start(&[]).await;
+    let server = dev::start_talk(&[]).await;
     let mut gw = gateway(&format!("http://{}", server.http), &[]).await;
     let audio = wav(16_000, 16, 1, 600_000, 31);
     let body = frames(&stream_messages("one", T::Wav, &audio, 64 * 1024));
@@ -74,7 +74,7 @@ async fn a_running_upload_finishes_after_shutdown_begins() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn past_max_concurrent_a_call_is_unavailable() {
-    let server = dev::start(&[]).await;
+    let server = dev::start_talk(&[]).await;
     let gw = gateway(&format!("http://{}", server.http), &["--max-concurrent", "1"]).await;
     let t = ticket_for(&["one"]);
     let audio = wav(16_000, 16, 1, 200_000, 32);

@@ -20,7 +20,7 @@ fn upload_req(connection: &str, audio: &[u8]) -> UploadTalkRequest {
 }
 
 async fn setup(extra: &[&str]) -> (Server, Gateway) {
-    let server = dev::start(&[]).await;
+    let server = dev::start_talk(&[]).await;
     let gw = gateway(&format!("http://{}", server.http), extra).await;
     (server, gw)
 }

@@ -86,7 +86,7 @@ async fn all_four_methods(server: Api<'_>, gw: &Gateway) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn over_h2c() {
-    let server = dev::start(&[]).await;
+    let server = dev::start_talk(&[]).await;
     let gw = gateway(&format!("http://{}", server.http), &[]).await;
     all_four_methods(Api::Plain(&server), &gw).await;
 }
@@ -110,7 +110,7 @@ async fn over_tls_with_a_private_ca() {
 #[tokio::test(flavor = "multi_thread")]
 async fn plain_grpc_clients_work_too() {
     // A backend may call the gateway over h2c with a tonic client: same ticket rules.
-    let server = dev::start(&[]).await;
+    let server = dev::start_talk(&[]).await;
     let gw = gateway(&format!("http://{}", server.http), &[]).await;
     let mut client = devserver::proto::speechsense::talk_service_client::TalkServiceClient::new(
         tonic::transport::Channel::from_shared(format!("http://{}", gw.addr)).unwrap().connect().await.unwrap(),

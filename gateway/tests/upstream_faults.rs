@@ -155,7 +155,7 @@ async fn a_refused_upload_never_reaches_the_upstream() {
 #[tokio::test(flavor = "multi_thread")]
 async fn devserver_faults_through_the_gateway() {
     for mode in ["reset", "503"] {
-        let server = dev::start(&["--fault-grpc", "--fault-mode", mode, "--fault-schedule", "fail,..."]).await;
+        let server = dev::start_talk(&["--fault-grpc", "--fault-mode", mode, "--fault-schedule", "fail,..."]).await;
         let gw = gateway(&format!("http://{}", server.http), &[]).await;
         for method in ["UploadAsStream", "UploadBadge"] {
             let res = call(&gw, method, Some(&ticket_for(&["one"])), &body()).await;

@@ -5,7 +5,7 @@
 
 mod support;
 
-#[path = "../../devserver/tests/s3_support/mod.rs"]
+#[path = "../../devserver/tests/support/mod.rs"]
 mod s3;
 
 use s3::{post_form, post_json, File};

@@ -5,14 +5,14 @@
 
 #![allow(dead_code)]
 
-#[path = "../../../devserver/tests/common/mod.rs"]
+#[path = "../../../devserver/tests/support/mod.rs"]
 pub mod dev;
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 #[allow(unused_imports)]
-pub use dev::{frames, http1, metadata, mp3, sha256_hex, stream_messages, wav, Res, Server, AUTH, KEY};
+pub use dev::{frames, http1, metadata, mp3, sha256_hex, stream_messages, wav, Resp as Res, Server, AUTH, KEY};
 use talk_gateway::ticket::{self, Claims};
 
 /// The ticket secret of every test gateway.
@@ -90,7 +90,7 @@ pub async fn tls_devserver(extra: &[&str]) -> (Server, std::path::PathBuf) {
     std::fs::write(&key_path, cert.key_pair.serialize_pem()).unwrap();
     let mut args = vec!["--tls-cert", cert_path.to_str().unwrap(), "--tls-key", key_path.to_str().unwrap()];
     args.extend_from_slice(extra);
-    (dev::start(&args).await, cert_path)
+    (dev::start_talk(&args).await, cert_path)
 }
 
 /// The devserver's `/api` over HTTPS (a TLS devserver), trusting `ca`.
