@@ -61,23 +61,10 @@ impl Rng {
     }
 }
 
-/// A 44-byte canonical WAV header for `data_len` bytes of `bits`-bit PCM.
+/// A 44-byte canonical WAV header for `data_len` bytes of `bits`-bit PCM: the package's one
+/// WAV builder (`audio::wav::tests_support::header`), with this module's argument order.
 pub fn wav_header(data_len: u32, rate: u32, channels: u16, bits: u16, format: u16) -> Vec<u8> {
-    let block = channels * (bits / 8);
-    let mut h = Vec::with_capacity(44);
-    h.extend_from_slice(b"RIFF");
-    h.extend_from_slice(&(36 + data_len).to_le_bytes());
-    h.extend_from_slice(b"WAVEfmt ");
-    h.extend_from_slice(&16u32.to_le_bytes());
-    h.extend_from_slice(&format.to_le_bytes());
-    h.extend_from_slice(&channels.to_le_bytes());
-    h.extend_from_slice(&rate.to_le_bytes());
-    h.extend_from_slice(&(rate * block as u32).to_le_bytes());
-    h.extend_from_slice(&block.to_le_bytes());
-    h.extend_from_slice(&bits.to_le_bytes());
-    h.extend_from_slice(b"data");
-    h.extend_from_slice(&data_len.to_le_bytes());
-    h
+    talk_uploader::audio::wav::tests_support::header(format, channels, rate, bits, data_len)
 }
 
 /// A file made in memory, and its sha256 (hex).
