@@ -14,7 +14,8 @@ if (r.smoke) { console.error(`${resultsPath} is a smoke run's: its figures mean 
 const KB = (b) => (b == null ? "–" : `${(b / 1000).toFixed(1)} kB`);
 const MiB = (b) => (b == null ? "–" : b >= 2 ** 30 && b % 2 ** 30 === 0 ? `${b / 2 ** 30} GiB` : `${(b / 1048576).toFixed(1)} MiB`);
 // Where ours loses, the table says so in words, not only by a number under 1.
-const xs = (v) => (v == null ? "–" : v < 1 ? `${x(v)} (slower)` : x(v));
+// Within ±5 % a single run cannot tell the two sides apart on this machine: "even".
+const xs = (v) => (v == null ? "–" : v < 0.95 ? `${x(v)} (slower)` : v < 1.05 ? `${x(v)} (even)` : x(v));
 const x = (v) => (v == null ? "–" : `${v.toFixed(2)}×`);
 const row = (cells) => `| ${cells.join(" | ")} |`;
 const m = r.machine;
@@ -61,7 +62,7 @@ if (v.string_ratio_vs_ajv < 1) {
 out.push(`In a worker (\`createValidator()\`), the page's longest task while the chat validates: ${v.worker_longest_task_ms == null ? `– (${v.worker_longest_task_ms_reason})` : `${v.worker_longest_task_ms} ms`} (on the main thread: ${v.main_thread_longest_task_ms} ms).`);
 out.push("");
 const u = r.upload;
-out.push(`**Upload** throughput in Chromium to the devserver, ours ÷ a plain XHR of the byte-identical body to the same server (${u.pairs} alternating pairs, median; ${MiB(u.file_bytes)} WAV on OPFS; uploadText: a ${(u.chat_bytes / 1e6).toFixed(1)} MB chat; gateway: UploadBadge through talk-gateway ÷ direct). Above 1 we are faster:`);
+out.push(`**Upload** throughput in Chromium to the devserver, ours ÷ a plain XHR of the byte-identical body to the same server (${u.pairs} alternating pairs, median; ${MiB(u.file_bytes)} WAV on OPFS; uploadText: a ${(u.chat_bytes / 1e6).toFixed(1)} MB chat; gateway: UploadBadge through talk-gateway ÷ direct). Above 1 we are faster; within ±5 % it is marked even:`);
 out.push("");
 out.push(row(["path", "ours MiB/s", "baseline MiB/s", "ratio"]));
 out.push(row(["---", "---:", "---:", "---:"]));
