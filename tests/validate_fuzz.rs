@@ -1,5 +1,8 @@
 //! No input panics: arbitrary bytes and mutated valid documents, for every kind and for convert.
 
+// proptest is a native-only dev-dependency (see Cargo.toml).
+#![cfg(not(target_arch = "wasm32"))]
+
 use proptest::prelude::*;
 use talk_uploader::convert::{convert_chat, ChatFormat, ConvertOptions};
 use talk_uploader::formats::speechsense::{ConnectionKind, FieldDecl, FieldType};
