@@ -150,7 +150,8 @@ async fn run(items: JsValue, options: JsValue) -> Result<JsValue, UploadFailure>
 
     // Two items with the same key would be one row twice for Labelbox: the later one fails.
     let mut results = results.into_inner();
-    let mut seen_keys = std::collections::HashMap::new();
+    // The same map type as formats::labelbox's duplicate checks (no HashMap in the module).
+    let mut seen_keys: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     for (i, slot) in results.iter_mut().enumerate() {
         if let Some(Ok((_, row))) = slot {
             let folded = row.global_key.to_ascii_lowercase();

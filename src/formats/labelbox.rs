@@ -19,7 +19,9 @@
 //! at most 200 characters, unique across rows ignoring letter case (the later repeat is reported);
 //! `media_type`, when present, is `CONVERSATIONAL`; `metadata_fields`, when present, is an array.
 
-use std::collections::HashMap;
+// BTreeMap, not HashMap: one map type fewer in the wasm module (hashbrown, SipHash and the
+// random keys cost more than a BTreeMap instance); lookups stay O(log n).
+use std::collections::BTreeMap;
 
 use crate::formats::text;
 use crate::json::{Kind, Value};
@@ -70,7 +72,7 @@ pub fn check_conversation(root: Value<'_, '_>, sink: &mut Sink) -> usize {
     if messages.len() > MAX_MESSAGES {
         sink.error(Code::TooManyMessages, messages.offset(), &mp, format!("the conversation has {} messages; Labelbox accepts at most {MAX_MESSAGES}: split it into several files", messages.len()));
     }
-    let mut ids: HashMap<String, usize> = HashMap::new();
+    let mut ids: BTreeMap<String, usize> = BTreeMap::new();
     for (i, m) in messages.items().enumerate() {
         let p = mp.index(i);
         if !check::object(sink, m, &p, "a message") {
@@ -193,7 +195,7 @@ pub fn check_import(root: Value<'_, '_>, allow_loopback_http: bool, sink: &mut S
     if root.is_empty() {
         sink.error(Code::EmptyArray, root.offset(), &path, "the import file has no rows");
     }
-    let mut keys: HashMap<String, usize> = HashMap::new();
+    let mut keys: BTreeMap<String, usize> = BTreeMap::new();
     for (i, row) in root.items().enumerate() {
         let p = path.index(i);
         if !check::object(sink, row, &p, "a data row") {

@@ -23,7 +23,7 @@ pub mod names;
 pub mod sample;
 pub mod table;
 
-use std::collections::HashSet;
+use std::collections::BTreeMap;
 use std::future::Future;
 
 use crate::validate::{validate_read, Code, Issue, Sink, Stats, ValidateOptions, ValidationKind};
@@ -267,10 +267,12 @@ async fn list_and_sample<S: RangeSource>(src: &mut Counted<'_, S>, size: u64, op
 
     let stats = &mut out.report.stats;
     stats.entries = central.len() as u64;
-    let mut seen: HashSet<String> = HashSet::with_capacity(central.len());
-    let mut folded: HashSet<String> = HashSet::with_capacity(central.len());
+    // Name -> entry index. BTreeMap<String, usize>, the map type the Labelbox checks use, so the
+    // module links no HashMap (hashbrown, SipHash, random keys).
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut folded: BTreeMap<String, usize> = BTreeMap::new();
     let mut to_sample = Vec::new();
-    for e in &central {
+    for (index, e) in central.iter().enumerate() {
         let (name, lossy) = names::decode(&e.raw_name, e.utf8);
         let kind = names::kind_of(&name);
         let encrypted = e.encrypted();
@@ -285,10 +287,10 @@ async fn list_and_sample<S: RangeSource>(src: &mut Counted<'_, S>, size: u64, op
             out.error(Code::ZipUnsafeName, n, format!("{why}: extracting it would write outside the batch's folder; rename it inside the zip"));
             sample_it = false;
         }
-        if !seen.insert(name.clone()) {
+        if seen.insert(name.clone(), index).is_some() {
             out.error(Code::ZipDuplicateName, n, "two entries have this name: one would overwrite the other; keep one");
             sample_it = false;
-        } else if !folded.insert(name.to_ascii_lowercase()) {
+        } else if folded.insert(name.to_ascii_lowercase(), index).is_some() {
             out.warn(Code::ZipDuplicateName, n, "another entry has this name in other letter case: on Windows and macOS one overwrites the other");
         }
         if encrypted {
