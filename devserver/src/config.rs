@@ -188,23 +188,8 @@ impl fmt::Debug for Config {
     }
 }
 
-/// A command-line mistake, with the flag it concerns.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// What clap refuses (an unknown flag, a missing or malformed value), and `--help`, which
-    /// clap reports the same way: [`clap::Error::exit`] prints either where it belongs and exits
-    /// 0 for help, 2 for a mistake.
-    #[error("{0}")]
-    Cli(#[from] clap::Error),
-    /// Flags that parse one by one but not together.
-    #[error("{flag}: {message}")]
-    BadValue {
-        /// The flag.
-        flag: String,
-        /// What is wrong with its value.
-        message: String,
-    },
-}
+/// A command-line mistake, with the flag it concerns (shared with talk-gateway).
+pub use talk_native::CliError as ConfigError;
 
 /// What `--help` prints after the flags.
 const AFTER_HELP: &str = "\
@@ -360,7 +345,7 @@ impl Config {
             connections.insert("demo-audio-2".into(), ConnectionKind::AudioTwoChannel);
         }
         let faults = match &cli.fault_schedule {
-            Some(list) => Some(Faults::parse(list, cli.fault_mode).map_err(|m| bad("--fault-schedule", &m))?),
+            Some(list) => Some(Faults::parse(list, cli.fault_mode).map_err(|m| bad("--fault-schedule", m))?),
             None => None,
         };
         let s3_external = match (cli.s3_endpoint, cli.s3_access_key, cli.s3_secret_key, cli.s3_region) {
@@ -439,9 +424,7 @@ pub fn is_loopback_origin(origin: &str) -> bool {
     is_origin && talk_uploader::formats::text::url_host(origin).is_some_and(|h| talk_uploader::formats::text::is_loopback_host(&h))
 }
 
-fn bad(flag: &str, message: &str) -> ConfigError {
-    ConfigError::BadValue { flag: flag.to_owned(), message: message.to_owned() }
-}
+use talk_native::bad;
 
 // Value parsers: clap puts the flag and the value in front of each message.
 

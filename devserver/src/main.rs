@@ -1,32 +1,12 @@
 //! `devserver`: see the crate docs and `--help`.
 
-use devserver::config::{Config, ConfigError};
+use devserver::config::Config;
 
 #[tokio::main]
 async fn main() {
-    let config = match Config::from_args(std::env::args().skip(1)) {
-        Ok(c) => c,
-        // --help on stdout (exit 0), a mistake on stderr (exit 2), as clap does it.
-        Err(ConfigError::Cli(e)) => e.exit(),
-        Err(e) => {
-            eprintln!("devserver: {e}");
-            std::process::exit(2);
-        }
-    };
+    let config = Config::from_args(std::env::args().skip(1)).unwrap_or_else(|e| talk_native::exit_for("devserver", e));
     let api_key = config.api_keys.first().cloned();
-    let shutdown = async {
-        let ctrl_c = tokio::signal::ctrl_c();
-        #[cfg(unix)]
-        {
-            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                .expect("install SIGTERM handler");
-            tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = ctrl_c.await;
-        }
-    };
+    let shutdown = talk_native::shutdown_signal();
     let demo = api_key.as_deref() == Some(devserver::config::DEMO_API_KEY);
     let result = devserver::run(
         config,

@@ -30,8 +30,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::Body;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
+use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulConnection;
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
@@ -228,33 +227,18 @@ pub async fn serve_tls(
     tls: Option<tokio_rustls::TlsAcceptor>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let mut builder = auto::Builder::new(TokioExecutor::new());
     // hyper's own header timer (30 s by default once a timer is set) would cut idle keep-alive
     // connections at its value rather than at `idle_timeout`; the watchdog covers it all.
-    builder.http1().timer(TokioTimer::new()).keep_alive(true).header_read_timeout(None);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        // Big client streams over h2c: the 64 KiB default window halves throughput.
-        .initial_stream_window_size(4 * 1024 * 1024)
-        .initial_connection_window_size(8 * 1024 * 1024);
+    let builder = talk_native::connection_builder(None);
     // Tells every connection task to close gracefully (server shutdown).
     let (closing_tx, closing_rx) = tokio::sync::watch::channel(false);
     let mut tasks = tokio::task::JoinSet::new();
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
-            accepted = listener.accept() => {
-                let stream = match accepted {
-                    Ok((stream, _peer)) => stream,
-                    Err(e) => {
-                        // EMFILE and friends: back off instead of spinning.
-                        crate::log::emit(&serde_json::json!({ "event": "accept_error", "error": e.to_string() }));
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let _ = stream.set_nodelay(true);
+            stream = talk_native::accept(&listener, |e| {
+                crate::log::emit(&serde_json::json!({ "event": "accept_error", "error": e.to_string() }));
+            }) => {
                 let cut = ConnCut::default();
                 let activity = Activity::new();
                 let svc = {

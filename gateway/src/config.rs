@@ -225,27 +225,10 @@ impl fmt::Debug for Config {
     }
 }
 
-/// A command-line mistake, with the flag it concerns. Never holds a secret's value.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// What clap refuses (an unknown flag, a missing or malformed value, a required flag that
-    /// is absent), and `--help`, which clap reports the same way: [`clap::Error::exit`] prints
-    /// either where it belongs and exits 0 for help, 2 for a mistake.
-    #[error("{0}")]
-    Cli(#[from] clap::Error),
-    /// A value that does not parse or is not allowed, or a secret that cannot be read.
-    #[error("{flag}: {message}")]
-    BadValue {
-        /// The flag.
-        flag: String,
-        /// What is wrong with its value.
-        message: String,
-    },
-}
-
-fn bad(flag: &str, message: impl Into<String>) -> ConfigError {
-    ConfigError::BadValue { flag: flag.to_owned(), message: message.into() }
-}
+/// A command-line mistake, with the flag it concerns (shared with the devserver). Never holds
+/// a secret's value.
+pub use talk_native::CliError as ConfigError;
+use talk_native::bad;
 
 /// Reads a secret from the environment variable `name` (named by `flag`).
 pub fn secret_from_env(

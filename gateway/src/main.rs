@@ -2,6 +2,7 @@
 
 use talk_gateway::config::{secret_from_env, Config, ConfigError, MintArgs};
 use talk_gateway::ticket::{self, Claims};
+use talk_native::{exit_for, shutdown_signal};
 
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok()
@@ -19,37 +20,6 @@ fn mint(args: MintArgs) -> Result<String, ConfigError> {
     claims.iat = Some(now);
     claims.exp = u64::try_from(i64::try_from(now).unwrap_or(i64::MAX).saturating_add(args.ttl)).unwrap_or(0);
     ticket::mint(secret.as_bytes(), &claims).map_err(|e| ConfigError::BadValue { flag: "--secret-env".into(), message: e.to_string() })
-}
-
-/// Ends the process for a command-line mistake: clap's own errors (and `--help`) as clap
-/// prints them, exit 0 for help and 2 for a mistake; ours on stderr with exit 2.
-fn exit_for(prefix: &str, e: ConfigError) -> ! {
-    match e {
-        ConfigError::Cli(e) => e.exit(),
-        e => {
-            eprintln!("{prefix}: {e}");
-            std::process::exit(2);
-        }
-    }
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
-            }
-            Err(_) => {
-                let _ = ctrl_c.await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
-    }
 }
 
 #[tokio::main]

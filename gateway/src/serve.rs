@@ -9,8 +9,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use axum::body::Body;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
+use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
@@ -25,33 +24,16 @@ pub async fn serve(
     router: axum::Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .keep_alive(true)
-        // A client that never finishes its request headers must not hold a task forever.
-        .header_read_timeout(Duration::from_secs(30));
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .initial_stream_window_size(4 * 1024 * 1024)
-        .initial_connection_window_size(8 * 1024 * 1024);
+    // A client that never finishes its request headers must not hold a task forever.
+    let builder = talk_native::connection_builder(Some(Duration::from_secs(30)));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut tasks = tokio::task::JoinSet::new();
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
-            accepted = listener.accept() => {
-                let stream = match accepted {
-                    Ok((stream, _peer)) => stream,
-                    Err(e) => {
-                        crate::log::emit(&serde_json::json!({ "event": "accept_error", "error": e.to_string() }));
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let _ = stream.set_nodelay(true);
+            stream = talk_native::accept(&listener, |e| {
+                crate::log::emit(&serde_json::json!({ "event": "accept_error", "error": e.to_string() }));
+            }) => {
                 let router = router.clone();
                 let svc = hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
                     router.clone().oneshot(req.map(Body::new))
