@@ -236,9 +236,7 @@ pub async fn serve_tls(
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
-            stream = talk_native::accept(&listener, |e| {
-                crate::log::emit(&serde_json::json!({ "event": "accept_error", "error": e.to_string() }));
-            }) => {
+            stream = talk_native::accept(&listener, crate::log::emit) => {
                 let cut = ConnCut::default();
                 let activity = Activity::new();
                 let svc = {

@@ -31,9 +31,7 @@ pub async fn serve(
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
-            stream = talk_native::accept(&listener, |e| {
-                crate::log::emit(&serde_json::json!({ "event": "accept_error", "error": e.to_string() }));
-            }) => {
+            stream = talk_native::accept(&listener, crate::log::emit) => {
                 let router = router.clone();
                 let svc = hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
                     router.clone().oneshot(req.map(Body::new))

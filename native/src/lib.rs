@@ -82,9 +82,10 @@ pub fn connection_builder(header_read_timeout: Option<Duration>) -> auto::Builde
     builder
 }
 
-/// The next connection, with `TCP_NODELAY` set. An accept error (EMFILE and friends) is handed
-/// to `on_error` and retried after 50 ms instead of spinning. Cancel-safe, for `select!`.
-pub async fn accept(listener: &TcpListener, on_error: impl Fn(&std::io::Error)) -> TcpStream {
+/// The next connection, with `TCP_NODELAY` set. An accept error (EMFILE and friends) goes to
+/// `log` as `{"event":"accept_error","error":...}` and is retried after 50 ms instead of
+/// spinning. Cancel-safe, for `select!`.
+pub async fn accept(listener: &TcpListener, log: impl Fn(&serde_json::Value)) -> TcpStream {
     loop {
         match listener.accept().await {
             Ok((stream, _peer)) => {
@@ -92,7 +93,7 @@ pub async fn accept(listener: &TcpListener, on_error: impl Fn(&std::io::Error)) 
                 return stream;
             }
             Err(e) => {
-                on_error(&e);
+                log(&serde_json::json!({ "event": "accept_error", "error": e.to_string() }));
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }
@@ -113,7 +114,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let client = tokio::spawn(async move { TcpStream::connect(addr).await.unwrap() });
-        let stream = accept(&listener, |e| panic!("{e}")).await;
+        let stream = accept(&listener, |line| panic!("{line}")).await;
         assert!(stream.nodelay().unwrap());
         drop(client.await.unwrap());
     }
