@@ -67,9 +67,11 @@ impl Declared {
                         "`audio_metadata.raw_audio.audio_encoding` must be AUDIO_ENCODING_LINEAR16_PCM",
                     ));
                 }
-                if !(8_000..=48_000).contains(&r.sample_rate_hertz) {
+                // Raw PCM follows the package's rule for 16-bit WAV (audio::rules).
+                let (min, max) = (shared::rules::MIN_WAV_SAMPLE_RATE, shared::rules::MAX_WAV_SAMPLE_RATE);
+                if !u32::try_from(r.sample_rate_hertz).is_ok_and(|hz| (min..=max).contains(&hz)) {
                     return Err(Status::invalid_argument(format!(
-                        "`audio_metadata.raw_audio.sample_rate_hertz` is {}; SpeechSense accepts 8000 to 48000 Hz",
+                        "`audio_metadata.raw_audio.sample_rate_hertz` is {}; SpeechSense accepts {min} to {max} Hz",
                         r.sample_rate_hertz
                     )));
                 }
