@@ -73,8 +73,11 @@ impl Resolver {
     /// Sweeps `src` once up to the largest of `offsets`: line breaks are counted eight bytes at a
     /// time, and columns are counted only on the lines that hold an offset.
     pub fn new(src: &[u8], offsets: &[usize]) -> Resolver {
-        let mut sorted: Vec<usize> = offsets.to_vec();
-        sorted.sort_unstable();
+        // Sorted as u64, the element type the parser sorts its duplicate keys as: each sorted
+        // element type links its own copy of the sort into the wasm module.
+        let mut wide: Vec<u64> = offsets.iter().map(|&o| o as u64).collect();
+        wide.sort_unstable();
+        let mut sorted: Vec<usize> = wide.into_iter().map(|o| o as usize).collect();
         sorted.dedup();
         let mut resolved = Vec::with_capacity(sorted.len());
         let mut line = 1u32;
