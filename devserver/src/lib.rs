@@ -28,7 +28,7 @@ pub mod vela;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::http::{HeaderName, HeaderValue, Method};
+use axum::http::{HeaderValue, Method};
 use tower_http::cors::CorsLayer;
 
 use crate::config::Config;
@@ -55,18 +55,11 @@ pub struct Bound {
 /// grpc status headers exposed, because an error arrives as a trailers-only response whose
 /// status is in HTTP headers that the page must be allowed to read.
 pub fn cors(config: &Config) -> CorsLayer {
-    CorsLayer::new()
-        .allow_origin(s3::cors::allow_origin(config))
-        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::OPTIONS])
-        .allow_headers(
-            ["content-type", "x-grpc-web", "x-user-agent", "authorization", "grpc-timeout"]
-                .map(HeaderName::from_static),
-        )
-        .expose_headers(
-            ["grpc-status", "grpc-message", "grpc-status-details-bin", "etag", "location", "retry-after"]
-                .map(HeaderName::from_static),
-        )
-        .max_age(std::time::Duration::from_secs(600))
+    talk_native::grpc_web_cors(
+        s3::cors::allow_origin(config),
+        &[Method::GET, Method::POST, Method::PUT, Method::OPTIONS],
+        &["etag", "location", "retry-after"],
+    )
 }
 
 /// Builds the HTTP service for a state.

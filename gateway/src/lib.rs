@@ -43,7 +43,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Json;
@@ -91,14 +91,7 @@ pub fn json_error(status: StatusCode, code: &str, message: impl Into<String>) ->
 /// grpc status headers exposed (an error is a trailers-only answer whose status is in headers).
 pub fn cors(config: &Config) -> CorsLayer {
     let origins: Vec<HeaderValue> = config.allow_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
-    CorsLayer::new()
-        .allow_origin(AllowOrigin::list(origins))
-        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
-        .allow_headers(
-            ["content-type", "x-grpc-web", "x-user-agent", "authorization", "grpc-timeout"].map(HeaderName::from_static),
-        )
-        .expose_headers(["grpc-status", "grpc-message", "grpc-status-details-bin"].map(HeaderName::from_static))
-        .max_age(std::time::Duration::from_secs(600))
+    talk_native::grpc_web_cors(AllowOrigin::list(origins), &[Method::GET, Method::POST, Method::OPTIONS], &[])
 }
 
 /// Refuses a request from a page whose origin is not allowed before anything else sees it.

@@ -3,14 +3,38 @@
 //! What the two native servers of the workspace, the devserver and talk-gateway, share: their
 //! command lines fail the same way ([`CliError`], [`exit_for`]), they stop on the same signals
 //! ([`shutdown_signal`]), and they accept HTTP/1.1 (browsers' grpc-web) and h2c (gRPC) on one
-//! port with the same connection settings ([`connection_builder`], [`accept`]). Each keeps its
-//! own routes, logs and policies.
+//! port with the same connection settings ([`connection_builder`], [`accept`]), and let pages
+//! call grpc-web under the same CORS rule ([`grpc_web_cors`]). Each keeps its own routes, logs
+//! and policies.
 
 use std::time::Duration;
 
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::net::{TcpListener, TcpStream};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+/// Request headers a grpc-web page sends.
+pub const GRPC_WEB_REQUEST_HEADERS: [&str; 5] = ["content-type", "x-grpc-web", "x-user-agent", "authorization", "grpc-timeout"];
+
+/// Response headers a grpc-web page must be able to read: an error arrives as a trailers-only
+/// response whose status is in these HTTP headers, and unexposed it reaches the client as
+/// `Unknown: "malformed response"`.
+pub const GRPC_WEB_EXPOSE_HEADERS: [&str; 3] = ["grpc-status", "grpc-message", "grpc-status-details-bin"];
+
+/// The CORS layer for grpc-web from `origins`: `methods`, the grpc-web request headers, the
+/// grpc status headers exposed plus `more_exposed`, preflights cached for 10 minutes. It must
+/// wrap tonic-web's `GrpcWebLayer`, or preflights get a 400.
+pub fn grpc_web_cors(origins: AllowOrigin, methods: &[http::Method], more_exposed: &[&'static str]) -> CorsLayer {
+    let exposed: Vec<http::HeaderName> =
+        GRPC_WEB_EXPOSE_HEADERS.iter().chain(more_exposed).map(|h| http::HeaderName::from_static(h)).collect();
+    CorsLayer::new()
+        .allow_origin(origins)
+        .allow_methods(methods.to_vec())
+        .allow_headers(GRPC_WEB_REQUEST_HEADERS.map(http::HeaderName::from_static))
+        .expose_headers(exposed)
+        .max_age(Duration::from_secs(600))
+}
 
 /// A command-line mistake, with the flag it concerns. Never holds a secret's value.
 #[derive(Debug, thiserror::Error)]
