@@ -3,15 +3,13 @@
 //! Bad *input* never throws: it comes back as issues in the report. Only bad *options* throw, as an
 //! `UploadError` with code `invalid_options` and a message naming the option.
 
-use std::collections::BTreeMap;
-
 use wasm_bindgen::prelude::*;
 
 use super::error::{invalid_option, to_js};
 use super::js;
 use super::json::{convert_js, report_js};
 use super::options::{names, Opts};
-use crate::convert::{convert_chat as convert_core, ChatFormat, ConvertOptions, Role};
+use crate::convert::{convert_chat as convert_core, ChatFormat, ConvertOptions, Role, Roles};
 use crate::formats::speechsense::ConnectionKind;
 use crate::json::MAX_INPUT_BYTES;
 use crate::validate::{too_large_report, validate as validate_core, ValidateOptions, ValidationKind};
@@ -283,9 +281,7 @@ pub fn convert_chat(
             org_id: o.string("orgId")?,
             session_id: o.string("sessionId")?,
             roles: {
-                // Inserted one by one: `collect` into a BTreeMap links a stable sort and a bulk
-                // build for this one map type, while `insert` is linked anyway (convert's reader).
-                let mut roles = BTreeMap::new();
+                let mut roles = Roles::default();
                 for (k, v) in o.map_of("roles", (&ROLES, Role::as_str))? {
                     roles.insert(k, v);
                 }

@@ -48,6 +48,39 @@ pub enum ChatFormat {
     Labelbox,
 }
 
+/// Labelbox userId → role: a sorted Vec with a map's `insert` and `get`. Not a
+/// `BTreeMap<String, Role>`: that would be a third B-tree instance in the module, about 6 KB of
+/// raw wasm (issue 9), for a map of a few entries.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Roles(Vec<(String, Role)>);
+
+impl Roles {
+    fn find(&self, user_id: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(user_id))
+    }
+
+    /// Sets `user_id`'s role; the role it had before, if any.
+    pub fn insert(&mut self, user_id: String, role: Role) -> Option<Role> {
+        match self.find(&user_id) {
+            Ok(i) => self.0.get_mut(i).map(|(_, r)| std::mem::replace(r, role)),
+            Err(i) => {
+                self.0.insert(i, (user_id, role));
+                None
+            }
+        }
+    }
+
+    /// `user_id`'s role.
+    pub fn get(&self, user_id: &str) -> Option<Role> {
+        self.find(user_id).ok().and_then(|i| self.0.get(i)).map(|(_, r)| *r)
+    }
+
+    /// `true` when no role is given.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// A participant's role.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(not(target_arch = "wasm32"), derive(serde::Serialize, serde::Deserialize), serde(rename_all = "kebab-case"))]
@@ -85,7 +118,7 @@ pub struct ConvertOptions {
     /// Vela `session_id` for the output (else the input's session or `ticket_id`).
     pub session_id: Option<String>,
     /// Labelbox userId → role, overriding the `align` convention.
-    pub roles: BTreeMap<String, Role>,
+    pub roles: Roles,
     /// The most issues the result lists (0 means [`DEFAULT_MAX_ISSUES`]); past it the result is
     /// `truncated` and ends with one `too_many_issues`.
     pub max_issues: usize,

@@ -1,8 +1,6 @@
 //! Reading each (already validated) format into the neutral [`Conversation`].
 
-use std::collections::BTreeMap;
-
-use super::{ChatFormat, ConvertOptions, Conversation, Instant, Message, Notes, Party, Role};
+use super::{ChatFormat, ConvertOptions, Conversation, Instant, Message, Notes, Party, Role, Roles};
 use crate::formats::speechsense::chat::user_id_text;
 use crate::formats::time::{self, Grammar};
 use crate::json::{Kind, Value};
@@ -114,16 +112,17 @@ pub(super) fn role_of_align(align: Option<&str>) -> Role {
     }
 }
 
-fn labelbox(root: Value<'_, '_>, roles: &BTreeMap<String, Role>, notes: &mut Notes) -> Option<Conversation> {
+fn labelbox(root: Value<'_, '_>, roles: &Roles, notes: &mut Notes) -> Option<Conversation> {
     let mut c = Conversation::default();
-    let mut inferred: BTreeMap<String, Role> = BTreeMap::new();
+    // Whose role came from `align` (warned about once each).
+    let mut inferred = Roles::default();
     for (i, m) in root.get("messages")?.items().enumerate() {
         let user = m.get("user")?;
         let user_id = text(user.get("userId"))?;
         let name = text(user.get("name"));
         let align = text(m.get("align"));
         let role = match roles.get(&user_id) {
-            Some(r) => *r,
+            Some(r) => r,
             None => {
                 let r = role_of_align(align.as_deref());
                 if inferred.insert(user_id.clone(), r).is_none() && !roles.is_empty() {
