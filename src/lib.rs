@@ -54,11 +54,3 @@ pub mod bindings;
 /// The crate version, as published in the npm package.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// The wasm module's allocator: lol_alloc's free list instead of std's dlmalloc, ~3.4 KiB of
-/// gzip smaller. Checked on the 20 MB validation bench: the same throughput (string and
-/// Uint8Array input) and the same wasm memory after repeated runs.
-#[cfg(target_arch = "wasm32")]
-#[global_allocator]
-// SAFETY: the module runs on one thread: no wasm threads, no shared memory.
-static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
-    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };

@@ -10,6 +10,7 @@
 #[cfg_attr(not(feature = "upload"), allow(unused_imports, dead_code))]
 pub mod audio;
 pub mod error;
+mod heap;
 // Without `upload`, most of the option readers and report builders have no caller.
 #[cfg_attr(not(feature = "upload"), allow(dead_code))]
 mod js;

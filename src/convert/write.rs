@@ -155,11 +155,17 @@ fn labelbox(c: &Conversation, from: Option<ChatFormat>, notes: &mut Notes) -> St
     if c.org_id.is_some() || c.session_id.is_some() || c.start.is_some() || c.end.is_some() {
         notes.warn(Code::Dropped, "", "the session's org_id, session_id, start and end times are dropped");
     }
+    // Past the limit there is no output to build (an error drops it), only texts to check: a
+    // 160,000-message chat is refused in a blink instead of building a tree for each message.
+    let build = c.messages.len() <= MAX_MESSAGES;
     let mut lost_precision = false;
-    let mut messages = Vec::with_capacity(c.messages.len());
+    let mut messages = Vec::with_capacity(if build { c.messages.len() } else { 0 });
     for (i, m) in c.messages.iter().enumerate() {
         if m.text.chars().count() >= MAX_CONTENT_CHARS {
             notes.error(Code::ContentTooLong, format!("/messages/{i}"), format!("the text has {} characters; Labelbox needs fewer than {MAX_CONTENT_CHARS}", m.text.chars().count()));
+        }
+        if !build {
+            continue;
         }
         let role = m.role.unwrap_or(Role::Customer);
         let name = m.name.clone().or_else(|| c.party(role).name.clone()).unwrap_or_else(|| match m.role {
