@@ -172,13 +172,10 @@ export class TalkUploaderDrop extends HTMLElement {
         for (const i of r.errors) out.push({ ...i, field: "f", path: `${i.entry ?? ""} ${i.path || "/"}`.trim() });
         for (const i of r.warnings) out.push({ ...i, field: "f", path: `${i.entry ?? ""} ${i.path || "/"}`.trim(), warning: true });
       } else {
-        try { info = await tu.sniffAudio(this.file); } catch (e) { fail("f", e); }
-        // SpeechSense's own rules, which uploadAudio applies before the first byte (same codes),
-        // shown here at once. Not exported from the module yet, so they are repeated here.
-        if (info && t === "speechsense-audio" && info.container === "wav") {
-          if (info.codec !== "pcm_s16le") fail("f", { code: "wav_not_pcm16", message: `SpeechSense takes 16-bit LPCM WAV, this is ${info.codec}: convert it (sox in.wav -b 16 -e signed-integer out.wav)` });
-          else if (info.sampleRate < 8000 || info.sampleRate > 48000) fail("f", { code: "wav_sample_rate", message: `SpeechSense takes 8 to 48 kHz, this is ${info.sampleRate} Hz: resample it` });
-        }
+        // For SpeechSense, sniffAudio also applies the rules uploadAudio checks before its first
+        // byte (same codes and messages), so a refused file is named when it is chosen.
+        const sniff = t === "speechsense-audio" ? { method: this.method || "auto" } : undefined;
+        try { info = await tu.sniffAudio(this.file, sniff); } catch (e) { fail("f", e); }
       }
     }
     if (META[t]) {

@@ -10,6 +10,7 @@ use super::error::{invalid_option, to_js};
 use super::js;
 use super::put;
 use super::options::{names, Opts};
+use crate::audio::rules::{check_for_upload, choose_method_auto, Method};
 use crate::audio::{AudioInfo, Sniffer, Step};
 use crate::chunk::{js_number_to_u64, plan_chunks, u64_to_js_number, DEFAULT_CHUNK_SIZE};
 use crate::upload_code::UploadCode;
@@ -19,12 +20,50 @@ use crate::web::failure::UploadFailure;
 ///
 /// Reads only the first ≤ 64 KiB, plus the last ≤ 64 KiB for Ogg and MP3 durations, and the
 /// 64 KiB after a large ID3v2 tag. Rejects with an `UploadError` whose `code` says why the file
-/// is not WAV, MP3 or Ogg Opus.
+/// is not WAV, MP3 or Ogg Opus. With `options.method`, the file is also held to SpeechSense's
+/// rules for that method (`"auto"` picks it as `uploadAudio` does), so a page can show
+/// `wav_not_pcm16` or `file_too_large_for_upload` when the file is chosen, with the codes and
+/// messages `uploadAudio` would give.
 #[wasm_bindgen(js_name = sniffAudio, unchecked_return_type = "AudioInfo")]
-pub async fn sniff_audio(#[wasm_bindgen(unchecked_param_type = "Blob")] file: JsValue) -> Result<JsValue, JsValue> {
-    let blob = as_blob(&file, "file").map_err(to_js)?;
-    let info = sniff_blob(&blob).await.map_err(to_js)?;
+pub async fn sniff_audio(
+    #[wasm_bindgen(unchecked_param_type = "Blob")] file: JsValue,
+    options: Option<SniffAudioOptions>,
+) -> Result<JsValue, JsValue> {
+    sniff_audio_impl(file, options.map_or(JsValue::UNDEFINED, Into::into)).await.map_err(to_js)
+}
+
+async fn sniff_audio_impl(file: JsValue, options: JsValue) -> Result<JsValue, UploadFailure> {
+    let blob = as_blob(&file, "file")?;
+    let opts = Opts::read(&options, &names::SNIFF_AUDIO)?;
+    let method = read_method(&opts)?;
+    let info = sniff_blob(&blob).await?;
+    if let Some(method) = method {
+        let size = blob_size(&blob)?;
+        let chosen = method.unwrap_or_else(|| choose_method_auto(size, info.container));
+        check_for_upload(&info, size, chosen).map_err(|e| UploadFailure::from_coded(e.code(), &e))?;
+    }
     Ok(info_to_js(&info))
+}
+
+/// `options.method`: `None` when absent, `Some(None)` for `"auto"`, else the method named.
+pub(crate) fn read_method(opts: &Opts) -> Result<Option<Option<Method>>, UploadFailure> {
+    let Some(name) = opts.string("method")? else { return Ok(None) };
+    match name.as_str() {
+        "auto" => Ok(Some(None)),
+        other => Method::from_js_name(other).map(|m| Some(Some(m))).ok_or_else(|| {
+            invalid_option(format!(
+                "options.method is {}; use \"auto\", \"upload\", \"uploadAsStream\" or \"uploadBadge\"",
+                crate::json::escape::quote(other)
+            ))
+        }),
+    }
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `{ method?: UploadAudioMethod }`, typed in the `.d.ts`.
+    #[wasm_bindgen(typescript_type = "SniffAudioOptions")]
+    pub type SniffAudioOptions;
 }
 
 #[wasm_bindgen]

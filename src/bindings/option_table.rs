@@ -79,6 +79,9 @@ pub(crate) const PRESIGNED_UPLOAD_COMMON: OptionTable = upload("uploadLabelboxCo
 /// `planChunks`.
 pub(crate) const PLAN_CHUNKS: OptionTable =
     OptionTable { function: "planChunks", ts_type: "PlanChunksOptions", optional: true, prefixed: false, groups: &[&["chunkSize"]] };
+/// `sniffAudio`.
+pub(crate) const SNIFF_AUDIO: OptionTable =
+    OptionTable { function: "sniffAudio", ts_type: "SniffAudioOptions", optional: true, prefixed: false, groups: &[&["method"]] };
 /// `inspectZip`.
 pub(crate) const INSPECT_ZIP: OptionTable =
     OptionTable { function: "inspectZip", ts_type: "InspectZipOptions", optional: true, prefixed: false, groups: &[ZIP] };
@@ -118,6 +121,7 @@ pub(crate) const ALL: &[&OptionTable] = &[
     &UPLOAD_LABELBOX,
     &PRESIGNED_UPLOAD_COMMON,
     &PLAN_CHUNKS,
+    &SNIFF_AUDIO,
     &INSPECT_ZIP,
     &VALIDATE,
     &CONVERT_CHAT,

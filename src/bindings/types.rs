@@ -62,6 +62,12 @@ export type SpeechSenseOptions = CommonUploadOptions & (SpeechSenseAuthApiKey | 
 
 export type UploadAudioMethod = "auto" | "upload" | "uploadAsStream" | "uploadBadge";
 
+/** `sniffAudio`'s options. */
+export interface SniffAudioOptions {
+  /** Also hold the file to SpeechSense's rules for this method (as `uploadAudio` does before its first byte); rejects with the same codes. */
+  method?: UploadAudioMethod;
+}
+
 export type UploadAudioOptions = SpeechSenseOptions & {
   /** Default "auto": "upload" below 128 MB, "uploadBadge" above ("uploadAsStream" for Ogg Opus, which UploadBadge refuses). */
   method?: UploadAudioMethod;

@@ -62,16 +62,7 @@ async fn upload_audio_impl(file: JsValue, metadata: JsValue, options: JsValue) -
     let endpoint = check_endpoint("endpoint", &opts.required_string("endpoint")?)?;
     let credential = speechsense_credential(&opts, opts.signal()?)?;
     let connection_id = opts.required_string("connectionId")?;
-    let method_name = opts.string("method")?.unwrap_or_else(|| "auto".to_owned());
-    let explicit = match method_name.as_str() {
-        "auto" => None,
-        other => Some(Method::from_js_name(other).ok_or_else(|| {
-            invalid_option(format!(
-                "options.method is {}; use \"auto\", \"upload\", \"uploadAsStream\" or \"uploadBadge\"",
-                crate::json::escape::quote(other)
-            ))
-        })?),
-    };
+    let explicit = super::audio::read_method(&opts)?.flatten();
     let chunk_size = opts.u64("chunkSize")?.unwrap_or(DEFAULT_CHUNK_SIZE);
     let attempts = opts.attempts(size, false)?;
     ensure_not_aborted(&attempts)?;
