@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the npm package into pkg/ (main entry) and pkg/validate/ (talk-uploader/validate):
 # release wasm (size profile) and wasm-bindgen --target web through wasm-pack (offline:
-# --mode no-install --no-opt), then wasm-opt -O1 from npm's binaryen. Prints each entry's raw /
-# gzip / brotli sizes, its glue as esbuild bundles and minifies it, and its total against its budget.
+# --mode no-install --no-opt), then wasm-opt -O1 and three size passes from npm's binaryen.
+# Prints each entry's raw / gzip / brotli sizes, its glue as esbuild bundles and minifies it, and
+# its total against its budget.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -25,9 +26,14 @@ build_entry() { # <out dir> <out name> [cargo args...]
   # -O1, not -Oz: chosen by measured transfer size, not by name. On this crate -O1's output is
   # ~6 % larger raw but 7.4 KiB smaller gzipped and 5.2 KiB smaller with brotli (measured on
   # e6a3d95; -Os, --converge and --gufa did no better): -Oz's passes undo patterns that compress
-  # well. rustc 1.95 emits these features; wasm-opt rejects the module unless told they are
+  # well. Re-measured on 373a532: -O1 still beats -O2/-Os/-Oz by 5.5-5.8 KiB of gzip; of -Os's
+  # passes, three help after -O1 (code folding, duplicate function elimination, dead argument
+  # elimination): main -1.4 KB gzip / -0.5 KB brotli, validate -1.0 / -0.5 KB; others
+  # (--local-cse, --reorder-functions, --merge-similar-functions) made gzip larger.
+  # rustc 1.95 emits these features; wasm-opt rejects the module unless told they are
   # allowed. --strip-debug / --strip-producers drop the name and producers sections (not shipped).
-  node_modules/.bin/wasm-opt -O1 --strip-debug --strip-producers \
+  node_modules/.bin/wasm-opt -O1 --code-folding --duplicate-function-elimination --dae-optimizing \
+    --strip-debug --strip-producers \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-reference-types --enable-multivalue --enable-mutable-globals \
     "$out/${name}_bg.wasm" -o "$out/${name}_bg.wasm"
