@@ -199,7 +199,7 @@ async fn throwing_proxies(count: &mut usize) {
         check(what, expect_code(what, upload_vela_call(file.blob.clone().into(), o.clone()).await, "invalid_options"));
         let (what, o, _) = &per_call[4][n];
         check(what, expect_code(what, upload_vela_chat(vela_chat_text().into(), o.clone()).await, "invalid_options"));
-        expect_code("file proxy", sniff_audio(file_proxy.clone()).await, "invalid_options");
+        expect_code("file proxy", sniff_audio(file_proxy.clone(), None).await, "invalid_options");
         *count += 6;
     }
     // The batch entry points: zip inspection, Vela batches, Labelbox conversations.
@@ -258,7 +258,7 @@ async fn throwing_getters(count: &mut usize) {
         throwing_getter(&blob, name);
     }
     for _ in 0..ROUNDS / 4 {
-        let info = sniff_audio(blob.clone()).await.expect("sniffAudio of a Blob with throwing own getters");
+        let info = sniff_audio(blob.clone(), None).await.expect("sniffAudio of a Blob with throwing own getters");
         assert_eq!(get_str(&info, "container"), "wav");
         *count += 1;
     }
@@ -367,7 +367,7 @@ async fn throwing_getters(count: &mut usize) {
     )
     .call1(&JsValue::NULL, &Uint8Array::from(wav_header(8, 16_000, 1, 16, 1).as_slice()))
     .unwrap();
-    let info = sniff_audio(get(&realm, "blob")).await.expect("sniffAudio of another realm's Blob");
+    let info = sniff_audio(get(&realm, "blob"), None).await.expect("sniffAudio of another realm's Blob");
     assert_eq!(get_str(&info, "container"), "wav");
     expect_code("other realm's signal, aborted", {
         get(&realm, "abort").unchecked_into::<Function>().call0(&JsValue::NULL).unwrap();

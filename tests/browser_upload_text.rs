@@ -84,16 +84,16 @@ async fn upload_text_wrong_key_and_abort() {
 #[wasm_bindgen_test]
 async fn sniff_audio_reads_wav_and_refuses_others() {
     let file = random_wav(32_000 * 3, 1, 31);
-    let info = sniff_audio(file.blob.clone().into()).await.expect("sniff");
+    let info = sniff_audio(file.blob.clone().into(), None).await.expect("sniff");
     assert_eq!(get_str(&info, "container"), "wav");
     assert_eq!(get_str(&info, "codec"), "pcm_s16le");
     assert_eq!(get(&info, "sampleRate").as_f64(), Some(16_000.0));
     assert_eq!(get(&info, "channels").as_f64(), Some(1.0));
     assert_eq!(get(&info, "durationSec").as_f64(), Some(3.0));
 
-    let e = sniff_audio(random_file(b"\0\0\0\x20ftypM4A ", 5000, 32).blob.into()).await.expect_err("m4a");
+    let e = sniff_audio(random_file(b"\0\0\0\x20ftypM4A ", 5000, 32).blob.into(), None).await.expect_err("m4a");
     assert_eq!(error_code(&e), "unknown_container");
-    let e = sniff_audio(JsValue::from_str("not a blob")).await.expect_err("string");
+    let e = sniff_audio(JsValue::from_str("not a blob"), None).await.expect_err("string");
     assert_eq!(error_code(&e), "invalid_options");
 }
 
