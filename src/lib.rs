@@ -9,6 +9,7 @@
 //! - [`proto`]: the SpeechSense wire types; with `tonic-client`, also a tonic `TalkServiceClient`.
 //! - [`report`]: the report model: issue codes, JSON pointers, line and column, issues, reports.
 //! - [`upload_code`]: the closed set of `UploadError` codes, made like the issue codes.
+//! - [`redact`]: scrubbing secrets (and signed URL queries) out of text bound for a message.
 //! - [`json`]: the positioned JSON parser (a flat tree with byte spans) and string escaping.
 //! - [`formats`]: each platform's format rules (SpeechSense, Vela, Labelbox), dates and text.
 //! - [`validate`]: `validate()`: parse a document and run its format's rules.
@@ -19,9 +20,9 @@
 //! - [`chunk`]: chunk plans for streamed audio uploads.
 //! - [`grpc_web`]: grpc-web framing, request bodies and response parsing.
 //! - [`retry`]: the retry policy, as pure functions over attempts and responses.
-//! - [`web`]: the browser engine: XHR transport, progress, stalls, endpoints, redaction.
 //! - [`s3_post`]: S3 POST policies, presigned forms and S3's XML errors.
 //! - [`zip`]: inspecting a Vela batch zip: its directory, and each entry's first bytes checked.
+//! - [`web`]: the browser engine: XHR transport, progress, stalls, endpoints.
 //! - `bindings` (wasm32 only): the `#[wasm_bindgen]` facade.
 //!
 //! Everything outside `web/` and `bindings` imports neither `wasm_bindgen` nor `web_sys`, so a
@@ -30,6 +31,7 @@
 pub mod proto;
 pub mod report;
 pub mod upload_code;
+pub mod redact;
 pub mod json;
 pub mod formats;
 pub mod validate;
@@ -42,9 +44,9 @@ pub mod grpc_web;
 pub mod retry;
 // The validate module (no `upload` feature) uses only the blob reading and failures of `web`.
 #[cfg_attr(not(feature = "upload"), allow(dead_code, unused_imports))]
-pub mod web;
 pub mod s3_post;
 pub mod zip;
+pub mod web;
 
 /// The `#[wasm_bindgen]` facade; public so that the browser tests can call it from Rust.
 #[cfg(target_arch = "wasm32")]

@@ -5,7 +5,7 @@
 //! that contains server text passes through [`redact`] with the secrets of the call.
 //!
 //! ```
-//! use talk_uploader::web::redact::redact;
+//! use talk_uploader::redact::redact;
 //! assert_eq!(redact("bad key k3y-123!", &["k3y-123"]), "bad key [redacted]!");
 //! ```
 
@@ -31,7 +31,7 @@ pub fn redact<S: AsRef<str>>(text: &str, secrets: &[S]) -> String {
 /// request went and nothing more. Every `UploadError` message passes through this.
 ///
 /// ```
-/// use talk_uploader::web::redact::scrub_urls;
+/// use talk_uploader::redact::scrub_urls;
 /// assert_eq!(scrub_urls("POST https://u:p@s3.example:9000/b/k?sig=x failed."), "POST https://s3.example:9000 failed.");
 /// ```
 pub fn scrub_urls(text: &str) -> String {

@@ -101,7 +101,7 @@ pub(crate) fn to_js(failure: UploadFailure) -> JsValue {
         set("s3Code", JsValue::from_str(&c));
     }
     // Every message leaves through here: no URL in it shows more than scheme, host and port.
-    make_upload_error(failure.code.as_str(), &crate::web::redact::scrub_urls(&failure.message), &details)
+    make_upload_error(failure.code.as_str(), &crate::redact::scrub_urls(&failure.message), &details)
 }
 
 /// Rejects with an `UploadError` for an invalid option.

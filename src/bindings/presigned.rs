@@ -22,7 +22,7 @@ use crate::web::engine::{self, phase_of, transport_error, AttemptError, Credenti
 use crate::web::failure::UploadFailure;
 use crate::web::grpc::retry_after;
 use crate::web::progress::Phase;
-use crate::web::redact::redact;
+use crate::redact::redact;
 use crate::web::transport::{HttpStack as _, Outcome, Request};
 use crate::web::vela::{self, json_string, origin, string_member, VelaRequest};
 

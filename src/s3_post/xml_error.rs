@@ -38,13 +38,13 @@ impl S3Error {
             || m.contains("policy expired")
     }
 
-    /// A copy whose message went through [`crate::web::redact::redact`] with `secrets`.
+    /// A copy whose message went through [`crate::redact::redact`] with `secrets`.
     ///
     /// S3 may echo parts of the form back (e.g. a failed condition); the caller passes the
     /// values of the presign's fields so that none reaches an error message.
     pub fn redacted<'a>(&self, secrets: impl IntoIterator<Item = &'a str>) -> S3Error {
         let secrets: Vec<&str> = secrets.into_iter().collect();
-        S3Error { message: crate::web::redact::redact(&self.message, &secrets), ..self.clone() }
+        S3Error { message: crate::redact::redact(&self.message, &secrets), ..self.clone() }
     }
 }
 

@@ -8,7 +8,7 @@
 
 use super::engine::{self, phase_of, transport_error, AttemptError, Credentials, Plan, ToProgress};
 use super::failure::UploadFailure;
-use super::redact::redact;
+use crate::redact::redact;
 use super::transport::{HttpStack, Outcome, Request, Response};
 use crate::grpc_web::response::find_metadata;
 use crate::grpc_web::{decode_unary, CallError, GrpcCode, CONTENT_TYPE_GRPC_WEB_PROTO};

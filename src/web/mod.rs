@@ -4,7 +4,6 @@
 //!
 //! - [`progress`]: the `onProgress` model (monotonic `loaded` across retries, phases, throttle);
 //! - [`endpoint`]: which endpoint URLs may receive credentials (`https:`, or loopback);
-//! - [`redact`]: scrubbing secrets out of any text that reaches an error message;
 //! - [`header`]: checking a caller's value before it becomes a request header;
 //! - `transport`: the `HttpStack` seam every request goes through (a fake in native tests);
 //! - `engine`: the retry loop (`outcome_unknown`, credential refresh) over that seam;
@@ -33,7 +32,6 @@
 pub mod endpoint;
 pub mod header;
 pub mod progress;
-pub mod redact;
 
 pub(crate) mod engine;
 pub(crate) mod failure;

@@ -11,7 +11,7 @@
 use super::engine::{self, phase_of, transport_error, AttemptError, Credentials, Plan, ToProgress};
 use super::failure::{json_detail, UploadFailure};
 use super::grpc::retry_after;
-use super::redact::redact;
+use crate::redact::redact;
 use super::transport::{HttpStack, Outcome, Request, Response};
 use crate::retry::Failure;
 use crate::upload_code::UploadCode;
