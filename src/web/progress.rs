@@ -121,15 +121,35 @@ impl ProgressTracker {
     }
 }
 
-/// `sent / body_total` of `file_total`, rounded down, in `0..=file_total`. Computed in u128 so
-/// that no product overflows.
+/// `sent / body_total` of `file_total`, rounded down, in `0..=file_total`. The product is a
+/// u128, so that none overflows; the division by `body_total` is [`div_wide`]'s.
 fn scale(sent: u64, body_total: u64, file_total: u64) -> u64 {
     if body_total == 0 {
         return 0;
     }
     let sent = sent.min(body_total);
-    let v = u128::from(sent) * u128::from(file_total) / u128::from(body_total);
-    u64::try_from(v).unwrap_or(file_total).min(file_total)
+    div_wide(u128::from(sent) * u128::from(file_total), body_total).min(file_total)
+}
+
+/// `n / d` for `n < d << 64` (the quotient fits in a u64), by shift and subtract. Not u128's
+/// `/`: that links compiler_builtins' general 128-bit division, ~1 KB of wasm (issue 9), for
+/// one progress ratio.
+fn div_wide(n: u128, d: u64) -> u64 {
+    let d = u128::from(d);
+    let mut rem = n >> 64;
+    if rem >= d {
+        // The quotient would not fit; only a caller's bug gets here.
+        return u64::MAX;
+    }
+    let mut q = 0u64;
+    for bit in (0..64).rev() {
+        rem = (rem << 1) | ((n >> bit) & 1);
+        if rem >= d {
+            rem -= d;
+            q |= 1 << bit;
+        }
+    }
+    q
 }
 
 #[cfg(test)]
@@ -176,6 +196,26 @@ mod tests {
         let mut t = ProgressTracker::new(10);
         t.phase(Phase::Validating, 0.0).unwrap();
         assert_eq!(t.sent(0, 20, 1.0).unwrap().phase, Phase::Sending);
+    }
+
+    #[test]
+    fn wide_division_is_u128_division() {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..20_000 {
+            let (body, file) = (next() >> (next() % 64), next() >> (next() % 64));
+            let body = body.max(1);
+            let sent = next() % body.saturating_add(1).max(1);
+            let n = u128::from(sent.min(body)) * u128::from(file);
+            assert_eq!(u128::from(div_wide(n, body)), n / u128::from(body), "{n} / {body}");
+        }
+        assert_eq!(div_wide(u128::from(u64::MAX) * u128::from(u64::MAX), u64::MAX), u64::MAX);
+        assert_eq!(div_wide(0, 1), 0);
     }
 
     #[test]
