@@ -3,7 +3,7 @@
 # release wasm (size profile) and wasm-bindgen --target web through wasm-pack (offline:
 # --mode no-install --no-opt), then wasm-opt -O1 and three size passes from npm's binaryen.
 # Prints each entry's raw / gzip / brotli sizes, its glue as esbuild bundles and minifies it, and
-# its total against its budget.
+# its total against its target and ceiling.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -46,7 +46,8 @@ build_entry pkg talk_uploader
 build_entry pkg/validate talk_uploader_validate --no-default-features
 
 # Raw / gzip / brotli of each entry's .wasm and of its glue as bundled by esbuild, and each
-# entry's total against its budget (tests/size/size.test.mjs enforces the budgets).
+# entry's total against issue 9's target and its ceiling (tests/size/size.test.mjs enforces the
+# ceilings).
 node scripts/size.mjs
 
 # ---- talk-uploader/widget (issue 11): <talk-uploader-drop>, plain JS + CSS, into pkg/widget/ ----

@@ -5,7 +5,7 @@
 #              and boto3 signs forms and requests for the embedded S3
 #   3. browser: wasm-bindgen-test in headless Chromium against a running devserver
 #   4. package: npm run build, then the package loads in Node; TypeScript consumers compile
-#   5. size: each entry within its budget of gzip (tests/size, scripts/size.mjs)
+#   5. size: each entry within its ceiling of gzip (tests/size, scripts/size.mjs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -183,8 +183,8 @@ if [ -f tests/types/tsconfig.json ]; then
   node_modules/.bin/tsc -p tests/types/tsconfig.json
 fi
 
-# Last, so that every other tier has run and reported even while an entry is over budget.
-step "size budget (each entry's .wasm + glue, gzip, against its budget)"
+# Last, so that every other tier has run and reported even when an entry grew past its ceiling.
+step "size guard (each entry's .wasm + glue, gzip, against its ceiling; issue 9's targets printed)"
 node --test tests/size/
 
 stop_all_devservers
