@@ -57,14 +57,6 @@ fn chat() -> JsValue {
     js_sys::JSON::parse(&chat.to_string()).unwrap()
 }
 
-fn chat_metadata() -> JsValue {
-    JsValue::from_str(
-        r#"{"operator_name":"Alice","operator_id":"op-1","client_name":"Bob","client_id":"cl-7",
-            "bot_name":"Helper","bot_id":"bot-3","date":"2024-05-06T07:08:09Z",
-            "direction_outgoing":"false","language":"ru-RU"}"#,
-    )
-}
-
 #[wasm_bindgen_test]
 async fn every_method_through_the_gateway_is_byte_exact() {
     let ticket = setting!("TALK_UPLOADER_GATEWAY_TICKET");

@@ -176,6 +176,16 @@ pub fn metadata() -> JsValue {
     JsValue::from_str(&m.to_string())
 }
 
+/// SpeechSense metadata for the chat tests: [`metadata`] plus the bot, whose `bot_id` the
+/// chats' users are checked against.
+pub fn chat_metadata() -> JsValue {
+    JsValue::from_str(
+        r#"{"operator_name":"Alice","operator_id":"op-1","client_name":"Bob","client_id":"cl-7",
+            "bot_name":"Helper","bot_id":"bot-3","date":"2024-05-06T07:08:09Z",
+            "direction_outgoing":"false","language":"ru-RU"}"#,
+    )
+}
+
 /// Records every `onProgress` event.
 #[derive(Clone, Default)]
 pub struct Progress {

@@ -110,7 +110,7 @@ pub(crate) struct Entry<'s> {
 /// and declared keys) hold a handful of keys, and a `BTreeMap`/`BTreeSet` per element type links
 /// its own node code into the wasm module (a few KiB of gzip each). A later insert of a key
 /// replaces its value, as a map's does.
-struct Keys<'k, V>(Vec<(&'k str, V)>);
+pub(crate) struct Keys<'k, V>(Vec<(&'k str, V)>);
 
 impl<V> Default for Keys<'_, V> {
     fn default() -> Self {
