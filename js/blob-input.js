@@ -5,6 +5,7 @@ import { uploadError } from "./upload-error.js";
 
 const sizeOf = typeof Blob === "function" ? Object.getOwnPropertyDescriptor(Blob.prototype, "size")?.get : undefined;
 const readBlob = typeof Blob === "function" ? Blob.prototype.arrayBuffer : undefined;
+const sliceBlob = typeof Blob === "function" ? Blob.prototype.slice : undefined;
 
 /** Whether `v` is a real Blob (any realm): the platform's brand check, never `instanceof`. */
 export function isBlob(v) {
@@ -25,5 +26,33 @@ export function blobInput(fn) {
       (buf) => fn(new Uint8Array(buf), options),
       (cause) => { throw uploadError("file_unreadable", `the file could not be read (${cause && cause.name || "error"}): choose it again`, cause); },
     );
+  };
+}
+
+const UNREADABLE = "the file could not be read; it may have been moved, changed or deleted since it was chosen";
+
+/**
+ * `sniffAudio(file, options)`, driving the module's synchronous `__sniffAudioStep`
+ * (src/bindings/audio.rs): it names the next byte range it needs, which is read here with the
+ * native `slice` and `arrayBuffer` (never the blob's own), until it answers. At most three
+ * reads of 64 KiB. Every failure is an UploadError: the step's own (bad options, not audio), or
+ * `file_unreadable` when a read fails.
+ */
+export function sniffInput(step) {
+  return async function sniffAudio(file, options) {
+    const reads = [];
+    for (;;) {
+      const r = step(file, options, reads);
+      if (!Array.isArray(r)) return r;
+      // The options as the step read them: a caller's getters run once.
+      options = r[2] === undefined ? undefined : { method: r[2] };
+      let buf;
+      try {
+        buf = await readBlob.call(sliceBlob.call(file, r[0], r[1]));
+      } catch (cause) {
+        throw uploadError("file_unreadable", UNREADABLE, cause);
+      }
+      reads.push(buf);
+    }
   };
 }

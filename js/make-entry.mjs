@@ -32,7 +32,9 @@ const lines = [
 // runs them in a Worker (js/validator.js, js/validate-worker.js).
 const BLOB_INPUT = new Set(["validate", "convertChat"]);
 const EXTRA_JS = ["blob-input.js", "upload-error.js", "validator.js", "validate-worker.js"];
-lines.push('import { blobInput } from "./blob-input.js";', 'export { createValidator } from "./validator.js";');
+lines.push('import { blobInput, sniffInput } from "./blob-input.js";', 'export { createValidator } from "./validator.js";');
+// sniffAudio: js/blob-input.js reads the ranges the module's synchronous step asks for.
+if ("__sniffAudioStep" in glue) lines.push("export const sniffAudio = sniffInput(g.fns.__sniffAudioStep);");
 for (const n of names) {
   if (typeof glue[n] === "function" && !isClass(glue[n])) {
     if (BLOB_INPUT.has(n)) lines.push(`export const ${n} = blobInput(g.fns.${n});`);
@@ -51,7 +53,7 @@ writeFileSync(
   [
     `export * from "${glueFile}";`,
     `export { default } from "${glueFile}";`,
-    'export { validate, convertChat, createValidator, type Validator, type CreateValidatorOptions } from "./blob-input.js";',
+    'export { validate, convertChat, sniffAudio, createValidator, type Validator, type CreateValidatorOptions } from "./blob-input.js";',
     "/** Whether an earlier call hit an internal error; every call then fails with `module_poisoned`. */",
     "export function isPoisoned(): boolean;",
     "",

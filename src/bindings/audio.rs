@@ -16,19 +16,57 @@ use crate::chunk::{js_number_to_u64, plan_chunks, u64_to_js_number, DEFAULT_CHUN
 use crate::upload_code::UploadCode;
 use crate::web::failure::UploadFailure;
 
-/// Reads the header of an audio file: container, codec, sample rate, channels and duration.
+/// One step of `sniffAudio`, which the package entry drives (js/blob-input.js): it reads the
+/// ranges this asks for with the native `Blob.prototype.slice` and `arrayBuffer`, and calls again
+/// with every range read so far in `reads` (`ArrayBuffer`s, in order). Stateless: each call runs
+/// the [`Sniffer`] from the start over those bytes (at most three reads of 64 KiB, so at most
+/// four calls), which keeps the async machinery (futures, closures, their glue) out of the
+/// `talk-uploader/validate` module.
 ///
-/// Reads only the first ≤ 64 KiB, plus the last ≤ 64 KiB for Ogg and MP3 durations, and the
-/// 64 KiB after a large ID3v2 tag. Rejects with an `UploadError` whose `code` says why the file
-/// is not WAV, MP3 or Ogg Opus. With `options.method`, the file is also held to SpeechSense's
-/// rules for that method (`"auto"` picks it as `uploadAudio` does), so a page can show
-/// `wav_not_pcm16` or `file_too_large_for_upload` when the file is chosen, with the codes and
-/// messages `uploadAudio` would give.
-#[wasm_bindgen(js_name = sniffAudio, unchecked_return_type = "AudioInfo")]
-pub async fn sniff_audio(
-    #[wasm_bindgen(unchecked_param_type = "Blob")] file: JsValue,
-    options: Option<SniffAudioOptions>,
-) -> Result<JsValue, JsValue> {
+/// Returns `[start, end, method]` for the next read, where `method` is the `method` option as
+/// read (or `undefined`): the driver passes `{ method }` back instead of the caller's object, so
+/// a caller's getters run once. Otherwise returns the `AudioInfo`, or throws the `UploadError`
+/// that `sniffAudio` rejects with. Its doc and type are in js/blob-input.d.ts.
+#[wasm_bindgen(js_name = __sniffAudioStep, skip_typescript)]
+pub fn sniff_audio_step(file: JsValue, options: JsValue, reads: JsValue) -> Result<JsValue, JsValue> {
+    sniff_step(&file, &options, &reads).map_err(to_js)
+}
+
+fn sniff_step(file: &JsValue, options: &JsValue, reads: &JsValue) -> Result<JsValue, UploadFailure> {
+    let blob = as_blob(file, "file")?;
+    let opts = Opts::read(options, &names::SNIFF_AUDIO)?;
+    let method = read_method(&opts)?;
+    let size = blob_size(&blob)?;
+    let given = js::array_len(reads).ok().flatten().unwrap_or(0);
+    let mut sniffer = Sniffer::new(size);
+    let mut fed = 0;
+    loop {
+        match sniffer.step() {
+            Step::Read { start, end } if fed < given => {
+                let read = js::item(reads, fed).and_then(|b| js::buffer_bytes(&b, end.saturating_sub(start)));
+                sniffer.feed(read.map_err(|e| unreadable(e.cause()))?);
+                fed += 1;
+            }
+            Step::Read { start, end } => {
+                let (Ok(a), Ok(b)) = (u64_to_js_number(start), u64_to_js_number(end)) else { return Err(unreadable(None)) };
+                let method = match method {
+                    None => JsValue::UNDEFINED,
+                    Some(None) => "auto".into(),
+                    Some(Some(m)) => m.js_name().into(),
+                };
+                return Ok(Array::of3(&a.into(), &b.into(), &method).into());
+            }
+            Step::Done(result) => {
+                let info = result.map_err(|e| UploadFailure::from_coded(e.code(), &e))?;
+                return checked(info, size, method);
+            }
+        }
+    }
+}
+
+/// `sniffAudio` for Rust callers (and the browser tests): the same answer as the package's
+/// `sniffAudio`, the ranges read by [`sniff_blob`] instead of the JS driver.
+pub async fn sniff_audio(file: JsValue, options: Option<SniffAudioOptions>) -> Result<JsValue, JsValue> {
     sniff_audio_impl(file, options.map_or(JsValue::UNDEFINED, Into::into)).await.map_err(to_js)
 }
 
@@ -37,8 +75,12 @@ async fn sniff_audio_impl(file: JsValue, options: JsValue) -> Result<JsValue, Up
     let opts = Opts::read(&options, &names::SNIFF_AUDIO)?;
     let method = read_method(&opts)?;
     let info = sniff_blob(&blob).await?;
+    checked(info, blob_size(&blob)?, method)
+}
+
+/// `info` as JS, once held to SpeechSense's rules for `method` when one was asked for.
+fn checked(info: AudioInfo, size: u64, method: Option<Option<Method>>) -> Result<JsValue, UploadFailure> {
     if let Some(method) = method {
-        let size = blob_size(&blob)?;
         let chosen = method.unwrap_or_else(|| choose_method_auto(size, info.container));
         check_for_upload(&info, size, chosen).map_err(|e| UploadFailure::from_coded(e.code(), &e))?;
     }
@@ -125,25 +167,24 @@ pub(crate) fn blob_size(blob: &Blob) -> Result<u64, UploadFailure> {
 /// Reads bytes `[start, end)` of `blob`, through the native `Blob.prototype.slice` and
 /// `arrayBuffer` (whatever the blob's own `slice` does), checking the length that came back.
 pub(crate) async fn read_range(blob: &Blob, start: u64, end: u64) -> Result<Vec<u8>, UploadFailure> {
-    let unreadable = |cause: Option<JsValue>| {
-        let f = UploadFailure::new(
-            UploadCode::FileUnreadable,
-            "the file could not be read; it may have been moved, changed or deleted since it was chosen",
-        );
-        match cause {
-            Some(c) => f.with_cause(c),
-            None => f,
-        }
-    };
-    let cause = |e: js::ReadError| match e {
-        js::ReadError::Threw(c) => Some(c),
-        js::ReadError::Wrong => None,
-    };
     let (Ok(a), Ok(b)) = (u64_to_js_number(start), u64_to_js_number(end)) else { return Err(unreadable(None)) };
-    let slice = js::blob_slice(blob, a, b).map_err(|e| unreadable(cause(e)))?;
+    let slice = js::blob_slice(blob, a, b).map_err(|e| unreadable(e.cause()))?;
     // A fresh native Blob: its `arrayBuffer` is the platform's and always settles.
     let buf = JsFuture::from(slice.array_buffer()).await.map_err(|e| unreadable(Some(e)))?;
-    js::buffer_bytes(&buf, end.saturating_sub(start)).map_err(|e| unreadable(cause(e)))
+    js::buffer_bytes(&buf, end.saturating_sub(start)).map_err(|e| unreadable(e.cause()))
+}
+
+/// `file_unreadable`, with what was thrown as its cause. js/blob-input.js gives the same message
+/// when its read of a range fails.
+fn unreadable(cause: Option<JsValue>) -> UploadFailure {
+    let f = UploadFailure::new(
+        UploadCode::FileUnreadable,
+        "the file could not be read; it may have been moved, changed or deleted since it was chosen",
+    );
+    match cause {
+        Some(c) => f.with_cause(c),
+        None => f,
+    }
 }
 
 /// Sniffs `blob`, reading the ranges the package's [`Sniffer`] asks for (at most three slices

@@ -350,6 +350,14 @@ impl ReadError {
             ReadError::Wrong => JsValue::UNDEFINED,
         }
     }
+
+    /// What was thrown, `None` for [`ReadError::Wrong`].
+    pub(crate) fn cause(self) -> Option<JsValue> {
+        match self {
+            ReadError::Threw(e) => Some(e),
+            ReadError::Wrong => None,
+        }
+    }
 }
 
 /// A short description of a wrong option value for a message: its type, and the value itself

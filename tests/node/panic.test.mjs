@@ -108,7 +108,7 @@ test("every async export is declared async in the guard (the .d.ts is the source
     const returnsPromise = new RegExp(`^export function ${m[1]}\\(.*\\): Promise<`, "m").test(dts);
     assert.equal(listed.includes(m[1]), returnsPromise, m[1]);
   }
-  assert.ok(listed.includes("uploadAudio") && listed.includes("sniffAudio") && !listed.includes("validate"));
+  assert.ok(listed.includes("uploadAudio") && listed.includes("uploadText") && !listed.includes("validate"));
 });
 
 // The same scenario in real browsers: headless Chromium (playwright-core) and Firefox ESR

@@ -6,7 +6,7 @@ import { readFileSync, readdirSync, statSync } from "node:fs";
 const pkgUrl = new URL("../../pkg/", import.meta.url);
 
 test("pkg/ loads in Node with initSync", async () => {
-  const mod = await import(new URL("talk_uploader.js", pkgUrl));
+  const mod = await import(new URL("index.js", pkgUrl));
   const bytes = readFileSync(new URL("talk_uploader_bg.wasm", pkgUrl));
   mod.initSync({ module: bytes });
   const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
@@ -15,7 +15,7 @@ test("pkg/ loads in Node with initSync", async () => {
 
 test("pkg/validate/ (talk-uploader/validate) loads in Node with initSync", async () => {
   const dir = new URL("validate/", pkgUrl);
-  const mod = await import(new URL("talk_uploader_validate.js", dir));
+  const mod = await import(new URL("index.js", dir));
   mod.initSync({ module: readFileSync(new URL("talk_uploader_validate_bg.wasm", dir)) });
   const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
   assert.equal(mod.version(), manifest.version);

@@ -7,7 +7,7 @@ import init, {
   type AudioInfo, type ChunkRange, type UploadAudioResult, type UploadTextResult, type PresignedUploadResult,
   type UploadVelaChatResult, type UploadProgress, type UploadError, type Presign, type UploadAudioOptions,
   type UploadErrorCode,
-} from "../../pkg/talk_uploader.js";
+} from "../../pkg/index.js";
 
 // Fails to compile if T is `any`.
 type IsAny<T> = 0 extends 1 & T ? true : false;

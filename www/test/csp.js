@@ -1,6 +1,6 @@
 // Runs every package call under the page's CSP. The e2e test calls `window.runAll(settings)`
 // (the API key arrives that way, never in the URL) and checks what the server stored.
-import init, * as tu from "/pkg/talk_uploader.js";
+import init, * as tu from "/pkg/index.js";
 
 // A small real 16-bit LPCM WAV: tone plus noise, so a corrupted upload changes its sha256.
 function synthWav(seconds, sampleRate) {
