@@ -38,7 +38,7 @@ export function guarded(glue, asyncNames) {
   };
 
   // The prototype check in JS, so that it still answers once the instance is poisoned (the
-  // glue's own isUploadError and UploadError[Symbol.hasInstance] call into wasm).
+  // glue's own isUploadError calls into wasm).
   const isUploadError = (v) => {
     try {
       return proto !== null && typeof v === "object" && v !== null && proto.isPrototypeOf(v);
@@ -47,14 +47,22 @@ export function guarded(glue, asyncNames) {
     }
   };
 
+  // The exported `UploadError` class: wasm-bindgen cannot export a JS class it did not generate,
+  // so it is made here. Its errors are made by the module (a native Error whose prototype is
+  // `UploadError.prototype` once the module is initialised); `instanceof` is the prototype check
+  // above, so it holds for errors of this instance only, and never throws.
+  function UploadError() {
+    throw new TypeError("UploadError is not constructed by callers: talk-uploader's functions throw and reject with it");
+  }
+  Object.defineProperty(UploadError, Symbol.hasInstance, { value: isUploadError, configurable: true });
+
   // Called once the instance exists (after init or initSync), before any user call.
   const setUp = () => {
     if (proto) return;
     proto = glue.__uploadErrorPrototype();
     glue.__installPanicGuard((note) => poison(new Error(String(note))));
-    if (typeof glue.UploadError === "function") {
-      Object.defineProperty(glue.UploadError, Symbol.hasInstance, { value: isUploadError, configurable: true });
-    }
+    UploadError.prototype = proto;
+    Object.defineProperty(proto, "constructor", { value: UploadError, writable: true, configurable: true });
   };
 
   const wrap = (name, f) => {
@@ -103,6 +111,7 @@ export function guarded(glue, asyncNames) {
   if ("isUploadError" in fns) fns.isUploadError = isUploadError;
   return {
     fns,
+    UploadError,
     async init(...args) {
       const r = await glue.default(...args);
       setUp();

@@ -33,6 +33,8 @@ const lines = [
 const BLOB_INPUT = new Set(["validate", "convertChat"]);
 const EXTRA_JS = ["blob-input.js", "upload-error.js", "validator.js", "validate-worker.js"];
 lines.push('import { blobInput, sniffInput } from "./blob-input.js";', 'export { createValidator } from "./validator.js";');
+// The UploadError class (js/guard.js makes it, with UploadError.prototype the module's own).
+lines.push("export const UploadError = g.UploadError;");
 // sniffAudio: js/blob-input.js reads the ranges the module's synchronous step asks for.
 if ("__sniffAudioStep" in glue) lines.push("export const sniffAudio = sniffInput(g.fns.__sniffAudioStep);");
 for (const n of names) {

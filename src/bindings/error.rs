@@ -3,12 +3,10 @@
 //! Each one is a native `Error` (so `stack` is captured and `instanceof Error` holds) whose
 //! prototype inherits from `Error.prototype` and names itself `"UploadError"`.
 //!
-//! The package also exports a class `UploadError`, so that `e instanceof UploadError` works as JS
-//! users expect. wasm-bindgen cannot export a JS class it did not generate, so the export is an
-//! empty `#[wasm_bindgen]` struct whose class gets a `Symbol.hasInstance` that recognises our
-//! errors; its own prototype (with wasm-bindgen's `free()`) is never in an error's chain. The
-//! class is patched when the first error is built, and no `UploadError` exists before that.
-//! `isUploadError(e)` does the same check as a function.
+//! The package's entry also exports a class `UploadError` (js/guard.js makes it: wasm-bindgen
+//! cannot export a JS class it did not generate), so that `e instanceof UploadError` works as JS
+//! users expect; its `prototype` is this one. `isUploadError(e)` does the same check as a
+//! function.
 
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
@@ -16,30 +14,6 @@ use wasm_bindgen::JsCast;
 
 use crate::upload_code::UploadCode;
 use crate::web::failure::UploadFailure;
-
-/// The exported `UploadError` class (see the module docs). Never constructed by users: the
-/// TypeScript declaration gives it a private constructor.
-#[wasm_bindgen(skip_typescript)]
-pub struct UploadError {
-    _private: (),
-}
-
-/// Makes `value instanceof UploadError` use our prototype check.
-fn patch_exported_class(proto: &Object) {
-    let instance = JsValue::from(UploadError { _private: () });
-    let Ok(class) = Reflect::get(&instance, &"constructor".into()) else { return };
-    let check = proto.clone();
-    // `x instanceof UploadError` runs this with any `x`: a Proxy whose getPrototypeOf trap
-    // throws must get `false`, not an exception through this closure's wasm frame.
-    let has_instance = Closure::<dyn Fn(JsValue) -> bool>::new(move |v: JsValue| super::js::has_prototype(&check, &v));
-    let descriptor = Object::new();
-    let _ = Reflect::set(&descriptor, &"value".into(), has_instance.as_ref());
-    let _ = Reflect::set(&descriptor, &"configurable".into(), &JsValue::TRUE);
-    let key: JsValue = js_sys::Symbol::has_instance().into();
-    let _ = Reflect::define_property(&class.unchecked_into::<Object>(), &key, &descriptor);
-    // The closure lives as long as the class, i.e. the page.
-    has_instance.forget();
-}
 
 thread_local! {
     /// `UploadError.prototype`: an object whose prototype is `Error.prototype` and whose `name`
@@ -49,7 +23,6 @@ thread_local! {
         let error_proto: Object = Object::get_prototype_of(&js_sys::Error::new("")).unchecked_into();
         let proto = Object::create(&error_proto);
         let _ = Reflect::set(&proto, &"name".into(), &"UploadError".into());
-        patch_exported_class(&proto);
         proto
     };
 }

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 
 let tu;
 before(async () => {
-  tu = await import(new URL("../../pkg/talk_uploader.js", import.meta.url));
+  tu = await import(new URL("../../pkg/index.js", import.meta.url));
   tu.initSync({ module: readFileSync(new URL("../../pkg/talk_uploader_bg.wasm", import.meta.url)) });
 });
 
@@ -90,6 +90,11 @@ test("UploadError is a real Error subclass: instanceof works both ways", () => {
   assert.ok(typeof caught.stack === "string" && caught.stack.length > 0);
   assert.ok(!(new Error("x") instanceof tu.UploadError));
   assert.ok(!(null instanceof tu.UploadError));
+  // The class is the errors' own: its prototype is theirs, and callers cannot make one.
+  assert.equal(Object.getPrototypeOf(caught), tu.UploadError.prototype);
+  assert.equal(caught.constructor, tu.UploadError);
+  assert.throws(() => new tu.UploadError("x"), TypeError);
+  assert.ok(!(Object.create(Error.prototype) instanceof tu.UploadError));
 });
 
 test("convertChat: SpeechSense -> Labelbox -> SpeechSense keeps the messages", () => {
