@@ -209,7 +209,8 @@ impl Opts {
     /// wrong value is `invalid_options` listing the choices.
     pub(crate) fn one_of<T: Copy>(&self, key: &str, choices: Choices<T>) -> Result<Option<T>, UploadFailure> {
         let Some(v) = self.get(key) else { return Ok(None) };
-        choice(&format!("{}.{key}", self.name), &v, choices).map(Some)
+        let i = choice(&format!("{}.{key}", self.name), &v, &names(choices))?;
+        Ok(choices.0.get(i).copied())
     }
 
     /// [`Opts::one_of`] for a required option.
@@ -245,11 +246,19 @@ impl Opts {
         let Some(v) = self.get(key) else { return Ok(Vec::new()) };
         let path = format!("{}.{key}", self.name);
         if !js::is_object_like(&v) || v.is_function() || js::is_array(&v).map_err(|e| threw(&path, e.thrown()))? {
-            return Err(invalid_option(format!("{path} must be an object of name -> {}", expected(choices))));
+            return Err(invalid_option(format!("{path} must be an object of name -> {}", expected(&names(choices)))));
         }
         let entries = js::entries(&v, MAX_ARRAY_OPTION)
             .map_err(|e| read_failure(&path, e, &format!("has more than {MAX_ARRAY_OPTION} entries")))?;
-        entries.into_iter().map(|(k, item)| Ok((k.clone(), choice(&format!("{path}.{}", shorten(&k)), &item, choices)?))).collect()
+        let names = names(choices);
+        let mut out = Vec::with_capacity(entries.len());
+        for (k, item) in entries {
+            let i = choice(&format!("{path}.{}", shorten(&k)), &item, &names)?;
+            if let Some(&t) = choices.0.get(i) {
+                out.push((k, t));
+            }
+        }
+        Ok(out)
     }
 
     /// `validate`'s `fields`: an array of `{ name, type, required? }`, each a closed set of keys
@@ -290,22 +299,26 @@ impl Opts {
 /// The values an option may name, and the JS name of each (`(&ValidationKind::ALL, ValidationKind::as_str)`).
 pub(crate) type Choices<'a, T> = (&'a [T], fn(T) -> &'static str);
 
-/// `v` as one of `choices`; `path` names it in messages.
-fn choice<T: Copy>(path: &str, v: &JsValue, choices: Choices<T>) -> Result<T, UploadFailure> {
+/// The JS names of `choices`, in order. The readers below work on these, so that each of them
+/// is one function whatever the type of the choices (a generic one is a copy per type).
+fn names<T: Copy>((values, name): Choices<T>) -> Vec<&'static str> {
+    values.iter().map(|&t| name(t)).collect()
+}
+
+/// `v` as the index of one of `names`; `path` names it in messages.
+fn choice(path: &str, v: &JsValue, names: &[&str]) -> Result<usize, UploadFailure> {
     let Some(s) = v.as_string() else {
-        return Err(invalid_option(format!("{path} must be a string: {}", expected(choices))));
+        return Err(invalid_option(format!("{path} must be a string: {}", expected(names))));
     };
-    let (values, name) = choices;
-    values
+    names
         .iter()
-        .copied()
-        .find(|&t| name(t) == s)
-        .ok_or_else(|| invalid_option(format!("{path}: unknown variant `{}`, {}", shorten(&s), expected(choices))))
+        .position(|&n| n == s)
+        .ok_or_else(|| invalid_option(format!("{path}: unknown variant `{}`, {}", shorten(&s), expected(names))))
 }
 
 /// `expected one of `a`, `b``, as serde said it when serde read these options.
-fn expected<T: Copy>((values, name): Choices<T>) -> String {
-    let names: Vec<String> = values.iter().map(|&t| format!("`{}`", name(t))).collect();
+fn expected(names: &[&str]) -> String {
+    let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
     match names.as_slice() {
         [one] => format!("expected {one}"),
         [a, b] => format!("expected {a} or {b}"),
