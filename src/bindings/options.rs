@@ -76,7 +76,7 @@ impl Opts {
         if !value.is_object() {
             return Err(invalid_option(format!("{f}: options must be an object")));
         }
-        Unchecked { obj: value.clone(), name: format!("{f}: options") }.check(table, |key| format!("{f}: unknown option {key}"))
+        Unchecked { obj: value.clone(), name: format!("{f}: options") }.check(table, &|key| format!("{f}: unknown option {key}"))
     }
 
     /// Wraps `value`, which must be an object, or `undefined` when `optional`; `name` says how
@@ -281,7 +281,7 @@ impl Opts {
             if !item.is_object() {
                 return Err(invalid_option(format!("{at} must be an object {{ name, type, required? }}")));
             }
-            let decl = Unchecked { obj: item, name: at.clone() }.check(&FIELD_DECL, |key| format!("{at} has an unknown key {key}"))?;
+            let decl = Unchecked { obj: item, name: at.clone() }.check(&FIELD_DECL, &|key| format!("{at} has an unknown key {key}"))?;
             let name = decl.string("name")?.ok_or_else(|| decl.err("name", "is required"))?;
             let type_name = decl.string("type")?.ok_or_else(|| decl.err("type", "is required"))?;
             let field_type = FieldType::from_name(&type_name).ok_or_else(|| {
@@ -331,11 +331,11 @@ impl Unchecked {
     /// silently turn a feature off), then reads every option of the table once.
     fn only(self, table: &'static OptionTable) -> Result<Opts, UploadFailure> {
         let name = self.name.clone();
-        self.check(table, |key| format!("{name} has an unknown option {key}"))
+        self.check(table, &|key| format!("{name} has an unknown option {key}"))
     }
 
     /// [`Unchecked::only`], with `unknown` making the message for an unknown key.
-    fn check(self, table: &'static OptionTable, unknown: impl Fn(&str) -> String) -> Result<Opts, UploadFailure> {
+    fn check(self, table: &'static OptionTable, unknown: &dyn Fn(&str) -> String) -> Result<Opts, UploadFailure> {
         let Unchecked { obj, name } = self;
         if obj.is_undefined() {
             return Ok(Opts { name, table, values: Vec::new() });
