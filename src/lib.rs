@@ -6,7 +6,6 @@
 //! The crate is a plain-Rust core under a thin `#[wasm_bindgen]` facade. Its modules, bottom-up:
 //! each uses only modules listed before it (`tests/layers.rs` checks the imports):
 //!
-//! - [`heap`]: the wasm module's memory allocator (size classes, large blocks, 4 MiB growth).
 //! - [`proto`]: the SpeechSense wire types; with `tonic-client`, also a tonic `TalkServiceClient`.
 //! - [`report`]: the report model: issue codes, JSON pointers, line and column, issues, reports.
 //! - [`upload_code`]: the closed set of `UploadError` codes, made like the issue codes.
@@ -29,7 +28,6 @@
 //! Everything outside `web/` and `bindings` imports neither `wasm_bindgen` nor `web_sys`, so a
 //! plain `cargo test` covers it.
 
-pub mod heap;
 pub mod proto;
 pub mod report;
 pub mod upload_code;
