@@ -283,11 +283,11 @@ fn fuzz_zip_reader() {
     let options = talk_uploader::zip::ZipOptions::default();
     fuzz("zip", &refs, &|input| {
         let mut src: &[u8] = input;
-        let r = talk_uploader::zip::block_on(talk_uploader::zip::inspect(&mut src, input.len() as u64, &options));
+        let r = talk_uploader::zip::block_on(talk_uploader::zip::inspect(&mut src, &mut talk_uploader::zip::sample::Miniz, input.len() as u64, &options));
         let Ok(r) = r;
         assert_eq!(r.ok, r.errors.is_empty());
         // A size that lies about the file: reads past the end come back short.
         let mut src: &[u8] = input;
-        let _ = talk_uploader::zip::block_on(talk_uploader::zip::inspect(&mut src, input.len() as u64 * 3 + 100, &options));
+        let _ = talk_uploader::zip::block_on(talk_uploader::zip::inspect(&mut src, &mut talk_uploader::zip::sample::Miniz, input.len() as u64 * 3 + 100, &options));
     });
 }

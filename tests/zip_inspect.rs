@@ -3,6 +3,7 @@
 //! descriptors, Zip64 (a sparse synthetic file of 5 GiB), damaged directories, a 65,535-byte
 //! comment, unsafe names, encryption, and CSV/TSV/JSON contents with exact positions.
 
+use talk_uploader::zip::sample::Miniz;
 use talk_uploader::zip::{block_on, inspect, RangeSource, ZipOptions, ZipReport};
 
 mod zip_support;
@@ -14,7 +15,7 @@ fn run(bytes: &[u8]) -> ZipReport {
 
 fn run_with(bytes: &[u8], options: &ZipOptions) -> ZipReport {
     let mut src: &[u8] = bytes;
-    block_on(inspect(&mut src, bytes.len() as u64, options)).unwrap()
+    block_on(inspect(&mut src, &mut Miniz, bytes.len() as u64, options)).unwrap()
 }
 
 const CSV: &[u8] = b"call_id,agent,date\n1,Ann,2024-05-06\n2,\"Bo, Jr\",2024-05-07\n";
@@ -202,7 +203,7 @@ fn zip64_archive_of_five_gib_reads_a_few_kib() {
     let mut src = Sparse { size, parts: vec![(0, local), (data_at, head), (cd_offset, tail)] };
     // Printed for the record, never asserted (these machines are noisy).
     let started = std::time::Instant::now();
-    let r = block_on(inspect(&mut src, size, &ZipOptions::default())).unwrap();
+    let r = block_on(inspect(&mut src, &mut Miniz, size, &ZipOptions::default())).unwrap();
     let took = started.elapsed();
     // Over 3 GB: refused, but still listed and sampled.
     assert_eq!(r.error_codes(), ["zip_too_large"], "{:?}", r.errors);
@@ -235,6 +236,17 @@ fn issues_are_capped() {
     assert!(r.truncated);
     assert_eq!(r.errors.len(), 101);
     assert_eq!(r.errors.last().unwrap().code.as_str(), "too_many_issues");
+}
+
+#[test]
+fn sampled_entries_inflate_as_specified() {
+    for c in sample_cases() {
+        let r = run_with(&c.zip, &ZipOptions { sample_bytes: c.sample_bytes, ..ZipOptions::default() });
+        let got: Vec<(String, String)> = r.errors.iter().map(|e| (e.code.as_str().to_owned(), e.message.clone())).collect();
+        let want: Vec<(String, String)> = c.errors.iter().map(|(c, m)| (c.to_string(), m.clone())).collect();
+        assert_eq!(error_starts(&got, &c.errors), want, "{}", c.what);
+        assert_eq!(r.stats.sampled_bytes, c.sampled_bytes, "{}", c.what);
+    }
 }
 
 proptest::proptest! {

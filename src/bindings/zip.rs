@@ -1,15 +1,25 @@
-//! `inspectZip`: the JS face of [`crate::zip`], reading a `Blob` through `Blob.slice`.
+//! `inspectZip`: the JS face of [`crate::zip`], reading a `Blob` through `Blob.slice` and
+//! inflating the sampled start of deflated entries with the platform's
+//! `DecompressionStream("deflate-raw")`.
 
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::task::Poll;
+
+use js_sys::Uint8Array;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
 use web_sys::Blob;
 
 use super::audio::{as_blob, blob_size, read_range};
 use super::error::{invalid_option, to_js};
+use super::js;
 use super::json::{zip_issues_js, zip_report_js};
 use super::options::{names, Opts};
 use super::presigned::{upload_with, PresignSource};
 use crate::upload_code::UploadCode;
 use crate::web::failure::UploadFailure;
+use crate::zip::sample::{Damaged, Inflate, Inflater};
 use crate::zip::{inspect, RangeSource, ZipOptions, MAX_SAMPLE_BYTES};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -63,11 +73,185 @@ impl RangeSource for BlobSource<'_> {
     }
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// A `DecompressionStream` and its two sides. Every member is `catch` and every promise is
+    /// adopted by a fresh native one: the page may have replaced the global with anything.
+    type Decompression;
+    #[wasm_bindgen(catch, constructor, js_class = "DecompressionStream")]
+    fn new_decompression(format: &str) -> Result<Decompression, JsValue>;
+    #[wasm_bindgen(catch, method, getter)]
+    fn writable(this: &Decompression) -> Result<StreamSide, JsValue>;
+    #[wasm_bindgen(catch, method, getter)]
+    fn readable(this: &Decompression) -> Result<StreamSide, JsValue>;
+    /// A `WritableStream` or a `ReadableStream`.
+    type StreamSide;
+    #[wasm_bindgen(catch, method, js_name = getWriter)]
+    fn get_writer(this: &StreamSide) -> Result<Writer, JsValue>;
+    #[wasm_bindgen(catch, method, js_name = getReader)]
+    fn get_reader(this: &StreamSide) -> Result<Reader, JsValue>;
+    type Writer;
+    #[wasm_bindgen(catch, method)]
+    fn write(this: &Writer, chunk: &Uint8Array) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, method)]
+    fn close(this: &Writer) -> Result<JsValue, JsValue>;
+    type Reader;
+    #[wasm_bindgen(catch, method)]
+    fn read(this: &Reader) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, method)]
+    fn cancel(this: &Reader) -> Result<JsValue, JsValue>;
+}
+
+/// Starts a `DecompressionStream("deflate-raw")` per sampled entry.
+struct Platform;
+
+impl Inflate<UploadFailure> for Platform {
+    type Inflater = Decompressor;
+    fn start(&mut self, limit: usize) -> Result<Decompressor, UploadFailure> {
+        let unsupported = |_| {
+            UploadFailure::new(
+                UploadCode::Unsupported,
+                "this browser has no DecompressionStream(\"deflate-raw\") to read the zip's deflated entries: inspectZip needs Chrome 103, Firefox 113, Safari 16.4 or later",
+            )
+        };
+        let ds = Decompression::new_decompression("deflate-raw").map_err(unsupported)?;
+        let writer = ds.writable().and_then(|w| w.get_writer()).map_err(unsupported)?;
+        let reader = ds.readable().and_then(|r| r.get_reader()).map_err(unsupported)?;
+        Ok(Decompressor { writer, reader, pending: None, out: Vec::new(), limit, ended: false, past_limit: false })
+    }
+}
+
+/// Compressed input goes to the stream in pieces of this size: the stream inflates a piece only
+/// once the output of the one before is read, so after the sample is full at most one piece's
+/// output (~1,000 times its size for a zip bomb) is made and never read.
+const PIECE: usize = 4096;
+
+/// One `DecompressionStream`, fed by [`Inflater::feed`], read as far as the limit. Dropping it
+/// cancels the stream.
+struct Decompressor {
+    writer: Writer,
+    reader: Reader,
+    /// The read asked for and not answered yet (at most one is outstanding).
+    pending: Option<JsFuture>,
+    out: Vec<u8>,
+    limit: usize,
+    ended: bool,
+    /// Output past the limit came (and was dropped): the stream does not end within the limit.
+    past_limit: bool,
+}
+
+/// A promise of the stream as a future, its rejection handled even if the future is dropped.
+fn settle(p: Result<JsValue, JsValue>) -> Result<JsFuture, Damaged> {
+    p.map(|p| JsFuture::from(js::adopt(&p))).map_err(|_| Damaged)
+}
+
+impl Decompressor {
+    /// The outstanding read, asked for if there is none.
+    fn next_read(&mut self) -> Result<&mut JsFuture, Damaged> {
+        if self.pending.is_none() {
+            self.pending = Some(settle(self.reader.read())?);
+        }
+        self.pending.as_mut().ok_or(Damaged)
+    }
+
+    /// Takes the answer to the outstanding read (`{done, value}`), keeping bytes up to the limit.
+    fn take(&mut self, result: Result<JsValue, JsValue>) -> Result<(), Damaged> {
+        self.pending = None;
+        let result = result.map_err(|_| Damaged)?;
+        if js::get(&result, "done").map_err(|_| Damaged)?.as_bool() == Some(true) {
+            self.ended = true;
+            return Ok(());
+        }
+        let value = js::get(&result, "value").map_err(|_| Damaged)?;
+        let mut bytes = js::u8_array_bytes(&value).map_err(|_| Damaged)?;
+        let room = self.limit.saturating_sub(self.out.len());
+        self.past_limit |= bytes.len() > room;
+        bytes.truncate(room);
+        self.out.extend(bytes);
+        Ok(())
+    }
+}
+
+impl Inflater for Decompressor {
+    async fn feed(&mut self, input: &[u8]) -> Result<(), Damaged> {
+        for piece in input.chunks(PIECE) {
+            drop(settle(self.writer.write(&Uint8Array::from(piece)))?);
+        }
+        // An empty write behind the input: the stream takes it only once every output chunk of
+        // the input is read and the next read waits, so when it succeeds the input is all out.
+        // When it fails, the stream failed before it was closed: the input is damaged.
+        let mut drained = settle(self.writer.write(&Uint8Array::from(&[][..])))?;
+        while !self.full() && !self.ended {
+            let read = self.next_read()?;
+            let first = poll_fn(|cx| match Pin::new(&mut *read).poll(cx) {
+                Poll::Ready(r) => Poll::Ready(Ok(r)),
+                Poll::Pending => Pin::new(&mut drained).poll(cx).map(Err),
+            });
+            match first.await {
+                Ok(r) => {
+                    self.take(r)?;
+                }
+                Err(Ok(_)) => return Ok(()),
+                Err(Err(_)) => return Err(Damaged),
+            }
+        }
+        Ok(())
+    }
+
+    async fn finish(&mut self) -> Result<bool, Damaged> {
+        if self.ended {
+            return Ok(true);
+        }
+        // A stream cut short fails at its close, and its reads with it: that is the cut, not
+        // damage (in browsers damage fails a feed, before the close).
+        let Ok(close) = settle(self.writer.close()) else { return Ok(false) };
+        drop(close);
+        while !self.past_limit {
+            let Ok(read) = self.next_read() else { return Ok(false) };
+            match read.await {
+                // Node's DecompressionStream (zlib streams) accepts writes before inflating them,
+                // so damage may show only now; its errors say which they are.
+                Err(e) if js::get(&e, "code").ok().and_then(|c| c.as_string()).is_some_and(|c| c == "Z_DATA_ERROR") => return Err(Damaged),
+                r => {
+                    if self.take(r).is_err() {
+                        return Ok(false);
+                    }
+                }
+            }
+            if self.ended {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    fn full(&self) -> bool {
+        self.out.len() >= self.limit
+    }
+
+    fn ended(&self) -> bool {
+        self.ended
+    }
+
+    fn into_output(mut self) -> Vec<u8> {
+        std::mem::take(&mut self.out)
+    }
+}
+
+impl Drop for Decompressor {
+    fn drop(&mut self) {
+        // Stops the stream (its pending writes fail, into handled promises) and frees it.
+        let _ = settle(self.reader.cancel());
+    }
+}
+
 /// Inspects a Vela batch zip: reads only the end of the file (the central directory, Zip64
 /// included) and the first `sampleBytes` of each CSV, TSV or JSON entry.
 ///
 /// Problems with the archive come back in the report (`ok: false`, coded errors such as
-/// `not_a_zip`); only a non-Blob argument (`invalid_options`) or an unreadable file rejects.
+/// `not_a_zip`); only a non-Blob argument (`invalid_options`), an unreadable file, or a
+/// deflated entry in a runtime without `DecompressionStream("deflate-raw")` (`unsupported`:
+/// Chrome 103, Firefox 113, Safari 16.4, Node 21.2 or later) rejects.
 #[wasm_bindgen(js_name = inspectZip, unchecked_return_type = "ZipReport")]
 pub async fn inspect_zip(
     #[wasm_bindgen(unchecked_param_type = "Blob")] file: JsValue,
@@ -77,7 +261,7 @@ pub async fn inspect_zip(
     let opts = read_options(&options).map_err(to_js)?;
     let blob = as_blob(&file, "file").map_err(to_js)?;
     let size = blob_size(&blob).map_err(to_js)?;
-    let report = inspect(&mut BlobSource { blob: &blob, size }, size, &opts).await.map_err(to_js)?;
+    let report = inspect(&mut BlobSource { blob: &blob, size }, &mut Platform, size, &opts).await.map_err(to_js)?;
     Ok(zip_report_js(&report))
 }
 
@@ -134,7 +318,7 @@ pub async fn upload_vela_batch(
             None => return Err(invalid_option("options.presign is required: {url, fields} or an async function returning one")),
         };
         let size = blob_size(&blob)?;
-        let report = inspect(&mut BlobSource { blob: &blob, size }, size, &zip_opts).await?;
+        let report = inspect(&mut BlobSource { blob: &blob, size }, &mut Platform, size, &zip_opts).await?;
         let report_js = zip_report_js(&report);
         if !report.ok {
             let first = report.errors.first().map(|i| match &i.entry {

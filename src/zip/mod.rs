@@ -3,12 +3,14 @@
 //! has its first bytes (64 KiB by default) inflated and checked.
 //!
 //! The reads go through a [`RangeSource`], so the same code reads a browser `Blob` (through
-//! `Blob.slice`) and, in tests, a buffer or a sparse synthetic file of several GiB.
+//! `Blob.slice`) and, in tests, a buffer or a sparse synthetic file of several GiB. Inflating
+//! goes through a [`sample::Inflate`]: the browser's `DecompressionStream`, or natively
+//! [`sample::Miniz`].
 //!
 //! ```
-//! use talk_uploader::zip::{inspect, block_on, ZipOptions};
+//! use talk_uploader::zip::{inspect, block_on, sample::Miniz, ZipOptions};
 //! let not_zip = b"hello".to_vec();
-//! let report = block_on(inspect(&mut not_zip.as_slice(), 5, &ZipOptions::default())).unwrap();
+//! let report = block_on(inspect(&mut not_zip.as_slice(), &mut Miniz, 5, &ZipOptions::default())).unwrap();
 //! assert_eq!(report.errors[0].code.as_str(), "not_a_zip");
 //! ```
 //!
@@ -27,6 +29,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 
 use crate::validate::{validate_read, Code, Issue, Sink, Stats, ValidateOptions, ValidationKind};
+use sample::{Inflate, Inflater};
 use directory::{local_header_len, parse_central, parse_tail, parse_zip64_record, Tail, LOCAL_LEN, ZIP64_EOCD_LEN};
 pub use names::EntryKind;
 
@@ -199,16 +202,17 @@ impl<S: RangeSource> Counted<'_, S> {
     }
 }
 
-/// Inspects a zip of `size` bytes. Problems with the archive become issues in the report; only
-/// a failed read is an `Err`.
-pub async fn inspect<S: RangeSource>(src: &mut S, size: u64, options: &ZipOptions) -> Result<ZipReport, S::Error> {
+/// Inspects a zip of `size` bytes, inflating the samples of deflated entries with `inflate`.
+/// Problems with the archive become issues in the report; only a failed read (or an inflater
+/// that cannot start) is an `Err`.
+pub async fn inspect<S: RangeSource, I: Inflate<S::Error>>(src: &mut S, inflate: &mut I, size: u64, options: &ZipOptions) -> Result<ZipReport, S::Error> {
     let mut src = Counted { src, reads: 0, bytes: 0 };
     let mut out = Issues { report: ZipReport::default(), max: options.max_issues };
     out.report.stats.bytes = size;
     if size > MAX_ZIP_BYTES {
         out.error(Code::ZipTooLarge, None, format!("the zip is {size} bytes: Vela takes batches of at most 3 GB (3,000,000,000 bytes); split it into several zips"));
     }
-    list_and_sample(&mut src, size, options, &mut out).await?;
+    list_and_sample(&mut src, inflate, size, options, &mut out).await?;
     let mut report = out.report;
     report.stats.reads = src.reads;
     report.stats.bytes_read = src.bytes;
@@ -216,7 +220,7 @@ pub async fn inspect<S: RangeSource>(src: &mut S, size: u64, options: &ZipOption
     Ok(report)
 }
 
-async fn list_and_sample<S: RangeSource>(src: &mut Counted<'_, S>, size: u64, options: &ZipOptions, out: &mut Issues) -> Result<(), S::Error> {
+async fn list_and_sample<S: RangeSource, I: Inflate<S::Error>>(src: &mut Counted<'_, S>, inflate: &mut I, size: u64, options: &ZipOptions, out: &mut Issues) -> Result<(), S::Error> {
     const NOT_ZIP: &str = "this is not a zip archive (there is no end-of-central-directory record): choose the .zip file itself";
     // Most zips end with a 22-byte EOCD and a short comment, so read a little first.
     let mut tail_start = size.saturating_sub(FIRST_TAIL);
@@ -320,7 +324,7 @@ async fn list_and_sample<S: RangeSource>(src: &mut Counted<'_, S>, size: u64, op
         if out.report.truncated {
             break;
         }
-        sample_entry(src, &name, kind, e, options.sample_bytes, out).await?;
+        sample_entry(src, inflate, &name, kind, e, options.sample_bytes, out).await?;
     }
     Ok(())
 }
@@ -339,8 +343,11 @@ fn method_name(m: u16) -> String {
     }
 }
 
-async fn sample_entry<S: RangeSource>(
+const DAMAGED: &str = "the entry's deflate stream is damaged: the zip is damaged; make it again";
+
+async fn sample_entry<S: RangeSource, I: Inflate<S::Error>>(
     src: &mut Counted<'_, S>,
+    inflate: &mut I,
     name: &str,
     kind: EntryKind,
     e: &directory::CentralEntry,
@@ -361,8 +368,11 @@ async fn sample_entry<S: RangeSource>(
         let data = src.read(data_at, want.min(e.compressed_size)).await?;
         let complete = data.len() as u64 == e.size;
         (data, complete)
+    } else if want == 0 {
+        // Nothing to inflate (an empty entry): no inflater, so a browser without one reads it.
+        (Vec::new(), e.size == 0)
     } else {
-        let mut inf = sample::Inflater::new(want as usize);
+        let mut inf = inflate.start(want as usize)?;
         let mut offset = 0u64;
         // Deflate can need a little more input than it gives output; far more means damage.
         let budget = e.compressed_size.min(want.saturating_mul(4) + 65_536);
@@ -372,12 +382,18 @@ async fn sample_entry<S: RangeSource>(
                 break;
             }
             offset += piece.len() as u64;
-            if let Err(why) = inf.feed(&piece) {
-                out.error(Code::ZipCorrupt, n, format!("{why}: the zip is damaged; make it again"));
+            if inf.feed(&piece).await.is_err() {
+                out.error(Code::ZipCorrupt, n, DAMAGED);
                 return Ok(());
             }
         }
-        let ended = inf.ended();
+        // Whether the stream ended matters when the sample may be the whole entry or came up
+        // short; a full sample of a longer entry is cut on purpose, and its inflater is dropped.
+        let ended = if inf.full() && want < e.size { Ok(inf.ended()) } else { inf.finish().await };
+        let Ok(ended) = ended else {
+            out.error(Code::ZipCorrupt, n, DAMAGED);
+            return Ok(());
+        };
         let data = inf.into_output();
         if data.len() as u64 != want && !ended && offset >= budget && budget < e.compressed_size {
             out.error(Code::ZipCorrupt, n, "the entry's deflate stream gives almost no output: the zip is damaged; make it again");
