@@ -1,7 +1,5 @@
 //! Writing the neutral [`Conversation`] in each format.
 
-use std::collections::BTreeMap;
-
 use crate::json::write::Out;
 
 use super::{ChatFormat, ConvertOptions, Conversation, Instant, Notes, Role};
@@ -48,35 +46,35 @@ fn speechsense(c: &Conversation, notes: &mut Notes) -> (String, Option<String>) 
         }
         messages.push(Out::map([("user_id", Out::from(m.user_id.as_str())), ("text", Out::from(m.text.as_str())), ("timestamp", Out::from(ts))]));
     }
-    let mut meta: BTreeMap<String, String> = c.extra.clone();
+    let mut meta = c.extra.clone();
     for (role, id, name) in [(Role::Agent, "operator_id", "operator_name"), (Role::Customer, "client_id", "client_name"), (Role::Bot, "bot_id", "bot_name")] {
         let p = c.party(role);
         if let Some(v) = &p.id {
-            meta.insert(id.to_owned(), v.clone());
+            meta.insert(id, v.clone());
         }
         if let Some(v) = &p.name {
-            meta.entry(name.to_owned()).or_insert_with(|| v.clone());
+            meta.insert_absent(name, || v.clone());
         }
     }
     if let Some(s) = &c.session_id {
-        meta.entry("ticket_id".to_owned()).or_insert_with(|| s.clone());
+        meta.insert_absent("ticket_id", || s.clone());
     }
     if let Some(o) = &c.org_id {
-        meta.entry("org_id".to_owned()).or_insert_with(|| o.clone());
+        meta.insert_absent("org_id", || o.clone());
     }
     if !meta.contains_key("date") {
         if let Some(t) = c.start.or_else(|| c.messages.iter().find_map(|m| m.time)) {
             let d = rfc3339(&t, "/date", notes);
-            meta.insert("date".to_owned(), d);
+            meta.insert("date", d);
         }
     }
     if !meta.contains_key("date_to") {
         if let Some(t) = c.end {
             let d = rfc3339(&t, "/date_to", notes);
-            meta.insert("date_to".to_owned(), d);
+            meta.insert("date_to", d);
         }
     }
-    (Out::map([("messages", Out::list(messages))]).to_json(), Some(Out::strings(meta).to_json()))
+    (Out::map([("messages", Out::list(messages))]).to_json(), Some(Out::strings(meta.into_vec()).to_json()))
 }
 
 fn vela(c: &Conversation, options: &ConvertOptions, notes: &mut Notes) -> String {
@@ -124,19 +122,19 @@ fn vela(c: &Conversation, options: &ConvertOptions, notes: &mut Notes) -> String
     chat_data.insert("start_time", Out::from(rfc3339(&start, "/chat_data/start_time", notes)));
     chat_data.insert("end_time", Out::from(rfc3339(&end, "/chat_data/end_time", notes)));
     chat_data.insert("messages", Out::list(messages));
-    let mut meta: BTreeMap<String, String> = c.extra.clone();
+    let mut meta = c.extra.clone();
     for (role, id, name) in [(Role::Agent, None, "operator_name"), (Role::Customer, None, "client_name"), (Role::Bot, Some("bot_id"), "bot_name")] {
         let p = c.party(role);
         if let (Some(k), Some(v)) = (id, &p.id) {
-            meta.entry(k.to_owned()).or_insert_with(|| v.clone());
+            meta.insert_absent(k, || v.clone());
         }
         if let Some(v) = &p.name {
-            meta.entry(name.to_owned()).or_insert_with(|| v.clone());
+            meta.insert_absent(name, || v.clone());
         }
     }
     let mut out = Out::map([("org_id", Out::from(org_id.unwrap_or_default())), ("chat_data", chat_data)]);
     if !meta.is_empty() {
-        out.insert("metadata", Out::strings(meta));
+        out.insert("metadata", Out::strings(meta.into_vec()));
     }
     out.to_json()
 }

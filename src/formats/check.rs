@@ -150,3 +150,48 @@ pub fn optional_str<'a>(sink: &mut Sink, v: Value<'_, 'a>, path: &Path<'_>, name
     }
     Some(s)
 }
+
+/// The repeated keys among `keys` (each an item's key and the item's position, in item order):
+/// `(later, first)` for every item whose key an earlier item has, `first` being the first such
+/// item, sorted by `later`. The duplicate checks (message ids, global keys) look these up with
+/// [`earlier_duplicate`] while they walk: one sort of `(key, position)` instead of a map built
+/// while walking (each map type links its own B-tree code into the wasm module, about 5 KB).
+/// Only items with a key are listed, so an array of ten million numbers costs nothing here.
+pub fn duplicates(mut keys: Vec<(Cow<'_, str>, usize)>) -> Vec<(usize, usize)> {
+    // By key, then position: each run of one key starts with its first item.
+    crate::report::sort::sort(&mut keys);
+    let mut out = Vec::new();
+    let mut first: Option<(&str, usize)> = None;
+    for (k, i) in &keys {
+        match first {
+            Some((fk, fi)) if fk == k.as_ref() => out.push((*i, fi)),
+            _ => first = Some((k.as_ref(), *i)),
+        }
+    }
+    crate::report::sort::sort(&mut out);
+    out
+}
+
+/// The first item with the key of item `later`, from [`duplicates`]' list.
+pub fn earlier_duplicate(duplicates: &[(usize, usize)], later: usize) -> Option<usize> {
+    let i = duplicates.binary_search_by(|(l, _)| l.cmp(&later)).ok()?;
+    duplicates.get(i).map(|(_, first)| *first)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicates_name_the_first_item() {
+        let keys: Vec<(Cow<'_, str>, usize)> = [(0, "b"), (1, "a"), (3, "b"), (4, "a"), (5, "c"), (6, "b"), (9, "a")]
+            .iter()
+            .map(|(i, k)| (Cow::Borrowed(*k), *i))
+            .collect();
+        let d = duplicates(keys);
+        assert_eq!(d, [(3, 0), (4, 1), (6, 0), (9, 1)]);
+        let found: Vec<Option<usize>> = (0..11).map(|i| earlier_duplicate(&d, i)).collect();
+        assert_eq!(found, [None, None, None, Some(0), Some(1), None, Some(0), None, None, Some(1), None]);
+        assert!(duplicates(Vec::new()).is_empty());
+    }
+}

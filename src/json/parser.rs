@@ -126,11 +126,8 @@ pub fn parse_limited(src: &[u8], listed: usize) -> Result<Parsed<'_>, SyntaxErro
     p.run()?;
     let Parser { mut nodes, len, mut dups, max_depth, keys, dups_over, .. } = p;
     nodes.truncate(len);
-    // (duplicate, first) pairs in order, sorted packed into one u64 each: the element type
-    // report::position sorts too, so the module links one copy of the sort, not two.
-    let mut packed: Vec<u64> = dups.iter().map(|&(d, f)| (u64::from(d) << 32) | u64::from(f)).collect();
-    packed.sort_unstable();
-    dups = packed.into_iter().map(|p| ((p >> 32) as u32, p as u32)).collect();
+    // (duplicate, first) pairs in order, with the crate's one sort (report::sort).
+    crate::report::sort::sort(&mut dups);
     let doc = Document { src, nodes, max_depth, keys };
     let duplicates = resolve_duplicates(&doc, dups);
     Ok(Parsed { doc, duplicates, duplicates_not_listed: dups_over })

@@ -14,8 +14,6 @@
 //! assert_eq!(o.to_json(), r#"{"a":"first","m":false,"z":3}"#);
 //! ```
 
-use std::collections::BTreeMap;
-
 use super::escape::push_quoted;
 
 /// A JSON value to write.
@@ -48,9 +46,8 @@ impl Out {
         Out::List(items)
     }
 
-    /// An object of string values.
-    pub fn strings(members: BTreeMap<String, String>) -> Out {
-        // A BTreeMap iterates in key order, each key once: already the order kept here.
+    /// An object of string values; `members` are sorted by key, each key once (a map's order).
+    pub fn strings(members: Vec<(String, String)>) -> Out {
         Out::Map(members.into_iter().map(|(k, v)| (k, Out::Str(v))).collect())
     }
 

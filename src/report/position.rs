@@ -73,11 +73,9 @@ impl Resolver {
     /// Sweeps `src` once up to the largest of `offsets`: line breaks are counted eight bytes at a
     /// time, and columns are counted only on the lines that hold an offset.
     pub fn new(src: &[u8], offsets: &[usize]) -> Resolver {
-        // Sorted as u64, the element type the parser sorts its duplicate keys as: each sorted
-        // element type links its own copy of the sort into the wasm module.
-        let mut wide: Vec<u64> = offsets.iter().map(|&o| o as u64).collect();
-        wide.sort_unstable();
-        let mut sorted: Vec<usize> = wide.into_iter().map(|o| o as usize).collect();
+        // The crate's one sort (super::sort), shared by every element type.
+        let mut sorted: Vec<usize> = offsets.to_vec();
+        super::sort::sort(&mut sorted);
         sorted.dedup();
         let mut resolved = Vec::with_capacity(sorted.len());
         let mut line = 1u32;
