@@ -442,7 +442,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Scans a string starting at `"`; returns whether it has escapes.
-    #[inline(always)]
+    #[inline(never)]
     fn string(&mut self) -> Result<bool, SyntaxError> {
         let start = self.i;
         self.i += 1;
