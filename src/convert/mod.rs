@@ -30,6 +30,8 @@
 mod read;
 mod write;
 
+use std::borrow::Cow;
+
 use crate::report::{Capped, Code, Issue, Report, DEFAULT_MAX_ISSUES};
 use crate::formats::speechsense::chat;
 use crate::validate::{report_on, validate_read, ValidateOptions, ValidationKind};
@@ -88,14 +90,26 @@ pub struct Metadata(Vec<(String, String)>);
 impl Metadata {
     /// The map of `pairs` (a later duplicate key replaces an earlier one's value, as a map's
     /// `insert` does): one sort, not an insert per pair, so a huge object costs O(n log n).
-    pub fn from_pairs(pairs: Vec<(String, String)>) -> Metadata {
-        // (key, position counted down, value): each run of one key starts with its last pair.
-        let mut order: Vec<(String, usize, String)> = pairs.into_iter().enumerate().map(|(i, (k, v))| (k, usize::MAX - i, v)).collect();
+    pub fn from_pairs(mut pairs: Vec<(String, String)>) -> Metadata {
+        // (key, position counted down): each run of one key starts with its last pair. The
+        // element type formats::check sorts too, so no other copy of the sort is linked.
+        let mut order = Vec::with_capacity(pairs.len());
+        for (i, (k, _)) in pairs.iter().enumerate() {
+            order.push((Cow::Borrowed(k.as_str()), usize::MAX - i));
+        }
         crate::report::sort::sort(&mut order);
-        let mut out: Vec<(String, String)> = Vec::with_capacity(order.len());
-        for (k, _, v) in order {
-            if out.last().is_none_or(|(last, _)| *last != k) {
-                out.push((k, v));
+        let mut keep: Vec<usize> = Vec::with_capacity(order.len());
+        let mut last: Option<&str> = None;
+        for (k, i) in &order {
+            if last != Some(k.as_ref()) {
+                keep.push(usize::MAX - i);
+                last = Some(k.as_ref());
+            }
+        }
+        let mut out = Vec::with_capacity(keep.len());
+        for i in keep {
+            if let Some(pair) = pairs.get_mut(i) {
+                out.push(std::mem::take(pair));
             }
         }
         Metadata(out)

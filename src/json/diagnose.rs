@@ -5,6 +5,7 @@
 use super::parser::{DuplicateKey, Frame, Parser, SyntaxError, NONE};
 use super::scan::text_at;
 use super::tree::{Document, Kind, Node};
+use crate::report::sort::unpack;
 use crate::report::{pointer, Code};
 
 pub(super) fn show(c: u8) -> String {
@@ -21,12 +22,14 @@ pub(super) fn show(c: u8) -> String {
 /// All the pointers come from one forward walk over the nodes (up to the last duplicate), so the
 /// cost is linear in the document however many duplicates it has: descending from the root for
 /// each one was quadratic for an array of a million objects with one duplicate each.
-pub(super) fn resolve_duplicates(doc: &Document<'_>, dups: Vec<(u32, u32)>) -> Vec<DuplicateKey> {
-    let targets: Vec<u32> = dups.iter().map(|&(d, _)| d).collect();
+/// `dups` are (duplicate, first) key node pairs packed by [`crate::report::sort::pack`].
+pub(super) fn resolve_duplicates(doc: &Document<'_>, dups: Vec<u64>) -> Vec<DuplicateKey> {
+    let targets: Vec<u32> = dups.iter().map(|&p| unpack(p).0).collect();
     let parents = parent_paths(doc, &targets);
     dups.into_iter()
         .zip(parents)
-        .map(|((dup, first), parent_path)| {
+        .map(|(pair, parent_path)| {
+            let (dup, first) = unpack(pair);
             let key = key_text(doc, dup);
             DuplicateKey {
                 offset: node_start(doc, dup),

@@ -9,7 +9,7 @@
 use super::diagnose::{key_bytes, key_text_raw, raw_of, resolve_duplicates};
 use super::scan::{spaces, special, text_at, utf8_len, word};
 use super::tree::{same, Document, Kind, Node, EMPTY};
-use crate::report::Code;
+use crate::report::{sort, Code};
 
 /// Arrays and objects nested deeper than this are rejected with [`Code::TooDeep`].
 pub const MAX_DEPTH: usize = 512;
@@ -86,7 +86,8 @@ pub(super) struct Parser<'a> {
     /// [`MAX_DEPTH`] slots; the first `depth` are the open containers (no `Vec::push` per value).
     pub stack: Vec<Frame>,
     pub depth: usize,
-    dups: Vec<(u32, u32)>,
+    /// (duplicate key node, first key node) pairs, packed ([`sort::pack`]) as the crate sorts them.
+    dups: Vec<u64>,
     /// How many duplicate pairs to keep; the rest are counted in `dups_over`.
     dups_cap: usize,
     dups_over: u64,
@@ -126,8 +127,8 @@ pub fn parse_limited(src: &[u8], listed: usize) -> Result<Parsed<'_>, SyntaxErro
     p.run()?;
     let Parser { mut nodes, len, mut dups, max_depth, keys, dups_over, .. } = p;
     nodes.truncate(len);
-    // (duplicate, first) pairs in order, with the crate's one sort (report::sort).
-    crate::report::sort::sort(&mut dups);
+    // (duplicate, first) pairs in order.
+    sort::sort(&mut dups);
     let doc = Document { src, nodes, max_depth, keys };
     let duplicates = resolve_duplicates(&doc, dups);
     Ok(Parsed { doc, duplicates, duplicates_not_listed: dups_over })
@@ -211,7 +212,7 @@ impl<'a> Parser<'a> {
     /// Records that key node `dup` repeats key node `first` (or only counts it past the cap).
     fn dup(&mut self, dup: u32, first: u32) {
         if self.dups.len() < self.dups_cap {
-            self.dups.push((dup, first));
+            self.dups.push(sort::pack(dup, first));
         } else {
             self.dups_over += 1;
         }

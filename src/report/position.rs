@@ -73,8 +73,8 @@ impl Resolver {
     /// Sweeps `src` once up to the largest of `offsets`: line breaks are counted eight bytes at a
     /// time, and columns are counted only on the lines that hold an offset.
     pub fn new(src: &[u8], offsets: &[usize]) -> Resolver {
-        // The crate's one sort (super::sort), shared by every element type.
-        let mut sorted: Vec<usize> = offsets.to_vec();
+        // As u64, an element type the crate sorts anyway (super::sort).
+        let mut sorted: Vec<u64> = offsets.iter().map(|&o| o as u64).collect();
         super::sort::sort(&mut sorted);
         sorted.dedup();
         let mut resolved = Vec::with_capacity(sorted.len());
@@ -84,7 +84,7 @@ impl Resolver {
         let (mut at, mut col) = (0usize, 1u32);
         let mut i = 0usize;
         for &target in &sorted {
-            let target = target.min(src.len());
+            let target = (target as usize).min(src.len());
             while i < target {
                 if let Some(w) = word(src, i).filter(|_| i + 8 <= target) {
                     // Most words have no byte below 0x0E (so no `\n` or `\r`): one cheap test.
