@@ -70,8 +70,12 @@ pub fn scrub_urls(text: &str) -> String {
     // `get`, not `[..]`: the positions are char boundaries, and indexing would link the slice
     // panic's formatting.
     while let Some((head, tail)) = split_once(rest, "://") {
-        let scheme_len = head.bytes().rev().take_while(|b| b.is_ascii_alphanumeric() || b"+.-".contains(b)).count();
-        let is_url = scheme_len > 0 && head.as_bytes().get(head.len() - scheme_len).is_some_and(u8::is_ascii_alphabetic);
+        // Where the scheme starts: the run of scheme characters before `://`.
+        let mut start = head.len();
+        while start > 0 && head.as_bytes().get(start - 1).is_some_and(|b| b.is_ascii_alphanumeric() || b"+.-".contains(b)) {
+            start -= 1;
+        }
+        let is_url = start < head.len() && head.as_bytes().get(start).is_some_and(u8::is_ascii_alphabetic);
         out.push_str(head);
         out.push_str("://");
         rest = tail;

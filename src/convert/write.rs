@@ -89,9 +89,20 @@ fn vela(c: &Conversation, options: &ConvertOptions, notes: &mut Notes) -> String
     if c.agent.id.is_none() {
         notes.error(Code::MissingOption, "/chat_data/agent_id", "Vela needs an `agent_id`: the input does not name an agent (give SpeechSense metadata with `operator_id`, or Labelbox `roles`)");
     }
-    let times: Vec<Instant> = c.messages.iter().filter_map(|m| m.time).collect();
-    let start = c.start.or_else(|| times.iter().copied().min_by_key(|t| (t.seconds, t.nanos)));
-    let end = c.end.or_else(|| times.iter().copied().max_by_key(|t| (t.seconds, t.nanos)));
+    // The earliest and the latest message time (the first of equal ones, as min_by_key and the
+    // last, as max_by_key), in one loop: iterator chains each link their own code.
+    let (mut first, mut last): (Option<Instant>, Option<Instant>) = (None, None);
+    for m in &c.messages {
+        let Some(t) = m.time else { continue };
+        if first.is_none_or(|f| (t.seconds, t.nanos) < (f.seconds, f.nanos)) {
+            first = Some(t);
+        }
+        if last.is_none_or(|l| (t.seconds, t.nanos) >= (l.seconds, l.nanos)) {
+            last = Some(t);
+        }
+    }
+    let start = c.start.or(first);
+    let end = c.end.or(last);
     let (Some(start), Some(end)) = (start, end) else {
         notes.error(Code::MissingMember, "/chat_data/start_time", "Vela needs `start_time` and `end_time`, and the input has no times");
         return String::new();
@@ -146,11 +157,15 @@ fn labelbox(c: &Conversation, from: Option<ChatFormat>, notes: &mut Notes) -> St
     if c.messages.len() > MAX_MESSAGES {
         notes.error(Code::TooManyMessages, "/messages", format!("the chat has {} messages; a Labelbox conversation holds at most {MAX_MESSAGES}", c.messages.len()));
     }
-    // Strings, not &str: `[String]::join` is linked anyway (option messages), a second `join`
-    // for `[&str]` would be another ~1 KB of wasm.
-    let dropped: Vec<String> = c.extra.keys().cloned().collect();
-    if !dropped.is_empty() {
-        notes.warn(Code::Dropped, "", format!("metadata is dropped (Labelbox has no place for it): {}", dropped.join(", ")));
+    if !c.extra.is_empty() {
+        let mut keys = String::new();
+        for (i, k) in c.extra.keys().enumerate() {
+            if i > 0 {
+                keys.push_str(", ");
+            }
+            keys.push_str(k);
+        }
+        notes.warn(Code::Dropped, "", format!("metadata is dropped (Labelbox has no place for it): {keys}"));
     }
     if c.org_id.is_some() || c.session_id.is_some() || c.start.is_some() || c.end.is_some() {
         notes.warn(Code::Dropped, "", "the session's org_id, session_id, start and end times are dropped");

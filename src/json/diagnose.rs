@@ -24,21 +24,27 @@ pub(super) fn show(c: u8) -> String {
 /// each one was quadratic for an array of a million objects with one duplicate each.
 /// `dups` are (duplicate, first) key node pairs packed by [`crate::report::sort::pack`].
 pub(super) fn resolve_duplicates(doc: &Document<'_>, dups: Vec<u64>) -> Vec<DuplicateKey> {
-    let targets: Vec<u32> = dups.iter().map(|&p| unpack(p).0).collect();
+    // Loops, not iterator chains: each chain is its own copy of the iterator and collect code
+    // in the wasm module.
+    let mut targets: Vec<u32> = Vec::with_capacity(dups.len());
+    for &p in &dups {
+        targets.push(unpack(p).0);
+    }
     let parents = parent_paths(doc, &targets);
-    dups.into_iter()
-        .zip(parents)
-        .map(|(pair, parent_path)| {
-            let (dup, first) = unpack(pair);
-            let key = key_text(doc, dup);
-            DuplicateKey {
-                offset: node_start(doc, dup),
-                first_offset: node_start(doc, first),
-                path: clip(pointer::child(&parent_path, &key)),
-                key,
-            }
-        })
-        .collect()
+    let mut out = Vec::with_capacity(dups.len());
+    let mut pairs = dups.iter();
+    for parent_path in parents {
+        let Some(&pair) = pairs.next() else { break };
+        let (dup, first) = unpack(pair);
+        let key = key_text(doc, dup);
+        out.push(DuplicateKey {
+            offset: node_start(doc, dup),
+            first_offset: node_start(doc, first),
+            path: clip(pointer::child(&parent_path, &key)),
+            key,
+        });
+    }
+    out
 }
 
 /// The longest key or pointer (in bytes) an issue quotes; longer ones are cut at a character
