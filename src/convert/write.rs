@@ -44,7 +44,7 @@ fn speechsense(c: &Conversation, notes: &mut Notes) -> (String, Option<String>) 
         if m.role.is_none() {
             notes.warn(Code::RoleInferred, format!("/messages/{i}"), format!("sender \"{}\" has no role, so its user_id matches no metadata id", m.user_id));
         }
-        messages.push(Out::map([("user_id", Out::from(m.user_id.as_str())), ("text", Out::from(m.text.as_str())), ("timestamp", Out::from(ts))]));
+        messages.push(Out::map(vec![("user_id", Out::from(m.user_id.as_str())), ("text", Out::from(m.text.as_str())), ("timestamp", Out::from(ts))]));
     }
     let mut meta = c.extra.clone();
     for (role, id, name) in [(Role::Agent, "operator_id", "operator_name"), (Role::Customer, "client_id", "client_name"), (Role::Bot, "bot_id", "bot_name")] {
@@ -74,7 +74,7 @@ fn speechsense(c: &Conversation, notes: &mut Notes) -> (String, Option<String>) 
             meta.insert("date_to", d);
         }
     }
-    (Out::map([("messages", Out::list(messages))]).to_json(), Some(Out::strings(meta.into_vec()).to_json()))
+    (Out::map(vec![("messages", Out::list(messages))]).to_json(), Some(Out::strings(meta.into_vec()).to_json()))
 }
 
 fn vela(c: &Conversation, options: &ConvertOptions, notes: &mut Notes) -> String {
@@ -121,9 +121,9 @@ fn vela(c: &Conversation, options: &ConvertOptions, notes: &mut Notes) -> String
             }
         };
         let timestamp = rfc3339(t, &format!("/messages/{i}"), notes);
-        messages.push(Out::map([("timestamp", Out::from(timestamp)), ("sender", Out::from(sender)), ("content", Out::from(m.text.as_str()))]));
+        messages.push(Out::map(vec![("timestamp", Out::from(timestamp)), ("sender", Out::from(sender)), ("content", Out::from(m.text.as_str()))]));
     }
-    let mut chat_data = Out::map([
+    let mut chat_data = Out::map(vec![
         ("session_id", Out::from(session_id.unwrap_or_default())),
         ("agent_id", Out::from(c.agent.id.clone().unwrap_or_default())),
     ]);
@@ -143,7 +143,7 @@ fn vela(c: &Conversation, options: &ConvertOptions, notes: &mut Notes) -> String
             meta.insert_absent(name, || v.clone());
         }
     }
-    let mut out = Out::map([("org_id", Out::from(org_id.unwrap_or_default())), ("chat_data", chat_data)]);
+    let mut out = Out::map(vec![("org_id", Out::from(org_id.unwrap_or_default())), ("chat_data", chat_data)]);
     if !meta.is_empty() {
         out.insert("metadata", Out::strings(meta.into_vec()));
     }
@@ -194,7 +194,7 @@ fn labelbox(c: &Conversation, from: Option<ChatFormat>, notes: &mut Notes) -> St
             Some(Role::Bot) => "0-left-indent",
             _ => "left",
         };
-        let mut o = Out::map([("messageId", Out::from(m.id.clone().unwrap_or_else(|| format!("message-{i}"))))]);
+        let mut o = Out::map(vec![("messageId", Out::from(m.id.clone().unwrap_or_else(|| format!("message-{i}"))))]);
         if let Some(t) = &m.time {
             lost_precision |= t.nanos % 1000 != 0;
             match t.seconds.checked_mul(1_000_000).and_then(|us| us.checked_add((t.nanos / 1000) as i64)) {
@@ -212,7 +212,7 @@ fn labelbox(c: &Conversation, from: Option<ChatFormat>, notes: &mut Notes) -> St
             None => m.text.clone(),
         };
         o.insert("content", Out::from(text));
-        o.insert("user", Out::map([("userId", Out::from(m.user_id.as_str())), ("name", Out::from(name))]));
+        o.insert("user", Out::map(vec![("userId", Out::from(m.user_id.as_str())), ("name", Out::from(name))]));
         o.insert("align", Out::from(align));
         o.insert("canLabel", Out::Bool(m.can_label.unwrap_or(true)));
         messages.push(o);
@@ -220,5 +220,5 @@ fn labelbox(c: &Conversation, from: Option<ChatFormat>, notes: &mut Notes) -> St
     if lost_precision {
         notes.warn(Code::PrecisionLost, "/messages", "times are rounded down to whole microseconds (Labelbox `timestampUsec`)");
     }
-    Out::map([("type", Out::from(CONVERSATION_TYPE)), ("version", Out::Int(1)), ("messages", Out::list(messages))]).to_json()
+    Out::map(vec![("type", Out::from(CONVERSATION_TYPE)), ("version", Out::Int(1)), ("messages", Out::list(messages))]).to_json()
 }

@@ -6,9 +6,9 @@
 //!
 //! ```
 //! use talk_uploader::json::write::Out;
-//! let v = Out::map([("b", Out::from(1)), ("a", Out::list(vec![Out::from("x\n"), Out::from(true)]))]);
+//! let v = Out::map(vec![("b", Out::from(1)), ("a", Out::list(vec![Out::from("x\n"), Out::from(true)]))]);
 //! assert_eq!(v.to_json(), r#"{"a":["x\n",true],"b":1}"#);
-//! let mut o = Out::map([("z", Out::from(1)), ("m", Out::from(2)), ("z", Out::from(3))]);
+//! let mut o = Out::map(vec![("z", Out::from(1)), ("m", Out::from(2)), ("z", Out::from(3))]);
 //! o.insert("a", Out::from("first"));
 //! o.insert("m", Out::from(false));
 //! assert_eq!(o.to_json(), r#"{"a":"first","m":false,"z":3}"#);
@@ -32,11 +32,12 @@ pub enum Out {
 }
 
 impl Out {
-    /// An object of `members` (a later duplicate key replaces an earlier one).
-    pub fn map<K: Into<String>, const N: usize>(members: [(K, Out); N]) -> Out {
-        let mut m = Out::Map(Vec::with_capacity(N));
+    /// An object of `members` (a later duplicate key replaces an earlier one). A `Vec`, not an
+    /// array: an array parameter makes a copy of this function per length and key type.
+    pub fn map(members: Vec<(&str, Out)>) -> Out {
+        let mut m = Out::Map(Vec::with_capacity(members.len()));
         for (k, v) in members {
-            m.set(k.into(), v);
+            m.set(k.to_owned(), v);
         }
         m
     }

@@ -73,8 +73,16 @@ impl Resolver {
     /// Sweeps `src` once up to the largest of `offsets`: line breaks are counted eight bytes at a
     /// time, and columns are counted only on the lines that hold an offset.
     pub fn new(src: &[u8], offsets: &[usize]) -> Resolver {
-        // As u64, an element type the crate sorts anyway (super::sort).
-        let mut sorted: Vec<u64> = offsets.iter().map(|&o| o as u64).collect();
+        let mut wide = Vec::with_capacity(offsets.len());
+        for &o in offsets {
+            wide.push(o as u64);
+        }
+        Resolver::new_sorting(src, wide)
+    }
+
+    /// [`Resolver::new`] for offsets already collected as `u64` (an element type the crate sorts
+    /// anyway, see [`super::sort`]), sorted here in place.
+    pub fn new_sorting(src: &[u8], mut sorted: Vec<u64>) -> Resolver {
         super::sort::sort(&mut sorted);
         sorted.dedup();
         let mut resolved = Vec::with_capacity(sorted.len());
