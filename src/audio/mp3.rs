@@ -93,7 +93,8 @@ pub fn parse_frame_header(b: [u8; 4]) -> Option<FrameHeader> {
     if bitrate_kbps == 0 {
         return None; // free format: length unknown
     }
-    let frame_len = coefficient * bitrate_kbps / sample_rate + padding;
+    // checked_div: the rate is never 0 (it comes from the table), and `/` would link a panic.
+    let frame_len = (coefficient * bitrate_kbps).checked_div(sample_rate)? + padding;
     Some(FrameHeader {
         version,
         bitrate_kbps,

@@ -55,11 +55,17 @@ pub const MAX_QUOTED: usize = 1024;
 pub(crate) fn clip(mut s: String) -> String {
     if s.len() > MAX_QUOTED {
         let mut cut = MAX_QUOTED;
-        while !s.is_char_boundary(cut) {
+        while cut > 0 && !s.is_char_boundary(cut) {
             cut -= 1;
         }
-        s.truncate(cut);
-        s.push('…');
+        // `get`, not `truncate`: the boundary is known, and truncate's assertion would link a
+        // panic path.
+        if let Some(head) = s.get(..cut) {
+            let mut out = String::with_capacity(cut + '…'.len_utf8());
+            out.push_str(head);
+            out.push('…');
+            s = out;
+        }
     }
     s
 }
