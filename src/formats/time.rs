@@ -168,7 +168,7 @@ pub fn parse_bytes(b: &[u8], grammar: Grammar) -> Result<DateTime, TimeError> {
                 _ => return Err(TimeError::Shape),
             };
             if oh > 23 || om > 59 {
-                return Err(TimeError::Calendar(format!("the offset {} does not exist", String::from_utf8_lossy(b.get(i..i + len).unwrap_or(&[])))));
+                return Err(TimeError::Calendar(format!("the offset {} does not exist", std::str::from_utf8(b.get(i..i + len).unwrap_or(&[])).unwrap_or_default())));
             }
             i += len;
             let secs = (oh * 3600 + om * 60) as i32;
