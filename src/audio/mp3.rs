@@ -93,7 +93,8 @@ pub fn parse_frame_header(b: [u8; 4]) -> Option<FrameHeader> {
     if bitrate_kbps == 0 {
         return None; // free format: length unknown
     }
-    let frame_len = coefficient * bitrate_kbps / sample_rate + padding;
+    // checked_div: the rate is never 0 (it comes from the table), and `/` would link a panic.
+    let frame_len = (coefficient * bitrate_kbps).checked_div(sample_rate)? + padding;
     Some(FrameHeader {
         version,
         bitrate_kbps,
@@ -185,16 +186,23 @@ pub fn sniff_frames(
 
 fn find_first_frame(window: &[u8], offset: u64, total_size: u64) -> Option<(usize, FrameHeader)> {
     let last = window.len().saturating_sub(4);
-    (0..=last).filter(|&i| window.get(i) == Some(&0xff)).find_map(|i| {
-        let header = header_at(window, i)?;
-        let next = i.checked_add(header.frame_len as usize)?;
+    // A loop, not filter/find_map: an iterator chain is its own code in the wasm module.
+    for i in 0..=last {
+        if window.get(i) != Some(&0xff) {
+            continue;
+        }
+        let Some(header) = header_at(window, i) else { continue };
+        let Some(next) = i.checked_add(header.frame_len as usize) else { continue };
         let confirmed = match header_at(window, next) {
             Some(second) => second.version == header.version && second.sample_rate == header.sample_rate,
             // The frame ends the file, or an ID3v1 tag follows it.
             None => offset.saturating_add(next as u64) == total_size || has(window, next, b"TAG"),
         };
-        confirmed.then_some((i, header))
-    })
+        if confirmed {
+            return Some((i, header));
+        }
+    }
+    None
 }
 
 /// Frame count from a Xing/Info or VBRI header inside the first frame, if there is one.

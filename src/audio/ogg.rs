@@ -126,12 +126,18 @@ pub fn sniff(head: &[u8], total_size: u64, tail: Option<&[u8]>) -> Result<AudioI
 /// Scans backwards for `OggS` and keeps the last page that parses, belongs to the stream and has
 /// a granule position; a page cut off at the start of the tail is skipped naturally.
 pub fn last_granule(buf: &[u8], serial: u32) -> Option<u64> {
-    (0..buf.len().saturating_sub(PAGE_HEADER_SIZE - 1))
-        .rev()
-        .filter(|&i| has(buf, i, b"OggS"))
-        .filter_map(|i| parse_page(buf, i))
-        .find(|p| p.serial == serial && p.granule != NO_GRANULE)
-        .map(|p| p.granule)
+    // A loop, not rev/filter/find: an iterator chain is its own code in the wasm module.
+    let mut i = buf.len().saturating_sub(PAGE_HEADER_SIZE - 1);
+    while i > 0 {
+        i -= 1;
+        if !has(buf, i, b"OggS") {
+            continue;
+        }
+        if let Some(p) = parse_page(buf, i).filter(|p| p.serial == serial && p.granule != NO_GRANULE) {
+            return Some(p.granule);
+        }
+    }
+    None
 }
 
 /// Builders of Ogg pages for tests and examples.

@@ -30,7 +30,7 @@
 mod read;
 mod write;
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
 use crate::report::{Capped, Code, Issue, Report, DEFAULT_MAX_ISSUES};
 use crate::formats::speechsense::chat;
@@ -78,6 +78,89 @@ impl Roles {
     /// `true` when no role is given.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+/// Metadata key → value, sorted by key, each key once: a sorted Vec with the few map methods the
+/// converter uses. Not a `BTreeMap<String, String>`: its node code is about 5 KB of the wasm
+/// module (issue 9), for maps of a few keys.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Metadata(Vec<(String, String)>);
+
+impl Metadata {
+    /// The map of `pairs` (a later duplicate key replaces an earlier one's value, as a map's
+    /// `insert` does): one sort, not an insert per pair, so a huge object costs O(n log n).
+    pub fn from_pairs(mut pairs: Vec<(String, String)>) -> Metadata {
+        // (key, position counted down): each run of one key starts with its last pair. The
+        // element type formats::check sorts too, so no other copy of the sort is linked.
+        let mut order = Vec::with_capacity(pairs.len());
+        for (i, (k, _)) in pairs.iter().enumerate() {
+            order.push((Cow::Borrowed(k.as_str()), usize::MAX - i));
+        }
+        crate::report::sort::sort(&mut order);
+        let mut keep: Vec<usize> = Vec::with_capacity(order.len());
+        let mut last: Option<&str> = None;
+        for (k, i) in &order {
+            if last != Some(k.as_ref()) {
+                keep.push(usize::MAX - i);
+                last = Some(k.as_ref());
+            }
+        }
+        let mut out = Vec::with_capacity(keep.len());
+        for i in keep {
+            if let Some(pair) = pairs.get_mut(i) {
+                out.push(std::mem::take(pair));
+            }
+        }
+        Metadata(out)
+    }
+
+    fn find(&self, key: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key))
+    }
+
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&String> {
+        self.find(key).ok().and_then(|i| self.0.get(i)).map(|(_, v)| v)
+    }
+
+    /// `true` when `key` has a value.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.find(key).is_ok()
+    }
+
+    /// Sets `key`'s value.
+    pub fn insert(&mut self, key: &str, value: String) {
+        match self.find(key) {
+            Ok(i) => {
+                if let Some(slot) = self.0.get_mut(i) {
+                    slot.1 = value;
+                }
+            }
+            Err(i) => self.0.insert(i, (key.to_owned(), value)),
+        }
+    }
+
+    /// Sets `key`'s value to what `value` returns, unless it has one.
+    pub fn insert_absent(&mut self, key: &str, value: impl FnOnce() -> String) {
+        if let Err(i) = self.find(key) {
+            self.0.insert(i, (key.to_owned(), value()));
+        }
+    }
+
+    /// The keys, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    /// `true` when there is no key.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The pairs, sorted by key.
+    pub fn into_vec(self) -> Vec<(String, String)> {
+        self.0
     }
 }
 
@@ -210,7 +293,7 @@ pub struct Conversation {
     /// Session end.
     pub end: Option<Instant>,
     /// Other key/value metadata (SpeechSense metadata, Vela `metadata`), values as strings.
-    pub extra: BTreeMap<String, String>,
+    pub extra: Metadata,
     /// The messages.
     pub messages: Vec<Message>,
 }

@@ -1,6 +1,6 @@
 //! Reading each (already validated) format into the neutral [`Conversation`].
 
-use super::{ChatFormat, ConvertOptions, Conversation, Instant, Message, Notes, Party, Role, Roles};
+use super::{ChatFormat, ConvertOptions, Conversation, Instant, Message, Metadata, Notes, Party, Role, Roles};
 use crate::formats::speechsense::chat::user_id_text;
 use crate::formats::time::{self, Grammar};
 use crate::json::{Kind, Value};
@@ -33,13 +33,19 @@ fn as_metadata_string(v: Value<'_, '_>) -> String {
     }
 }
 
+/// An object's members as metadata (`None` if a key is not a string).
+fn metadata_of(object: Value<'_, '_>) -> Option<Metadata> {
+    let mut pairs = Vec::with_capacity(object.len());
+    for (k, v) in object.members() {
+        pairs.push((k.as_str()?.into_owned(), as_metadata_string(v)));
+    }
+    Some(Metadata::from_pairs(pairs))
+}
+
 fn speechsense(root: Value<'_, '_>, metadata: Option<Value<'_, '_>>, notes: &mut Notes) -> Option<Conversation> {
     let mut c = Conversation::default();
     if let Some(m) = metadata {
-        for (k, v) in m.members() {
-            let key = k.as_str()?.into_owned();
-            c.extra.insert(key, as_metadata_string(v));
-        }
+        c.extra = metadata_of(m)?;
     } else {
         notes.warn(Code::MissingOption, "", "no `metadata` was given, so participant roles and names are unknown");
     }
@@ -72,9 +78,7 @@ fn vela(root: Value<'_, '_>) -> Option<Conversation> {
     let cd = root.get("chat_data")?;
     let mut c = Conversation { org_id: text(root.get("org_id")), session_id: text(cd.get("session_id")), ..Conversation::default() };
     if let Some(meta) = root.get("metadata").filter(|m| m.kind() == Kind::Object) {
-        for (k, v) in meta.members() {
-            c.extra.insert(k.as_str()?.into_owned(), as_metadata_string(v));
-        }
+        c.extra = metadata_of(meta)?;
     }
     c.agent = Party { id: text(cd.get("agent_id")), name: c.extra.get("operator_name").cloned() };
     c.customer = Party { id: text(cd.get("customer_id")), name: c.extra.get("client_name").cloned() };

@@ -1,7 +1,5 @@
 //! Writing the neutral [`Conversation`] in each format.
 
-use std::collections::BTreeMap;
-
 use crate::json::write::Out;
 
 use super::{ChatFormat, ConvertOptions, Conversation, Instant, Notes, Role};
@@ -46,37 +44,37 @@ fn speechsense(c: &Conversation, notes: &mut Notes) -> (String, Option<String>) 
         if m.role.is_none() {
             notes.warn(Code::RoleInferred, format!("/messages/{i}"), format!("sender \"{}\" has no role, so its user_id matches no metadata id", m.user_id));
         }
-        messages.push(Out::map([("user_id", Out::from(m.user_id.as_str())), ("text", Out::from(m.text.as_str())), ("timestamp", Out::from(ts))]));
+        messages.push(Out::map(vec![("user_id", Out::from(m.user_id.as_str())), ("text", Out::from(m.text.as_str())), ("timestamp", Out::from(ts))]));
     }
-    let mut meta: BTreeMap<String, String> = c.extra.clone();
+    let mut meta = c.extra.clone();
     for (role, id, name) in [(Role::Agent, "operator_id", "operator_name"), (Role::Customer, "client_id", "client_name"), (Role::Bot, "bot_id", "bot_name")] {
         let p = c.party(role);
         if let Some(v) = &p.id {
-            meta.insert(id.to_owned(), v.clone());
+            meta.insert(id, v.clone());
         }
         if let Some(v) = &p.name {
-            meta.entry(name.to_owned()).or_insert_with(|| v.clone());
+            meta.insert_absent(name, || v.clone());
         }
     }
     if let Some(s) = &c.session_id {
-        meta.entry("ticket_id".to_owned()).or_insert_with(|| s.clone());
+        meta.insert_absent("ticket_id", || s.clone());
     }
     if let Some(o) = &c.org_id {
-        meta.entry("org_id".to_owned()).or_insert_with(|| o.clone());
+        meta.insert_absent("org_id", || o.clone());
     }
     if !meta.contains_key("date") {
         if let Some(t) = c.start.or_else(|| c.messages.iter().find_map(|m| m.time)) {
             let d = rfc3339(&t, "/date", notes);
-            meta.insert("date".to_owned(), d);
+            meta.insert("date", d);
         }
     }
     if !meta.contains_key("date_to") {
         if let Some(t) = c.end {
             let d = rfc3339(&t, "/date_to", notes);
-            meta.insert("date_to".to_owned(), d);
+            meta.insert("date_to", d);
         }
     }
-    (Out::map([("messages", Out::list(messages))]).to_json(), Some(Out::strings(meta).to_json()))
+    (Out::map(vec![("messages", Out::list(messages))]).to_json(), Some(Out::strings(meta.into_vec()).to_json()))
 }
 
 fn vela(c: &Conversation, options: &ConvertOptions, notes: &mut Notes) -> String {
@@ -91,9 +89,20 @@ fn vela(c: &Conversation, options: &ConvertOptions, notes: &mut Notes) -> String
     if c.agent.id.is_none() {
         notes.error(Code::MissingOption, "/chat_data/agent_id", "Vela needs an `agent_id`: the input does not name an agent (give SpeechSense metadata with `operator_id`, or Labelbox `roles`)");
     }
-    let times: Vec<Instant> = c.messages.iter().filter_map(|m| m.time).collect();
-    let start = c.start.or_else(|| times.iter().copied().min_by_key(|t| (t.seconds, t.nanos)));
-    let end = c.end.or_else(|| times.iter().copied().max_by_key(|t| (t.seconds, t.nanos)));
+    // The earliest and the latest message time (the first of equal ones, as min_by_key and the
+    // last, as max_by_key), in one loop: iterator chains each link their own code.
+    let (mut first, mut last): (Option<Instant>, Option<Instant>) = (None, None);
+    for m in &c.messages {
+        let Some(t) = m.time else { continue };
+        if first.is_none_or(|f| (t.seconds, t.nanos) < (f.seconds, f.nanos)) {
+            first = Some(t);
+        }
+        if last.is_none_or(|l| (t.seconds, t.nanos) >= (l.seconds, l.nanos)) {
+            last = Some(t);
+        }
+    }
+    let start = c.start.or(first);
+    let end = c.end.or(last);
     let (Some(start), Some(end)) = (start, end) else {
         notes.error(Code::MissingMember, "/chat_data/start_time", "Vela needs `start_time` and `end_time`, and the input has no times");
         return String::new();
@@ -112,9 +121,9 @@ fn vela(c: &Conversation, options: &ConvertOptions, notes: &mut Notes) -> String
             }
         };
         let timestamp = rfc3339(t, &format!("/messages/{i}"), notes);
-        messages.push(Out::map([("timestamp", Out::from(timestamp)), ("sender", Out::from(sender)), ("content", Out::from(m.text.as_str()))]));
+        messages.push(Out::map(vec![("timestamp", Out::from(timestamp)), ("sender", Out::from(sender)), ("content", Out::from(m.text.as_str()))]));
     }
-    let mut chat_data = Out::map([
+    let mut chat_data = Out::map(vec![
         ("session_id", Out::from(session_id.unwrap_or_default())),
         ("agent_id", Out::from(c.agent.id.clone().unwrap_or_default())),
     ]);
@@ -124,19 +133,19 @@ fn vela(c: &Conversation, options: &ConvertOptions, notes: &mut Notes) -> String
     chat_data.insert("start_time", Out::from(rfc3339(&start, "/chat_data/start_time", notes)));
     chat_data.insert("end_time", Out::from(rfc3339(&end, "/chat_data/end_time", notes)));
     chat_data.insert("messages", Out::list(messages));
-    let mut meta: BTreeMap<String, String> = c.extra.clone();
+    let mut meta = c.extra.clone();
     for (role, id, name) in [(Role::Agent, None, "operator_name"), (Role::Customer, None, "client_name"), (Role::Bot, Some("bot_id"), "bot_name")] {
         let p = c.party(role);
         if let (Some(k), Some(v)) = (id, &p.id) {
-            meta.entry(k.to_owned()).or_insert_with(|| v.clone());
+            meta.insert_absent(k, || v.clone());
         }
         if let Some(v) = &p.name {
-            meta.entry(name.to_owned()).or_insert_with(|| v.clone());
+            meta.insert_absent(name, || v.clone());
         }
     }
-    let mut out = Out::map([("org_id", Out::from(org_id.unwrap_or_default())), ("chat_data", chat_data)]);
+    let mut out = Out::map(vec![("org_id", Out::from(org_id.unwrap_or_default())), ("chat_data", chat_data)]);
     if !meta.is_empty() {
-        out.insert("metadata", Out::strings(meta));
+        out.insert("metadata", Out::strings(meta.into_vec()));
     }
     out.to_json()
 }
@@ -148,11 +157,15 @@ fn labelbox(c: &Conversation, from: Option<ChatFormat>, notes: &mut Notes) -> St
     if c.messages.len() > MAX_MESSAGES {
         notes.error(Code::TooManyMessages, "/messages", format!("the chat has {} messages; a Labelbox conversation holds at most {MAX_MESSAGES}", c.messages.len()));
     }
-    // Strings, not &str: `[String]::join` is linked anyway (option messages), a second `join`
-    // for `[&str]` would be another ~1 KB of wasm.
-    let dropped: Vec<String> = c.extra.keys().cloned().collect();
-    if !dropped.is_empty() {
-        notes.warn(Code::Dropped, "", format!("metadata is dropped (Labelbox has no place for it): {}", dropped.join(", ")));
+    if !c.extra.is_empty() {
+        let mut keys = String::new();
+        for (i, k) in c.extra.keys().enumerate() {
+            if i > 0 {
+                keys.push_str(", ");
+            }
+            keys.push_str(k);
+        }
+        notes.warn(Code::Dropped, "", format!("metadata is dropped (Labelbox has no place for it): {keys}"));
     }
     if c.org_id.is_some() || c.session_id.is_some() || c.start.is_some() || c.end.is_some() {
         notes.warn(Code::Dropped, "", "the session's org_id, session_id, start and end times are dropped");
@@ -181,7 +194,7 @@ fn labelbox(c: &Conversation, from: Option<ChatFormat>, notes: &mut Notes) -> St
             Some(Role::Bot) => "0-left-indent",
             _ => "left",
         };
-        let mut o = Out::map([("messageId", Out::from(m.id.clone().unwrap_or_else(|| format!("message-{i}"))))]);
+        let mut o = Out::map(vec![("messageId", Out::from(m.id.clone().unwrap_or_else(|| format!("message-{i}"))))]);
         if let Some(t) = &m.time {
             lost_precision |= t.nanos % 1000 != 0;
             match t.seconds.checked_mul(1_000_000).and_then(|us| us.checked_add((t.nanos / 1000) as i64)) {
@@ -199,7 +212,7 @@ fn labelbox(c: &Conversation, from: Option<ChatFormat>, notes: &mut Notes) -> St
             None => m.text.clone(),
         };
         o.insert("content", Out::from(text));
-        o.insert("user", Out::map([("userId", Out::from(m.user_id.as_str())), ("name", Out::from(name))]));
+        o.insert("user", Out::map(vec![("userId", Out::from(m.user_id.as_str())), ("name", Out::from(name))]));
         o.insert("align", Out::from(align));
         o.insert("canLabel", Out::Bool(m.can_label.unwrap_or(true)));
         messages.push(o);
@@ -207,5 +220,5 @@ fn labelbox(c: &Conversation, from: Option<ChatFormat>, notes: &mut Notes) -> St
     if lost_precision {
         notes.warn(Code::PrecisionLost, "/messages", "times are rounded down to whole microseconds (Labelbox `timestampUsec`)");
     }
-    Out::map([("type", Out::from(CONVERSATION_TYPE)), ("version", Out::Int(1)), ("messages", Out::list(messages))]).to_json()
+    Out::map(vec![("type", Out::from(CONVERSATION_TYPE)), ("version", Out::Int(1)), ("messages", Out::list(messages))]).to_json()
 }

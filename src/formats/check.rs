@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use crate::json::{Kind, Value};
 use crate::report::suggest::suggest;
-use crate::report::{Code, Path, Sink};
+use crate::report::{sort, Code, Path, Sink};
 
 /// Finds the members `names` of `obj` in one pass. Other members get an `unknown_member` warning
 /// when `warn_unknown` is set. For a duplicated key the first occurrence wins (the duplicate is
@@ -149,4 +149,48 @@ pub fn optional_str<'a>(sink: &mut Sink, v: Value<'_, 'a>, path: &Path<'_>, name
         sink.error(Code::EmptyValue, v.offset(), path, format!("`{name}` is empty: give it a value"));
     }
     Some(s)
+}
+
+/// The repeated keys among `keys` (each an item's key and the item's position, in item order):
+/// for every item whose key an earlier item has, `later` and `first` (the first such item)
+/// packed into one `u64` ([`sort::pack`]), sorted by `later`. The duplicate checks (message
+/// ids, global keys) look these up with [`earlier_duplicate`] while they walk: one sort of
+/// `(key, position)` instead of a map built while walking (each map type links its own B-tree
+/// code into the wasm module, about 5 KB). Only items with a key are listed, so an array of ten
+/// million numbers costs nothing here. Positions are below 2^32 (a document has fewer values).
+pub fn duplicates(mut keys: Vec<(Cow<'_, str>, usize)>) -> Vec<u64> {
+    // By key, then position: each run of one key starts with its first item.
+    sort::sort(&mut keys);
+    let mut out = Vec::new();
+    let mut first: Option<(&str, usize)> = None;
+    for (k, i) in &keys {
+        match first {
+            Some((fk, fi)) if fk == k.as_ref() => out.push(sort::pack(*i as u32, fi as u32)),
+            _ => first = Some((k.as_ref(), *i)),
+        }
+    }
+    sort::sort(&mut out);
+    out
+}
+
+/// The first item with the key of item `later`, from [`duplicates`]' list.
+pub fn earlier_duplicate(duplicates: &[u64], later: usize) -> Option<usize> {
+    let i = duplicates.binary_search_by(|&p| u64::from(sort::unpack(p).0).cmp(&(later as u64))).ok()?;
+    duplicates.get(i).map(|&p| sort::unpack(p).1 as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicates_name_the_first_item() {
+        let keys: Vec<(Cow<'_, str>, usize)> = [(0, "b"), (1, "a"), (3, "b"), (4, "a"), (5, "c"), (6, "b"), (9, "a")].iter().map(|(i, k)| (Cow::Borrowed(*k), *i)).collect();
+        let d = duplicates(keys);
+        let pairs: Vec<(u32, u32)> = d.iter().map(|&p| sort::unpack(p)).collect();
+        assert_eq!(pairs, [(3, 0), (4, 1), (6, 0), (9, 1)]);
+        let found: Vec<Option<usize>> = (0..11).map(|i| earlier_duplicate(&d, i)).collect();
+        assert_eq!(found, [None, None, None, Some(0), Some(1), None, Some(0), None, None, Some(1), None]);
+        assert!(duplicates(Vec::new()).is_empty());
+    }
 }

@@ -19,9 +19,7 @@
 //! at most 200 characters, unique across rows ignoring letter case (the later repeat is reported);
 //! `media_type`, when present, is `CONVERSATIONAL`; `metadata_fields`, when present, is an array.
 
-// BTreeMap, not HashMap: one map type fewer in the wasm module (hashbrown, SipHash and the
-// random keys cost more than a BTreeMap instance); lookups stay O(log n).
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
 use crate::formats::text;
 use crate::json::{Kind, Value};
@@ -72,7 +70,16 @@ pub fn check_conversation(root: Value<'_, '_>, sink: &mut Sink) -> usize {
     if messages.len() > MAX_MESSAGES {
         sink.error(Code::TooManyMessages, messages.offset(), &mp, format!("the conversation has {} messages; Labelbox accepts at most {MAX_MESSAGES}: split it into several files", messages.len()));
     }
-    let mut ids: BTreeMap<String, usize> = BTreeMap::new();
+    // The ids the loop below reads (the first `messageId` of an object message, a non-blank
+    // string), and which repeat an earlier message's: found up front with one sort.
+    let mut ids = Vec::new();
+    for (i, m) in messages.items().enumerate() {
+        let id = if m.kind() == Kind::Object { m.get("messageId").and_then(|v| v.as_str()) } else { None };
+        if let Some(s) = id.filter(|s| !s.trim().is_empty()) {
+            ids.push((s, i));
+        }
+    }
+    let repeated = check::duplicates(ids);
     for (i, m) in messages.items().enumerate() {
         let p = mp.index(i);
         if !check::object(sink, m, &p, "a message") {
@@ -81,12 +88,8 @@ pub fn check_conversation(root: Value<'_, '_>, sink: &mut Sink) -> usize {
         let [id, ts, content, user, align, can_label] =
             check::lookup(m, ["messageId", "timestampUsec", "content", "user", "align", "canLabel"], &p, sink, true);
         if let Some(s) = check::required_str(sink, m, id, &p, "messageId", true) {
-            if !s.trim().is_empty() {
-                if let Some(first) = ids.get(s.as_ref()) {
-                    sink.error(Code::DuplicateMessageId, id.map_or(0, |v| v.offset()), &p.key("messageId"), format!("messageId \"{s}\" is already used by /messages/{first}: message ids must be unique"));
-                } else {
-                    ids.insert(s.into_owned(), i);
-                }
+            if let Some(first) = check::earlier_duplicate(&repeated, i) {
+                sink.error(Code::DuplicateMessageId, id.map_or(0, |v| v.offset()), &p.key("messageId"), format!("messageId \"{s}\" is already used by /messages/{first}: message ids must be unique"));
             }
         }
         if let Some(t) = ts {
@@ -144,12 +147,13 @@ fn shown_literally(content: &str) -> Option<String> {
                             || e.first() == Some(&b'#') && e.len() > 1 && e.get(1..).unwrap_or_default().iter().all(|x| x.is_ascii_hexdigit() || *x == b'x' || *x == b'X'))
                 });
                 if entity {
-                    let text = String::from_utf8_lossy(b.get(i..i + 2 + body.map_or(0, <[u8]>::len)).unwrap_or_default()).into_owned();
+                    // ASCII (the checks above), so `from_utf8`: the lossy decoder is 1.1 KB of wasm.
+                    let text = std::str::from_utf8(b.get(i..i + 2 + body.map_or(0, <[u8]>::len)).unwrap_or_default()).unwrap_or_default();
                     return Some(format!("`content` holds the HTML entity `{text}`: Labelbox's editor does not decode entities, so the reader sees `{text}` as typed; write the character itself"));
                 }
             }
             b'\\' if rest.first() == Some(&b'u') && rest.get(1..5).is_some_and(|h| h.len() == 4 && h.iter().all(u8::is_ascii_hexdigit)) => {
-                let text = String::from_utf8_lossy(b.get(i..i + 6).unwrap_or_default()).into_owned();
+                let text = std::str::from_utf8(b.get(i..i + 6).unwrap_or_default()).unwrap_or_default();
                 return Some(format!("`content` holds the text `{text}`: Labelbox's editor shows escape sequences as typed; write the character itself"));
             }
             b':' if i == 0 || b.get(i - 1).is_some_and(|p| !p.is_ascii_alphanumeric()) => {
@@ -159,7 +163,7 @@ fn shown_literally(content: &str) -> Option<String> {
                         && body.iter().all(|&x| x.is_ascii_lowercase() || x.is_ascii_digit() || matches!(x, b'_' | b'+' | b'-'))
                         && body.iter().any(u8::is_ascii_lowercase);
                     if alias {
-                        let text = String::from_utf8_lossy(body);
+                        let text = std::str::from_utf8(body).unwrap_or_default();
                         return Some(format!("`content` holds the emoji alias `:{text}:`: Labelbox's editor shows it as typed, not as an emoji; write the emoji itself"));
                     }
                 }
@@ -195,7 +199,17 @@ pub fn check_import(root: Value<'_, '_>, allow_loopback_http: bool, sink: &mut S
     if root.is_empty() {
         sink.error(Code::EmptyArray, root.offset(), &path, "the import file has no rows");
     }
-    let mut keys: BTreeMap<String, usize> = BTreeMap::new();
+    // The keys the loop below reads (the first `global_key` of an object row, a non-blank string,
+    // ASCII-folded: Labelbox compares global keys without regard to letter case; the Unicode case
+    // tables would cost the module 5 KiB), and which repeat an earlier row's.
+    let mut keys = Vec::new();
+    for (i, row) in root.items().enumerate() {
+        let key = if row.kind() == Kind::Object { row.get("global_key").and_then(|v| v.as_str()) } else { None };
+        if let Some(g) = key.filter(|s| !s.trim().is_empty()) {
+            keys.push((Cow::Owned(g.to_ascii_lowercase()), i));
+        }
+    }
+    let repeated = check::duplicates(keys);
     for (i, row) in root.items().enumerate() {
         let p = path.index(i);
         if !check::object(sink, row, &p, "a data row") {
@@ -221,13 +235,8 @@ pub fn check_import(root: Value<'_, '_>, allow_loopback_http: bool, sink: &mut S
                     if n > MAX_GLOBAL_KEY_CHARS {
                         sink.error(Code::GlobalKeyTooLong, g.offset(), &gp, format!("global_key has {n} characters; Labelbox allows at most {MAX_GLOBAL_KEY_CHARS}: shorten it (a hash of the content is a good key)"));
                     }
-                    // Labelbox compares global keys without regard to letter case (ASCII folding
-                    // here: the Unicode case tables would cost the module 5 KiB).
-                    let folded = s.to_ascii_lowercase();
-                    if let Some(first) = keys.get(&folded) {
+                    if let Some(first) = check::earlier_duplicate(&repeated, i) {
                         sink.error(Code::DuplicateGlobalKey, g.offset(), &gp, format!("global_key \"{s}\" is already used by row /{first} (keys are compared ignoring letter case): global keys must be unique"));
-                    } else {
-                        keys.insert(folded, i);
                     }
                 }
             }

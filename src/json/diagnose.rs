@@ -5,6 +5,7 @@
 use super::parser::{DuplicateKey, Frame, Parser, SyntaxError, NONE};
 use super::scan::text_at;
 use super::tree::{Document, Kind, Node};
+use crate::report::sort::unpack;
 use crate::report::{pointer, Code};
 
 pub(super) fn show(c: u8) -> String {
@@ -21,21 +22,29 @@ pub(super) fn show(c: u8) -> String {
 /// All the pointers come from one forward walk over the nodes (up to the last duplicate), so the
 /// cost is linear in the document however many duplicates it has: descending from the root for
 /// each one was quadratic for an array of a million objects with one duplicate each.
-pub(super) fn resolve_duplicates(doc: &Document<'_>, dups: Vec<(u32, u32)>) -> Vec<DuplicateKey> {
-    let targets: Vec<u32> = dups.iter().map(|&(d, _)| d).collect();
+/// `dups` are (duplicate, first) key node pairs packed by [`crate::report::sort::pack`].
+pub(super) fn resolve_duplicates(doc: &Document<'_>, dups: Vec<u64>) -> Vec<DuplicateKey> {
+    // Loops, not iterator chains: each chain is its own copy of the iterator and collect code
+    // in the wasm module.
+    let mut targets: Vec<u32> = Vec::with_capacity(dups.len());
+    for &p in &dups {
+        targets.push(unpack(p).0);
+    }
     let parents = parent_paths(doc, &targets);
-    dups.into_iter()
-        .zip(parents)
-        .map(|((dup, first), parent_path)| {
-            let key = key_text(doc, dup);
-            DuplicateKey {
-                offset: node_start(doc, dup),
-                first_offset: node_start(doc, first),
-                path: clip(pointer::child(&parent_path, &key)),
-                key,
-            }
-        })
-        .collect()
+    let mut out = Vec::with_capacity(dups.len());
+    let mut pairs = dups.iter();
+    for parent_path in parents {
+        let Some(&pair) = pairs.next() else { break };
+        let (dup, first) = unpack(pair);
+        let key = key_text(doc, dup);
+        out.push(DuplicateKey {
+            offset: node_start(doc, dup),
+            first_offset: node_start(doc, first),
+            path: clip(pointer::child(&parent_path, &key)),
+            key,
+        });
+    }
+    out
 }
 
 /// The longest key or pointer (in bytes) an issue quotes; longer ones are cut at a character
@@ -46,11 +55,17 @@ pub const MAX_QUOTED: usize = 1024;
 pub(crate) fn clip(mut s: String) -> String {
     if s.len() > MAX_QUOTED {
         let mut cut = MAX_QUOTED;
-        while !s.is_char_boundary(cut) {
+        while cut > 0 && !s.is_char_boundary(cut) {
             cut -= 1;
         }
-        s.truncate(cut);
-        s.push('…');
+        // `get`, not `truncate`: the boundary is known, and truncate's assertion would link a
+        // panic path.
+        if let Some(head) = s.get(..cut) {
+            let mut out = String::with_capacity(cut + '…'.len_utf8());
+            out.push_str(head);
+            out.push('…');
+            s = out;
+        }
     }
     s
 }
@@ -127,8 +142,8 @@ fn key_text(doc: &Document<'_>, idx: u32) -> String {
     while cut > 0 && inner.get(cut).is_some_and(|b| b & 0xC0 == 0x80) {
         cut -= 1;
     }
-    let inner = String::from_utf8_lossy(inner.get(..cut).unwrap_or(&[]));
-    clip(if n.len == 0 { inner.into_owned() } else { super::escape::unescape(&inner) })
+    let inner = utf8(inner.get(..cut).unwrap_or(&[]));
+    clip(if n.len == 0 { inner.to_owned() } else { super::escape::unescape(inner) })
 }
 
 /// The unescaped bytes of key node `idx`, borrowed when it has no escapes.
@@ -138,7 +153,7 @@ pub(super) fn key_bytes<'s>(src: &'s [u8], nodes: &[Node], idx: u32) -> std::bor
     if n.len == 0 {
         std::borrow::Cow::Borrowed(inner)
     } else {
-        std::borrow::Cow::Owned(super::escape::unescape(&String::from_utf8_lossy(inner)).into_bytes())
+        std::borrow::Cow::Owned(super::escape::unescape(utf8(inner)).into_bytes())
     }
 }
 
@@ -152,8 +167,15 @@ pub(super) fn raw_of<'s>(src: &'s [u8], nodes: &[Node], idx: u32) -> &'s [u8] {
 pub(super) fn key_text_raw(src: &[u8], nodes: &[Node], idx: u32) -> String {
     let Some(n) = nodes.get(idx as usize) else { return String::new() };
     let inner = src.get(n.start as usize + 1..(n.end as usize).saturating_sub(1)).unwrap_or(&[]);
-    let inner = String::from_utf8_lossy(inner);
-    if n.len == 0 { inner.into_owned() } else { super::escape::unescape(&inner) }
+    let inner = utf8(inner);
+    if n.len == 0 { inner.to_owned() } else { super::escape::unescape(inner) }
+}
+
+/// Bytes the parser has already checked as UTF-8 (a key's, cut at a character boundary) as
+/// text. `from_utf8`, not `String::from_utf8_lossy`: the text is valid, and the lossy decoder
+/// is another 1.1 KB of wasm.
+pub(crate) fn utf8(b: &[u8]) -> &str {
+    std::str::from_utf8(b).unwrap_or_default()
 }
 
 impl Parser<'_> {

@@ -9,7 +9,7 @@
 use super::diagnose::{key_bytes, key_text_raw, raw_of, resolve_duplicates};
 use super::scan::{spaces, special, text_at, utf8_len, word};
 use super::tree::{same, Document, Kind, Node, EMPTY};
-use crate::report::Code;
+use crate::report::{sort, Code};
 
 /// Arrays and objects nested deeper than this are rejected with [`Code::TooDeep`].
 pub const MAX_DEPTH: usize = 512;
@@ -86,7 +86,8 @@ pub(super) struct Parser<'a> {
     /// [`MAX_DEPTH`] slots; the first `depth` are the open containers (no `Vec::push` per value).
     pub stack: Vec<Frame>,
     pub depth: usize,
-    dups: Vec<(u32, u32)>,
+    /// (duplicate key node, first key node) pairs, packed ([`sort::pack`]) as the crate sorts them.
+    dups: Vec<u64>,
     /// How many duplicate pairs to keep; the rest are counted in `dups_over`.
     dups_cap: usize,
     dups_over: u64,
@@ -126,11 +127,8 @@ pub fn parse_limited(src: &[u8], listed: usize) -> Result<Parsed<'_>, SyntaxErro
     p.run()?;
     let Parser { mut nodes, len, mut dups, max_depth, keys, dups_over, .. } = p;
     nodes.truncate(len);
-    // (duplicate, first) pairs in order, sorted packed into one u64 each: the element type
-    // report::position sorts too, so the module links one copy of the sort, not two.
-    let mut packed: Vec<u64> = dups.iter().map(|&(d, f)| (u64::from(d) << 32) | u64::from(f)).collect();
-    packed.sort_unstable();
-    dups = packed.into_iter().map(|p| ((p >> 32) as u32, p as u32)).collect();
+    // (duplicate, first) pairs in order.
+    sort::sort(&mut dups);
     let doc = Document { src, nodes, max_depth, keys };
     let duplicates = resolve_duplicates(&doc, dups);
     Ok(Parsed { doc, duplicates, duplicates_not_listed: dups_over })
@@ -214,7 +212,7 @@ impl<'a> Parser<'a> {
     /// Records that key node `dup` repeats key node `first` (or only counts it past the cap).
     fn dup(&mut self, dup: u32, first: u32) {
         if self.dups.len() < self.dups_cap {
-            self.dups.push((dup, first));
+            self.dups.push(sort::pack(dup, first));
         } else {
             self.dups_over += 1;
         }
@@ -291,18 +289,15 @@ impl<'a> Parser<'a> {
     /// the members and nothing is allocated for keys without escapes.
     #[cold]
     fn find_duplicates_hashed(&mut self, obj: u32, end: u32) {
-        use std::hash::BuildHasher;
         let members = self.nodes.get(obj as usize).map_or(0, |n| n.len as usize);
         let slots = (members.max(1) * 2).next_power_of_two();
         let mask = slots - 1;
         let mut table = vec![NONE; slots];
-        // Random keys where the platform has them: a crafted set of colliding keys must not make
-        // this quadratic.
-        let hasher = std::collections::hash_map::RandomState::new();
+        let hasher = KeyHasher::new();
         let mut c = obj + 1;
         while c < end {
             let text = key_bytes(self.b, &self.nodes, c);
-            let mut slot = (hasher.hash_one(&*text) as usize) & mask;
+            let mut slot = (hasher.hash(&text) as usize) & mask;
             loop {
                 match table.get(slot).copied() {
                     Some(NONE) | None => {
@@ -448,7 +443,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Scans a string starting at `"`; returns whether it has escapes.
-    #[inline(always)]
+    #[inline(never)]
     fn string(&mut self) -> Result<bool, SyntaxError> {
         let start = self.i;
         self.i += 1;
@@ -614,6 +609,74 @@ impl<'a> Parser<'a> {
         self.push(kind, self.i, end, 0);
         self.i = end;
         Ok(())
+    }
+}
+
+/// The duplicate-key table's hash. Natively, SipHash with random keys: a crafted set of
+/// colliding keys must not make the table quadratic. wasm32-unknown-unknown has no random
+/// source: std's `RandomState` there seeds SipHash from two addresses, the same on every run, so
+/// it protected nothing and cost the module about 1.5 KB (SipHash, the thread-local keys); there
+/// a plain multiply-and-rotate hash does the same job.
+struct KeyHasher(#[cfg(not(target_arch = "wasm32"))] std::collections::hash_map::RandomState);
+
+impl KeyHasher {
+    fn new() -> KeyHasher {
+        KeyHasher(
+            #[cfg(not(target_arch = "wasm32"))]
+            std::collections::hash_map::RandomState::new(),
+        )
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    fn hash(&self, bytes: &[u8]) -> u64 {
+        use std::hash::BuildHasher;
+        self.0.hash_one(bytes)
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    fn hash(&self, bytes: &[u8]) -> u64 {
+        mix_hash(bytes)
+    }
+}
+
+/// [`KeyHasher`]'s hash on wasm: eight bytes at a time, with a final mix so that the low bits
+/// (the table uses those) depend on every byte. Compiled everywhere, so that its unit test runs.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+fn mix_hash(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x517C_C1B7_2722_0A95;
+    let mut h = bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+    }
+    for &b in chunks.remainder() {
+        h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+    }
+    h ^= h >> 29;
+    h = h.wrapping_mul(K);
+    h ^ (h >> 32)
+}
+
+#[cfg(test)]
+mod hash_tests {
+    use super::mix_hash;
+
+    /// Keys that differ in one character (`key0` … `key9999`, a wide object's usual shape) spread
+    /// over the low bits the table uses: no slot of 2^15 holds more than a few of them.
+    #[test]
+    fn similar_keys_spread_over_the_low_bits() {
+        let mask = (1u64 << 15) - 1;
+        let mut counts = vec![0u32; 1 << 15];
+        for i in 0..10_000 {
+            for key in [format!("key{i}"), format!("a_rather_long_common_prefix_{i}"), format!("{i}")] {
+                counts[(mix_hash(key.as_bytes()) & mask) as usize] += 1;
+            }
+        }
+        assert!(counts.iter().all(|&c| c <= 8), "max {}", counts.iter().max().unwrap());
+        assert_eq!(mix_hash(b"same"), mix_hash(b"same"));
+        assert_ne!(mix_hash(b""), mix_hash(b"\0"));
     }
 }
 

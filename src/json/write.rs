@@ -6,15 +6,13 @@
 //!
 //! ```
 //! use talk_uploader::json::write::Out;
-//! let v = Out::map([("b", Out::from(1)), ("a", Out::list(vec![Out::from("x\n"), Out::from(true)]))]);
+//! let v = Out::map(vec![("b", Out::from(1)), ("a", Out::list(vec![Out::from("x\n"), Out::from(true)]))]);
 //! assert_eq!(v.to_json(), r#"{"a":["x\n",true],"b":1}"#);
-//! let mut o = Out::map([("z", Out::from(1)), ("m", Out::from(2)), ("z", Out::from(3))]);
+//! let mut o = Out::map(vec![("z", Out::from(1)), ("m", Out::from(2)), ("z", Out::from(3))]);
 //! o.insert("a", Out::from("first"));
 //! o.insert("m", Out::from(false));
 //! assert_eq!(o.to_json(), r#"{"a":"first","m":false,"z":3}"#);
 //! ```
-
-use std::collections::BTreeMap;
 
 use super::escape::push_quoted;
 
@@ -34,11 +32,12 @@ pub enum Out {
 }
 
 impl Out {
-    /// An object of `members` (a later duplicate key replaces an earlier one).
-    pub fn map<K: Into<String>, const N: usize>(members: [(K, Out); N]) -> Out {
-        let mut m = Out::Map(Vec::with_capacity(N));
+    /// An object of `members` (a later duplicate key replaces an earlier one). A `Vec`, not an
+    /// array: an array parameter makes a copy of this function per length and key type.
+    pub fn map(members: Vec<(&str, Out)>) -> Out {
+        let mut m = Out::Map(Vec::with_capacity(members.len()));
         for (k, v) in members {
-            m.set(k.into(), v);
+            m.set(k.to_owned(), v);
         }
         m
     }
@@ -48,10 +47,14 @@ impl Out {
         Out::List(items)
     }
 
-    /// An object of string values.
-    pub fn strings(members: BTreeMap<String, String>) -> Out {
-        // A BTreeMap iterates in key order, each key once: already the order kept here.
-        Out::Map(members.into_iter().map(|(k, v)| (k, Out::Str(v))).collect())
+    /// An object of string values; `members` are sorted by key, each key once (a map's order).
+    pub fn strings(members: Vec<(String, String)>) -> Out {
+        // A loop, not `map().collect()`: one iterator chain less in the wasm module.
+        let mut m = Vec::with_capacity(members.len());
+        for (k, v) in members {
+            m.push((k, Out::Str(v)));
+        }
+        Out::Map(m)
     }
 
     /// Sets member `key` of an object (nothing for other values).

@@ -18,6 +18,7 @@ pub mod issue;
 pub mod pointer;
 pub mod position;
 pub mod sink;
+pub mod sort;
 pub mod suggest;
 
 pub use code::Code;

@@ -73,11 +73,17 @@ impl Resolver {
     /// Sweeps `src` once up to the largest of `offsets`: line breaks are counted eight bytes at a
     /// time, and columns are counted only on the lines that hold an offset.
     pub fn new(src: &[u8], offsets: &[usize]) -> Resolver {
-        // Sorted as u64, the element type the parser sorts its duplicate keys as: each sorted
-        // element type links its own copy of the sort into the wasm module.
-        let mut wide: Vec<u64> = offsets.iter().map(|&o| o as u64).collect();
-        wide.sort_unstable();
-        let mut sorted: Vec<usize> = wide.into_iter().map(|o| o as usize).collect();
+        let mut wide = Vec::with_capacity(offsets.len());
+        for &o in offsets {
+            wide.push(o as u64);
+        }
+        Resolver::new_sorting(src, wide)
+    }
+
+    /// [`Resolver::new`] for offsets already collected as `u64` (an element type the crate sorts
+    /// anyway, see [`super::sort`]), sorted here in place.
+    pub fn new_sorting(src: &[u8], mut sorted: Vec<u64>) -> Resolver {
+        super::sort::sort(&mut sorted);
         sorted.dedup();
         let mut resolved = Vec::with_capacity(sorted.len());
         let mut line = 1u32;
@@ -86,7 +92,7 @@ impl Resolver {
         let (mut at, mut col) = (0usize, 1u32);
         let mut i = 0usize;
         for &target in &sorted {
-            let target = target.min(src.len());
+            let target = (target as usize).min(src.len());
             while i < target {
                 if let Some(w) = word(src, i).filter(|_| i + 8 <= target) {
                     // Most words have no byte below 0x0E (so no `\n` or `\r`): one cheap test.

@@ -203,22 +203,31 @@ impl Sink {
     /// Turns offsets into line and column against `src` (the text the offsets point into).
     pub fn finish(self, src: &[u8], stats: Stats) -> Report {
         let overflow = self.overflow();
-        let mut offsets: Vec<usize> = Vec::new();
-        offsets.extend(self.issues.errors.iter().filter_map(|p| p.at));
-        offsets.extend(self.issues.warnings.iter().filter_map(|p| p.at));
-        let mut table = position::Resolver::new(src, &offsets);
-        let mut place = |p: Pending| {
-            let lc = p.at.map(|at| table.get(at));
-            Issue {
-                code: p.code,
-                message: p.message,
-                path: p.path,
-                line: lc.map(|l| l.line),
-                column: lc.map(|l| l.column),
+        // Loops, not iterator chains, in this function: each chain is its own copy of the
+        // iterator and collect code in the wasm module.
+        let mut offsets: Vec<u64> = Vec::with_capacity(self.issues.errors.len() + self.issues.warnings.len());
+        for p in self.issues.errors.iter().chain(&self.issues.warnings) {
+            if let Some(at) = p.at {
+                offsets.push(at as u64);
             }
+        }
+        let mut table = position::Resolver::new_sorting(src, offsets);
+        let mut place = |list: Vec<Pending>| {
+            let mut out = Vec::with_capacity(list.len());
+            for p in list {
+                let lc = p.at.map(|at| table.get(at));
+                out.push(Issue {
+                    code: p.code,
+                    message: p.message,
+                    path: p.path,
+                    line: lc.map(|l| l.line),
+                    column: lc.map(|l| l.column),
+                });
+            }
+            out
         };
-        let mut errors: Vec<Issue> = self.issues.errors.into_iter().map(&mut place).collect();
-        let mut warnings: Vec<Issue> = self.issues.warnings.into_iter().map(&mut place).collect();
+        let mut errors = place(self.issues.errors);
+        let mut warnings = place(self.issues.warnings);
         let truncated = overflow.is_some();
         if let Some((is_error, p)) = overflow {
             let issue = Issue::unplaced(p.code, p.path, p.message);

@@ -8,7 +8,20 @@
 pub fn suggest(key: &str, names: &[&str], what: &str) -> String {
     match names.iter().find(|n| similar(n, key)) {
         Some(n) => format!("; did you mean \"{n}\"?"),
-        None => format!("; the known {what} are {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")),
+        None => {
+            // Loops, not iterator chains, in this file: each chain is its own copy of the
+            // iterator and collect code in the wasm module.
+            let mut out = format!("; the known {what} are ");
+            for (i, n) in names.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push('`');
+                out.push_str(n);
+                out.push('`');
+            }
+            out
+        }
     }
 }
 
@@ -16,7 +29,15 @@ pub fn suggest(key: &str, names: &[&str], what: &str) -> String {
 /// `-` (`userId` vs `user_id`), or, for names of 4 or more characters, one edit apart (two
 /// from 8 characters on), where swapping two neighbours counts as one edit (`singal`, `conection`).
 pub fn similar(a: &str, b: &str) -> bool {
-    let norm = |s: &str| s.chars().filter(|c| *c != '_' && *c != '-').map(|c| c.to_ascii_lowercase()).collect::<Vec<char>>();
+    let norm = |s: &str| {
+        let mut out: Vec<char> = Vec::with_capacity(s.len());
+        for c in s.chars() {
+            if c != '_' && c != '-' {
+                out.push(c.to_ascii_lowercase());
+            }
+        }
+        out
+    };
     let (a, b) = (norm(a), norm(b));
     if a == b {
         return true;
@@ -34,7 +55,10 @@ pub fn similar(a: &str, b: &str) -> bool {
 fn edit_distance(a: &[char], b: &[char]) -> usize {
     // Rows of the table: `two` back (for swaps), `prev`, and the one being built.
     let mut two: Vec<usize> = Vec::new();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut prev: Vec<usize> = Vec::with_capacity(b.len() + 1);
+    for j in 0..=b.len() {
+        prev.push(j);
+    }
     for (i, &ca) in a.iter().enumerate() {
         let mut cur = Vec::with_capacity(b.len() + 1);
         cur.push(i + 1);

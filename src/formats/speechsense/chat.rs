@@ -49,10 +49,14 @@ pub fn ids_of(read: &Result<crate::json::Read<'_>, crate::json::ReadError<'_>>) 
     if root.kind() != Kind::Object {
         return Err(format!("the `metadata` option must be an object, found {}", root.kind().describe()));
     }
-    let ids: Vec<(&'static str, String)> = ID_KEYS
-        .iter()
-        .filter_map(|k| root.get(k).and_then(user_id_text).map(|v| (*k, v.into_owned())))
-        .collect();
+    // Loops, not iterator chains, here and below: each chain is its own copy of the iterator
+    // and collect code in the wasm module.
+    let mut ids: Vec<(&'static str, String)> = Vec::new();
+    for k in ID_KEYS {
+        if let Some(v) = root.get(k).and_then(user_id_text) {
+            ids.push((k, v.into_owned()));
+        }
+    }
     if ids.is_empty() {
         return Err("the `metadata` option has none of `operator_id`, `client_id`, `bot_id`, so no `user_id` can match".to_owned());
     }
@@ -70,7 +74,14 @@ fn is_known_id(u: Value<'_, '_>, ids: &[(&str, String)]) -> bool {
 }
 
 fn describe_ids(ids: &[(&str, String)]) -> String {
-    ids.iter().map(|(k, v)| format!("{k} (\"{v}\")")).collect::<Vec<_>>().join(", ")
+    let mut out = String::new();
+    for (i, (k, v)) in ids.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&format!("{k} (\"{v}\")"));
+    }
+    out
 }
 
 /// Validates a parsed chat; returns the number of messages.
