@@ -104,6 +104,18 @@ pub(crate) fn to_js(failure: UploadFailure) -> JsValue {
     make_upload_error(failure.code.as_str(), &crate::redact::scrub_urls(&failure.message), &details)
 }
 
+/// The upload of one async export, boxed.
+pub(crate) type Call = std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, UploadFailure>>>>;
+
+/// The promise of an async export: `call` spawned, settling with its value or its `UploadError`.
+///
+/// Every upload export goes through this one function, so the module holds one copy of the
+/// spawn-and-settle code instead of one per export (each with the export's whole state machine
+/// inlined into it).
+pub(crate) fn promise(call: Call) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(async move { call.await.map_err(to_js) })
+}
+
 /// Rejects with an `UploadError` for an invalid option.
 pub(crate) fn invalid_option(message: impl Into<String>) -> UploadFailure {
     UploadFailure::new(UploadCode::InvalidOptions, message)

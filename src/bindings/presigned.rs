@@ -7,7 +7,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, FormData};
 
 use super::audio::as_blob;
-use super::error::{invalid_option, to_js};
+use super::error::{invalid_option, promise};
 use super::put;
 use super::options::{ensure_not_aborted, json_text, names, read_presign, Opts};
 use crate::grpc_web::response::find_metadata;
@@ -47,12 +47,12 @@ pub(crate) struct VelaCall {
 }
 
 /// Uploads a file through a presigned S3 POST: the fields in order, then `file` last.
-#[wasm_bindgen(js_name = presignedUpload, unchecked_return_type = "PresignedUploadResult")]
-pub async fn presigned_upload(
+#[wasm_bindgen(js_name = presignedUpload, unchecked_return_type = "Promise<PresignedUploadResult>")]
+pub fn presigned_upload(
     #[wasm_bindgen(unchecked_param_type = "Blob")] file: JsValue,
     #[wasm_bindgen(unchecked_param_type = "PresignedUploadOptions")] options: JsValue,
-) -> Result<JsValue, JsValue> {
-    async {
+) -> js_sys::Promise {
+    promise(Box::pin(async move {
         let file = as_blob(&file, "file")?;
         let opts = Opts::read(&options, &names::PRESIGNED_UPLOAD)?;
         let source = match opts.get("presign") {
@@ -61,18 +61,16 @@ pub async fn presigned_upload(
             None => return Err(invalid_option("options.presign is required: {url, fields} or an async function returning one")),
         };
         upload_with(&file, &opts, source).await
-    }
-    .await
-    .map_err(to_js)
+    }))
 }
 
 /// Uploads a call recording to Vela: asks the presign endpoint, then POSTs to S3.
-#[wasm_bindgen(js_name = uploadVelaCall, unchecked_return_type = "PresignedUploadResult")]
-pub async fn upload_vela_call(
+#[wasm_bindgen(js_name = uploadVelaCall, unchecked_return_type = "Promise<PresignedUploadResult>")]
+pub fn upload_vela_call(
     #[wasm_bindgen(unchecked_param_type = "Blob")] file: JsValue,
     #[wasm_bindgen(unchecked_param_type = "UploadVelaCallOptions")] options: JsValue,
-) -> Result<JsValue, JsValue> {
-    async {
+) -> js_sys::Promise {
+    promise(Box::pin(async move {
         let file = as_blob(&file, "file")?;
         let opts = Opts::read(&options, &names::UPLOAD_VELA_CALL)?;
         let api_base = check_endpoint("apiBase", &opts.required_string("apiBase")?)?;
@@ -89,18 +87,16 @@ pub async fn upload_vela_call(
             return Err(super::upload::validation_failure("call metadata (orgId, email, dateOfCall)", &[&report]));
         }
         upload_with(&file, &opts, PresignSource::Vela(VelaCall { api_base, credential, body })).await
-    }
-    .await
-    .map_err(to_js)
+    }))
 }
 
 /// Uploads a chat transcript to Vela (`POST {apiBase}/chat/upload/vela`), after validating it.
-#[wasm_bindgen(js_name = uploadVelaChat, unchecked_return_type = "UploadVelaChatResult")]
-pub async fn upload_vela_chat(
+#[wasm_bindgen(js_name = uploadVelaChat, unchecked_return_type = "Promise<UploadVelaChatResult>")]
+pub fn upload_vela_chat(
     #[wasm_bindgen(unchecked_param_type = "string | VelaChatData")] chat: JsValue,
     #[wasm_bindgen(unchecked_param_type = "UploadVelaChatOptions")] options: JsValue,
-) -> Result<JsValue, JsValue> {
-    async {
+) -> js_sys::Promise {
+    promise(Box::pin(async move {
         let opts = Opts::read(&options, &names::UPLOAD_VELA_CHAT)?;
         let api_base = check_endpoint("apiBase", &opts.required_string("apiBase")?)?;
         let credential = vela_credential(&opts)?;
@@ -126,9 +122,7 @@ pub async fn upload_vela_chat(
         put(&result, "attempts", attempts.reporter.attempts().into());
         attempts.reporter.phase(Phase::Done);
         Ok(result.into())
-    }
-    .await
-    .map_err(to_js)
+    }))
 }
 
 /// The presigned upload itself, shared by `presignedUpload` and `uploadVelaCall`.

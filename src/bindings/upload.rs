@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::Blob;
 
 use super::audio::{as_blob, info_to_js, sniff_blob};
-use super::error::{invalid_option, to_js};
+use super::error::{invalid_option, promise};
 use super::put;
 use super::options::{ensure_not_aborted, json_text, names, Opts};
 use crate::audio::{check_for_upload, choose_method_auto, Method};
@@ -46,13 +46,13 @@ fn speechsense_credential(opts: &Opts, signal: Option<web_sys::AbortSignal>) -> 
 /// The body is a `Blob` of computed frame headers and `file.slice()`s, sent by one XHR; the
 /// audio never enters wasm or JS memory. The file is sniffed and checked first, so audio the
 /// service would refuse fails before its first byte.
-#[wasm_bindgen(js_name = uploadAudio, unchecked_return_type = "UploadAudioResult")]
-pub async fn upload_audio(
+#[wasm_bindgen(js_name = uploadAudio, unchecked_return_type = "Promise<UploadAudioResult>")]
+pub fn upload_audio(
     #[wasm_bindgen(unchecked_param_type = "Blob")] file: JsValue,
     #[wasm_bindgen(unchecked_param_type = "string | Record<string, string>")] metadata: JsValue,
     #[wasm_bindgen(unchecked_param_type = "UploadAudioOptions")] options: JsValue,
-) -> Result<JsValue, JsValue> {
-    upload_audio_impl(file, metadata, options).await.map_err(to_js)
+) -> js_sys::Promise {
+    promise(Box::pin(upload_audio_impl(file, metadata, options)))
 }
 
 async fn upload_audio_impl(file: JsValue, metadata: JsValue, options: JsValue) -> Result<JsValue, UploadFailure> {
@@ -150,13 +150,13 @@ pub(crate) fn validation_failure(what: &str, reports: &[&Report]) -> UploadFailu
 }
 
 /// Uploads a chat to SpeechSense with `UploadText`, after validating it.
-#[wasm_bindgen(js_name = uploadText, unchecked_return_type = "UploadTextResult")]
-pub async fn upload_text(
+#[wasm_bindgen(js_name = uploadText, unchecked_return_type = "Promise<UploadTextResult>")]
+pub fn upload_text(
     #[wasm_bindgen(unchecked_param_type = "string | SpeechSenseChat")] chat: JsValue,
     #[wasm_bindgen(unchecked_param_type = "string | Record<string, string>")] metadata: JsValue,
     #[wasm_bindgen(unchecked_param_type = "UploadTextOptions")] options: JsValue,
-) -> Result<JsValue, JsValue> {
-    upload_text_impl(chat, metadata, options).await.map_err(to_js)
+) -> js_sys::Promise {
+    promise(Box::pin(upload_text_impl(chat, metadata, options)))
 }
 
 async fn upload_text_impl(chat: JsValue, metadata: JsValue, options: JsValue) -> Result<JsValue, UploadFailure> {
