@@ -23,7 +23,7 @@ use crate::web::failure::UploadFailure;
 use crate::web::grpc::retry_after;
 use crate::web::progress::Phase;
 use crate::redact::redact;
-use crate::web::transport::{HttpStack as _, Outcome, Request};
+use crate::web::transport::{HttpStack as _, Outcome, Request, Response};
 use crate::web::vela::{self, json_string, origin, string_member, VelaRequest};
 
 fn vela_credential(opts: &Opts) -> Result<Credential, UploadFailure> {
@@ -136,31 +136,36 @@ pub(crate) async fn upload_with(file: &Blob, opts: &Opts, source: PresignSource)
 
     let stack = attempts.stack();
     let plan = attempts.plan(false, "the bucket for this object");
-    let (key, response) = engine::run(&stack, &plan, |info| {
-            let (source, current, attempts) = (&source, &current, &attempts);
-            async move {
-                let cached = if info.refresh { None } else { current.borrow().clone() };
-                let presign = match cached {
-                    Some(p) => p,
-                    None => {
-                        let fresh = obtain(source, attempts).await.map_err(AttemptError::before_send)?;
-                        *current.borrow_mut() = Some(fresh.clone());
-                        fresh
-                    }
-                };
-                attempt(file, size, &presign, refreshable, attempts).await
-            }
+    // The key of the presign the accepted attempt used.
+    let key: std::cell::RefCell<String> = Default::default();
+    let (source, current, attempts, key_slot) = (&source, &current, &attempts, &key);
+    let response = engine::run(&stack, &plan, &mut move |info| {
+        Box::pin(async move {
+            let cached = if info.refresh { None } else { current.borrow().clone() };
+            let presign = match cached {
+                Some(p) => p,
+                None => {
+                    let fresh = obtain(source, attempts).await.map_err(AttemptError::before_send)?;
+                    *current.borrow_mut() = Some(fresh.clone());
+                    fresh
+                }
+            };
+            let (key, response) = attempt(file, size, &presign, refreshable, attempts).await?;
+            *key_slot.borrow_mut() = key;
+            Ok(response)
         })
-        .await?;
+    })
+    .await?;
+    let key = key.into_inner();
     let result = Object::new();
     put(&result, "key", key.as_str().into());
     put(&result, "attempts", attempts.reporter.attempts().into());
-    if let Some(etag) = find_metadata(&response.0, "etag") {
+    if let Some(etag) = find_metadata(&response.headers, "etag") {
         put(&result, "etag", etag.into());
     }
-    let location = find_metadata(&response.0, "location")
+    let location = find_metadata(&response.headers, "location")
         .map(str::to_owned)
-        .or_else(|| crate::s3_post::xml_error::element_text(&String::from_utf8_lossy(&response.1), "Location"));
+        .or_else(|| crate::s3_post::xml_error::element_text(&String::from_utf8_lossy(&response.body), "Location"));
     if let Some(location) = location {
         put(&result, "location", location.as_str().into());
     }
@@ -175,7 +180,7 @@ async fn attempt(
     presign: &Presign,
     refreshable: bool,
     attempts: &Attempts,
-) -> Result<(String, (Vec<(String, String)>, Vec<u8>)), AttemptError> {
+) -> Result<(String, Response), AttemptError> {
     let before = |failure, error| AttemptError { phase: retry::Phase::BeforeSend, failure, error };
     let stack = attempts.stack();
     let secrets: Vec<&str> = presign.secret_values().collect();
@@ -206,7 +211,7 @@ async fn attempt(
         other => return Err(transport_error(other, phase, "S3")),
     };
     if (200..300).contains(&response.status) {
-        return Ok((facts.key, (response.headers, response.body)));
+        return Ok((facts.key, response));
     }
     let text = String::from_utf8_lossy(&response.body);
     let (failure, error) = match parse_s3_error(&text) {

@@ -91,7 +91,7 @@ async fn upload_audio_impl(file: JsValue, metadata: JsValue, options: JsValue) -
     let (stack, plan) = (attempts.stack(), attempts.plan(credential.refreshable(), CHECK_TALK));
     let result = Object::new();
     if chosen == Method::UploadBadge {
-        let op: Operation = call_unary(&stack, &call, &credential, &plan).await?;
+        let op: Operation = call_unary(&stack, &call, &credential, &plan).await?.decode()?;
         let badge = badge_response(&op)?;
         let talk_ids = Array::new();
         for id in &badge.talk_ids {
@@ -101,7 +101,7 @@ async fn upload_audio_impl(file: JsValue, metadata: JsValue, options: JsValue) -
         put(&result, "badgeId", if badge.badge_id.is_empty() { op.id.as_str() } else { badge.badge_id.as_str() }.into());
         put(&result, "talkIds", talk_ids.into());
     } else {
-        let response: UploadTalkResponse = call_unary(&stack, &call, &credential, &plan).await?;
+        let response: UploadTalkResponse = call_unary(&stack, &call, &credential, &plan).await?.decode()?;
         put(&result, "talkId", response.talk_id.as_str().into());
     }
     put(&result, "method", chosen.js_name().into());
@@ -196,7 +196,7 @@ async fn upload_text_impl(chat: JsValue, metadata: JsValue, options: JsValue) ->
         .into();
     let call = GrpcWebCall { endpoint: &endpoint, path: UPLOAD_TEXT_PATH, body: &body };
     let (stack, plan) = (attempts.stack(), attempts.plan(credential.refreshable(), CHECK_TALK));
-    let response: UploadTalkResponse = call_unary(&stack, &call, &credential, &plan).await?;
+    let response: UploadTalkResponse = call_unary(&stack, &call, &credential, &plan).await?.decode()?;
     let result = Object::new();
     put(&result, "talkId", response.talk_id.as_str().into());
     put(&result, "attempts", attempts.reporter.attempts().into());

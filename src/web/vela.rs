@@ -34,7 +34,7 @@ pub(crate) async fn post<S: HttpStack, C: Credentials>(
     credentials: &C,
     plan: &Plan<'_>,
 ) -> Result<String, UploadFailure> {
-    engine::run(stack, plan, |_info| async move {
+    let response = engine::run(stack, plan, &mut move |_info| Box::pin(async move {
         let auth = credentials.authorization().await.map_err(AttemptError::before_send)?;
         let headers = [("authorization", auth.header.as_str()), ("content-type", "application/json")];
         let request = Request { method: "POST", url: req.url, headers: &headers, body: req.body };
@@ -45,15 +45,16 @@ pub(crate) async fn post<S: HttpStack, C: Credentials>(
             other => return Err(transport_error(other, phase, &format!("the Vela API at {}", req.shown))),
         };
         if (200..300).contains(&response.status) {
-            return Ok(String::from_utf8_lossy(&response.body).into_owned());
+            return Ok(response);
         }
         Err(AttemptError {
             phase,
             failure: Failure::Http { status: response.status, retry_after: retry_after(&response, stack.now_ms()) },
             error: refusal(&response, &[auth.secret.as_str()]),
         })
-    })
-    .await
+    }))
+    .await?;
+    Ok(String::from_utf8_lossy(&response.body).into_owned())
 }
 
 /// The API's refusal as a failure: its `error` as code, `message` redacted, `errors` as issues.
