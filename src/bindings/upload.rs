@@ -174,7 +174,7 @@ async fn upload_text_impl(chat: JsValue, metadata: JsValue, options: JsValue) ->
         .map_err(|e| validation_failure("chat or its metadata", &[&e.chat, &e.metadata]))?;
     let request = UploadTextRequest {
         talk_id: String::new(),
-        metadata: Some(TalkMetadata { connection_id, fields: prepared.fields.into_iter().collect(), users: Vec::new() }),
+        metadata: Some(TalkMetadata { connection_id, fields: prepared.fields, users: Vec::new() }),
         text_content: Some(TextContent {
             messages: prepared
                 .messages
