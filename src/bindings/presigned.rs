@@ -27,7 +27,7 @@ use crate::web::transport::{HttpStack as _, Outcome, Request, Response};
 use crate::web::vela::{self, json_string, origin, string_member, VelaRequest};
 
 fn vela_credential(opts: &Opts) -> Result<Credential, UploadFailure> {
-    Credential::read("options", names::VELA_CREDENTIALS, |k| opts.get(k), opts.signal()?)
+    Credential::read("options", names::VELA_CREDENTIALS, &|k| opts.get(k), opts.signal()?)
 }
 
 /// Where a presign comes from.

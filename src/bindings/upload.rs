@@ -38,7 +38,7 @@ const CHECK_TALK: &str = "SpeechSense for this talk";
 
 /// The SpeechSense credential of `opts`: exactly one of `apiKey`, `iamToken`, `ticket`.
 fn speechsense_credential(opts: &Opts, signal: Option<web_sys::AbortSignal>) -> Result<Credential, UploadFailure> {
-    Credential::read("options", names::SPEECHSENSE_CREDENTIALS, |k| opts.get(k), signal)
+    Credential::read("options", names::SPEECHSENSE_CREDENTIALS, &|k| opts.get(k), signal)
 }
 
 /// Uploads an audio file to SpeechSense: `Upload`, `UploadAsStream` or `UploadBadge`.
