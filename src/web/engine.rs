@@ -14,7 +14,7 @@ use std::pin::Pin;
 
 use super::failure::UploadFailure;
 use super::progress::Phase;
-use super::transport::{Events, HttpStack, Response};
+use super::transport::{Events, HttpStack, Outcome, Request, Response};
 use crate::grpc_web::GrpcCode;
 use crate::retry::{self, Decision, Failure, RetryPolicy};
 use crate::upload_code::UploadCode;
@@ -172,6 +172,52 @@ pub(crate) async fn run<'a, S: HttpStack>(
     }
 }
 
+/// A POST with a fresh credential for each attempt: what the grpc-web and Vela calls share.
+pub(crate) struct AuthorizedPost<'a, B: ?Sized> {
+    /// The full URL.
+    pub url: &'a str,
+    /// The request headers, in order; the value of `authorization` is filled in per attempt.
+    pub headers: &'a [(&'a str, &'a str)],
+    /// The body.
+    pub body: &'a B,
+    /// The server as messages name it (scheme, host and port only).
+    pub target: &'a str,
+    /// Reads an answer: what the call returns, or why the attempt failed. Gets the target, the
+    /// phase reached, the secrets to redact and the time.
+    pub accept: fn(&str, Response, retry::Phase, &[&str], u64) -> Result<Response, AttemptError>,
+}
+
+/// Sends `post` with the retries of `plan`; returns the accepted answer and its attempt number.
+pub(crate) async fn authorized_post<S: HttpStack, C: Credentials>(
+    stack: &S,
+    post: &AuthorizedPost<'_, S::Body>,
+    credentials: &C,
+    plan: &Plan<'_>,
+) -> Result<(Response, u32), UploadFailure> {
+    let number = std::cell::Cell::new(0);
+    let number_ref = &number;
+    let response = run(stack, plan, &mut move |info| {
+        number_ref.set(info.number);
+        Box::pin(async move {
+            let auth = credentials.authorization().await.map_err(AttemptError::before_send)?;
+            let headers: Vec<(&str, &str)> = post
+                .headers
+                .iter()
+                .map(|&(name, value)| (name, if name == "authorization" { auth.header.as_str() } else { value }))
+                .collect();
+            let request = Request { method: "POST", url: post.url, headers: &headers, body: post.body };
+            let result = stack.send(&request, &ToProgress(plan.progress)).await.map_err(AttemptError::before_send)?;
+            let phase = phase_of(result.body_sent);
+            match result.outcome {
+                Outcome::Response(response) => (post.accept)(post.target, response, phase, &[auth.secret.as_str()], stack.now_ms()),
+                other => Err(transport_error(other, phase, post.target)),
+            }
+        })
+    })
+    .await?;
+    Ok((response, number.get()))
+}
+
 fn give_up(plan: &Plan<'_>, attempt: u32, e: AttemptError) -> UploadFailure {
     let ambiguous =
         !plan.idempotent && retry::may_have_committed(e.phase, &e.failure) && retry::is_retryable(&e.failure);
@@ -198,8 +244,7 @@ fn give_up(plan: &Plan<'_>, attempt: u32, e: AttemptError) -> UploadFailure {
 
 /// A network-level end of an attempt as an [`AttemptError`]; `target` names the server
 /// (scheme, host and port only).
-pub(crate) fn transport_error(outcome: super::transport::Outcome, phase: retry::Phase, target: &str) -> AttemptError {
-    use super::transport::Outcome;
+pub(crate) fn transport_error(outcome: Outcome, phase: retry::Phase, target: &str) -> AttemptError {
     let (failure, error) = match outcome {
         Outcome::Aborted => (Failure::Aborted, UploadFailure::aborted()),
         Outcome::Stall => (

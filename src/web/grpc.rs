@@ -6,10 +6,10 @@
 // Natively only the tests use this module; the browser build uses all of it.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
-use super::engine::{self, phase_of, transport_error, AttemptError, Credentials, Plan, ToProgress};
+use super::engine::{self, AttemptError, AuthorizedPost, Credentials, Plan};
 use super::failure::UploadFailure;
 use crate::redact::redact;
-use super::transport::{HttpStack, Outcome, Request, Response};
+use super::transport::{HttpStack, Response};
 use crate::grpc_web::response::find_metadata;
 use crate::grpc_web::status::{decode_message, unary_message};
 use crate::grpc_web::{CallError, GrpcCode, CONTENT_TYPE_GRPC_WEB_PROTO};
@@ -55,33 +55,21 @@ pub(crate) async fn call_unary<S: HttpStack, C: Credentials>(
     plan: &Plan<'_>,
 ) -> Result<Unary, UploadFailure> {
     let url = format!("{}{}", call.endpoint, call.path);
-    let url = url.as_str();
-    let attempt = std::cell::Cell::new(0);
-    let attempt_ref = &attempt;
-    let response = engine::run(stack, plan, &mut move |info| {
-        attempt_ref.set(info.number);
-        Box::pin(async move {
-            let auth = credentials.authorization().await.map_err(AttemptError::before_send)?;
-            let headers = [
-                ("content-type", CONTENT_TYPE_GRPC_WEB_PROTO),
-                ("x-grpc-web", "1"),
-                ("x-user-agent", "talk-uploader"),
-                ("authorization", auth.header.as_str()),
-            ];
-            let req = Request { method: "POST", url, headers: &headers, body: call.body };
-            let result = stack.send(&req, &ToProgress(plan.progress)).await.map_err(AttemptError::before_send)?;
-            let phase = phase_of(result.body_sent);
-            match result.outcome {
-                Outcome::Response(response) => {
-                    let message = check(call.endpoint, &response, phase, &[auth.secret.as_str()], stack.now_ms())?;
-                    Ok(Response { body: message, ..response })
-                }
-                outcome => Err(transport_error(outcome, phase, call.endpoint)),
-            }
-        })
-    })
-    .await?;
-    Ok(Unary { message: response.body, status: response.status, attempt: attempt.get() })
+    let headers = [
+        ("content-type", CONTENT_TYPE_GRPC_WEB_PROTO),
+        ("x-grpc-web", "1"),
+        ("x-user-agent", "talk-uploader"),
+        ("authorization", ""),
+    ];
+    let post = AuthorizedPost { url: &url, headers: &headers, body: call.body, target: call.endpoint, accept };
+    let (response, attempt) = engine::authorized_post(stack, &post, credentials, plan).await?;
+    Ok(Unary { message: response.body, status: response.status, attempt })
+}
+
+/// An answer whose one message is the body (see [`check`]).
+fn accept(endpoint: &str, response: Response, phase: retry::Phase, secrets: &[&str], now_ms: u64) -> Result<Response, AttemptError> {
+    let message = check(endpoint, &response, phase, secrets, now_ms)?;
+    Ok(Response { body: message, ..response })
 }
 
 /// The `Retry-After` of a response, parsed.
