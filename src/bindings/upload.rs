@@ -36,10 +36,15 @@ const UPLOAD_TEXT_PATH: &str = "/yandex.cloud.speechsense.v1.TalkService/UploadT
 /// What `outcome_unknown` tells the user to check.
 const CHECK_TALK: &str = "SpeechSense for this talk";
 
-/// The SpeechSense credential of `opts`: exactly one of `apiKey`, `iamToken`, `ticket`.
-fn speechsense_credential(opts: &Opts, signal: Option<web_sys::AbortSignal>) -> Result<Credential, UploadFailure> {
-    Credential::read("options", names::SPEECHSENSE_CREDENTIALS, &|k| opts.get(k), signal)
+/// The options both SpeechSense uploads read first, in this order: `endpoint`, the credential
+/// (exactly one of `apiKey`, `iamToken`, `ticket`; `signal` is read first), `connectionId`.
+fn speechsense_target(opts: &Opts) -> Result<(String, Credential, String), UploadFailure> {
+    let endpoint = check_endpoint("endpoint", &opts.required_string("endpoint")?)?;
+    let credential = Credential::read("options", names::SPEECHSENSE_CREDENTIALS, &|k| opts.get(k), opts.signal()?)?;
+    let connection_id = opts.required_string("connectionId")?;
+    Ok((endpoint, credential, connection_id))
 }
+
 
 /// Uploads an audio file to SpeechSense: `Upload`, `UploadAsStream` or `UploadBadge`.
 ///
@@ -59,9 +64,7 @@ async fn upload_audio_impl(file: JsValue, metadata: JsValue, options: JsValue) -
     let file = as_blob(&file, "file")?;
     let size = super::audio::blob_size(&file)?;
     let opts = Opts::read(&options, &names::UPLOAD_AUDIO)?;
-    let endpoint = check_endpoint("endpoint", &opts.required_string("endpoint")?)?;
-    let credential = speechsense_credential(&opts, opts.signal()?)?;
-    let connection_id = opts.required_string("connectionId")?;
+    let (endpoint, credential, connection_id) = speechsense_target(&opts)?;
     let explicit = super::audio::read_method(&opts)?.flatten();
     let chunk_size = opts.u64("chunkSize")?.unwrap_or(DEFAULT_CHUNK_SIZE);
     let attempts = opts.attempts(size, false)?;
@@ -89,9 +92,10 @@ async fn upload_audio_impl(file: JsValue, metadata: JsValue, options: JsValue) -
     let body: JsValue = body.into();
     let call = GrpcWebCall { endpoint: &endpoint, path: chosen.grpc_path(), body: &body };
     let (stack, plan) = (attempts.stack(), attempts.plan(credential.refreshable(), CHECK_TALK));
+    let answer = call_unary(&stack, &call, &credential, &plan).await?;
     let result = Object::new();
     if chosen == Method::UploadBadge {
-        let op: Operation = call_unary(&stack, &call, &credential, &plan).await?.decode()?;
+        let op: Operation = answer.decode()?;
         let badge = badge_response(&op)?;
         let talk_ids = Array::new();
         for id in &badge.talk_ids {
@@ -101,7 +105,7 @@ async fn upload_audio_impl(file: JsValue, metadata: JsValue, options: JsValue) -
         put(&result, "badgeId", if badge.badge_id.is_empty() { op.id.as_str() } else { badge.badge_id.as_str() }.into());
         put(&result, "talkIds", talk_ids.into());
     } else {
-        let response: UploadTalkResponse = call_unary(&stack, &call, &credential, &plan).await?.decode()?;
+        let response: UploadTalkResponse = answer.decode()?;
         put(&result, "talkId", response.talk_id.as_str().into());
     }
     put(&result, "method", chosen.js_name().into());
@@ -161,9 +165,7 @@ pub fn upload_text(
 
 async fn upload_text_impl(chat: JsValue, metadata: JsValue, options: JsValue) -> Result<JsValue, UploadFailure> {
     let opts = Opts::read(&options, &names::UPLOAD_TEXT)?;
-    let endpoint = check_endpoint("endpoint", &opts.required_string("endpoint")?)?;
-    let credential = speechsense_credential(&opts, opts.signal()?)?;
-    let connection_id = opts.required_string("connectionId")?;
+    let (endpoint, credential, connection_id) = speechsense_target(&opts)?;
     let chat = json_text(&chat, "chat")?;
     let metadata = json_text(&metadata, "metadata")?;
     let attempts = opts.attempts(chat.len() as u64, false)?;
