@@ -19,7 +19,7 @@ use crate::proto::speechsense::{
     message::Payload, Message, TalkMetadata, TextContent, TextPayload, UploadBadgeResponse, UploadTalkResponse,
     UploadTextRequest,
 };
-use crate::proto::yandex::cloud::operation::{operation, Operation};
+use crate::grpc_web::operation::{operation, Operation};
 use crate::upload_code::UploadCode;
 use crate::validate::Report;
 use crate::web::blob::body_blob;
