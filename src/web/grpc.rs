@@ -39,10 +39,13 @@ pub(crate) struct Unary {
 impl Unary {
     /// The message as `M`; a message that does not decode fails like the call would have.
     pub(crate) fn decode<M: prost::Message + Default>(&self) -> Result<M, UploadFailure> {
-        decode_message::<M>(&self.message).map_err(|e| {
-            // Never retried (`Failure::Other`): the same failure the engine gives up with.
-            UploadFailure::from_coded(e.code(), &e).with_status(self.status).with_attempt(self.attempt)
-        })
+        decode_message::<M>(&self.message).map_err(|e| self.failure(e))
+    }
+
+    /// A message that did not decode. Never retried (`Failure::Other`): the same failure the
+    /// engine gives up with.
+    fn failure(&self, e: CallError) -> UploadFailure {
+        UploadFailure::from_coded(e.code(), &e).with_status(self.status).with_attempt(self.attempt)
     }
 }
 
