@@ -1,5 +1,7 @@
 //! `presignedUpload`, `uploadVelaCall` and `uploadVelaChat`: S3 presigned POST and the Vela API.
 
+use std::rc::Rc;
+
 use js_sys::{Function, Object};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -132,7 +134,8 @@ pub(crate) async fn upload_with(file: &Blob, opts: &Opts, source: PresignSource)
     ensure_not_aborted(&attempts)?;
     attempts.reporter.phase(Phase::Validating);
     let refreshable = !matches!(source, PresignSource::Static(_));
-    let current: std::cell::RefCell<Option<Presign>> = Default::default();
+    // Shared, not cloned, between the attempts that use it.
+    let current: std::cell::RefCell<Option<Rc<Presign>>> = Default::default();
 
     let stack = attempts.stack();
     let plan = attempts.plan(false, "the bucket for this object");
@@ -145,7 +148,7 @@ pub(crate) async fn upload_with(file: &Blob, opts: &Opts, source: PresignSource)
             let presign = match cached {
                 Some(p) => p,
                 None => {
-                    let fresh = obtain(source, attempts).await.map_err(AttemptError::before_send)?;
+                    let fresh = Rc::new(obtain(source, attempts).await.map_err(AttemptError::before_send)?);
                     *current.borrow_mut() = Some(fresh.clone());
                     fresh
                 }
