@@ -148,7 +148,7 @@ async fn each_retry_of_an_audio_upload_asks_the_function_again() {
 const BAD_VALUES: [&str; 7] =
     ["MARK-SECRET\nX-Evil: 1", "MARK-SECRET\r", "MARK\u{0}SECRET", "MARK-ключ", "MARK-\u{1F600}", "", " \t "];
 
-async fn expect_refused(what: &str, option: &str, call: impl std::future::Future<Output = Result<JsValue, JsValue>>) {
+async fn expect_refused(what: &str, option: &str, call: impl std::future::IntoFuture<Output = Result<JsValue, JsValue>>) {
     let e = call.await.expect_err(what);
     assert_eq!(error_code(&e), "invalid_options", "{what}: {}", error_message(&e));
     let message = error_message(&e);

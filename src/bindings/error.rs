@@ -27,20 +27,6 @@ thread_local! {
     };
 }
 
-fn make_upload_error(code: &str, message: &str, details: &Object) -> JsValue {
-    let error = js_sys::Error::new(message);
-    PROTOTYPE.with(|proto| Object::set_prototype_of(&error, proto));
-    let _ = Reflect::set(&error, &"code".into(), &JsValue::from_str(code));
-    for key in ["status", "grpcStatus", "attempt", "cause", "issues", "s3Code"] {
-        if let Ok(value) = Reflect::get(details, &JsValue::from_str(key)) {
-            if !value.is_undefined() {
-                let _ = Reflect::set(&error, &JsValue::from_str(key), &value);
-            }
-        }
-    }
-    error.into()
-}
-
 fn is_upload_error_value(value: &JsValue) -> bool {
     PROTOTYPE.with(|proto| super::js::has_prototype(proto, value))
 }
@@ -51,10 +37,19 @@ pub fn is_upload_error(#[wasm_bindgen(unchecked_param_type = "unknown")] value: 
     is_upload_error_value(value)
 }
 
-/// Builds the JS `UploadError` for `failure`.
+/// Builds the JS `UploadError` for `failure`: a native `Error` with our prototype, its `code`,
+/// then whichever of `status`, `grpcStatus`, `attempt`, `cause`, `issues`, `s3Code` apply (in
+/// that order; a `cause` or `issues` that is `undefined` is left out).
 pub(crate) fn to_js(failure: UploadFailure) -> JsValue {
-    let details = Object::new();
-    let set = |key: &str, value: JsValue| super::put(&details, key, value);
+    // Every message leaves through here: no URL in it shows more than scheme, host and port.
+    let error = js_sys::Error::new(&crate::redact::scrub_urls(&failure.message));
+    PROTOTYPE.with(|proto| Object::set_prototype_of(&error, proto));
+    let set = |key: &str, value: JsValue| {
+        if !value.is_undefined() {
+            let _ = Reflect::set(&error, &JsValue::from_str(key), &value);
+        }
+    };
+    set("code", JsValue::from_str(failure.code.as_str()));
     if let Some(s) = failure.status {
         set("status", JsValue::from(s));
     }
@@ -73,8 +68,19 @@ pub(crate) fn to_js(failure: UploadFailure) -> JsValue {
     if let Some(c) = failure.s3_code {
         set("s3Code", JsValue::from_str(&c));
     }
-    // Every message leaves through here: no URL in it shows more than scheme, host and port.
-    make_upload_error(failure.code.as_str(), &crate::redact::scrub_urls(&failure.message), &details)
+    error.into()
+}
+
+/// The upload of one async export, boxed.
+pub(crate) type Call = std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, UploadFailure>>>>;
+
+/// The promise of an async export: `call` spawned, settling with its value or its `UploadError`.
+///
+/// Every upload export goes through this one function, so the module holds one copy of the
+/// spawn-and-settle code instead of one per export (each with the export's whole state machine
+/// inlined into it).
+pub(crate) fn promise(call: Call) -> js_sys::Promise {
+    wasm_bindgen_futures::future_to_promise(async move { call.await.map_err(to_js) })
 }
 
 /// Rejects with an `UploadError` for an invalid option.

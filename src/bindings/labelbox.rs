@@ -71,12 +71,12 @@ const MAX_ITEM_BYTES: u64 = 64 * 1024 * 1024;
 type Hosted = Result<(String, Row), UploadFailure>;
 
 /// Hosts Labelbox conversations and returns their import rows.
-#[wasm_bindgen(js_name = uploadLabelboxConversations, unchecked_return_type = "UploadLabelboxResult")]
-pub async fn upload_labelbox_conversations(
+#[wasm_bindgen(js_name = uploadLabelboxConversations, unchecked_return_type = "Promise<UploadLabelboxResult>")]
+pub fn upload_labelbox_conversations(
     #[wasm_bindgen(unchecked_param_type = "LabelboxItem[]")] items: JsValue,
     #[wasm_bindgen(unchecked_param_type = "UploadLabelboxOptions")] options: JsValue,
-) -> Result<JsValue, JsValue> {
-    run(items, options).await.map_err(to_js)
+) -> Promise {
+    super::error::promise(Box::pin(run(items, options)))
 }
 
 struct Batch {

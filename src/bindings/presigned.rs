@@ -1,5 +1,7 @@
 //! `presignedUpload`, `uploadVelaCall` and `uploadVelaChat`: S3 presigned POST and the Vela API.
 
+use std::rc::Rc;
+
 use js_sys::{Function, Object};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -7,7 +9,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, FormData};
 
 use super::audio::as_blob;
-use super::error::{invalid_option, to_js};
+use super::error::{invalid_option, promise};
 use super::put;
 use super::options::{ensure_not_aborted, json_text, names, read_presign, Opts};
 use crate::grpc_web::response::find_metadata;
@@ -23,11 +25,11 @@ use crate::web::failure::UploadFailure;
 use crate::web::grpc::retry_after;
 use crate::web::progress::Phase;
 use crate::redact::redact;
-use crate::web::transport::{HttpStack as _, Outcome, Request};
+use crate::web::transport::{HttpStack as _, Outcome, Request, Response};
 use crate::web::vela::{self, json_string, origin, string_member, VelaRequest};
 
 fn vela_credential(opts: &Opts) -> Result<Credential, UploadFailure> {
-    Credential::read("options", names::VELA_CREDENTIALS, |k| opts.get(k), opts.signal()?)
+    Credential::read("options", names::VELA_CREDENTIALS, &|k| opts.get(k), opts.signal()?)
 }
 
 /// Where a presign comes from.
@@ -47,12 +49,12 @@ pub(crate) struct VelaCall {
 }
 
 /// Uploads a file through a presigned S3 POST: the fields in order, then `file` last.
-#[wasm_bindgen(js_name = presignedUpload, unchecked_return_type = "PresignedUploadResult")]
-pub async fn presigned_upload(
+#[wasm_bindgen(js_name = presignedUpload, unchecked_return_type = "Promise<PresignedUploadResult>")]
+pub fn presigned_upload(
     #[wasm_bindgen(unchecked_param_type = "Blob")] file: JsValue,
     #[wasm_bindgen(unchecked_param_type = "PresignedUploadOptions")] options: JsValue,
-) -> Result<JsValue, JsValue> {
-    async {
+) -> js_sys::Promise {
+    promise(Box::pin(async move {
         let file = as_blob(&file, "file")?;
         let opts = Opts::read(&options, &names::PRESIGNED_UPLOAD)?;
         let source = match opts.get("presign") {
@@ -61,18 +63,16 @@ pub async fn presigned_upload(
             None => return Err(invalid_option("options.presign is required: {url, fields} or an async function returning one")),
         };
         upload_with(&file, &opts, source).await
-    }
-    .await
-    .map_err(to_js)
+    }))
 }
 
 /// Uploads a call recording to Vela: asks the presign endpoint, then POSTs to S3.
-#[wasm_bindgen(js_name = uploadVelaCall, unchecked_return_type = "PresignedUploadResult")]
-pub async fn upload_vela_call(
+#[wasm_bindgen(js_name = uploadVelaCall, unchecked_return_type = "Promise<PresignedUploadResult>")]
+pub fn upload_vela_call(
     #[wasm_bindgen(unchecked_param_type = "Blob")] file: JsValue,
     #[wasm_bindgen(unchecked_param_type = "UploadVelaCallOptions")] options: JsValue,
-) -> Result<JsValue, JsValue> {
-    async {
+) -> js_sys::Promise {
+    promise(Box::pin(async move {
         let file = as_blob(&file, "file")?;
         let opts = Opts::read(&options, &names::UPLOAD_VELA_CALL)?;
         let api_base = check_endpoint("apiBase", &opts.required_string("apiBase")?)?;
@@ -89,18 +89,16 @@ pub async fn upload_vela_call(
             return Err(super::upload::validation_failure("call metadata (orgId, email, dateOfCall)", &[&report]));
         }
         upload_with(&file, &opts, PresignSource::Vela(VelaCall { api_base, credential, body })).await
-    }
-    .await
-    .map_err(to_js)
+    }))
 }
 
 /// Uploads a chat transcript to Vela (`POST {apiBase}/chat/upload/vela`), after validating it.
-#[wasm_bindgen(js_name = uploadVelaChat, unchecked_return_type = "UploadVelaChatResult")]
-pub async fn upload_vela_chat(
+#[wasm_bindgen(js_name = uploadVelaChat, unchecked_return_type = "Promise<UploadVelaChatResult>")]
+pub fn upload_vela_chat(
     #[wasm_bindgen(unchecked_param_type = "string | VelaChatData")] chat: JsValue,
     #[wasm_bindgen(unchecked_param_type = "UploadVelaChatOptions")] options: JsValue,
-) -> Result<JsValue, JsValue> {
-    async {
+) -> js_sys::Promise {
+    promise(Box::pin(async move {
         let opts = Opts::read(&options, &names::UPLOAD_VELA_CHAT)?;
         let api_base = check_endpoint("apiBase", &opts.required_string("apiBase")?)?;
         let credential = vela_credential(&opts)?;
@@ -126,9 +124,7 @@ pub async fn upload_vela_chat(
         put(&result, "attempts", attempts.reporter.attempts().into());
         attempts.reporter.phase(Phase::Done);
         Ok(result.into())
-    }
-    .await
-    .map_err(to_js)
+    }))
 }
 
 /// The presigned upload itself, shared by `presignedUpload` and `uploadVelaCall`.
@@ -138,35 +134,41 @@ pub(crate) async fn upload_with(file: &Blob, opts: &Opts, source: PresignSource)
     ensure_not_aborted(&attempts)?;
     attempts.reporter.phase(Phase::Validating);
     let refreshable = !matches!(source, PresignSource::Static(_));
-    let current: std::cell::RefCell<Option<Presign>> = Default::default();
+    // Shared, not cloned, between the attempts that use it.
+    let current: std::cell::RefCell<Option<Rc<Presign>>> = Default::default();
 
     let stack = attempts.stack();
     let plan = attempts.plan(false, "the bucket for this object");
-    let (key, response) = engine::run(&stack, &plan, |info| {
-            let (source, current, attempts) = (&source, &current, &attempts);
-            async move {
-                let cached = if info.refresh { None } else { current.borrow().clone() };
-                let presign = match cached {
-                    Some(p) => p,
-                    None => {
-                        let fresh = obtain(source, attempts).await.map_err(AttemptError::before_send)?;
-                        *current.borrow_mut() = Some(fresh.clone());
-                        fresh
-                    }
-                };
-                attempt(file, size, &presign, refreshable, attempts).await
-            }
+    // The key of the presign the accepted attempt used.
+    let key: std::cell::RefCell<String> = Default::default();
+    let (source, current, attempts, key_slot) = (&source, &current, &attempts, &key);
+    let response = engine::run(&stack, &plan, &mut move |info| {
+        Box::pin(async move {
+            let cached = if info.refresh { None } else { current.borrow().clone() };
+            let presign = match cached {
+                Some(p) => p,
+                None => {
+                    let fresh = Rc::new(obtain(source, attempts).await.map_err(AttemptError::before_send)?);
+                    *current.borrow_mut() = Some(fresh.clone());
+                    fresh
+                }
+            };
+            let (key, response) = attempt(file, size, &presign, refreshable, attempts).await?;
+            *key_slot.borrow_mut() = key;
+            Ok(response)
         })
-        .await?;
+    })
+    .await?;
+    let key = key.into_inner();
     let result = Object::new();
     put(&result, "key", key.as_str().into());
     put(&result, "attempts", attempts.reporter.attempts().into());
-    if let Some(etag) = find_metadata(&response.0, "etag") {
+    if let Some(etag) = find_metadata(&response.headers, "etag") {
         put(&result, "etag", etag.into());
     }
-    let location = find_metadata(&response.0, "location")
+    let location = find_metadata(&response.headers, "location")
         .map(str::to_owned)
-        .or_else(|| crate::s3_post::xml_error::element_text(&String::from_utf8_lossy(&response.1), "Location"));
+        .or_else(|| crate::s3_post::xml_error::element_text(&String::from_utf8_lossy(&response.body), "Location"));
     if let Some(location) = location {
         put(&result, "location", location.as_str().into());
     }
@@ -181,7 +183,7 @@ async fn attempt(
     presign: &Presign,
     refreshable: bool,
     attempts: &Attempts,
-) -> Result<(String, (Vec<(String, String)>, Vec<u8>)), AttemptError> {
+) -> Result<(String, Response), AttemptError> {
     let before = |failure, error| AttemptError { phase: retry::Phase::BeforeSend, failure, error };
     let stack = attempts.stack();
     let secrets: Vec<&str> = presign.secret_values().collect();
@@ -212,7 +214,7 @@ async fn attempt(
         other => return Err(transport_error(other, phase, "S3")),
     };
     if (200..300).contains(&response.status) {
-        return Ok((facts.key, (response.headers, response.body)));
+        return Ok((facts.key, response));
     }
     let text = String::from_utf8_lossy(&response.body);
     let (failure, error) = match parse_s3_error(&text) {

@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::Blob;
 
 use super::audio::{as_blob, info_to_js, sniff_blob};
-use super::error::{invalid_option, to_js};
+use super::error::{invalid_option, promise};
 use super::put;
 use super::options::{ensure_not_aborted, json_text, names, Opts};
 use crate::audio::{check_for_upload, choose_method_auto, Method};
@@ -19,7 +19,7 @@ use crate::proto::speechsense::{
     message::Payload, Message, TalkMetadata, TextContent, TextPayload, UploadBadgeResponse, UploadTalkResponse,
     UploadTextRequest,
 };
-use crate::proto::yandex::cloud::operation::{operation, Operation};
+use crate::grpc_web::operation::{operation, Operation};
 use crate::upload_code::UploadCode;
 use crate::validate::Report;
 use crate::web::blob::body_blob;
@@ -36,32 +36,35 @@ const UPLOAD_TEXT_PATH: &str = "/yandex.cloud.speechsense.v1.TalkService/UploadT
 /// What `outcome_unknown` tells the user to check.
 const CHECK_TALK: &str = "SpeechSense for this talk";
 
-/// The SpeechSense credential of `opts`: exactly one of `apiKey`, `iamToken`, `ticket`.
-fn speechsense_credential(opts: &Opts, signal: Option<web_sys::AbortSignal>) -> Result<Credential, UploadFailure> {
-    Credential::read("options", names::SPEECHSENSE_CREDENTIALS, |k| opts.get(k), signal)
+/// The options both SpeechSense uploads read first, in this order: `endpoint`, the credential
+/// (exactly one of `apiKey`, `iamToken`, `ticket`; `signal` is read first), `connectionId`.
+fn speechsense_target(opts: &Opts) -> Result<(String, Credential, String), UploadFailure> {
+    let endpoint = check_endpoint("endpoint", &opts.required_string("endpoint")?)?;
+    let credential = Credential::read("options", names::SPEECHSENSE_CREDENTIALS, &|k| opts.get(k), opts.signal()?)?;
+    let connection_id = opts.required_string("connectionId")?;
+    Ok((endpoint, credential, connection_id))
 }
+
 
 /// Uploads an audio file to SpeechSense: `Upload`, `UploadAsStream` or `UploadBadge`.
 ///
 /// The body is a `Blob` of computed frame headers and `file.slice()`s, sent by one XHR; the
 /// audio never enters wasm or JS memory. The file is sniffed and checked first, so audio the
 /// service would refuse fails before its first byte.
-#[wasm_bindgen(js_name = uploadAudio, unchecked_return_type = "UploadAudioResult")]
-pub async fn upload_audio(
+#[wasm_bindgen(js_name = uploadAudio, unchecked_return_type = "Promise<UploadAudioResult>")]
+pub fn upload_audio(
     #[wasm_bindgen(unchecked_param_type = "Blob")] file: JsValue,
     #[wasm_bindgen(unchecked_param_type = "string | Record<string, string>")] metadata: JsValue,
     #[wasm_bindgen(unchecked_param_type = "UploadAudioOptions")] options: JsValue,
-) -> Result<JsValue, JsValue> {
-    upload_audio_impl(file, metadata, options).await.map_err(to_js)
+) -> js_sys::Promise {
+    promise(Box::pin(upload_audio_impl(file, metadata, options)))
 }
 
 async fn upload_audio_impl(file: JsValue, metadata: JsValue, options: JsValue) -> Result<JsValue, UploadFailure> {
     let file = as_blob(&file, "file")?;
     let size = super::audio::blob_size(&file)?;
     let opts = Opts::read(&options, &names::UPLOAD_AUDIO)?;
-    let endpoint = check_endpoint("endpoint", &opts.required_string("endpoint")?)?;
-    let credential = speechsense_credential(&opts, opts.signal()?)?;
-    let connection_id = opts.required_string("connectionId")?;
+    let (endpoint, credential, connection_id) = speechsense_target(&opts)?;
     let explicit = super::audio::read_method(&opts)?.flatten();
     let chunk_size = opts.u64("chunkSize")?.unwrap_or(DEFAULT_CHUNK_SIZE);
     let attempts = opts.attempts(size, false)?;
@@ -89,9 +92,10 @@ async fn upload_audio_impl(file: JsValue, metadata: JsValue, options: JsValue) -
     let body: JsValue = body.into();
     let call = GrpcWebCall { endpoint: &endpoint, path: chosen.grpc_path(), body: &body };
     let (stack, plan) = (attempts.stack(), attempts.plan(credential.refreshable(), CHECK_TALK));
+    let answer = call_unary(&stack, &call, &credential, &plan).await?;
     let result = Object::new();
     if chosen == Method::UploadBadge {
-        let op: Operation = call_unary(&stack, &call, &credential, &plan).await?;
+        let op: Operation = answer.decode()?;
         let badge = badge_response(&op)?;
         let talk_ids = Array::new();
         for id in &badge.talk_ids {
@@ -101,7 +105,7 @@ async fn upload_audio_impl(file: JsValue, metadata: JsValue, options: JsValue) -
         put(&result, "badgeId", if badge.badge_id.is_empty() { op.id.as_str() } else { badge.badge_id.as_str() }.into());
         put(&result, "talkIds", talk_ids.into());
     } else {
-        let response: UploadTalkResponse = call_unary(&stack, &call, &credential, &plan).await?;
+        let response: UploadTalkResponse = answer.decode()?;
         put(&result, "talkId", response.talk_id.as_str().into());
     }
     put(&result, "method", chosen.js_name().into());
@@ -150,20 +154,18 @@ pub(crate) fn validation_failure(what: &str, reports: &[&Report]) -> UploadFailu
 }
 
 /// Uploads a chat to SpeechSense with `UploadText`, after validating it.
-#[wasm_bindgen(js_name = uploadText, unchecked_return_type = "UploadTextResult")]
-pub async fn upload_text(
+#[wasm_bindgen(js_name = uploadText, unchecked_return_type = "Promise<UploadTextResult>")]
+pub fn upload_text(
     #[wasm_bindgen(unchecked_param_type = "string | SpeechSenseChat")] chat: JsValue,
     #[wasm_bindgen(unchecked_param_type = "string | Record<string, string>")] metadata: JsValue,
     #[wasm_bindgen(unchecked_param_type = "UploadTextOptions")] options: JsValue,
-) -> Result<JsValue, JsValue> {
-    upload_text_impl(chat, metadata, options).await.map_err(to_js)
+) -> js_sys::Promise {
+    promise(Box::pin(upload_text_impl(chat, metadata, options)))
 }
 
 async fn upload_text_impl(chat: JsValue, metadata: JsValue, options: JsValue) -> Result<JsValue, UploadFailure> {
     let opts = Opts::read(&options, &names::UPLOAD_TEXT)?;
-    let endpoint = check_endpoint("endpoint", &opts.required_string("endpoint")?)?;
-    let credential = speechsense_credential(&opts, opts.signal()?)?;
-    let connection_id = opts.required_string("connectionId")?;
+    let (endpoint, credential, connection_id) = speechsense_target(&opts)?;
     let chat = json_text(&chat, "chat")?;
     let metadata = json_text(&metadata, "metadata")?;
     let attempts = opts.attempts(chat.len() as u64, false)?;
@@ -174,7 +176,7 @@ async fn upload_text_impl(chat: JsValue, metadata: JsValue, options: JsValue) ->
         .map_err(|e| validation_failure("chat or its metadata", &[&e.chat, &e.metadata]))?;
     let request = UploadTextRequest {
         talk_id: String::new(),
-        metadata: Some(TalkMetadata { connection_id, fields: prepared.fields.into_iter().collect(), users: Vec::new() }),
+        metadata: Some(TalkMetadata { connection_id, fields: prepared.fields, users: Vec::new() }),
         text_content: Some(TextContent {
             messages: prepared
                 .messages
@@ -196,7 +198,7 @@ async fn upload_text_impl(chat: JsValue, metadata: JsValue, options: JsValue) ->
         .into();
     let call = GrpcWebCall { endpoint: &endpoint, path: UPLOAD_TEXT_PATH, body: &body };
     let (stack, plan) = (attempts.stack(), attempts.plan(credential.refreshable(), CHECK_TALK));
-    let response: UploadTalkResponse = call_unary(&stack, &call, &credential, &plan).await?;
+    let response: UploadTalkResponse = call_unary(&stack, &call, &credential, &plan).await?.decode()?;
     let result = Object::new();
     put(&result, "talkId", response.talk_id.as_str().into());
     put(&result, "attempts", attempts.reporter.attempts().into());

@@ -52,6 +52,8 @@ use crate::upload_code::UploadCode;
 const FIELD_REQUEST_AUDIO: u32 = 2;
 /// `UploadTalkRequest.metadata` (field 1).
 const FIELD_REQUEST_METADATA: u32 = 1;
+/// `StreamTalkRequest.metadata` (the `event` oneof).
+const FIELD_STREAM_METADATA: u32 = 1;
 /// `AudioStreamingRequest.chunk` (field 2 of the `AudioEvent` oneof).
 const FIELD_STREAMING_CHUNK: u32 = 2;
 /// `AudioRequest.audio_metadata` (field 1).
@@ -170,11 +172,16 @@ pub fn materialize(parts: &[Part], file: &[u8]) -> Result<Vec<u8>, FrameError> {
 }
 
 /// The frame of `StreamTalkRequest{metadata}`: the first message of a client stream.
+///
+/// Encoded as prost encodes it (the `metadata` case of the `event` oneof is field 1, written
+/// even when empty) around the metadata's own bytes, so the metadata is not cloned into a
+/// request first (a `BTreeMap` clone is a lot of code for a wasm module).
 pub fn stream_metadata_frame(metadata: &TalkMetadata) -> Result<Vec<u8>, FrameError> {
-    let message = StreamTalkRequest {
-        event: Some(stream_talk_request::Event::Metadata(metadata.clone())),
-    };
-    encode_framed(&message)
+    let metadata_bytes = metadata.encode_to_vec();
+    let mut message = Vec::with_capacity(metadata_bytes.len() + 11);
+    encode_len_field_prefix(FIELD_STREAM_METADATA, metadata_bytes.len() as u64, &mut message)?;
+    message.extend_from_slice(&metadata_bytes);
+    super::frame::encode_data_frame(&message)
 }
 
 /// The `AudioMetadata{container_audio{type}}` message for a container type.
@@ -499,6 +506,14 @@ mod tests {
             for pair in parts.windows(2) {
                 assert!(!matches!(pair, [Part::Bytes(_), Part::Bytes(_)]));
             }
+        }
+    }
+
+    #[test]
+    fn the_stream_metadata_frame_is_prosts_encoding_byte_for_byte() {
+        for m in [metadata(), TalkMetadata::default()] {
+            let request = StreamTalkRequest { event: Some(stream_talk_request::Event::Metadata(m.clone())) };
+            assert_eq!(stream_metadata_frame(&m).unwrap(), encode_framed(&request).unwrap(), "{m:?}");
         }
     }
 

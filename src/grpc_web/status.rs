@@ -332,6 +332,12 @@ pub fn decode_unary<M: prost::Message + Default>(
     headers: &[(String, String)],
     http_status: u16,
 ) -> Result<M, CallError> {
+    let message = unary_message(body, headers, http_status)?;
+    decode_message(&message)
+}
+
+/// [`decode_unary`] without the decoding: the bytes of the one message of an OK answer.
+pub fn unary_message(body: &[u8], headers: &[(String, String)], http_status: u16) -> Result<Vec<u8>, CallError> {
     // An HTML error page from a proxy is not grpc-web: report the missing status, not garbage.
     let response = match parse_response(body) {
         Ok(r) => r,
@@ -348,11 +354,17 @@ pub fn decode_unary<M: prost::Message + Default>(
     if !status.is_ok() {
         return Err(CallError::Status(status));
     }
-    match response.messages.as_slice() {
-        [] => Err(CallError::NoMessage),
-        [one] => M::decode(one.as_slice()).map_err(|e| CallError::Decode(e.to_string())),
-        more => Err(CallError::ExtraMessages { count: more.len() }),
+    let mut messages = response.messages;
+    match messages.len() {
+        0 => Err(CallError::NoMessage),
+        1 => Ok(messages.swap_remove(0)),
+        count => Err(CallError::ExtraMessages { count }),
     }
+}
+
+/// Decodes a message of [`unary_message`] as `M`.
+pub fn decode_message<M: prost::Message + Default>(message: &[u8]) -> Result<M, CallError> {
+    M::decode(message).map_err(|e| CallError::Decode(e.to_string()))
 }
 
 #[cfg(test)]

@@ -52,7 +52,7 @@ impl Credential {
     pub(crate) fn read(
         owner: &str,
         options: &[&'static str],
-        get: impl Fn(&str) -> Option<JsValue>,
+        get: &dyn Fn(&str) -> Option<JsValue>,
         signal: Option<AbortSignal>,
     ) -> Result<Credential, UploadFailure> {
         let given: Vec<(&'static str, JsValue)> = options.iter().filter_map(|o| get(o).map(|v| (*o, v))).collect();

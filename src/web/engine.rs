@@ -10,10 +10,11 @@
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
 use std::future::Future;
+use std::pin::Pin;
 
 use super::failure::UploadFailure;
 use super::progress::Phase;
-use super::transport::{Events, HttpStack};
+use super::transport::{Events, HttpStack, Outcome, Request, Response};
 use crate::grpc_web::GrpcCode;
 use crate::retry::{self, Decision, Failure, RetryPolicy};
 use crate::upload_code::UploadCode;
@@ -115,17 +116,22 @@ pub(crate) fn is_auth_failure(failure: &Failure) -> bool {
     matches!(failure, Failure::Grpc { code: GrpcCode::Unauthenticated } | Failure::Http { status: 401, .. })
 }
 
+/// One attempt in flight: the answer it accepted, or why it failed.
+pub(crate) type AttemptFuture<'a> = Pin<Box<dyn Future<Output = Result<Response, AttemptError>> + 'a>>;
+
 /// Runs `attempt` until it succeeds, the policy gives up, or the caller aborts.
 ///
 /// An authentication failure with a refreshable credential is retried once at once, outside
 /// the policy's count: the credential function is called again by the next attempt, and a
 /// verdict of the server proves nothing was stored.
-pub(crate) async fn run<S, T, F, Fut>(stack: &S, plan: &Plan<'_>, mut attempt: F) -> Result<T, UploadFailure>
-where
-    S: HttpStack,
-    F: FnMut(AttemptInfo) -> Fut,
-    Fut: Future<Output = Result<T, AttemptError>>,
-{
+///
+/// Not generic over the call: every request of the package shares this one loop, and each
+/// caller reads what it needs from the accepted [`Response`] afterwards.
+pub(crate) async fn run<'a, S: HttpStack>(
+    stack: &S,
+    plan: &Plan<'_>,
+    attempt: &mut dyn FnMut(AttemptInfo) -> AttemptFuture<'a>,
+) -> Result<Response, UploadFailure> {
     let mut info = AttemptInfo { number: 1, refresh: false };
     let mut retries_used: u32 = 0;
     let mut credential_refreshed = false;
@@ -166,6 +172,52 @@ where
     }
 }
 
+/// A POST with a fresh credential for each attempt: what the grpc-web and Vela calls share.
+pub(crate) struct AuthorizedPost<'a, B: ?Sized> {
+    /// The full URL.
+    pub url: &'a str,
+    /// The request headers, in order; the value of `authorization` is filled in per attempt.
+    pub headers: &'a [(&'a str, &'a str)],
+    /// The body.
+    pub body: &'a B,
+    /// The server as messages name it (scheme, host and port only).
+    pub target: &'a str,
+    /// Reads an answer: what the call returns, or why the attempt failed. Gets the target, the
+    /// phase reached, the secrets to redact and the time.
+    pub accept: fn(&str, Response, retry::Phase, &[&str], u64) -> Result<Response, AttemptError>,
+}
+
+/// Sends `post` with the retries of `plan`; returns the accepted answer and its attempt number.
+pub(crate) async fn authorized_post<S: HttpStack, C: Credentials>(
+    stack: &S,
+    post: &AuthorizedPost<'_, S::Body>,
+    credentials: &C,
+    plan: &Plan<'_>,
+) -> Result<(Response, u32), UploadFailure> {
+    let number = std::cell::Cell::new(0);
+    let number_ref = &number;
+    let response = run(stack, plan, &mut move |info| {
+        number_ref.set(info.number);
+        Box::pin(async move {
+            let auth = credentials.authorization().await.map_err(AttemptError::before_send)?;
+            let headers: Vec<(&str, &str)> = post
+                .headers
+                .iter()
+                .map(|&(name, value)| (name, if name == "authorization" { auth.header.as_str() } else { value }))
+                .collect();
+            let request = Request { method: "POST", url: post.url, headers: &headers, body: post.body };
+            let result = stack.send(&request, &ToProgress(plan.progress)).await.map_err(AttemptError::before_send)?;
+            let phase = phase_of(result.body_sent);
+            match result.outcome {
+                Outcome::Response(response) => (post.accept)(post.target, response, phase, &[auth.secret.as_str()], stack.now_ms()),
+                other => Err(transport_error(other, phase, post.target)),
+            }
+        })
+    })
+    .await?;
+    Ok((response, number.get()))
+}
+
 fn give_up(plan: &Plan<'_>, attempt: u32, e: AttemptError) -> UploadFailure {
     let ambiguous =
         !plan.idempotent && retry::may_have_committed(e.phase, &e.failure) && retry::is_retryable(&e.failure);
@@ -192,8 +244,7 @@ fn give_up(plan: &Plan<'_>, attempt: u32, e: AttemptError) -> UploadFailure {
 
 /// A network-level end of an attempt as an [`AttemptError`]; `target` names the server
 /// (scheme, host and port only).
-pub(crate) fn transport_error(outcome: super::transport::Outcome, phase: retry::Phase, target: &str) -> AttemptError {
-    use super::transport::Outcome;
+pub(crate) fn transport_error(outcome: Outcome, phase: retry::Phase, target: &str) -> AttemptError {
     let (failure, error) = match outcome {
         Outcome::Aborted => (Failure::Aborted, UploadFailure::aborted()),
         Outcome::Stall => (
@@ -244,15 +295,15 @@ mod tests {
         let stack = FakeStack::default();
         let (policy, rec) = (RetryPolicy::default(), Recorder::default());
         let mut seen = Vec::new();
-        let out = block_on(run(&stack, &plan(&policy, true, &rec), |info| {
+        let out = block_on(run(&stack, &plan(&policy, true, &rec), &mut |info| {
             seen.push(info);
-            std::future::ready(match info.number {
+            Box::pin(std::future::ready(match info.number {
                 1 => Err(fail(Failure::Expired { refreshable: true }, retry::Phase::BeforeSend)),
                 2 => Err(fail(Failure::Network, retry::Phase::Waiting)),
-                _ => Ok(info.number),
-            })
+                n => Ok(Response { status: 200 + n as u16, headers: Vec::new(), body: Vec::new() }),
+            }))
         }));
-        assert_eq!(out.unwrap(), 3);
+        assert_eq!(out.unwrap().status, 203, "the third attempt's answer is the result");
         let refresh: Vec<bool> = seen.iter().map(|i| i.refresh).collect();
         assert_eq!(refresh, [false, true, false], "only the attempt after the expiry refreshes");
         assert_eq!(*stack.sleeps.borrow(), [0, 1000]);
@@ -263,11 +314,11 @@ mod tests {
         let stack = FakeStack::default();
         let (policy, rec) = (RetryPolicy::default(), Recorder::default());
         let ra = Some(retry::RetryAfter { delay_ms: 7_000 });
-        let e = block_on(run(&stack, &plan(&policy, true, &rec), |info| {
+        let e = block_on(run(&stack, &plan(&policy, true, &rec), &mut |info| {
             if info.number == 1 {
                 stack.abort_after.set(Some(0)); // the caller aborts while the engine waits
             }
-            std::future::ready(Err::<(), _>(fail(Failure::Http { status: 429, retry_after: ra }, retry::Phase::Waiting)))
+            Box::pin(std::future::ready(Err(fail(Failure::Http { status: 429, retry_after: ra }, retry::Phase::Waiting))))
         }))
         .unwrap_err();
         assert_eq!((e.code.as_str(), e.attempt), ("aborted", Some(1)));
@@ -289,7 +340,7 @@ mod tests {
         for (failure, phase, code) in cases {
             let stack = FakeStack::default();
             let f = failure.clone();
-            let e = block_on(run(&stack, &plan(&policy, false, &rec), |_| std::future::ready(Err::<(), _>(fail(f.clone(), phase)))))
+            let e = block_on(run(&stack, &plan(&policy, false, &rec), &mut |_| Box::pin(std::future::ready(Err(fail(f.clone(), phase))))))
                 .unwrap_err();
             assert_eq!(e.code, code, "{failure:?} {phase:?}");
         }

@@ -6,12 +6,13 @@
 // Natively only the tests use this module; the browser build uses all of it.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
-use super::engine::{self, phase_of, transport_error, AttemptError, Credentials, Plan, ToProgress};
+use super::engine::{self, AttemptError, AuthorizedPost, Credentials, Plan};
 use super::failure::UploadFailure;
 use crate::redact::redact;
-use super::transport::{HttpStack, Outcome, Request, Response};
+use super::transport::{HttpStack, Response};
 use crate::grpc_web::response::find_metadata;
-use crate::grpc_web::{decode_unary, CallError, GrpcCode, CONTENT_TYPE_GRPC_WEB_PROTO};
+use crate::grpc_web::status::{decode_message, unary_message};
+use crate::grpc_web::{CallError, GrpcCode, CONTENT_TYPE_GRPC_WEB_PROTO};
 use crate::retry::{self, parse_retry_after, Failure};
 use crate::upload_code::UploadCode;
 
@@ -25,40 +26,53 @@ pub(crate) struct GrpcWebCall<'a, B: ?Sized> {
     pub body: &'a B,
 }
 
-/// Sends `call` with the retries of `plan`, a fresh credential for each attempt, and decodes
-/// its one response message.
-pub(crate) async fn call_unary<M, S, C>(
+/// The one message of a successful unary call, not yet decoded.
+pub(crate) struct Unary {
+    /// The message bytes.
+    message: Vec<u8>,
+    /// The HTTP status of the answer.
+    status: u16,
+    /// The attempt that got it.
+    attempt: u32,
+}
+
+impl Unary {
+    /// The message as `M`; a message that does not decode fails like the call would have.
+    pub(crate) fn decode<M: prost::Message + Default>(&self) -> Result<M, UploadFailure> {
+        decode_message::<M>(&self.message).map_err(|e| self.failure(e))
+    }
+
+    /// A message that did not decode. Never retried (`Failure::Other`): the same failure the
+    /// engine gives up with.
+    fn failure(&self, e: CallError) -> UploadFailure {
+        UploadFailure::from_coded(e.code(), &e).with_status(self.status).with_attempt(self.attempt)
+    }
+}
+
+/// Sends `call` with the retries of `plan` and a fresh credential for each attempt, and reads
+/// its one response message (see [`Unary::decode`]).
+pub(crate) async fn call_unary<S: HttpStack, C: Credentials>(
     stack: &S,
     call: &GrpcWebCall<'_, S::Body>,
     credentials: &C,
     plan: &Plan<'_>,
-) -> Result<M, UploadFailure>
-where
-    M: prost::Message + Default,
-    S: HttpStack,
-    C: Credentials,
-{
+) -> Result<Unary, UploadFailure> {
     let url = format!("{}{}", call.endpoint, call.path);
-    engine::run(stack, plan, |_info| {
-        let url = &url;
-        async move {
-            let auth = credentials.authorization().await.map_err(AttemptError::before_send)?;
-            let headers = [
-                ("content-type", CONTENT_TYPE_GRPC_WEB_PROTO),
-                ("x-grpc-web", "1"),
-                ("x-user-agent", "talk-uploader"),
-                ("authorization", auth.header.as_str()),
-            ];
-            let req = Request { method: "POST", url, headers: &headers, body: call.body };
-            let result = stack.send(&req, &ToProgress(plan.progress)).await.map_err(AttemptError::before_send)?;
-            let phase = phase_of(result.body_sent);
-            match result.outcome {
-                Outcome::Response(response) => decode::<M>(call.endpoint, &response, phase, &[auth.secret.as_str()], stack.now_ms()),
-                outcome => Err(transport_error(outcome, phase, call.endpoint)),
-            }
-        }
-    })
-    .await
+    let headers = [
+        ("content-type", CONTENT_TYPE_GRPC_WEB_PROTO),
+        ("x-grpc-web", "1"),
+        ("x-user-agent", "talk-uploader"),
+        ("authorization", ""),
+    ];
+    let post = AuthorizedPost { url: &url, headers: &headers, body: call.body, target: call.endpoint, accept };
+    let (response, attempt) = engine::authorized_post(stack, &post, credentials, plan).await?;
+    Ok(Unary { message: response.body, status: response.status, attempt })
+}
+
+/// An answer whose one message is the body (see [`check`]).
+fn accept(endpoint: &str, response: Response, phase: retry::Phase, secrets: &[&str], now_ms: u64) -> Result<Response, AttemptError> {
+    let message = check(endpoint, &response, phase, secrets, now_ms)?;
+    Ok(Response { body: message, ..response })
 }
 
 /// The `Retry-After` of a response, parsed.
@@ -67,14 +81,9 @@ pub(crate) fn retry_after(response: &Response, now_ms: u64) -> Option<retry::Ret
     parse_retry_after(value, now_ms)
 }
 
-fn decode<M: prost::Message + Default>(
-    endpoint: &str,
-    response: &Response,
-    phase: retry::Phase,
-    secrets: &[&str],
-    now_ms: u64,
-) -> Result<M, AttemptError> {
-    match decode_unary::<M>(&response.body, &response.headers, response.status) {
+/// The one message of an OK answer, or the failure it is.
+fn check(endpoint: &str, response: &Response, phase: retry::Phase, secrets: &[&str], now_ms: u64) -> Result<Vec<u8>, AttemptError> {
+    match unary_message(&response.body, &response.headers, response.status) {
         Ok(message) => Ok(message),
         Err(CallError::Status(status)) => {
             let name = status.code.name();
@@ -177,7 +186,7 @@ mod tests {
                 check_where: "SpeechSense for this talk",
                 progress: &self.rec,
             };
-            block_on(call_unary(&self.stack, &call, &self.cred, &plan))
+            block_on(call_unary(&self.stack, &call, &self.cred, &plan))?.decode()
         }
     }
 

@@ -8,12 +8,12 @@
 // Natively only the tests use this module; the browser build uses all of it.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
-use super::engine::{self, phase_of, transport_error, AttemptError, Credentials, Plan, ToProgress};
+use super::engine::{self, AttemptError, AuthorizedPost, Credentials, Plan};
 use super::failure::{json_detail, UploadFailure};
 use super::grpc::retry_after;
 use crate::redact::redact;
-use super::transport::{HttpStack, Outcome, Request, Response};
-use crate::retry::Failure;
+use super::transport::{HttpStack, Response};
+use crate::retry::{self, Failure};
 use crate::upload_code::UploadCode;
 
 /// A Vela call: where, and what.
@@ -34,26 +34,23 @@ pub(crate) async fn post<S: HttpStack, C: Credentials>(
     credentials: &C,
     plan: &Plan<'_>,
 ) -> Result<String, UploadFailure> {
-    engine::run(stack, plan, |_info| async move {
-        let auth = credentials.authorization().await.map_err(AttemptError::before_send)?;
-        let headers = [("authorization", auth.header.as_str()), ("content-type", "application/json")];
-        let request = Request { method: "POST", url: req.url, headers: &headers, body: req.body };
-        let result = stack.send(&request, &ToProgress(plan.progress)).await.map_err(AttemptError::before_send)?;
-        let phase = phase_of(result.body_sent);
-        let response = match result.outcome {
-            Outcome::Response(r) => r,
-            other => return Err(transport_error(other, phase, &format!("the Vela API at {}", req.shown))),
-        };
-        if (200..300).contains(&response.status) {
-            return Ok(String::from_utf8_lossy(&response.body).into_owned());
-        }
-        Err(AttemptError {
-            phase,
-            failure: Failure::Http { status: response.status, retry_after: retry_after(&response, stack.now_ms()) },
-            error: refusal(&response, &[auth.secret.as_str()]),
-        })
+    let headers = [("authorization", ""), ("content-type", "application/json")];
+    let target = format!("the Vela API at {}", req.shown);
+    let post = AuthorizedPost { url: req.url, headers: &headers, body: req.body, target: &target, accept };
+    let (response, _) = engine::authorized_post(stack, &post, credentials, plan).await?;
+    Ok(String::from_utf8_lossy(&response.body).into_owned())
+}
+
+/// A 2xx answer, or the API's refusal.
+fn accept(_target: &str, response: Response, phase: retry::Phase, secrets: &[&str], now_ms: u64) -> Result<Response, AttemptError> {
+    if (200..300).contains(&response.status) {
+        return Ok(response);
+    }
+    Err(AttemptError {
+        phase,
+        failure: Failure::Http { status: response.status, retry_after: retry_after(&response, now_ms) },
+        error: refusal(&response, secrets),
     })
-    .await
 }
 
 /// The API's refusal as a failure: its `error` as code, `message` redacted, `errors` as issues.
