@@ -83,7 +83,14 @@ pub fn is_loopback_host(host: &str) -> bool {
     }
     let mut n = 0;
     for o in host.split('.') {
-        let octet = !o.is_empty() && o.len() <= 3 && o.bytes().all(|b| b.is_ascii_digit()) && o.parse::<u16>().is_ok_and(|n| n <= 255);
+        // 1 to 3 digits, their value at most 255 (summed by hand: `parse` links its own code).
+        let mut value = 0u32;
+        let mut digits = true;
+        for b in o.bytes() {
+            digits &= b.is_ascii_digit();
+            value = value.wrapping_mul(10).wrapping_add(u32::from(b.wrapping_sub(b'0')));
+        }
+        let octet = !o.is_empty() && o.len() <= 3 && digits && value <= 255;
         if !octet || (n == 0 && o != "127") {
             return false;
         }
@@ -220,5 +227,15 @@ mod tests {
         assert_eq!(url_scheme("example.com"), None);
         assert!(is_integer("-12") && !is_integer("1.0") && !is_integer(""));
         assert!(is_decimal("3.14") && is_decimal("-1e-3") && !is_decimal("1.") && !is_decimal("abc"));
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for yes in ["localhost", "a.localhost", "[::1]", "127.0.0.1", "127.255.255.255", "127.1.02.3"] {
+            assert!(is_loopback_host(yes), "{yes}");
+        }
+        for no in ["127.0.0", "127.0.0.1.5", "127.256.0.1", "128.0.0.1", "127.0.0.", "127.0.0.0001", "127.a.0.1", "127.+1.0.1", "127.99999999999.0.1", "example.com", ""] {
+            assert!(!is_loopback_host(no), "{no}");
+        }
     }
 }

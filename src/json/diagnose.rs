@@ -3,7 +3,7 @@
 //! [`resolve_duplicates`] when there are duplicates.
 
 use super::parser::{DuplicateKey, Frame, Parser, SyntaxError, NONE};
-use super::scan::text_at;
+use super::scan::{prefix_while, text_at};
 use super::tree::{Document, Kind, Node};
 use crate::report::sort::unpack;
 use crate::report::{pointer, Code};
@@ -247,7 +247,7 @@ impl Parser<'_> {
             b']' | b'}' => (Code::UnexpectedCharacter, format!("expected a value, found {found}")),
             b'+' | b'.' => (Code::InvalidNumber, format!("a JSON number cannot start with {found}")),
             c if c.is_ascii_alphabetic() => {
-                let word: String = text_at(self.b, self.i).chars().take_while(|c| c.is_alphanumeric() || *c == '_').take(20).collect();
+                let word = prefix_while(text_at(self.b, self.i), 20, &|c| c.is_alphanumeric() || c == '_');
                 if word == "NaN" || word == "Infinity" {
                     (Code::InvalidNumber, format!("`{word}` is not a JSON number: use a string or null"))
                 } else {

@@ -7,7 +7,7 @@
 //! duplicate-key pointers are built in `diagnose.rs`.
 
 use super::diagnose::{key_bytes, key_text_raw, raw_of, resolve_duplicates};
-use super::scan::{spaces, special, text_at, utf8_len, word};
+use super::scan::{prefix_while, spaces, special, text_at, utf8_len, word};
 use super::tree::{same, Document, Kind, Node, EMPTY};
 use crate::report::{sort, Code};
 
@@ -543,7 +543,7 @@ impl<'a> Parser<'a> {
             }
             None => Err(self.eof_in_string()),
             Some(_) => {
-                let shown: String = text_at(self.b, self.i).chars().take(2).collect();
+                let shown = prefix_while(text_at(self.b, self.i), 2, &|_| true);
                 Err(self.err(Code::InvalidEscape, at, format!("`{shown}` is not a JSON escape: use `\\\\` for a backslash, or one of \\\" \\/ \\b \\f \\n \\r \\t \\uXXXX")))
             }
         }
@@ -592,7 +592,7 @@ impl<'a> Parser<'a> {
         }
         if let Some(c) = self.peek().filter(|c| c.is_ascii_alphanumeric() || *c == b'.' || *c == b'_') {
             let _ = c;
-            let text: String = text_at(self.b, start).chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+')).take(24).collect();
+            let text = prefix_while(text_at(self.b, start), 24, &|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+'));
             return Err(self.err(Code::InvalidNumber, start, format!("`{text}` is not a JSON number (quote it if it is text)")));
         }
         self.push(Kind::Number, start, self.i, 0);

@@ -62,6 +62,22 @@ pub(super) fn utf8_len(b: &[u8], i: usize) -> Option<usize> {
     }
 }
 
+/// The longest start of `s` of at most `max` characters that all pass `keep`: the text a
+/// message quotes. One function over a trait object, not `chars().take_while().take().collect()`
+/// at each message (each such chain is its own code in the wasm module).
+pub(crate) fn prefix_while<'s>(s: &'s str, max: usize, keep: &dyn Fn(char) -> bool) -> &'s str {
+    let mut end = s.len();
+    let mut n = 0;
+    for (i, c) in s.char_indices() {
+        if n == max || !keep(c) {
+            end = i;
+            break;
+        }
+        n += 1;
+    }
+    s.get(..end).unwrap_or(s)
+}
+
 /// Up to 256 bytes of text from `i`, cut before the first byte that is not UTF-8: for messages.
 pub(super) fn text_at(b: &[u8], i: usize) -> &str {
     let w = b.get(i..b.len().min(i.saturating_add(256))).unwrap_or(&[]);

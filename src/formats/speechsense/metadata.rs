@@ -247,7 +247,9 @@ fn short(s: &str) -> Cow<'_, str> {
     if s.chars().count() <= 60 {
         Cow::Borrowed(s)
     } else {
-        Cow::Owned(format!("{}…", s.chars().take(57).collect::<String>()))
+        // The first 57 characters, cut with `get`, not collected from `chars()`.
+        let cut = s.char_indices().nth(57).map_or(s.len(), |(i, _)| i);
+        Cow::Owned(format!("{}…", s.get(..cut).unwrap_or(s)))
     }
 }
 
