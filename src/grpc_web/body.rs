@@ -191,13 +191,32 @@ pub fn container_audio_metadata(container: ContainerAudioType) -> AudioMetadata 
     }
 }
 
+/// [`container_audio_metadata`] encoded as prost encodes it (proto3 leaves a 0 type out), so the
+/// module links no `AudioMetadata` encoder (with its unused `RawAudio` case).
+fn container_audio_metadata_bytes(container: ContainerAudioType) -> Vec<u8> {
+    let mut inner = Vec::with_capacity(11);
+    let value = container as i32;
+    if value != 0 {
+        // `ContainerAudio.container_audio_type`: field 1, varint.
+        inner.push(0x08);
+        prost::encoding::encode_varint(i64::from(value) as u64, &mut inner);
+    }
+    // `AudioMetadata.container_audio`: field 2 of the `audio_format` oneof, length-delimited
+    // (at most 11 bytes, so a one-byte length).
+    let mut out = Vec::with_capacity(inner.len() + 2);
+    out.push(0x12);
+    out.push(inner.len() as u8);
+    out.extend_from_slice(&inner);
+    out
+}
+
 /// The frame of `StreamTalkRequest{audio{audio_metadata}}`: the second message of a client stream.
 ///
 /// Written as prost writes it (`StreamTalkRequest.audio`, field 2, around
 /// `AudioStreamingRequest.audio_metadata`, field 1 of its oneof, around the metadata's bytes),
 /// like the chunk frames, so the request types' encoders are not linked for it.
 pub fn stream_audio_metadata_frame(container: ContainerAudioType) -> Result<Vec<u8>, FrameError> {
-    let metadata_bytes = container_audio_metadata(container).encode_to_vec();
+    let metadata_bytes = container_audio_metadata_bytes(container);
     let metadata_len = metadata_bytes.len() as u64;
     let streaming_len = len_field_total(FIELD_STREAMING_AUDIO_METADATA, metadata_len)?;
     let mut message = Vec::with_capacity(metadata_bytes.len() + 8);
@@ -252,7 +271,7 @@ pub fn upload_frame_prefix(
     data_len: u64,
 ) -> Result<Vec<u8>, FrameError> {
     let metadata_bytes = metadata.encode_to_vec();
-    let audio_metadata_bytes = container_audio_metadata(container).encode_to_vec();
+    let audio_metadata_bytes = container_audio_metadata_bytes(container);
     let metadata_len = metadata_bytes.len() as u64;
     let audio_metadata_len = audio_metadata_bytes.len() as u64;
 
@@ -512,6 +531,13 @@ mod tests {
             for pair in parts.windows(2) {
                 assert!(!matches!(pair, [Part::Bytes(_), Part::Bytes(_)]));
             }
+        }
+    }
+
+    #[test]
+    fn the_audio_metadata_bytes_are_prosts_encoding() {
+        for container in [ContainerAudioType::Wav, ContainerAudioType::OggOpus, ContainerAudioType::Mp3, ContainerAudioType::Unspecified] {
+            assert_eq!(container_audio_metadata_bytes(container), container_audio_metadata(container).encode_to_vec(), "{container:?}");
         }
     }
 
