@@ -41,11 +41,7 @@ use prost::Message;
 use super::frame::{data_frame_prefix, encode_len_field_prefix, len_field_total};
 use super::FrameError;
 use crate::chunk::{plan_chunks, ChunkError};
-use crate::proto::speechsense::{
-    audio_metadata, audio_streaming_request, container_audio::ContainerAudioType,
-    stream_talk_request, AudioMetadata, AudioStreamingRequest, ContainerAudio, StreamTalkRequest,
-    TalkMetadata,
-};
+use crate::proto::speechsense::{audio_metadata, container_audio::ContainerAudioType, AudioMetadata, ContainerAudio, TalkMetadata};
 use crate::upload_code::UploadCode;
 
 /// `StreamTalkRequest.audio` and `UploadTalkRequest.audio` (field 2 of both).
@@ -54,6 +50,8 @@ const FIELD_REQUEST_AUDIO: u32 = 2;
 const FIELD_REQUEST_METADATA: u32 = 1;
 /// `StreamTalkRequest.metadata` (the `event` oneof).
 const FIELD_STREAM_METADATA: u32 = 1;
+/// `AudioStreamingRequest.audio_metadata` (field 1 of the `AudioEvent` oneof).
+const FIELD_STREAMING_AUDIO_METADATA: u32 = 1;
 /// `AudioStreamingRequest.chunk` (field 2 of the `AudioEvent` oneof).
 const FIELD_STREAMING_CHUNK: u32 = 2;
 /// `AudioRequest.audio_metadata` (field 1).
@@ -193,16 +191,39 @@ pub fn container_audio_metadata(container: ContainerAudioType) -> AudioMetadata 
     }
 }
 
+/// [`container_audio_metadata`] encoded as prost encodes it (proto3 leaves a 0 type out), so the
+/// module links no `AudioMetadata` encoder (with its unused `RawAudio` case).
+fn container_audio_metadata_bytes(container: ContainerAudioType) -> Vec<u8> {
+    let mut inner = Vec::with_capacity(11);
+    let value = container as i32;
+    if value != 0 {
+        // `ContainerAudio.container_audio_type`: field 1, varint.
+        inner.push(0x08);
+        prost::encoding::encode_varint(i64::from(value) as u64, &mut inner);
+    }
+    // `AudioMetadata.container_audio`: field 2 of the `audio_format` oneof, length-delimited
+    // (at most 11 bytes, so a one-byte length).
+    let mut out = Vec::with_capacity(inner.len() + 2);
+    out.push(0x12);
+    out.push(inner.len() as u8);
+    out.extend_from_slice(&inner);
+    out
+}
+
 /// The frame of `StreamTalkRequest{audio{audio_metadata}}`: the second message of a client stream.
+///
+/// Written as prost writes it (`StreamTalkRequest.audio`, field 2, around
+/// `AudioStreamingRequest.audio_metadata`, field 1 of its oneof, around the metadata's bytes),
+/// like the chunk frames, so the request types' encoders are not linked for it.
 pub fn stream_audio_metadata_frame(container: ContainerAudioType) -> Result<Vec<u8>, FrameError> {
-    let message = StreamTalkRequest {
-        event: Some(stream_talk_request::Event::Audio(AudioStreamingRequest {
-            audio_event: Some(audio_streaming_request::AudioEvent::AudioMetadata(
-                container_audio_metadata(container),
-            )),
-        })),
-    };
-    encode_framed(&message)
+    let metadata_bytes = container_audio_metadata_bytes(container);
+    let metadata_len = metadata_bytes.len() as u64;
+    let streaming_len = len_field_total(FIELD_STREAMING_AUDIO_METADATA, metadata_len)?;
+    let mut message = Vec::with_capacity(metadata_bytes.len() + 8);
+    encode_len_field_prefix(FIELD_REQUEST_AUDIO, streaming_len, &mut message)?;
+    encode_len_field_prefix(FIELD_STREAMING_AUDIO_METADATA, metadata_len, &mut message)?;
+    message.extend_from_slice(&metadata_bytes);
+    super::frame::encode_data_frame(&message)
 }
 
 /// Size of an `AudioChunk{data}` message holding `data_len` bytes.
@@ -250,7 +271,7 @@ pub fn upload_frame_prefix(
     data_len: u64,
 ) -> Result<Vec<u8>, FrameError> {
     let metadata_bytes = metadata.encode_to_vec();
-    let audio_metadata_bytes = container_audio_metadata(container).encode_to_vec();
+    let audio_metadata_bytes = container_audio_metadata_bytes(container);
     let metadata_len = metadata_bytes.len() as u64;
     let audio_metadata_len = audio_metadata_bytes.len() as u64;
 
@@ -322,14 +343,18 @@ pub fn plan_upload_body(
     Ok(parts)
 }
 
-fn encode_framed<M: Message>(message: &M) -> Result<Vec<u8>, FrameError> {
-    super::frame::encode_data_frame(&message.encode_to_vec())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proto::speechsense::{AudioChunk, AudioRequest, UploadTalkRequest};
+    use crate::proto::speechsense::{
+        audio_streaming_request, stream_talk_request, AudioChunk, AudioRequest, AudioStreamingRequest, StreamTalkRequest,
+        UploadTalkRequest,
+    };
+
+    /// A message as prost frames it.
+    fn encode_framed<M: Message>(message: &M) -> Result<Vec<u8>, FrameError> {
+        super::super::frame::encode_data_frame(&message.encode_to_vec())
+    }
     use proptest::prelude::*;
 
     fn metadata() -> TalkMetadata {
@@ -506,6 +531,25 @@ mod tests {
             for pair in parts.windows(2) {
                 assert!(!matches!(pair, [Part::Bytes(_), Part::Bytes(_)]));
             }
+        }
+    }
+
+    #[test]
+    fn the_audio_metadata_bytes_are_prosts_encoding() {
+        for container in [ContainerAudioType::Wav, ContainerAudioType::OggOpus, ContainerAudioType::Mp3, ContainerAudioType::Unspecified] {
+            assert_eq!(container_audio_metadata_bytes(container), container_audio_metadata(container).encode_to_vec(), "{container:?}");
+        }
+    }
+
+    #[test]
+    fn the_stream_audio_metadata_frame_is_prosts_encoding_byte_for_byte() {
+        for container in [ContainerAudioType::Wav, ContainerAudioType::OggOpus, ContainerAudioType::Mp3, ContainerAudioType::Unspecified] {
+            let request = StreamTalkRequest {
+                event: Some(stream_talk_request::Event::Audio(AudioStreamingRequest {
+                    audio_event: Some(audio_streaming_request::AudioEvent::AudioMetadata(container_audio_metadata(container))),
+                })),
+            };
+            assert_eq!(stream_audio_metadata_frame(container).unwrap(), encode_framed(&request).unwrap(), "{container:?}");
         }
     }
 
