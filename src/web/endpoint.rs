@@ -98,7 +98,8 @@ pub fn is_secure_or_loopback(url: &str) -> bool {
 /// The host of an authority (`host[:port]` or `[v6][:port]`), lowercase input.
 fn host_of(authority: &str) -> &str {
     if authority.starts_with('[') {
-        return authority.find(']').map_or(authority, |i| &authority[..=i]);
+        // `get`, not indexing: `]` is ASCII, and str indexing links the slicing panic path.
+        return authority.find(']').and_then(|i| authority.get(..=i)).unwrap_or(authority);
     }
     authority.split(':').next().unwrap_or("")
 }
@@ -107,7 +108,7 @@ fn host_of(authority: &str) -> &str {
 /// carry a signature), and at most 80 characters.
 fn shown(url: &str) -> String {
     let cut = url.find(['?', '#']).unwrap_or(url.len());
-    let s: String = url[..cut].chars().take(80).collect();
+    let s: String = url.get(..cut).unwrap_or(url).chars().take(80).collect();
     // Quoted as a JSON string, not with `{:?}`: Debug formatting is not linked for messages.
     crate::json::escape::quote(&s)
 }

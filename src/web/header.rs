@@ -45,7 +45,9 @@ pub fn check_header_value(value: &str) -> Result<&str, HeaderValueError> {
     if trimmed.is_empty() {
         return Err(HeaderValueError::Empty);
     }
-    let lead = value[..value.len() - value.trim_start_matches([' ', '\t']).len()].chars().count();
+    // Leading spaces and tabs are one byte each: their count is the byte difference (no
+    // slicing, which would link the str slicing panic path).
+    let lead = value.len() - value.trim_start_matches([' ', '\t']).len();
     for (i, c) in trimmed.chars().enumerate() {
         let position = lead + i + 1;
         match c {

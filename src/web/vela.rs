@@ -94,9 +94,11 @@ pub(crate) fn string_member(body: &str, name: &str) -> Option<String> {
 
 /// The scheme, host and port of `url`, for messages (a path or query could hold a secret).
 pub(crate) fn origin(url: &str) -> &str {
-    let start = url.find("://").map_or(0, |i| i + 3);
-    let end = url[start..].find(['/', '?', '#']).map_or(url.len(), |i| start + i);
-    &url[..end]
+    // A byte search and `get`, not `str::find("://")` and indexing: those link the Two-Way
+    // searcher and the slicing panic path for this one function.
+    let start = crate::redact::find(url, "://").map_or(0, |i| i + 3);
+    let end = url.bytes().skip(start).position(|b| matches!(b, b'/' | b'?' | b'#')).map_or(url.len(), |i| start + i);
+    url.get(..end).unwrap_or(url)
 }
 
 #[cfg(test)]

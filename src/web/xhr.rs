@@ -278,7 +278,9 @@ fn read_response(xhr: &XmlHttpRequest) -> Response {
 
 /// `getAllResponseHeaders()` text as `(name, value)` pairs.
 fn parse_headers(text: &str) -> Vec<(String, String)> {
-    text.split("\r\n")
+    // Lines end in CRLF; split on the LF (a char pattern, not the Two-Way searcher a "\r\n"
+    // pattern links) and let `trim` drop the CR.
+    text.split('\n')
         .filter_map(|line| {
             let (name, value) = line.split_once(':')?;
             Some((name.trim().to_ascii_lowercase(), value.trim().to_owned()))
