@@ -150,17 +150,20 @@ async fn run(items: JsValue, options: JsValue) -> Result<JsValue, UploadFailure>
 
     // Two items with the same key would be one row twice for Labelbox: the later one fails.
     let mut results = results.into_inner();
-    // The same map type as formats::labelbox's duplicate checks (no HashMap in the module).
-    let mut seen_keys: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
-    for (i, slot) in results.iter_mut().enumerate() {
+    // Found with formats::check's one sort of (key, position), as formats::labelbox finds its
+    // duplicates: a map here would link a B-tree instance of its own (~5 KB of wasm).
+    let mut keys = Vec::new();
+    for (i, slot) in results.iter().enumerate() {
         if let Some(Ok((_, row))) = slot {
-            let folded = row.global_key.to_ascii_lowercase();
-            if let Some(first) = seen_keys.get(&folded) {
-                let msg = format!("items[{i}] has the global key \"{}\" of items[{first}] (the same content, or a globalKey that repeats): Labelbox would refuse the second row", row.global_key);
-                *slot = Some(Err(UploadFailure::new(UploadCode::ValidationFailed, msg)));
-            } else {
-                seen_keys.insert(folded, i);
-            }
+            keys.push((std::borrow::Cow::Owned(row.global_key.to_ascii_lowercase()), i));
+        }
+    }
+    let dups = crate::formats::check::duplicates(keys);
+    for (i, slot) in results.iter_mut().enumerate() {
+        let Some(first) = crate::formats::check::earlier_duplicate(&dups, i) else { continue };
+        if let Some(Ok((_, row))) = slot {
+            let msg = format!("items[{i}] has the global key \"{}\" of items[{first}] (the same content, or a globalKey that repeats): Labelbox would refuse the second row", row.global_key);
+            *slot = Some(Err(UploadFailure::new(UploadCode::ValidationFailed, msg)));
         }
     }
     let rows = Array::new();
