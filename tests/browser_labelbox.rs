@@ -154,5 +154,7 @@ async fn the_same_content_twice_is_one_row() {
     let r = js_sys::Array::from(&get(&out, "results"));
     assert_eq!(get(&r.get(0), "ok").as_bool(), Some(true));
     assert_eq!(error_code(&get(&r.get(1), "error")), "validation_failed");
+    let message = get(&get(&r.get(1), "error"), "message").as_string().unwrap_or_default();
+    assert!(message.starts_with("items[1] has the global key") && message.contains("of items[0]"), "{message}");
     assert_eq!(js_sys::Array::from(&get(&out, "rows")).length(), 1);
 }
