@@ -28,7 +28,7 @@ pub mod table;
 use std::collections::BTreeMap;
 use std::future::Future;
 
-use crate::validate::{validate_read, Code, Issue, Sink, Stats, ValidateOptions, ValidationKind};
+use crate::validate::{validate_read, Code, Issue, Report, Sink, Stats, ValidateOptions, ValidationKind};
 use sample::{Inflate, Inflater};
 use directory::{local_header_len, parse_central, parse_tail, parse_zip64_record, Tail, LOCAL_LEN, ZIP64_EOCD_LEN};
 pub use names::EntryKind;
@@ -330,17 +330,18 @@ async fn list_and_sample<S: RangeSource, I: Inflate<S::Error>>(src: &mut Counted
 }
 
 fn method_name(m: u16) -> String {
-    match m {
-        0 => "stored".into(),
-        8 => "deflate".into(),
-        9 => "deflate64".into(),
-        12 => "bzip2".into(),
-        14 => "lzma".into(),
-        93 => "zstd".into(),
-        95 => "xz".into(),
-        99 => "aes".into(),
-        n => format!("method-{n}"),
-    }
+    let name = match m {
+        0 => "stored",
+        8 => "deflate",
+        9 => "deflate64",
+        12 => "bzip2",
+        14 => "lzma",
+        93 => "zstd",
+        95 => "xz",
+        99 => "aes",
+        n => return format!("method-{n}"),
+    };
+    name.into()
 }
 
 const DAMAGED: &str = "the entry's deflate stream is damaged: the zip is damaged; make it again";
@@ -415,52 +416,56 @@ async fn sample_entry<S: RangeSource, I: Inflate<S::Error>>(
     Ok(())
 }
 
-/// Checks an entry's (first) bytes as its kind says.
+/// Checks an entry's (first) bytes as its kind says. One sink, finished once, whatever the
+/// kind: each `Sink::new`/`finish` pair was a copy of its own.
 fn check_sample(data: &[u8], truncated: bool, name: &str, kind: EntryKind, out: &mut Issues) {
     let body = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+    let mut sink = Sink::new();
+    // The bytes the sink's offsets point into, and a validation's own report (a JSON chat).
+    let mut src = body;
+    let mut validated = Report::default();
     // The sample may end inside a UTF-8 sequence; that is the boundary, not an error.
-    let text = match std::str::from_utf8(body) {
-        Ok(t) => t,
-        Err(e) if truncated && e.error_len().is_none() => std::str::from_utf8(body.get(..e.valid_up_to()).unwrap_or_default()).unwrap_or_default(),
+    let (text, kind) = match std::str::from_utf8(body) {
+        Ok(t) => (t, kind),
         Err(e) => {
-            let mut sink = Sink::new();
-            sink.error_at(Code::InvalidUtf8, Some(e.valid_up_to()), String::new(), "the entry is not UTF-8 text: save it as UTF-8");
-            merge(out, sink.finish(body.get(..e.valid_up_to()).unwrap_or_default(), Stats::default()).errors, Vec::new(), name);
-            return;
+            let valid = body.get(..e.valid_up_to()).unwrap_or_default();
+            if !truncated || e.error_len().is_some() {
+                sink.error_at(Code::InvalidUtf8, Some(e.valid_up_to()), String::new(), "the entry is not UTF-8 text: save it as UTF-8");
+                src = valid;
+                ("", EntryKind::Other)
+            } else {
+                (std::str::from_utf8(valid).unwrap_or_default(), kind)
+            }
         }
     };
     match kind {
         EntryKind::Csv | EntryKind::Tsv => {
-            let mut sink = Sink::new();
             let (d, quoting) = if kind == EntryKind::Csv { (b',', true) } else { (b'\t', false) };
             table::check_table(text, d, quoting, truncated, &mut sink);
-            let r = sink.finish(text.as_bytes(), Stats::default());
-            merge(out, r.errors, r.warnings, name);
+            src = text.as_bytes();
         }
-        EntryKind::Json => {
-            let (errors, warnings) = check_json(text.as_bytes(), truncated);
-            merge(out, errors, warnings, name);
-        }
+        EntryKind::Json => src = check_json(text.as_bytes(), truncated, &mut sink, &mut validated),
         EntryKind::Other => {}
     }
+    let r = sink.finish(src, Stats::default());
+    merge(out, r.errors, r.warnings, name);
+    merge(out, validated.errors, validated.warnings, name);
 }
 
 /// A JSON entry must parse (up to the sample boundary); a whole entry that looks like one of the
-/// known chat formats is validated as that format.
-fn check_json(text: &[u8], truncated: bool) -> (Vec<Issue>, Vec<Issue>) {
+/// known chat formats is validated as that format. A syntax error goes to `sink`, and the bytes
+/// its offset points into are returned; a validation's report goes to `validated`.
+fn check_json<'t>(text: &'t [u8], truncated: bool, sink: &mut Sink, validated: &mut Report) -> &'t [u8] {
     // One parse, for the format's guess and its validation.
     let parsed = crate::validate::read(text, crate::report::DEFAULT_MAX_ISSUES);
     let read = match &parsed {
         Ok(read) => read,
         Err(e) => {
             // A syntax error in the last few bytes of a cut sample is the cut itself (`tru`, `"\u00`).
-            if truncated && (e.error.code == Code::UnexpectedEnd || e.bytes.len().saturating_sub(e.error.offset) < 8) {
-                return (Vec::new(), Vec::new());
+            if !(truncated && (e.error.code == Code::UnexpectedEnd || e.bytes.len().saturating_sub(e.error.offset) < 8)) {
+                sink.error_at(e.error.code, Some(e.error.offset), e.error.path.clone(), e.error.message.clone());
             }
-            let mut sink = Sink::new();
-            sink.error_at(e.error.code, Some(e.error.offset), e.error.path.clone(), e.error.message.clone());
-            let r = sink.finish(e.bytes, Stats::default());
-            return (r.errors, r.warnings);
+            return e.bytes;
         }
     };
     let root = read.parsed.doc.root();
@@ -473,13 +478,10 @@ fn check_json(text: &[u8], truncated: bool) -> (Vec<Issue>, Vec<Issue>) {
     } else {
         None
     };
-    match kind {
-        Some(kind) => {
-            let r = validate_read(&parsed, &ValidateOptions::new(kind));
-            (r.errors, r.warnings)
-        }
-        None => (Vec::new(), Vec::new()),
+    if let Some(kind) = kind {
+        *validated = validate_read(&parsed, &ValidateOptions::new(kind));
     }
+    text
 }
 
 fn merge(out: &mut Issues, errors: Vec<Issue>, warnings: Vec<Issue>, name: &str) {
