@@ -108,15 +108,17 @@ struct Platform;
 impl Inflate<UploadFailure> for Platform {
     type Inflater = Decompressor;
     fn start(&mut self, limit: usize) -> Result<Decompressor, UploadFailure> {
-        let unsupported = |_| {
+        // One failure for the three steps that can fail: one copy of its construction.
+        let sides = (|| {
+            let ds = Decompression::new_decompression("deflate-raw")?;
+            Ok::<_, JsValue>((ds.writable()?.get_writer()?, ds.readable()?.get_reader()?))
+        })();
+        let (writer, reader) = sides.map_err(|_| {
             UploadFailure::new(
                 UploadCode::Unsupported,
                 "this browser has no DecompressionStream(\"deflate-raw\") to read the zip's deflated entries: inspectZip needs Chrome 103, Firefox 113, Safari 16.4 or later",
             )
-        };
-        let ds = Decompression::new_decompression("deflate-raw").map_err(unsupported)?;
-        let writer = ds.writable().and_then(|w| w.get_writer()).map_err(unsupported)?;
-        let reader = ds.readable().and_then(|r| r.get_reader()).map_err(unsupported)?;
+        })?;
         Ok(Decompressor { writer, reader, pending: None, out: Vec::new(), limit, ended: false, past_limit: false })
     }
 }
