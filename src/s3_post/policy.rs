@@ -197,11 +197,12 @@ pub fn parse_policy_json(json: &[u8]) -> Result<Policy, PolicyError> {
         last(&root, "expiration").and_then(|v| v.as_str()).ok_or(PolicyError::BadExpiration)?.into_owned();
     let expiration_unix_ms = crate::timefmt::parse_iso8601(&expiration).ok_or(PolicyError::BadExpiration)?;
     let conditions = last(&root, "conditions").filter(|c| c.kind() == Kind::Array);
-    let conditions = conditions
-        .ok_or(PolicyError::BadConditions("no conditions list"))?
-        .items()
-        .map(|c| parse_condition(&c))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut list = Vec::new();
+    // A loop, not `collect::<Result<Vec<_>, _>>()`: that is an iterator adapter of its own.
+    for c in conditions.ok_or(PolicyError::BadConditions("no conditions list"))?.items() {
+        list.push(parse_condition(&c)?);
+    }
+    let conditions = list;
     Ok(Policy { expiration, expiration_unix_ms, conditions })
 }
 
@@ -209,15 +210,15 @@ pub fn parse_policy_json(json: &[u8]) -> Result<Policy, PolicyError> {
 /// with or without (or with too much) `=` padding, with ASCII whitespace anywhere (some wrap long
 /// policies). `None` for anything else, e.g. data after the padding.
 fn decode_base64(text: &str) -> Option<Vec<u8>> {
-    let mut normal: Vec<u8> = text
-        .bytes()
-        .filter(|b| !b.is_ascii_whitespace())
-        .map(|b| match b {
-            b'-' => b'+',
-            b'_' => b'/',
-            b => b,
-        })
-        .collect();
+    let mut normal: Vec<u8> = Vec::with_capacity(text.len());
+    for b in text.bytes() {
+        match b {
+            b'-' => normal.push(b'+'),
+            b'_' => normal.push(b'/'),
+            b if b.is_ascii_whitespace() => {}
+            b => normal.push(b),
+        }
+    }
     while normal.last() == Some(&b'=') {
         normal.pop();
     }
