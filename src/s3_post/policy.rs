@@ -78,11 +78,16 @@ pub struct Policy {
 impl Policy {
     /// The `content-length-range` bounds, if the policy has one (the tightest, if several).
     pub fn content_length_range(&self) -> Option<(u64, u64)> {
-        self.conditions.iter().fold(None, |acc, c| match (c, acc) {
-            (Condition::ContentLengthRange { min, max }, None) => Some((*min, *max)),
-            (Condition::ContentLengthRange { min, max }, Some((a, b))) => Some(((*min).max(a), (*max).min(b))),
-            _ => acc,
-        })
+        let mut range = None;
+        for c in &self.conditions {
+            if let Condition::ContentLengthRange { min, max } = *c {
+                range = Some(match range {
+                    None => (min, max),
+                    Some((a, b)) => (min.max(a), max.min(b)),
+                });
+            }
+        }
+        range
     }
 
     /// The conditions on `field` (lowercase name, no `$`).
@@ -147,7 +152,13 @@ fn compact(v: &Value) -> String {
 
 /// The last member named `key`: with duplicate keys, the one a JSON object decoder keeps.
 fn last<'d, 'a>(v: &Value<'d, 'a>, key: &str) -> Option<Value<'d, 'a>> {
-    v.members().filter(|(k, _)| k.str_eq(key)).map(|(_, v)| v).last()
+    let mut found = None;
+    for (k, v) in v.members() {
+        if k.str_eq(key) {
+            found = Some(v);
+        }
+    }
+    found
 }
 
 fn parse_condition(v: &Value) -> Result<Condition, PolicyError> {
@@ -164,7 +175,10 @@ fn parse_condition(v: &Value) -> Result<Condition, PolicyError> {
             }
         }
         Kind::Array => {
-            let items: Vec<Value> = v.items().collect();
+            let mut items: Vec<Value> = Vec::new();
+            for item in v.items() {
+                items.push(item);
+            }
             let op = items.first().and_then(Value::as_str).map(|s| s.to_ascii_lowercase());
             let text = |i: usize| items.get(i).and_then(Value::as_str);
             match (op.as_deref(), text(1), text(2), items.len()) {
