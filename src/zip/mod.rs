@@ -176,12 +176,14 @@ impl Issues {
         if error { r.errors.push(z) } else { r.warnings.push(z) }
     }
 
-    fn error(&mut self, code: Code, entry: Option<&str>, message: impl Into<String>) {
-        self.push(true, Issue::unplaced(code, "", message), entry);
+    /// The message is `format_args!`: one copy of this for literal and formatted messages alike,
+    /// and no `format!` at each call site.
+    fn error(&mut self, code: Code, entry: Option<&str>, message: std::fmt::Arguments<'_>) {
+        self.push(true, Issue::unplaced(code, "", std::fmt::format(message)), entry);
     }
 
-    fn warn(&mut self, code: Code, entry: Option<&str>, message: impl Into<String>) {
-        self.push(false, Issue::unplaced(code, "", message), entry);
+    fn warn(&mut self, code: Code, entry: Option<&str>, message: std::fmt::Arguments<'_>) {
+        self.push(false, Issue::unplaced(code, "", std::fmt::format(message)), entry);
     }
 }
 
@@ -210,7 +212,7 @@ pub async fn inspect<S: RangeSource, I: Inflate<S::Error>>(src: &mut S, inflate:
     let mut out = Issues { report: ZipReport::default(), max: options.max_issues };
     out.report.stats.bytes = size;
     if size > MAX_ZIP_BYTES {
-        out.error(Code::ZipTooLarge, None, format!("the zip is {size} bytes: Vela takes batches of at most 3 GB (3,000,000,000 bytes); split it into several zips"));
+        out.error(Code::ZipTooLarge, None, format_args!("the zip is {size} bytes: Vela takes batches of at most 3 GB (3,000,000,000 bytes); split it into several zips"));
     }
     list_and_sample(&mut src, inflate, size, options, &mut out).await?;
     let mut report = out.report;
@@ -238,24 +240,24 @@ async fn list_and_sample<S: RangeSource, I: Inflate<S::Error>>(src: &mut Counted
     let dir = match found {
         Tail::Found(d) => d,
         Tail::NotZip | Tail::NeedZip64 { .. } => {
-            out.error(Code::NotAZip, None, NOT_ZIP);
+            out.error(Code::NotAZip, None, format_args!("{NOT_ZIP}"));
             return Ok(());
         }
         Tail::Corrupt(why) => {
-            out.error(Code::ZipCorrupt, None, format!("the zip is damaged: {why}; make it again"));
+            out.error(Code::ZipCorrupt, None, format_args!("the zip is damaged: {why}; make it again"));
             return Ok(());
         }
         Tail::MultiDisk => {
-            out.error(Code::ZipUnsupported, None, "this is one part of a split (multi-disk) zip: make a single .zip file");
+            out.error(Code::ZipUnsupported, None, format_args!("this is one part of a split (multi-disk) zip: make a single .zip file"));
             return Ok(());
         }
     };
     if dir.size > MAX_DIRECTORY_BYTES {
-        out.error(Code::InputTooLarge, None, format!("the zip's directory is {} bytes (over {MAX_DIRECTORY_BYTES}): it lists too many files; split the batch", dir.size));
+        out.error(Code::InputTooLarge, None, format_args!("the zip's directory is {} bytes (over {MAX_DIRECTORY_BYTES}): it lists too many files; split the batch", dir.size));
         return Ok(());
     }
     if dir.entries > dir.size / directory::CENTRAL_LEN as u64 {
-        out.error(Code::ZipCorrupt, None, format!("the zip is damaged: it declares {} entries in a {}-byte directory; make it again", dir.entries, dir.size));
+        out.error(Code::ZipCorrupt, None, format_args!("the zip is damaged: it declares {} entries in a {}-byte directory; make it again", dir.entries, dir.size));
         return Ok(());
     }
     let cd = match dir.offset.checked_sub(tail_start) {
@@ -266,7 +268,7 @@ async fn list_and_sample<S: RangeSource, I: Inflate<S::Error>>(src: &mut Counted
     let (central, damage) = parse_central(&cd, dir.entries);
     drop(cd);
     if let Some(why) = damage {
-        out.error(Code::ZipCorrupt, None, format!("the zip is damaged: {why} (after {} good entries); make it again", central.len()));
+        out.error(Code::ZipCorrupt, None, format_args!("the zip is damaged: {why} (after {} good entries); make it again", central.len()));
     }
 
     let stats = &mut out.report.stats;
@@ -284,31 +286,31 @@ async fn list_and_sample<S: RangeSource, I: Inflate<S::Error>>(src: &mut Counted
         out.report.stats.uncompressed_bytes = out.report.stats.uncompressed_bytes.saturating_add(e.size);
         let n = Some(name.as_str());
         if lossy {
-            out.warn(Code::ZipUnsafeName, n, "the name is flagged UTF-8 but is not: unreadable characters were replaced by U+FFFD");
+            out.warn(Code::ZipUnsafeName, n, format_args!("the name is flagged UTF-8 but is not: unreadable characters were replaced by U+FFFD"));
         }
         let mut sample_it = kind.is_data();
         if let Some(why) = names::unsafe_reason(&name) {
-            out.error(Code::ZipUnsafeName, n, format!("{why}: extracting it would write outside the batch's folder; rename it inside the zip"));
+            out.error(Code::ZipUnsafeName, n, format_args!("{why}: extracting it would write outside the batch's folder; rename it inside the zip"));
             sample_it = false;
         }
         if seen.insert(name.clone(), index).is_some() {
-            out.error(Code::ZipDuplicateName, n, "two entries have this name: one would overwrite the other; keep one");
+            out.error(Code::ZipDuplicateName, n, format_args!("two entries have this name: one would overwrite the other; keep one"));
             sample_it = false;
         } else if folded.insert(name.to_ascii_lowercase(), index).is_some() {
-            out.warn(Code::ZipDuplicateName, n, "another entry has this name in other letter case: on Windows and macOS one overwrites the other");
+            out.warn(Code::ZipDuplicateName, n, format_args!("another entry has this name in other letter case: on Windows and macOS one overwrites the other"));
         }
         if encrypted {
-            out.error(Code::ZipEncryptedEntry, n, "this entry is encrypted: Vela cannot read it; zip the files again without a password");
+            out.error(Code::ZipEncryptedEntry, n, format_args!("this entry is encrypted: Vela cannot read it; zip the files again without a password"));
             sample_it = false;
         }
         if kind.is_data() {
             out.report.stats.data_entries += 1;
             if !encrypted && e.method != 0 && e.method != 8 {
-                out.error(Code::ZipUnsupported, n, format!("this entry is compressed with {method}: use plain deflate (the default of every zip tool) or no compression"));
+                out.error(Code::ZipUnsupported, n, format_args!("this entry is compressed with {method}: use plain deflate (the default of every zip tool) or no compression"));
                 sample_it = false;
             }
             if e.local_offset >= dir.offset {
-                out.error(Code::ZipCorrupt, n, "the entry's data would start inside the zip's directory: the zip is damaged; make it again");
+                out.error(Code::ZipCorrupt, n, format_args!("the entry's data would start inside the zip's directory: the zip is damaged; make it again"));
                 sample_it = false;
             }
         }
@@ -318,7 +320,7 @@ async fn list_and_sample<S: RangeSource, I: Inflate<S::Error>>(src: &mut Counted
         out.report.entries.push(ZipEntry { name, size: e.size, compressed_size: e.compressed_size, method, encrypted, kind: kind.as_str() });
     }
     if out.report.stats.data_entries == 0 && damage.is_none() {
-        out.error(Code::ZipNoDataEntries, None, "the zip holds no .csv, .tsv or .json file: a Vela batch is call data in one of those formats");
+        out.error(Code::ZipNoDataEntries, None, format_args!("the zip holds no .csv, .tsv or .json file: a Vela batch is call data in one of those formats"));
     }
     for (name, kind, e) in to_sample {
         if out.report.truncated {
@@ -360,7 +362,7 @@ async fn sample_entry<S: RangeSource, I: Inflate<S::Error>>(
     let data_at = match local_header_len(&head) {
         Ok(len) => e.local_offset + len,
         Err(why) => {
-            out.error(Code::ZipCorrupt, n, format!("{why}: the zip is damaged; make it again"));
+            out.error(Code::ZipCorrupt, n, format_args!("{why}: the zip is damaged; make it again"));
             return Ok(());
         }
     };
@@ -384,7 +386,7 @@ async fn sample_entry<S: RangeSource, I: Inflate<S::Error>>(
             }
             offset += piece.len() as u64;
             if inf.feed(&piece).await.is_err() {
-                out.error(Code::ZipCorrupt, n, DAMAGED);
+                out.error(Code::ZipCorrupt, n, format_args!("{DAMAGED}"));
                 return Ok(());
             }
         }
@@ -392,12 +394,12 @@ async fn sample_entry<S: RangeSource, I: Inflate<S::Error>>(
         // short; a full sample of a longer entry is cut on purpose, and its inflater is dropped.
         let ended = if inf.full() && want < e.size { Ok(inf.ended()) } else { inf.finish().await };
         let Ok(ended) = ended else {
-            out.error(Code::ZipCorrupt, n, DAMAGED);
+            out.error(Code::ZipCorrupt, n, format_args!("{DAMAGED}"));
             return Ok(());
         };
         let data = inf.into_output();
         if data.len() as u64 != want && !ended && offset >= budget && budget < e.compressed_size {
-            out.error(Code::ZipCorrupt, n, "the entry's deflate stream gives almost no output: the zip is damaged; make it again");
+            out.error(Code::ZipCorrupt, n, format_args!("the entry's deflate stream gives almost no output: the zip is damaged; make it again"));
             return Ok(());
         }
         let complete = data.len() as u64 == e.size && (ended || e.size == 0);
@@ -405,11 +407,11 @@ async fn sample_entry<S: RangeSource, I: Inflate<S::Error>>(
     };
     out.report.stats.sampled_bytes += data.len() as u64;
     if (data.len() as u64) < want {
-        out.error(Code::ZipCorrupt, n, format!("the entry holds {} bytes where the directory says {}: the zip is damaged; make it again", data.len(), e.size));
+        out.error(Code::ZipCorrupt, n, format_args!("the entry holds {} bytes where the directory says {}: the zip is damaged; make it again", data.len(), e.size));
         return Ok(());
     }
     if complete && sample::crc32(&data) != e.crc32 {
-        out.error(Code::ZipCorrupt, n, "the entry's bytes do not match their CRC-32: the zip is damaged; make it again");
+        out.error(Code::ZipCorrupt, n, format_args!("the entry's bytes do not match their CRC-32: the zip is damaged; make it again"));
         return Ok(());
     }
     check_sample(&data, !complete, name, kind, out);
