@@ -187,20 +187,30 @@ impl Issues {
     }
 }
 
-/// Counts reads for the report.
-struct Counted<'s, S> {
+/// Counts reads for the report, and keeps the error of a failed read: a read gives an `Option`,
+/// and the inspection stops at the first `None` (one error moved once, not through a `Result`
+/// at every read).
+struct Counted<'s, S: RangeSource> {
     src: &'s mut S,
     reads: u64,
     bytes: u64,
+    failed: Option<S::Error>,
 }
 
 impl<S: RangeSource> Counted<'_, S> {
-    async fn read(&mut self, start: u64, len: u64) -> Result<Vec<u8>, S::Error> {
+    async fn read(&mut self, start: u64, len: u64) -> Option<Vec<u8>> {
         let len = usize::try_from(len).unwrap_or(usize::MAX);
-        let v = self.src.read(start, len).await?;
-        self.reads += 1;
-        self.bytes += v.len() as u64;
-        Ok(v)
+        match self.src.read(start, len).await {
+            Ok(v) => {
+                self.reads += 1;
+                self.bytes += v.len() as u64;
+                Some(v)
+            }
+            Err(e) => {
+                self.failed = Some(e);
+                None
+            }
+        }
     }
 }
 
@@ -208,13 +218,16 @@ impl<S: RangeSource> Counted<'_, S> {
 /// Problems with the archive become issues in the report; only a failed read (or an inflater
 /// that cannot start) is an `Err`.
 pub async fn inspect<S: RangeSource, I: Inflate<S::Error>>(src: &mut S, inflate: &mut I, size: u64, options: &ZipOptions) -> Result<ZipReport, S::Error> {
-    let mut src = Counted { src, reads: 0, bytes: 0 };
+    let mut src = Counted { src, reads: 0, bytes: 0, failed: None };
     let mut out = Issues { report: ZipReport::default(), max: options.max_issues };
     out.report.stats.bytes = size;
     if size > MAX_ZIP_BYTES {
         out.error(Code::ZipTooLarge, None, format_args!("the zip is {size} bytes: Vela takes batches of at most 3 GB (3,000,000,000 bytes); split it into several zips"));
     }
-    list_and_sample(&mut src, inflate, size, options, &mut out).await?;
+    list_and_sample(&mut src, inflate, size, options, &mut out).await;
+    if let Some(e) = src.failed {
+        return Err(e);
+    }
     let mut report = out.report;
     report.stats.reads = src.reads;
     report.stats.bytes_read = src.bytes;
@@ -222,47 +235,51 @@ pub async fn inspect<S: RangeSource, I: Inflate<S::Error>>(src: &mut S, inflate:
     Ok(report)
 }
 
-async fn list_and_sample<S: RangeSource, I: Inflate<S::Error>>(src: &mut Counted<'_, S>, inflate: &mut I, size: u64, options: &ZipOptions, out: &mut Issues) -> Result<(), S::Error> {
+async fn list_and_sample<S: RangeSource, I: Inflate<S::Error>>(src: &mut Counted<'_, S>, inflate: &mut I, size: u64, options: &ZipOptions, out: &mut Issues) {
     const NOT_ZIP: &str = "this is not a zip archive (there is no end-of-central-directory record): choose the .zip file itself";
     // Most zips end with a 22-byte EOCD and a short comment, so read a little first.
     let mut tail_start = size.saturating_sub(FIRST_TAIL);
-    let mut tail = src.read(tail_start, size - tail_start).await?;
+    let Some(mut tail) = src.read(tail_start, size - tail_start).await else { return };
     let mut found = parse_tail(&tail, size);
     if found == Tail::NotZip && tail_start > 0 {
         tail_start = size.saturating_sub(FULL_TAIL);
-        tail = src.read(tail_start, size - tail_start).await?;
+        let Some(again) = src.read(tail_start, size - tail_start).await else { return };
+        tail = again;
         found = parse_tail(&tail, size);
     }
     if let Tail::NeedZip64 { record_at } = found {
-        let rec = src.read(record_at, ZIP64_EOCD_LEN as u64).await?;
+        let Some(rec) = src.read(record_at, ZIP64_EOCD_LEN as u64).await else { return };
         found = parse_zip64_record(&rec, record_at);
     }
     let dir = match found {
         Tail::Found(d) => d,
         Tail::NotZip | Tail::NeedZip64 { .. } => {
             out.error(Code::NotAZip, None, format_args!("{NOT_ZIP}"));
-            return Ok(());
+            return;
         }
         Tail::Corrupt(why) => {
             out.error(Code::ZipCorrupt, None, format_args!("the zip is damaged: {why}; make it again"));
-            return Ok(());
+            return;
         }
         Tail::MultiDisk => {
             out.error(Code::ZipUnsupported, None, format_args!("this is one part of a split (multi-disk) zip: make a single .zip file"));
-            return Ok(());
+            return;
         }
     };
     if dir.size > MAX_DIRECTORY_BYTES {
         out.error(Code::InputTooLarge, None, format_args!("the zip's directory is {} bytes (over {MAX_DIRECTORY_BYTES}): it lists too many files; split the batch", dir.size));
-        return Ok(());
+        return;
     }
     if dir.entries > dir.size / directory::CENTRAL_LEN as u64 {
         out.error(Code::ZipCorrupt, None, format_args!("the zip is damaged: it declares {} entries in a {}-byte directory; make it again", dir.entries, dir.size));
-        return Ok(());
+        return;
     }
     let cd = match dir.offset.checked_sub(tail_start) {
         Some(rel) if rel + dir.size <= tail.len() as u64 => tail.get(rel as usize..(rel + dir.size) as usize).unwrap_or_default().to_vec(),
-        _ => src.read(dir.offset, dir.size).await?,
+        _ => match src.read(dir.offset, dir.size).await {
+            Some(cd) => cd,
+            None => return,
+        },
     };
     drop(tail);
     let (central, damage) = parse_central(&cd, dir.entries);
@@ -323,12 +340,11 @@ async fn list_and_sample<S: RangeSource, I: Inflate<S::Error>>(src: &mut Counted
         out.error(Code::ZipNoDataEntries, None, format_args!("the zip holds no .csv, .tsv or .json file: a Vela batch is call data in one of those formats"));
     }
     for (name, kind, e) in to_sample {
-        if out.report.truncated {
+        if out.report.truncated || src.failed.is_some() {
             break;
         }
-        sample_entry(src, inflate, &name, kind, e, options.sample_bytes, out).await?;
+        sample_entry(src, inflate, &name, kind, e, options.sample_bytes, out).await;
     }
-    Ok(())
 }
 
 fn method_name(m: u16) -> String {
@@ -356,38 +372,44 @@ async fn sample_entry<S: RangeSource, I: Inflate<S::Error>>(
     e: &directory::CentralEntry,
     limit: usize,
     out: &mut Issues,
-) -> Result<(), S::Error> {
+) {
     let n = Some(name);
-    let head = src.read(e.local_offset, LOCAL_LEN as u64).await?;
+    let Some(head) = src.read(e.local_offset, LOCAL_LEN as u64).await else { return };
     let data_at = match local_header_len(&head) {
         Ok(len) => e.local_offset + len,
         Err(why) => {
             out.error(Code::ZipCorrupt, n, format_args!("{why}: the zip is damaged; make it again"));
-            return Ok(());
+            return;
         }
     };
     let want = (limit as u64).min(e.size);
     let (data, complete) = if e.method == 0 {
-        let data = src.read(data_at, want.min(e.compressed_size)).await?;
+        let Some(data) = src.read(data_at, want.min(e.compressed_size)).await else { return };
         let complete = data.len() as u64 == e.size;
         (data, complete)
     } else if want == 0 {
         // Nothing to inflate (an empty entry): no inflater, so a browser without one reads it.
         (Vec::new(), e.size == 0)
     } else {
-        let mut inf = inflate.start(want as usize)?;
+        let mut inf = match inflate.start(want as usize) {
+            Ok(inf) => inf,
+            Err(e) => {
+                src.failed = Some(e);
+                return;
+            }
+        };
         let mut offset = 0u64;
         // Deflate can need a little more input than it gives output; far more means damage.
         let budget = e.compressed_size.min(want.saturating_mul(4) + 65_536);
         while offset < budget && !inf.full() && !inf.ended() {
-            let piece = src.read(data_at + offset, (budget - offset).min(65_536)).await?;
+            let Some(piece) = src.read(data_at + offset, (budget - offset).min(65_536)).await else { return };
             if piece.is_empty() {
                 break;
             }
             offset += piece.len() as u64;
             if inf.feed(&piece).await.is_err() {
                 out.error(Code::ZipCorrupt, n, format_args!("{DAMAGED}"));
-                return Ok(());
+                return;
             }
         }
         // Whether the stream ended matters when the sample may be the whole entry or came up
@@ -395,12 +417,12 @@ async fn sample_entry<S: RangeSource, I: Inflate<S::Error>>(
         let ended = if inf.full() && want < e.size { Ok(inf.ended()) } else { inf.finish().await };
         let Ok(ended) = ended else {
             out.error(Code::ZipCorrupt, n, format_args!("{DAMAGED}"));
-            return Ok(());
+            return;
         };
         let data = inf.into_output();
         if data.len() as u64 != want && !ended && offset >= budget && budget < e.compressed_size {
             out.error(Code::ZipCorrupt, n, format_args!("the entry's deflate stream gives almost no output: the zip is damaged; make it again"));
-            return Ok(());
+            return;
         }
         let complete = data.len() as u64 == e.size && (ended || e.size == 0);
         (data, complete)
@@ -408,14 +430,13 @@ async fn sample_entry<S: RangeSource, I: Inflate<S::Error>>(
     out.report.stats.sampled_bytes += data.len() as u64;
     if (data.len() as u64) < want {
         out.error(Code::ZipCorrupt, n, format_args!("the entry holds {} bytes where the directory says {}: the zip is damaged; make it again", data.len(), e.size));
-        return Ok(());
+        return;
     }
     if complete && sample::crc32(&data) != e.crc32 {
         out.error(Code::ZipCorrupt, n, format_args!("the entry's bytes do not match their CRC-32: the zip is damaged; make it again"));
-        return Ok(());
+        return;
     }
     check_sample(&data, !complete, name, kind, out);
-    Ok(())
 }
 
 /// Checks an entry's (first) bytes as its kind says. One sink, finished once, whatever the
