@@ -332,17 +332,19 @@ async fn list_and_sample<S: RangeSource, I: Inflate<S::Error>>(src: &mut Counted
             }
         }
         if sample_it {
-            to_sample.push((name.clone(), kind, e));
+            to_sample.push((index, kind));
         }
         out.report.entries.push(ZipEntry { name, size: e.size, compressed_size: e.compressed_size, method, encrypted, kind: kind.as_str() });
     }
     if out.report.stats.data_entries == 0 && damage.is_none() {
         out.error(Code::ZipNoDataEntries, None, format_args!("the zip holds no .csv, .tsv or .json file: a Vela batch is call data in one of those formats"));
     }
-    for (name, kind, e) in to_sample {
+    // Indices, not (name, kind, entry) tuples: no vector of owned names to drop.
+    for &(index, kind) in &to_sample {
         if out.report.truncated || src.failed.is_some() {
             break;
         }
+        let (Some(e), Some(name)) = (central.get(index), out.report.entries.get(index).map(|z| z.name.clone())) else { break };
         sample_entry(src, inflate, &name, kind, e, options.sample_bytes, out).await;
     }
 }
