@@ -220,17 +220,17 @@ pub struct PolicyFacts {
 ///
 /// Refuses a field named `file` and duplicate field names (case-insensitive).
 pub fn assemble_form(presign: &Presign) -> Result<Vec<FormEntry<'_>>, PresignError> {
-    let mut seen: Vec<String> = Vec::with_capacity(presign.fields.len());
     let mut form = Vec::with_capacity(presign.fields.len() + 1);
     for (name, value) in &presign.fields {
-        let lower = name.to_ascii_lowercase();
-        if lower == "file" {
+        if name.eq_ignore_ascii_case("file") {
             return Err(PresignError::FileField);
         }
-        if seen.contains(&lower) {
-            return Err(PresignError::DuplicateField { name: name.clone() });
+        // An earlier field of the same name: the fields before this one are the form so far.
+        for entry in &form {
+            if matches!(entry, FormEntry::Field { name: earlier, .. } if earlier.eq_ignore_ascii_case(name)) {
+                return Err(PresignError::DuplicateField { name: name.clone() });
+            }
         }
-        seen.push(lower);
         form.push(FormEntry::Field { name, value });
     }
     form.push(FormEntry::File);
