@@ -28,7 +28,7 @@ crate::report::code::codes! {
     InsecureEndpoint = "insecure_endpoint",
     /// The file could not be read (moved, changed or deleted since it was chosen); `cause` is the platform's error.
     FileUnreadable = "file_unreadable",
-    /// The page lacks a platform feature the call needs (`crypto.subtle` on an `http:` page, for Labelbox's default global keys).
+    /// The page lacks a platform feature the call needs (`crypto.subtle` on an `http:` page, for Labelbox's default global keys; `DecompressionStream("deflate-raw")`, for `inspectZip` and `uploadVelaBatch` on a zip with deflated entries).
     Unsupported = "unsupported",
     /// A bug in the module (a panic: reload the page), SpeechSense's gRPC `INTERNAL` (`grpcStatus` 13), or Vela's `internal`.
     Internal = "internal",

@@ -108,15 +108,17 @@ struct Platform;
 impl Inflate<UploadFailure> for Platform {
     type Inflater = Decompressor;
     fn start(&mut self, limit: usize) -> Result<Decompressor, UploadFailure> {
-        let unsupported = |_| {
+        // One failure for the three steps that can fail: one copy of its construction.
+        let sides = (|| {
+            let ds = Decompression::new_decompression("deflate-raw")?;
+            Ok::<_, JsValue>((ds.writable()?.get_writer()?, ds.readable()?.get_reader()?))
+        })();
+        let (writer, reader) = sides.map_err(|_| {
             UploadFailure::new(
                 UploadCode::Unsupported,
                 "this browser has no DecompressionStream(\"deflate-raw\") to read the zip's deflated entries: inspectZip needs Chrome 103, Firefox 113, Safari 16.4 or later",
             )
-        };
-        let ds = Decompression::new_decompression("deflate-raw").map_err(unsupported)?;
-        let writer = ds.writable().and_then(|w| w.get_writer()).map_err(unsupported)?;
-        let reader = ds.readable().and_then(|r| r.get_reader()).map_err(unsupported)?;
+        })?;
         Ok(Decompressor { writer, reader, pending: None, out: Vec::new(), limit, ended: false, past_limit: false })
     }
 }
@@ -163,11 +165,10 @@ impl Decompressor {
             return Ok(());
         }
         let value = js::get(&result, "value").map_err(|_| Damaged)?;
-        let mut bytes = js::u8_array_bytes(&value).map_err(|_| Damaged)?;
+        let bytes = js::u8_array_bytes(&value).map_err(|_| Damaged)?;
         let room = self.limit.saturating_sub(self.out.len());
         self.past_limit |= bytes.len() > room;
-        bytes.truncate(room);
-        self.out.extend(bytes);
+        self.out.extend_from_slice(bytes.get(..room).unwrap_or(&bytes));
         Ok(())
     }
 }
@@ -271,11 +272,16 @@ pub(crate) fn read_options(options: &JsValue) -> Result<ZipOptions, UploadFailur
     zip_options(&opts)
 }
 
+/// `format!("sampleBytes must be 1 to {MAX_SAMPLE_BYTES} bytes")`, written out (no format! in the
+/// module for it); the build fails if the number and the text part.
+const SAMPLE_BYTES_RANGE: &str = "sampleBytes must be 1 to 16777216 bytes";
+const _: () = assert!(MAX_SAMPLE_BYTES == 16_777_216, "SAMPLE_BYTES_RANGE names MAX_SAMPLE_BYTES");
+
 pub(crate) fn zip_options(opts: &Opts) -> Result<ZipOptions, UploadFailure> {
     let mut z = ZipOptions::default();
     if let Some(n) = opts.u64("sampleBytes")? {
         if n == 0 || n > MAX_SAMPLE_BYTES as u64 {
-            return Err(invalid_option(format!("sampleBytes must be 1 to {MAX_SAMPLE_BYTES} bytes")));
+            return Err(invalid_option(SAMPLE_BYTES_RANGE));
         }
         z.sample_bytes = n as usize;
     }
@@ -341,3 +347,4 @@ pub async fn upload_vela_batch(
     .await
     .map_err(to_js)
 }
+

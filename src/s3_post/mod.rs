@@ -84,10 +84,12 @@ impl std::fmt::Debug for Presign {
 impl Presign {
     /// The value of field `name` (case-insensitive), if present.
     pub fn field(&self, name: &str) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        for (k, v) in &self.fields {
+            if k.eq_ignore_ascii_case(name) {
+                return Some(v);
+            }
+        }
+        None
     }
 
     /// Every field value, for [`S3Error::redacted`].
@@ -218,17 +220,17 @@ pub struct PolicyFacts {
 ///
 /// Refuses a field named `file` and duplicate field names (case-insensitive).
 pub fn assemble_form(presign: &Presign) -> Result<Vec<FormEntry<'_>>, PresignError> {
-    let mut seen: Vec<String> = Vec::with_capacity(presign.fields.len());
     let mut form = Vec::with_capacity(presign.fields.len() + 1);
     for (name, value) in &presign.fields {
-        let lower = name.to_ascii_lowercase();
-        if lower == "file" {
+        if name.eq_ignore_ascii_case("file") {
             return Err(PresignError::FileField);
         }
-        if seen.contains(&lower) {
-            return Err(PresignError::DuplicateField { name: name.clone() });
+        // An earlier field of the same name: the fields before this one are the form so far.
+        for entry in &form {
+            if matches!(entry, FormEntry::Field { name: earlier, .. } if earlier.eq_ignore_ascii_case(name)) {
+                return Err(PresignError::DuplicateField { name: name.clone() });
+            }
         }
-        seen.push(lower);
         form.push(FormEntry::Field { name, value });
     }
     form.push(FormEntry::File);
@@ -294,7 +296,12 @@ pub fn precheck(presign: &Presign, file_size: u64, now_unix_ms: u64) -> Result<P
         if EXEMPT_FIELDS.contains(&lower.as_str()) || lower.starts_with("x-ignore-") {
             continue;
         }
-        if policy.conditions_on(&lower).next().is_none() {
+        // What `policy.conditions_on(&lower).next().is_none()` says, without its iterator.
+        let mut covered = false;
+        for c in &policy.conditions {
+            covered |= c.field().is_some_and(|f| f.eq_ignore_ascii_case(&lower));
+        }
+        if !covered {
             return Err(PresignError::FieldNotInPolicy { name: name.clone() });
         }
     }

@@ -78,11 +78,16 @@ pub struct Policy {
 impl Policy {
     /// The `content-length-range` bounds, if the policy has one (the tightest, if several).
     pub fn content_length_range(&self) -> Option<(u64, u64)> {
-        self.conditions.iter().fold(None, |acc, c| match (c, acc) {
-            (Condition::ContentLengthRange { min, max }, None) => Some((*min, *max)),
-            (Condition::ContentLengthRange { min, max }, Some((a, b))) => Some(((*min).max(a), (*max).min(b))),
-            _ => acc,
-        })
+        let mut range = None;
+        for c in &self.conditions {
+            if let Condition::ContentLengthRange { min, max } = *c {
+                range = Some(match range {
+                    None => (min, max),
+                    Some((a, b)) => (min.max(a), max.min(b)),
+                });
+            }
+        }
+        range
     }
 
     /// The conditions on `field` (lowercase name, no `$`).
@@ -147,7 +152,13 @@ fn compact(v: &Value) -> String {
 
 /// The last member named `key`: with duplicate keys, the one a JSON object decoder keeps.
 fn last<'d, 'a>(v: &Value<'d, 'a>, key: &str) -> Option<Value<'d, 'a>> {
-    v.members().filter(|(k, _)| k.str_eq(key)).map(|(_, v)| v).last()
+    let mut found = None;
+    for (k, v) in v.members() {
+        if k.str_eq(key) {
+            found = Some(v);
+        }
+    }
+    found
 }
 
 fn parse_condition(v: &Value) -> Result<Condition, PolicyError> {
@@ -164,7 +175,10 @@ fn parse_condition(v: &Value) -> Result<Condition, PolicyError> {
             }
         }
         Kind::Array => {
-            let items: Vec<Value> = v.items().collect();
+            let mut items: Vec<Value> = Vec::new();
+            for item in v.items() {
+                items.push(item);
+            }
             let op = items.first().and_then(Value::as_str).map(|s| s.to_ascii_lowercase());
             let text = |i: usize| items.get(i).and_then(Value::as_str);
             match (op.as_deref(), text(1), text(2), items.len()) {
@@ -197,11 +211,12 @@ pub fn parse_policy_json(json: &[u8]) -> Result<Policy, PolicyError> {
         last(&root, "expiration").and_then(|v| v.as_str()).ok_or(PolicyError::BadExpiration)?.into_owned();
     let expiration_unix_ms = crate::timefmt::parse_iso8601(&expiration).ok_or(PolicyError::BadExpiration)?;
     let conditions = last(&root, "conditions").filter(|c| c.kind() == Kind::Array);
-    let conditions = conditions
-        .ok_or(PolicyError::BadConditions("no conditions list"))?
-        .items()
-        .map(|c| parse_condition(&c))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut list = Vec::new();
+    // A loop, not `collect::<Result<Vec<_>, _>>()`: that is an iterator adapter of its own.
+    for c in conditions.ok_or(PolicyError::BadConditions("no conditions list"))?.items() {
+        list.push(parse_condition(&c)?);
+    }
+    let conditions = list;
     Ok(Policy { expiration, expiration_unix_ms, conditions })
 }
 
@@ -209,15 +224,15 @@ pub fn parse_policy_json(json: &[u8]) -> Result<Policy, PolicyError> {
 /// with or without (or with too much) `=` padding, with ASCII whitespace anywhere (some wrap long
 /// policies). `None` for anything else, e.g. data after the padding.
 fn decode_base64(text: &str) -> Option<Vec<u8>> {
-    let mut normal: Vec<u8> = text
-        .bytes()
-        .filter(|b| !b.is_ascii_whitespace())
-        .map(|b| match b {
-            b'-' => b'+',
-            b'_' => b'/',
-            b => b,
-        })
-        .collect();
+    let mut normal: Vec<u8> = Vec::with_capacity(text.len());
+    for b in text.bytes() {
+        match b {
+            b'-' => normal.push(b'+'),
+            b'_' => normal.push(b'/'),
+            b if b.is_ascii_whitespace() => {}
+            b => normal.push(b),
+        }
+    }
     while normal.last() == Some(&b'=') {
         normal.pop();
     }

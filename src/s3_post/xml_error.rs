@@ -65,7 +65,7 @@ pub fn decode_entities(text: &str) -> String {
                 "apos" => '\'',
                 _ => {
                     let num = name.strip_prefix('#')?;
-                    let code = match num.strip_prefix('x').or_else(|| num.strip_prefix('X')) {
+                    let code = match num.strip_prefix(['x', 'X']) {
                         Some(hex) => u32::from_str_radix(hex, 16).ok()?,
                         None => num.parse().ok()?,
                     };

@@ -38,6 +38,17 @@ impl<'a> Le<'a> {
     }
 }
 
+/// The `n`-byte (at most 8) little-endian number at `at` of a record whose length the caller
+/// has checked (a byte past the end reads as 0, never a panic). Infallible, so a record of many
+/// fields is one length check and plain calls, not an `Option` per field.
+pub(crate) fn le(buf: &[u8], at: usize, n: usize) -> u64 {
+    let mut v = 0u64;
+    for i in (0..n).rev() {
+        v = v << 8 | u64::from(buf.get(at.saturating_add(i)).copied().unwrap_or(0));
+    }
+    v
+}
+
 /// The little-endian u32 at `at`, if the buffer holds it.
 pub(crate) fn u32_at(buf: &[u8], at: usize) -> Option<u32> {
     Le::new(buf.get(at..)?).u32()
@@ -55,5 +66,9 @@ mod tests {
         assert_eq!(u32_at(&[1, 2, 3, 4], 1), None);
         assert_eq!(u32_at(&[1, 0, 0, 0], 0), Some(1));
         assert_eq!(u32_at(&[], usize::MAX), None);
+        assert_eq!(le(&[9, 1, 2, 3, 4, 5, 6, 7, 0x80], 1, 8), 0x8007_0605_0403_0201);
+        assert_eq!(le(&[0xFF, 0xFE, 9], 0, 2), 0xFEFF);
+        assert_eq!(le(&[0xFF, 0xFE], 1, 4), 0xFE);
+        assert_eq!(le(&[1], usize::MAX, 2), 0);
     }
 }

@@ -2,7 +2,7 @@
 //! record, and the central directory's file headers. Only these are read to list an archive, so
 //! a 3 GB zip costs a few KiB of reads (APPNOTE.TXT 6.3.10, sections 4.3.12–4.3.16, 4.5.3).
 
-use super::bytes::{u32_at, Le};
+use super::bytes::{le, u32_at, Le};
 
 /// `PK\x05\x06`: end of central directory.
 pub const EOCD_SIG: u32 = 0x0605_4b50;
@@ -73,20 +73,19 @@ pub fn parse_tail(tail: &[u8], file_size: u64) -> Tail {
         }
         pos -= 1;
     };
-    let mut r = Le::new(tail.get(eocd + 4..).unwrap_or_default());
-    let (Some(disk), Some(cd_disk), Some(_on_disk), Some(total), Some(size), Some(offset)) =
-        (r.u16(), r.u16(), r.u16(), r.u16(), r.u32(), r.u32())
-    else {
+    // disk, the directory's disk, entries on this disk, entries, size, offset.
+    let Some(f) = tail.get(eocd + 4..eocd + 20) else {
         return Tail::Corrupt("the end-of-central-directory record is cut short");
     };
+    let (disk, cd_disk, total, size, offset) = (le(f, 0, 2), le(f, 2, 2), le(f, 6, 2), le(f, 8, 4), le(f, 12, 4));
     let eocd_abs = tail_start + eocd as u64;
     let wants_zip64 = total == 0xFFFF || size == 0xFFFF_FFFF || offset == 0xFFFF_FFFF;
     let locator = eocd.checked_sub(ZIP64_LOCATOR_LEN).filter(|&l| u32_at(tail, l) == Some(ZIP64_LOCATOR_SIG));
     if let Some(l) = locator {
-        let mut r = Le::new(tail.get(l + 4..).unwrap_or_default());
-        let (Some(disk64), Some(record_at), Some(disks)) = (r.u32(), r.u64(), r.u32()) else {
+        let Some(f) = tail.get(l + 4..l + ZIP64_LOCATOR_LEN) else {
             return Tail::Corrupt("the Zip64 locator is cut short");
         };
+        let (disk64, record_at, disks) = (le(f, 0, 4), le(f, 4, 8), le(f, 12, 4));
         if disk64 != 0 || disks > 1 {
             return Tail::MultiDisk;
         }
@@ -107,7 +106,7 @@ pub fn parse_tail(tail: &[u8], file_size: u64) -> Tail {
     if disk != 0 || cd_disk != 0 {
         return Tail::MultiDisk;
     }
-    let dir = Directory { offset: offset as u64, size: size as u64, entries: total as u64, zip64: false };
+    let dir = Directory { offset, size, entries: total, zip64: false };
     check_bounds(dir, eocd_abs)
 }
 
@@ -117,10 +116,12 @@ pub fn parse_zip64_record(rec: &[u8], record_at: u64) -> Tail {
     if r.u32() != Some(ZIP64_EOCD_SIG) {
         return Tail::Corrupt("the Zip64 locator does not point at a Zip64 record");
     }
-    let fields = (|| Some((r.u64()?, r.u16()?, r.u16()?, r.u32()?, r.u32()?, r.u64()?, r.u64()?, r.u64()?, r.u64()?)))();
-    let Some((_len, _made, _needed, disk, cd_disk, _on_disk, total, size, offset)) = fields else {
+    // Record size, made by, needed, disk, the directory's disk, entries on this disk, entries,
+    // directory size, directory offset.
+    let Some(f) = r.take(52) else {
         return Tail::Corrupt("the Zip64 record is cut short");
     };
+    let (disk, cd_disk, total, size, offset) = (le(f, 12, 4), le(f, 16, 4), le(f, 28, 8), le(f, 36, 8), le(f, 44, 8));
     if disk != 0 || cd_disk != 0 {
         return Tail::MultiDisk;
     }
@@ -177,10 +178,12 @@ fn parse_one(r: &mut Le<'_>) -> Result<CentralEntry, &'static str> {
     if r.u32().ok_or(SHORT)? != CENTRAL_SIG {
         return Err("a central directory header has the wrong signature");
     }
-    let head = (|| Some((r.u16()?, r.u16()?, r.u16()?, r.u16()?, r.u32()?, r.u32()?, r.u32()?, r.u32()?)))();
-    let (_made, _needed, flags, method, _time_date, crc32, csize, usize_) = head.ok_or(SHORT)?;
-    let lens = (|| Some((r.u16()?, r.u16()?, r.u16()?, r.u16()?, r.u16()?, r.u32()?, r.u32()?)))();
-    let (name_len, extra_len, comment_len, disk, _internal, _external, offset) = lens.ok_or(SHORT)?;
+    // Made by, needed, flags, method, time and date, CRC-32, compressed size, size, name length,
+    // extra length, comment length, disk, internal and external attributes, local offset.
+    let h = r.take(CENTRAL_LEN - 4).ok_or(SHORT)?;
+    let (flags, method, crc32) = (le(h, 4, 2) as u16, le(h, 6, 2) as u16, le(h, 12, 4) as u32);
+    let (csize, usize_, offset) = (le(h, 16, 4), le(h, 20, 4), le(h, 38, 4));
+    let (name_len, extra_len, comment_len, disk) = (le(h, 24, 2), le(h, 26, 2), le(h, 28, 2), le(h, 30, 2));
     let raw_name = r.take(name_len as usize).ok_or(SHORT)?.to_vec();
     let extra = r.take(extra_len as usize).ok_or(SHORT)?;
     r.skip(comment_len as usize).ok_or(SHORT)?;
@@ -190,9 +193,9 @@ fn parse_one(r: &mut Le<'_>) -> Result<CentralEntry, &'static str> {
         flags,
         method,
         crc32,
-        compressed_size: csize as u64,
-        size: usize_ as u64,
-        local_offset: offset as u64,
+        compressed_size: csize,
+        size: usize_,
+        local_offset: offset,
         aes: false,
     };
     let mut x = Le::new(extra);
@@ -228,9 +231,9 @@ pub fn local_header_len(head: &[u8]) -> Result<u64, &'static str> {
     if r.u32() != Some(LOCAL_SIG) {
         return Err("the entry's local header has the wrong signature");
     }
-    r.skip(22).ok_or("the entry's local header is cut short")?;
-    let (Some(n), Some(m)) = (r.u16(), r.u16()) else { return Err("the entry's local header is cut short") };
-    Ok(LOCAL_LEN as u64 + n as u64 + m as u64)
+    // Needed, flags, method, time and date, CRC-32, sizes, then the name and extra lengths.
+    let h = r.take(LOCAL_LEN - 4).ok_or("the entry's local header is cut short")?;
+    Ok(LOCAL_LEN as u64 + le(h, 22, 2) + le(h, 24, 2))
 }
 
 #[cfg(test)]

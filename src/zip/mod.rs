@@ -28,7 +28,7 @@ pub mod table;
 use std::collections::BTreeMap;
 use std::future::Future;
 
-use crate::validate::{validate_read, Code, Issue, Sink, Stats, ValidateOptions, ValidationKind};
+use crate::validate::{validate_read, Code, Issue, Report, Sink, Stats, ValidateOptions, ValidationKind};
 use sample::{Inflate, Inflater};
 use directory::{local_header_len, parse_central, parse_tail, parse_zip64_record, Tail, LOCAL_LEN, ZIP64_EOCD_LEN};
 pub use names::EntryKind;
@@ -176,29 +176,41 @@ impl Issues {
         if error { r.errors.push(z) } else { r.warnings.push(z) }
     }
 
-    fn error(&mut self, code: Code, entry: Option<&str>, message: impl Into<String>) {
-        self.push(true, Issue::unplaced(code, "", message), entry);
+    /// The message is `format_args!`: one copy of this for literal and formatted messages alike,
+    /// and no `format!` at each call site.
+    fn error(&mut self, code: Code, entry: Option<&str>, message: std::fmt::Arguments<'_>) {
+        self.push(true, Issue::unplaced(code, "", std::fmt::format(message)), entry);
     }
 
-    fn warn(&mut self, code: Code, entry: Option<&str>, message: impl Into<String>) {
-        self.push(false, Issue::unplaced(code, "", message), entry);
+    fn warn(&mut self, code: Code, entry: Option<&str>, message: std::fmt::Arguments<'_>) {
+        self.push(false, Issue::unplaced(code, "", std::fmt::format(message)), entry);
     }
 }
 
-/// Counts reads for the report.
-struct Counted<'s, S> {
+/// Counts reads for the report, and keeps the error of a failed read: a read gives an `Option`,
+/// and the inspection stops at the first `None` (one error moved once, not through a `Result`
+/// at every read).
+struct Counted<'s, S: RangeSource> {
     src: &'s mut S,
     reads: u64,
     bytes: u64,
+    failed: Option<S::Error>,
 }
 
 impl<S: RangeSource> Counted<'_, S> {
-    async fn read(&mut self, start: u64, len: u64) -> Result<Vec<u8>, S::Error> {
+    async fn read(&mut self, start: u64, len: u64) -> Option<Vec<u8>> {
         let len = usize::try_from(len).unwrap_or(usize::MAX);
-        let v = self.src.read(start, len).await?;
-        self.reads += 1;
-        self.bytes += v.len() as u64;
-        Ok(v)
+        match self.src.read(start, len).await {
+            Ok(v) => {
+                self.reads += 1;
+                self.bytes += v.len() as u64;
+                Some(v)
+            }
+            Err(e) => {
+                self.failed = Some(e);
+                None
+            }
+        }
     }
 }
 
@@ -206,13 +218,16 @@ impl<S: RangeSource> Counted<'_, S> {
 /// Problems with the archive become issues in the report; only a failed read (or an inflater
 /// that cannot start) is an `Err`.
 pub async fn inspect<S: RangeSource, I: Inflate<S::Error>>(src: &mut S, inflate: &mut I, size: u64, options: &ZipOptions) -> Result<ZipReport, S::Error> {
-    let mut src = Counted { src, reads: 0, bytes: 0 };
+    let mut src = Counted { src, reads: 0, bytes: 0, failed: None };
     let mut out = Issues { report: ZipReport::default(), max: options.max_issues };
     out.report.stats.bytes = size;
     if size > MAX_ZIP_BYTES {
-        out.error(Code::ZipTooLarge, None, format!("the zip is {size} bytes: Vela takes batches of at most 3 GB (3,000,000,000 bytes); split it into several zips"));
+        out.error(Code::ZipTooLarge, None, format_args!("the zip is {size} bytes: Vela takes batches of at most 3 GB (3,000,000,000 bytes); split it into several zips"));
     }
-    list_and_sample(&mut src, inflate, size, options, &mut out).await?;
+    list_and_sample(&mut src, inflate, size, options, &mut out).await;
+    if let Some(e) = src.failed {
+        return Err(e);
+    }
     let mut report = out.report;
     report.stats.reads = src.reads;
     report.stats.bytes_read = src.bytes;
@@ -220,53 +235,57 @@ pub async fn inspect<S: RangeSource, I: Inflate<S::Error>>(src: &mut S, inflate:
     Ok(report)
 }
 
-async fn list_and_sample<S: RangeSource, I: Inflate<S::Error>>(src: &mut Counted<'_, S>, inflate: &mut I, size: u64, options: &ZipOptions, out: &mut Issues) -> Result<(), S::Error> {
+async fn list_and_sample<S: RangeSource, I: Inflate<S::Error>>(src: &mut Counted<'_, S>, inflate: &mut I, size: u64, options: &ZipOptions, out: &mut Issues) {
     const NOT_ZIP: &str = "this is not a zip archive (there is no end-of-central-directory record): choose the .zip file itself";
     // Most zips end with a 22-byte EOCD and a short comment, so read a little first.
     let mut tail_start = size.saturating_sub(FIRST_TAIL);
-    let mut tail = src.read(tail_start, size - tail_start).await?;
+    let Some(mut tail) = src.read(tail_start, size - tail_start).await else { return };
     let mut found = parse_tail(&tail, size);
     if found == Tail::NotZip && tail_start > 0 {
         tail_start = size.saturating_sub(FULL_TAIL);
-        tail = src.read(tail_start, size - tail_start).await?;
+        let Some(again) = src.read(tail_start, size - tail_start).await else { return };
+        tail = again;
         found = parse_tail(&tail, size);
     }
     if let Tail::NeedZip64 { record_at } = found {
-        let rec = src.read(record_at, ZIP64_EOCD_LEN as u64).await?;
+        let Some(rec) = src.read(record_at, ZIP64_EOCD_LEN as u64).await else { return };
         found = parse_zip64_record(&rec, record_at);
     }
     let dir = match found {
         Tail::Found(d) => d,
         Tail::NotZip | Tail::NeedZip64 { .. } => {
-            out.error(Code::NotAZip, None, NOT_ZIP);
-            return Ok(());
+            out.error(Code::NotAZip, None, format_args!("{NOT_ZIP}"));
+            return;
         }
         Tail::Corrupt(why) => {
-            out.error(Code::ZipCorrupt, None, format!("the zip is damaged: {why}; make it again"));
-            return Ok(());
+            out.error(Code::ZipCorrupt, None, format_args!("the zip is damaged: {why}; make it again"));
+            return;
         }
         Tail::MultiDisk => {
-            out.error(Code::ZipUnsupported, None, "this is one part of a split (multi-disk) zip: make a single .zip file");
-            return Ok(());
+            out.error(Code::ZipUnsupported, None, format_args!("this is one part of a split (multi-disk) zip: make a single .zip file"));
+            return;
         }
     };
     if dir.size > MAX_DIRECTORY_BYTES {
-        out.error(Code::InputTooLarge, None, format!("the zip's directory is {} bytes (over {MAX_DIRECTORY_BYTES}): it lists too many files; split the batch", dir.size));
-        return Ok(());
+        out.error(Code::InputTooLarge, None, format_args!("the zip's directory is {} bytes (over {MAX_DIRECTORY_BYTES}): it lists too many files; split the batch", dir.size));
+        return;
     }
     if dir.entries > dir.size / directory::CENTRAL_LEN as u64 {
-        out.error(Code::ZipCorrupt, None, format!("the zip is damaged: it declares {} entries in a {}-byte directory; make it again", dir.entries, dir.size));
-        return Ok(());
+        out.error(Code::ZipCorrupt, None, format_args!("the zip is damaged: it declares {} entries in a {}-byte directory; make it again", dir.entries, dir.size));
+        return;
     }
     let cd = match dir.offset.checked_sub(tail_start) {
         Some(rel) if rel + dir.size <= tail.len() as u64 => tail.get(rel as usize..(rel + dir.size) as usize).unwrap_or_default().to_vec(),
-        _ => src.read(dir.offset, dir.size).await?,
+        _ => match src.read(dir.offset, dir.size).await {
+            Some(cd) => cd,
+            None => return,
+        },
     };
     drop(tail);
     let (central, damage) = parse_central(&cd, dir.entries);
     drop(cd);
     if let Some(why) = damage {
-        out.error(Code::ZipCorrupt, None, format!("the zip is damaged: {why} (after {} good entries); make it again", central.len()));
+        out.error(Code::ZipCorrupt, None, format_args!("the zip is damaged: {why} (after {} good entries); make it again", central.len()));
     }
 
     let stats = &mut out.report.stats;
@@ -284,63 +303,65 @@ async fn list_and_sample<S: RangeSource, I: Inflate<S::Error>>(src: &mut Counted
         out.report.stats.uncompressed_bytes = out.report.stats.uncompressed_bytes.saturating_add(e.size);
         let n = Some(name.as_str());
         if lossy {
-            out.warn(Code::ZipUnsafeName, n, "the name is flagged UTF-8 but is not: unreadable characters were replaced by U+FFFD");
+            out.warn(Code::ZipUnsafeName, n, format_args!("the name is flagged UTF-8 but is not: unreadable characters were replaced by U+FFFD"));
         }
         let mut sample_it = kind.is_data();
         if let Some(why) = names::unsafe_reason(&name) {
-            out.error(Code::ZipUnsafeName, n, format!("{why}: extracting it would write outside the batch's folder; rename it inside the zip"));
+            out.error(Code::ZipUnsafeName, n, format_args!("{why}: extracting it would write outside the batch's folder; rename it inside the zip"));
             sample_it = false;
         }
         if seen.insert(name.clone(), index).is_some() {
-            out.error(Code::ZipDuplicateName, n, "two entries have this name: one would overwrite the other; keep one");
+            out.error(Code::ZipDuplicateName, n, format_args!("two entries have this name: one would overwrite the other; keep one"));
             sample_it = false;
         } else if folded.insert(name.to_ascii_lowercase(), index).is_some() {
-            out.warn(Code::ZipDuplicateName, n, "another entry has this name in other letter case: on Windows and macOS one overwrites the other");
+            out.warn(Code::ZipDuplicateName, n, format_args!("another entry has this name in other letter case: on Windows and macOS one overwrites the other"));
         }
         if encrypted {
-            out.error(Code::ZipEncryptedEntry, n, "this entry is encrypted: Vela cannot read it; zip the files again without a password");
+            out.error(Code::ZipEncryptedEntry, n, format_args!("this entry is encrypted: Vela cannot read it; zip the files again without a password"));
             sample_it = false;
         }
         if kind.is_data() {
             out.report.stats.data_entries += 1;
             if !encrypted && e.method != 0 && e.method != 8 {
-                out.error(Code::ZipUnsupported, n, format!("this entry is compressed with {method}: use plain deflate (the default of every zip tool) or no compression"));
+                out.error(Code::ZipUnsupported, n, format_args!("this entry is compressed with {method}: use plain deflate (the default of every zip tool) or no compression"));
                 sample_it = false;
             }
             if e.local_offset >= dir.offset {
-                out.error(Code::ZipCorrupt, n, "the entry's data would start inside the zip's directory: the zip is damaged; make it again");
+                out.error(Code::ZipCorrupt, n, format_args!("the entry's data would start inside the zip's directory: the zip is damaged; make it again"));
                 sample_it = false;
             }
         }
         if sample_it {
-            to_sample.push((name.clone(), kind, e));
+            to_sample.push((index, kind));
         }
         out.report.entries.push(ZipEntry { name, size: e.size, compressed_size: e.compressed_size, method, encrypted, kind: kind.as_str() });
     }
     if out.report.stats.data_entries == 0 && damage.is_none() {
-        out.error(Code::ZipNoDataEntries, None, "the zip holds no .csv, .tsv or .json file: a Vela batch is call data in one of those formats");
+        out.error(Code::ZipNoDataEntries, None, format_args!("the zip holds no .csv, .tsv or .json file: a Vela batch is call data in one of those formats"));
     }
-    for (name, kind, e) in to_sample {
-        if out.report.truncated {
+    // Indices, not (name, kind, entry) tuples: no vector of owned names to drop.
+    for &(index, kind) in &to_sample {
+        if out.report.truncated || src.failed.is_some() {
             break;
         }
-        sample_entry(src, inflate, &name, kind, e, options.sample_bytes, out).await?;
+        let (Some(e), Some(name)) = (central.get(index), out.report.entries.get(index).map(|z| z.name.clone())) else { break };
+        sample_entry(src, inflate, &name, kind, e, options.sample_bytes, out).await;
     }
-    Ok(())
 }
 
 fn method_name(m: u16) -> String {
-    match m {
-        0 => "stored".into(),
-        8 => "deflate".into(),
-        9 => "deflate64".into(),
-        12 => "bzip2".into(),
-        14 => "lzma".into(),
-        93 => "zstd".into(),
-        95 => "xz".into(),
-        99 => "aes".into(),
-        n => format!("method-{n}"),
-    }
+    let name = match m {
+        0 => "stored",
+        8 => "deflate",
+        9 => "deflate64",
+        12 => "bzip2",
+        14 => "lzma",
+        93 => "zstd",
+        95 => "xz",
+        99 => "aes",
+        n => return format!("method-{n}"),
+    };
+    name.into()
 }
 
 const DAMAGED: &str = "the entry's deflate stream is damaged: the zip is damaged; make it again";
@@ -353,114 +374,123 @@ async fn sample_entry<S: RangeSource, I: Inflate<S::Error>>(
     e: &directory::CentralEntry,
     limit: usize,
     out: &mut Issues,
-) -> Result<(), S::Error> {
+) {
     let n = Some(name);
-    let head = src.read(e.local_offset, LOCAL_LEN as u64).await?;
+    let Some(head) = src.read(e.local_offset, LOCAL_LEN as u64).await else { return };
     let data_at = match local_header_len(&head) {
         Ok(len) => e.local_offset + len,
         Err(why) => {
-            out.error(Code::ZipCorrupt, n, format!("{why}: the zip is damaged; make it again"));
-            return Ok(());
+            out.error(Code::ZipCorrupt, n, format_args!("{why}: the zip is damaged; make it again"));
+            return;
         }
     };
     let want = (limit as u64).min(e.size);
     let (data, complete) = if e.method == 0 {
-        let data = src.read(data_at, want.min(e.compressed_size)).await?;
+        let Some(data) = src.read(data_at, want.min(e.compressed_size)).await else { return };
         let complete = data.len() as u64 == e.size;
         (data, complete)
     } else if want == 0 {
         // Nothing to inflate (an empty entry): no inflater, so a browser without one reads it.
         (Vec::new(), e.size == 0)
     } else {
-        let mut inf = inflate.start(want as usize)?;
+        let mut inf = match inflate.start(want as usize) {
+            Ok(inf) => inf,
+            Err(e) => {
+                src.failed = Some(e);
+                return;
+            }
+        };
         let mut offset = 0u64;
         // Deflate can need a little more input than it gives output; far more means damage.
         let budget = e.compressed_size.min(want.saturating_mul(4) + 65_536);
         while offset < budget && !inf.full() && !inf.ended() {
-            let piece = src.read(data_at + offset, (budget - offset).min(65_536)).await?;
+            let Some(piece) = src.read(data_at + offset, (budget - offset).min(65_536)).await else { return };
             if piece.is_empty() {
                 break;
             }
             offset += piece.len() as u64;
             if inf.feed(&piece).await.is_err() {
-                out.error(Code::ZipCorrupt, n, DAMAGED);
-                return Ok(());
+                out.error(Code::ZipCorrupt, n, format_args!("{DAMAGED}"));
+                return;
             }
         }
         // Whether the stream ended matters when the sample may be the whole entry or came up
         // short; a full sample of a longer entry is cut on purpose, and its inflater is dropped.
         let ended = if inf.full() && want < e.size { Ok(inf.ended()) } else { inf.finish().await };
         let Ok(ended) = ended else {
-            out.error(Code::ZipCorrupt, n, DAMAGED);
-            return Ok(());
+            out.error(Code::ZipCorrupt, n, format_args!("{DAMAGED}"));
+            return;
         };
         let data = inf.into_output();
         if data.len() as u64 != want && !ended && offset >= budget && budget < e.compressed_size {
-            out.error(Code::ZipCorrupt, n, "the entry's deflate stream gives almost no output: the zip is damaged; make it again");
-            return Ok(());
+            out.error(Code::ZipCorrupt, n, format_args!("the entry's deflate stream gives almost no output: the zip is damaged; make it again"));
+            return;
         }
         let complete = data.len() as u64 == e.size && (ended || e.size == 0);
         (data, complete)
     };
     out.report.stats.sampled_bytes += data.len() as u64;
     if (data.len() as u64) < want {
-        out.error(Code::ZipCorrupt, n, format!("the entry holds {} bytes where the directory says {}: the zip is damaged; make it again", data.len(), e.size));
-        return Ok(());
+        out.error(Code::ZipCorrupt, n, format_args!("the entry holds {} bytes where the directory says {}: the zip is damaged; make it again", data.len(), e.size));
+        return;
     }
     if complete && sample::crc32(&data) != e.crc32 {
-        out.error(Code::ZipCorrupt, n, "the entry's bytes do not match their CRC-32: the zip is damaged; make it again");
-        return Ok(());
+        out.error(Code::ZipCorrupt, n, format_args!("the entry's bytes do not match their CRC-32: the zip is damaged; make it again"));
+        return;
     }
     check_sample(&data, !complete, name, kind, out);
-    Ok(())
 }
 
-/// Checks an entry's (first) bytes as its kind says.
+/// Checks an entry's (first) bytes as its kind says. One sink, finished once, whatever the
+/// kind: each `Sink::new`/`finish` pair was a copy of its own.
 fn check_sample(data: &[u8], truncated: bool, name: &str, kind: EntryKind, out: &mut Issues) {
     let body = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
+    let mut sink = Sink::new();
+    // The bytes the sink's offsets point into, and a validation's own report (a JSON chat).
+    let mut src = body;
+    let mut validated = Report::default();
     // The sample may end inside a UTF-8 sequence; that is the boundary, not an error.
-    let text = match std::str::from_utf8(body) {
-        Ok(t) => t,
-        Err(e) if truncated && e.error_len().is_none() => std::str::from_utf8(body.get(..e.valid_up_to()).unwrap_or_default()).unwrap_or_default(),
+    let (text, kind) = match std::str::from_utf8(body) {
+        Ok(t) => (t, kind),
         Err(e) => {
-            let mut sink = Sink::new();
-            sink.error_at(Code::InvalidUtf8, Some(e.valid_up_to()), String::new(), "the entry is not UTF-8 text: save it as UTF-8");
-            merge(out, sink.finish(body.get(..e.valid_up_to()).unwrap_or_default(), Stats::default()).errors, Vec::new(), name);
-            return;
+            let valid = body.get(..e.valid_up_to()).unwrap_or_default();
+            if !truncated || e.error_len().is_some() {
+                sink.error_at(Code::InvalidUtf8, Some(e.valid_up_to()), String::new(), "the entry is not UTF-8 text: save it as UTF-8");
+                src = valid;
+                ("", EntryKind::Other)
+            } else {
+                (std::str::from_utf8(valid).unwrap_or_default(), kind)
+            }
         }
     };
     match kind {
         EntryKind::Csv | EntryKind::Tsv => {
-            let mut sink = Sink::new();
             let (d, quoting) = if kind == EntryKind::Csv { (b',', true) } else { (b'\t', false) };
             table::check_table(text, d, quoting, truncated, &mut sink);
-            let r = sink.finish(text.as_bytes(), Stats::default());
-            merge(out, r.errors, r.warnings, name);
+            src = text.as_bytes();
         }
-        EntryKind::Json => {
-            let (errors, warnings) = check_json(text.as_bytes(), truncated);
-            merge(out, errors, warnings, name);
-        }
+        EntryKind::Json => src = check_json(text.as_bytes(), truncated, &mut sink, &mut validated),
         EntryKind::Other => {}
     }
+    let r = sink.finish(src, Stats::default());
+    merge(out, r.errors, r.warnings, name);
+    merge(out, validated.errors, validated.warnings, name);
 }
 
 /// A JSON entry must parse (up to the sample boundary); a whole entry that looks like one of the
-/// known chat formats is validated as that format.
-fn check_json(text: &[u8], truncated: bool) -> (Vec<Issue>, Vec<Issue>) {
+/// known chat formats is validated as that format. A syntax error goes to `sink`, and the bytes
+/// its offset points into are returned; a validation's report goes to `validated`.
+fn check_json<'t>(text: &'t [u8], truncated: bool, sink: &mut Sink, validated: &mut Report) -> &'t [u8] {
     // One parse, for the format's guess and its validation.
     let parsed = crate::validate::read(text, crate::report::DEFAULT_MAX_ISSUES);
     let read = match &parsed {
         Ok(read) => read,
         Err(e) => {
             // A syntax error in the last few bytes of a cut sample is the cut itself (`tru`, `"\u00`).
-            if truncated && (e.error.code == Code::UnexpectedEnd || e.bytes.len().saturating_sub(e.error.offset) < 8) {
-                return (Vec::new(), Vec::new());
+            if !(truncated && (e.error.code == Code::UnexpectedEnd || e.bytes.len().saturating_sub(e.error.offset) < 8)) {
+                sink.error_at(e.error.code, Some(e.error.offset), e.error.path.clone(), e.error.message.clone());
             }
-            let mut sink = Sink::new();
-            sink.error_at(e.error.code, Some(e.error.offset), e.error.path.clone(), e.error.message.clone());
-            let r = sink.finish(e.bytes, Stats::default());
-            return (r.errors, r.warnings);
+            return e.bytes;
         }
     };
     let root = read.parsed.doc.root();
@@ -473,13 +503,10 @@ fn check_json(text: &[u8], truncated: bool) -> (Vec<Issue>, Vec<Issue>) {
     } else {
         None
     };
-    match kind {
-        Some(kind) => {
-            let r = validate_read(&parsed, &ValidateOptions::new(kind));
-            (r.errors, r.warnings)
-        }
-        None => (Vec::new(), Vec::new()),
+    if let Some(kind) = kind {
+        *validated = validate_read(&parsed, &ValidateOptions::new(kind));
     }
+    text
 }
 
 fn merge(out: &mut Issues, errors: Vec<Issue>, warnings: Vec<Issue>, name: &str) {
