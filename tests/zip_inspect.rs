@@ -116,6 +116,13 @@ fn refusals_have_their_codes() {
     let r = run(&z.bytes);
     assert!(r.ok);
     assert_eq!(r.warnings[0].code.as_str(), "zip_duplicate_name");
+    // An exact repeat is an error (on the later entry), and only the entries that are not exact
+    // repeats are compared in other letter case: A.csv warns once, the second a.csv does not.
+    let z = write_zip(&[entry("a.csv", CSV), entry("A.csv", CSV), entry("a.csv", CSV), entry("b.csv", CSV)], false, b"");
+    let r = run(&z.bytes);
+    assert_eq!(r.error_codes(), ["zip_duplicate_name"]);
+    let codes: Vec<&str> = r.warnings.iter().map(|w| w.code.as_str()).collect();
+    assert_eq!(codes, ["zip_duplicate_name"]);
 }
 
 #[test]

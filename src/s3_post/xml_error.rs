@@ -34,8 +34,9 @@ impl S3Error {
     pub fn is_expired(&self) -> bool {
         let m = self.message.to_ascii_lowercase();
         self.code.eq_ignore_ascii_case("ExpiredToken")
-            || m.contains("request has expired")
-            || m.contains("policy expired")
+            // A byte search (redact::find), not str::contains: that links the Two-Way searcher.
+            || crate::redact::find(&m, "request has expired").is_some()
+            || crate::redact::find(&m, "policy expired").is_some()
     }
 
     /// A copy whose message went through [`crate::redact::redact`] with `secrets`.
@@ -93,9 +94,9 @@ pub fn decode_entities(text: &str) -> String {
 pub fn element_text(xml: &str, tag: &str) -> Option<String> {
     let open = format!("<{tag}>");
     let close = format!("</{tag}>");
-    let start = xml.find(&open)?.checked_add(open.len())?;
+    let start = crate::redact::find(xml, &open)?.checked_add(open.len())?;
     let inner = xml.get(start..)?;
-    let end = inner.find(&close)?;
+    let end = crate::redact::find(inner, &close)?;
     let raw = inner.get(..end)?.trim();
     if let Some(cdata) = raw.strip_prefix("<![CDATA[").and_then(|r| r.strip_suffix("]]>")) {
         return Some(cdata.to_string());

@@ -25,7 +25,6 @@ pub mod names;
 pub mod sample;
 pub mod table;
 
-use std::collections::BTreeMap;
 use std::future::Future;
 
 use crate::validate::{validate_read, Code, Issue, Report, Sink, Stats, ValidateOptions, ValidationKind};
@@ -290,13 +289,27 @@ async fn list_and_sample<S: RangeSource, I: Inflate<S::Error>>(src: &mut Counted
 
     let stats = &mut out.report.stats;
     stats.entries = central.len() as u64;
-    // Name -> entry index. BTreeMap<String, usize>, the map type the Labelbox checks use, so the
-    // module links no HashMap (hashbrown, SipHash, random keys).
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    let mut folded: BTreeMap<String, usize> = BTreeMap::new();
+    // The names first, then their repeats (exactly, and in other letter case among the rest)
+    // with formats::check's one sort of (key, position), as the Labelbox checks find theirs: a
+    // map here would link a B-tree instance of its own (~5 KB of wasm).
+    let mut decoded: Vec<(String, bool)> = Vec::with_capacity(central.len());
+    for e in &central {
+        decoded.push(names::decode(&e.raw_name, e.utf8));
+    }
+    let mut keys = Vec::with_capacity(decoded.len());
+    for (index, (name, _)) in decoded.iter().enumerate() {
+        keys.push((std::borrow::Cow::Borrowed(name.as_str()), index));
+    }
+    let exact = crate::formats::check::duplicates(keys);
+    let mut keys = Vec::with_capacity(decoded.len());
+    for (index, (name, _)) in decoded.iter().enumerate() {
+        if crate::formats::check::earlier_duplicate(&exact, index).is_none() {
+            keys.push((std::borrow::Cow::Owned(name.to_ascii_lowercase()), index));
+        }
+    }
+    let folded = crate::formats::check::duplicates(keys);
     let mut to_sample = Vec::new();
-    for (index, e) in central.iter().enumerate() {
-        let (name, lossy) = names::decode(&e.raw_name, e.utf8);
+    for (index, (e, (name, lossy))) in central.iter().zip(decoded).enumerate() {
         let kind = names::kind_of(&name);
         let encrypted = e.encrypted();
         let method = method_name(e.method);
@@ -310,10 +323,10 @@ async fn list_and_sample<S: RangeSource, I: Inflate<S::Error>>(src: &mut Counted
             out.error(Code::ZipUnsafeName, n, format_args!("{why}: extracting it would write outside the batch's folder; rename it inside the zip"));
             sample_it = false;
         }
-        if seen.insert(name.clone(), index).is_some() {
+        if crate::formats::check::earlier_duplicate(&exact, index).is_some() {
             out.error(Code::ZipDuplicateName, n, format_args!("two entries have this name: one would overwrite the other; keep one"));
             sample_it = false;
-        } else if folded.insert(name.to_ascii_lowercase(), index).is_some() {
+        } else if crate::formats::check::earlier_duplicate(&folded, index).is_some() {
             out.warn(Code::ZipDuplicateName, n, format_args!("another entry has this name in other letter case: on Windows and macOS one overwrites the other"));
         }
         if encrypted {
