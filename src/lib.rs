@@ -40,12 +40,15 @@ pub mod prepare;
 pub mod timefmt;
 pub mod audio;
 pub mod chunk;
+// Without `upload` (the validate module) the upload engine's parts are unused.
+#[cfg_attr(not(feature = "upload"), allow(dead_code, unused_imports))]
 pub mod grpc_web;
 pub mod retry;
 // The validate module (no `upload` feature) uses only the blob reading and failures of `web`.
 #[cfg_attr(not(feature = "upload"), allow(dead_code, unused_imports))]
 pub mod s3_post;
 pub mod zip;
+#[cfg_attr(not(feature = "upload"), allow(dead_code, unused_imports))]
 pub mod web;
 
 /// The `#[wasm_bindgen]` facade; public so that the browser tests can call it from Rust.

@@ -72,6 +72,7 @@ pub(crate) fn to_js(failure: UploadFailure) -> JsValue {
 }
 
 /// The upload of one async export, boxed.
+#[cfg_attr(not(feature = "upload"), allow(dead_code))]
 pub(crate) type Call = std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, UploadFailure>>>>;
 
 /// The promise of an async export: `call` spawned, settling with its value or its `UploadError`.
@@ -79,6 +80,7 @@ pub(crate) type Call = std::pin::Pin<Box<dyn std::future::Future<Output = Result
 /// Every upload export goes through this one function, so the module holds one copy of the
 /// spawn-and-settle code instead of one per export (each with the export's whole state machine
 /// inlined into it).
+#[cfg_attr(not(feature = "upload"), allow(dead_code))]
 pub(crate) fn promise(call: Call) -> js_sys::Promise {
     wasm_bindgen_futures::future_to_promise(async move { call.await.map_err(to_js) })
 }

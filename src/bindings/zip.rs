@@ -12,7 +12,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::Blob;
 
 use super::audio::{as_blob, blob_size, read_range};
-use super::error::{invalid_option, to_js};
+use super::error::invalid_option;
 use super::js;
 use super::json::{zip_issues_js, zip_report_js};
 use super::options::{names, Opts};
@@ -253,17 +253,20 @@ impl Drop for Decompressor {
 /// `not_a_zip`); only a non-Blob argument (`invalid_options`), an unreadable file, or a
 /// deflated entry in a runtime without `DecompressionStream("deflate-raw")` (`unsupported`:
 /// Chrome 103, Firefox 113, Safari 16.4, Node 21.2 or later) rejects.
-#[wasm_bindgen(js_name = inspectZip, unchecked_return_type = "ZipReport")]
-pub async fn inspect_zip(
+#[wasm_bindgen(js_name = inspectZip, unchecked_return_type = "Promise<ZipReport>")]
+pub fn inspect_zip(
     #[wasm_bindgen(unchecked_param_type = "Blob")] file: JsValue,
     options: Option<InspectZipOptions>,
-) -> Result<JsValue, JsValue> {
+) -> js_sys::Promise {
     let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
-    let opts = read_options(&options).map_err(to_js)?;
-    let blob = as_blob(&file, "file").map_err(to_js)?;
-    let size = blob_size(&blob).map_err(to_js)?;
-    let report = inspect(&mut BlobSource { blob: &blob, size }, &mut Platform, size, &opts).await.map_err(to_js)?;
-    Ok(zip_report_js(&report))
+    // The one promise wrapper of every upload export (error::promise).
+    super::error::promise(Box::pin(async move {
+        let opts = read_options(&options)?;
+        let blob = as_blob(&file, "file")?;
+        let size = blob_size(&blob)?;
+        let report = inspect(&mut BlobSource { blob: &blob, size }, &mut Platform, size, &opts).await?;
+        Ok(zip_report_js(&report))
+    }))
 }
 
 /// `inspectZip`'s options, also read by `uploadVelaBatch`.
@@ -309,12 +312,12 @@ export interface UploadVelaBatchResult extends PresignedUploadResult { report: Z
 /// Uploads a Vela batch zip: inspects it first (nothing is sent if the report has errors:
 /// `validation_failed`, with the report's errors as `issues`), then POSTs it to S3 with the
 /// presign given, with progress, retries and abort like `presignedUpload`.
-#[wasm_bindgen(js_name = uploadVelaBatch, unchecked_return_type = "UploadVelaBatchResult")]
-pub async fn upload_vela_batch(
+#[wasm_bindgen(js_name = uploadVelaBatch, unchecked_return_type = "Promise<UploadVelaBatchResult>")]
+pub fn upload_vela_batch(
     #[wasm_bindgen(unchecked_param_type = "Blob")] file: JsValue,
     #[wasm_bindgen(unchecked_param_type = "UploadVelaBatchOptions")] options: JsValue,
-) -> Result<JsValue, JsValue> {
-    async {
+) -> js_sys::Promise {
+    super::error::promise(Box::pin(async move {
         let blob = as_blob(&file, "file")?;
         let opts = Opts::read(&options, &names::UPLOAD_VELA_BATCH)?;
         let zip_opts = zip_options(&opts)?;
@@ -343,8 +346,6 @@ pub async fn upload_vela_batch(
             super::put(o, "report", report_js);
         }
         Ok(result)
-    }
-    .await
-    .map_err(to_js)
+    }))
 }
 

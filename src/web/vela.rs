@@ -83,6 +83,8 @@ fn refusal(response: &Response, secrets: &[&str]) -> UploadFailure {
     failure
 }
 
+// Used by the bindings (wasm32 only) and this module's tests.
+#[cfg_attr(not(target_arch = "wasm32"), allow(unused_imports))]
 pub(crate) use crate::json::escape::quote as json_string;
 
 /// The text of the string member `name` of the JSON object `body`, if there is one.
