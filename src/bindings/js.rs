@@ -79,7 +79,13 @@ pub(crate) fn is_object_like(v: &JsValue) -> bool {
 pub(crate) fn keys(obj: &JsValue) -> Result<Vec<String>, ReadError> {
     let arr = object_keys(obj)?;
     // A fresh native array of strings: reading it runs no caller code.
-    Ok(arr.iter().filter_map(|k| k.as_string()).collect())
+    let mut out = Vec::with_capacity(arr.length() as usize);
+    for k in arr.iter() {
+        if let Some(k) = k.as_string() {
+            out.push(k);
+        }
+    }
+    Ok(out)
 }
 
 /// `Array.isArray(v)` (throws for a revoked `Proxy`).
@@ -112,7 +118,11 @@ pub(crate) fn array_items(v: &JsValue, max: usize) -> Result<Vec<JsValue>, ReadE
     if len as usize > max {
         return Err(ReadError::Wrong);
     }
-    (0..len).map(|i| item(v, i)).collect()
+    let mut out = Vec::with_capacity(len as usize);
+    for i in 0..len {
+        out.push(item(v, i)?);
+    }
+    Ok(out)
 }
 
 /// `[key, value]` pairs of a plain object's own enumerable string keys, in their order.
@@ -121,7 +131,12 @@ pub(crate) fn entries(obj: &JsValue, max: usize) -> Result<Vec<(String, JsValue)
     if keys.len() > max {
         return Err(ReadError::Wrong);
     }
-    keys.into_iter().map(|k| get(obj, &k).map(|v| (k, v))).collect()
+    let mut out = Vec::with_capacity(keys.len());
+    for k in keys {
+        let v = get(obj, &k)?;
+        out.push((k, v));
+    }
+    Ok(out)
 }
 
 /// Whether `proto` is on `value`'s prototype chain (a `Proxy`'s `getPrototypeOf` trap may

@@ -475,11 +475,15 @@ pub(crate) fn read_presign(value: &JsValue, what: &str) -> Result<Presign, Uploa
             }
             out
         }
-        None if js::is_object_like(&fields_value) && !fields_value.is_function() => js::entries(&fields_value, MAX_PRESIGN_FIELDS)
-            .map_err(|e| read_failure(&path, e, &format!("has more than {MAX_PRESIGN_FIELDS} fields")))?
-            .into_iter()
-            .map(|(k, v)| (JsValue::from_str(&k), v))
-            .collect(),
+        None if js::is_object_like(&fields_value) && !fields_value.is_function() => {
+            let entries = js::entries(&fields_value, MAX_PRESIGN_FIELDS)
+                .map_err(|e| read_failure(&path, e, &format!("has more than {MAX_PRESIGN_FIELDS} fields")))?;
+            let mut out = Vec::with_capacity(entries.len());
+            for (k, v) in entries {
+                out.push((JsValue::from_str(&k), v));
+            }
+            out
+        }
         None => return Err(bad()),
     };
     let mut fields = Vec::with_capacity(pairs.len());

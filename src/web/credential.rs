@@ -55,7 +55,12 @@ impl Credential {
         get: &dyn Fn(&str) -> Option<JsValue>,
         signal: Option<AbortSignal>,
     ) -> Result<Credential, UploadFailure> {
-        let given: Vec<(&'static str, JsValue)> = options.iter().filter_map(|o| get(o).map(|v| (*o, v))).collect();
+        let mut given: Vec<(&'static str, JsValue)> = Vec::new();
+        for &o in options {
+            if let Some(v) = get(o) {
+                given.push((o, v));
+            }
+        }
         let list = options.join(", ");
         let (option, value) = match given.as_slice() {
             [one] => one.clone(),

@@ -280,10 +280,11 @@ fn read_response(xhr: &XmlHttpRequest) -> Response {
 fn parse_headers(text: &str) -> Vec<(String, String)> {
     // Lines end in CRLF; split on the LF (a char pattern, not the Two-Way searcher a "\r\n"
     // pattern links) and let `trim` drop the CR.
-    text.split('\n')
-        .filter_map(|line| {
-            let (name, value) = line.split_once(':')?;
-            Some((name.trim().to_ascii_lowercase(), value.trim().to_owned()))
-        })
-        .collect()
+    let mut out = Vec::new();
+    for line in text.split('\n') {
+        if let Some((name, value)) = line.split_once(':') {
+            out.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
+        }
+    }
+    out
 }
