@@ -143,7 +143,10 @@ fn metadata_fields(metadata: &JsValue) -> Result<BTreeMap<String, String>, Uploa
 
 /// A `validation_failed` failure carrying every error of `reports` as `issues`.
 pub(crate) fn validation_failure(what: &str, reports: &[&Report]) -> UploadFailure {
-    let issues: Vec<_> = reports.iter().flat_map(|r| r.errors.iter()).collect();
+    let mut issues = Vec::new();
+    for r in reports {
+        issues.extend(r.errors.iter());
+    }
     let first = issues.first().map(|i| format!(": {} at {}", i.message, if i.path.is_empty() { "/" } else { &i.path })).unwrap_or_default();
     let mut f = UploadFailure::new(
         UploadCode::ValidationFailed,

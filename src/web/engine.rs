@@ -200,11 +200,10 @@ pub(crate) async fn authorized_post<S: HttpStack, C: Credentials>(
         number_ref.set(info.number);
         Box::pin(async move {
             let auth = credentials.authorization().await.map_err(AttemptError::before_send)?;
-            let headers: Vec<(&str, &str)> = post
-                .headers
-                .iter()
-                .map(|&(name, value)| (name, if name == "authorization" { auth.header.as_str() } else { value }))
-                .collect();
+            let mut headers: Vec<(&str, &str)> = Vec::with_capacity(post.headers.len());
+            for &(name, value) in post.headers {
+                headers.push((name, if name == "authorization" { auth.header.as_str() } else { value }));
+            }
             let request = Request { method: "POST", url: post.url, headers: &headers, body: post.body };
             let result = stack.send(&request, &ToProgress(plan.progress)).await.map_err(AttemptError::before_send)?;
             let phase = phase_of(result.body_sent);
