@@ -126,7 +126,9 @@ async fn run(items: JsValue, options: JsValue) -> Result<JsValue, UploadFailure>
         from,
         opts,
     };
-    let results: RefCell<Vec<Option<Hosted>>> = RefCell::new((0..items.len()).map(|_| None).collect());
+    let mut slots = Vec::with_capacity(items.len());
+    slots.resize_with(items.len(), || None);
+    let results: RefCell<Vec<Option<Hosted>>> = RefCell::new(slots);
     let next = Cell::new(0usize);
     let workers: Vec<_> = (0..concurrency.min(items.len().max(1) as u64))
         .map(|_| {

@@ -302,7 +302,11 @@ pub(crate) type Choices<'a, T> = (&'a [T], fn(T) -> &'static str);
 /// The JS names of `choices`, in order. The readers below work on these, so that each of them
 /// is one function whatever the type of the choices (a generic one is a copy per type).
 fn names<T: Copy>((values, name): Choices<T>) -> Vec<&'static str> {
-    values.iter().map(|&t| name(t)).collect()
+    let mut out = Vec::with_capacity(values.len());
+    for &t in values {
+        out.push(name(t));
+    }
+    out
 }
 
 /// `v` as the index of one of `names`; `path` names it in messages.
@@ -318,7 +322,11 @@ fn choice(path: &str, v: &JsValue, names: &[&str]) -> Result<usize, UploadFailur
 
 /// `expected one of `a`, `b``, as serde said it when serde read these options.
 fn expected(names: &[&str]) -> String {
-    let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    let mut quoted: Vec<String> = Vec::with_capacity(names.len());
+    for n in names {
+        quoted.push(format!("`{n}`"));
+    }
+    let names = quoted;
     match names.as_slice() {
         [one] => format!("expected {one}"),
         [a, b] => format!("expected {a} or {b}"),
@@ -340,7 +348,10 @@ impl Unchecked {
         if obj.is_undefined() {
             return Ok(Opts { name, table, values: Vec::new() });
         }
-        let allowed: Vec<&str> = table.keys().collect();
+        let mut allowed: Vec<&str> = Vec::new();
+        for k in table.keys() {
+            allowed.push(k);
+        }
         if let Some(key) = unknown_key(&obj, &allowed).map_err(|e| threw(&name, e))? {
             return Err(invalid_option(unknown(&key)));
         }
