@@ -14,13 +14,13 @@ import { build } from "esbuild";
  * The entries, their files under the repository root, and two limits in bytes of gzip:
  * - `budget`: issue 9's target (150 KiB and 64 KiB). Not reached yet: `npm run build` prints how
  *   far each entry is from it.
- * - `ceiling`: what the size test enforces today, the measured size (201,712 B and 105,846 B on
- *   682cf96) plus about 3 KB, so that a regression cannot land unnoticed. Lower it as cuts land;
- *   raising it is a decision its commit explains.
+ * - `ceiling`: what the size test enforces today, the measured size (166,138 B and 84,045 B on
+ *   211cf54) plus about 3-4 KB, so that a regression cannot land unnoticed. Lower it as cuts
+ *   land; raising it is a decision its commit explains.
  */
 export const ENTRIES = [
-  { name: "talk-uploader", dir: "pkg", wasm: "talk_uploader_bg.wasm", budget: 150 * 1024, ceiling: 200 * 1024 },
-  { name: "talk-uploader/validate", dir: "pkg/validate", wasm: "talk_uploader_validate_bg.wasm", budget: 64 * 1024, ceiling: 106 * 1024 },
+  { name: "talk-uploader", dir: "pkg", wasm: "talk_uploader_bg.wasm", budget: 150 * 1024, ceiling: 166 * 1024 },
+  { name: "talk-uploader/validate", dir: "pkg/validate", wasm: "talk_uploader_validate_bg.wasm", budget: 64 * 1024, ceiling: 86 * 1024 },
 ];
 
 const sizes = (bytes) => ({
