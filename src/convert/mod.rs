@@ -54,9 +54,14 @@ pub enum ChatFormat {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Roles(Vec<(String, Role)>);
 
+/// The place of `key` in `pairs`, sorted by key: the lookup of both sorted-Vec maps below.
+fn find_key<V>(pairs: &[(String, V)], key: &str) -> Result<usize, usize> {
+    pairs.binary_search_by(|(k, _)| k.as_str().cmp(key))
+}
+
 impl Roles {
     fn find(&self, user_id: &str) -> Result<usize, usize> {
-        self.0.binary_search_by(|(k, _)| k.as_str().cmp(user_id))
+        find_key(&self.0, user_id)
     }
 
     /// Sets `user_id`'s role; the role it had before, if any.
@@ -116,7 +121,7 @@ impl Metadata {
     }
 
     fn find(&self, key: &str) -> Result<usize, usize> {
-        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key))
+        find_key(&self.0, key)
     }
 
     /// The value of `key`.
