@@ -5,13 +5,31 @@
 // The glue name is wasm-bindgen's --out-name: talk_uploader for the main entry (pkg/),
 // talk_uploader_validate for talk-uploader/validate (pkg/validate/, built without the `upload`
 // feature). The JS helpers copied next to the entry import that entry's own glue.
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
 const dir = resolve(process.argv[2] ?? "pkg");
 const name = process.argv[3] ?? "talk_uploader";
 const glueFile = `./${name}.js`;
+// wasm-bindgen writes the crate's JS imports (js/natives.js) under snippets/<crate>-<hash>/js/:
+// each moves next to the glue, so that the package's file names are stable. Only the glue's
+// `import ... from` specifiers change; the wasm module's import names (the keys of its import
+// object) stay as wasm-bindgen wrote them.
+const snippets = join(dir, "snippets");
+if (existsSync(snippets)) {
+  let glueText = readFileSync(join(dir, `${name}.js`), "utf8");
+  for (const crate of readdirSync(snippets)) {
+    for (const file of readdirSync(join(snippets, crate, "js"))) {
+      const from = `./snippets/${crate}/js/${file}`;
+      if (!glueText.includes(from)) throw new Error(`${name}.js does not import ${from}`);
+      renameSync(join(snippets, crate, "js", file), join(dir, file));
+      glueText = glueText.replaceAll(`from '${from}'`, `from './${file}'`).replaceAll(`from "${from}"`, `from "./${file}"`);
+    }
+  }
+  rmSync(snippets, { recursive: true });
+  writeFileSync(join(dir, `${name}.js`), glueText);
+}
 const glue = await import(pathToFileURL(join(dir, `${name}.js`)).href);
 const dts = readFileSync(join(dir, `${name}.d.ts`), "utf8");
 // wasm-bindgen writes one line per function: `export function name(...): Promise<...>;`.

@@ -1,34 +1,25 @@
 //! `UploadError`: the real JS `Error` subclass every upload function rejects with.
 //!
 //! Each one is a native `Error` (so `stack` is captured and `instanceof Error` holds) whose
-//! prototype inherits from `Error.prototype` and names itself `"UploadError"`.
+//! prototype inherits from `Error.prototype` and names itself `"UploadError"`. The prototype
+//! and the errors are made in JS (js/natives.js, shipped next to the glue), not by a Reflect
+//! walk in wasm.
 //!
 //! The package's entry also exports a class `UploadError` (js/guard.js makes it: wasm-bindgen
 //! cannot export a JS class it did not generate), so that `e instanceof UploadError` works as JS
 //! users expect; its `prototype` is this one. `isUploadError(e)` does the same check as a
 //! function.
 
-use js_sys::{Object, Reflect};
+use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 use crate::upload_code::UploadCode;
 use crate::web::failure::UploadFailure;
 
-thread_local! {
-    /// `UploadError.prototype`: an object whose prototype is `Error.prototype` and whose `name`
-    /// is `"UploadError"`. Built with `Object.create` rather than a JS snippet, so the package
-    /// stays four files (no `snippets/` directory) and needs no `unsafe-eval` under a CSP.
-    static PROTOTYPE: Object = {
-        let error_proto: Object = Object::get_prototype_of(&js_sys::Error::new("")).unchecked_into();
-        let proto = Object::create(&error_proto);
-        let _ = Reflect::set(&proto, &"name".into(), &"UploadError".into());
-        proto
-    };
-}
-
 fn is_upload_error_value(value: &JsValue) -> bool {
-    PROTOTYPE.with(|proto| super::js::has_prototype(proto, value))
+    // `UploadError.prototype` is made in JS (js/natives.js); a `Proxy` whose `getPrototypeOf`
+    // trap throws is not one.
+    super::js::native_is_upload_error(value).unwrap_or(false)
 }
 
 /// Whether `value` is an `UploadError` thrown by this package.
@@ -42,8 +33,8 @@ pub fn is_upload_error(#[wasm_bindgen(unchecked_param_type = "unknown")] value: 
 /// that order; a `cause` or `issues` that is `undefined` is left out).
 pub(crate) fn to_js(failure: UploadFailure) -> JsValue {
     // Every message leaves through here: no URL in it shows more than scheme, host and port.
-    let error = js_sys::Error::new(&crate::redact::scrub_urls(&failure.message));
-    PROTOTYPE.with(|proto| Object::set_prototype_of(&error, proto));
+    let message = crate::redact::scrub_urls(&failure.message);
+    let error = super::js::native_upload_error(&message).unwrap_or_else(|_| js_sys::Error::new(&message).into());
     let set = |key: &str, value: JsValue| {
         if !value.is_undefined() {
             let _ = Reflect::set(&error, &JsValue::from_str(key), &value);

@@ -14,7 +14,7 @@
 //! so what is sized and sniffed is what is sent, and a `Proxy` posing as a `Blob` fails the
 //! brand check cleanly instead of being half-used.
 
-use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Array, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{AbortSignal, Blob};
@@ -25,11 +25,6 @@ extern "C" {
     fn object_keys(obj: &JsValue) -> Result<Array, JsValue>;
     #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
     fn array_is_array(value: &JsValue) -> Result<bool, JsValue>;
-    /// An `Object`, for `isPrototypeOf` declared `catch`.
-    #[wasm_bindgen(js_name = Object)]
-    type CheckedObject;
-    #[wasm_bindgen(catch, method, js_name = isPrototypeOf)]
-    fn is_prototype_of_checked(this: &CheckedObject, value: &JsValue) -> Result<bool, JsValue>;
     /// A `Uint8Array`, for `set` and the copying constructor declared `catch`.
     #[wasm_bindgen(js_name = Uint8Array)]
     type CheckedU8;
@@ -37,6 +32,27 @@ extern "C" {
     fn set_from(this: &CheckedU8, source: &JsValue) -> Result<(), JsValue>;
     #[wasm_bindgen(catch, constructor, js_class = "Uint8Array")]
     fn new_u8_from(source: &JsValue) -> Result<CheckedU8, JsValue>;
+}
+
+// The native accessors, looked up once in JS (js/natives.js): each brand-checks its receiver.
+#[wasm_bindgen(module = "/js/natives.js")]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = blobSize)]
+    fn native_blob_size(value: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = blobSlice)]
+    fn native_blob_slice(value: &Blob, start: f64, end: f64) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = isU8)]
+    fn native_is_u8(value: &JsValue) -> Result<bool, JsValue>;
+    #[wasm_bindgen(catch, js_name = u8Length)]
+    fn native_u8_length(value: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = followSignal)]
+    fn native_follow_signal(value: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = uploadError)]
+    pub(crate) fn native_upload_error(message: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = isUploadError)]
+    pub(crate) fn native_is_upload_error(value: &JsValue) -> Result<bool, JsValue>;
+    #[wasm_bindgen(catch, js_name = uploadErrorPrototype)]
+    pub(crate) fn native_upload_error_prototype() -> Result<JsValue, JsValue>;
 }
 
 /// What went wrong reading a caller value: it threw (`Threw`, with what it threw), or it was
@@ -139,80 +155,25 @@ pub(crate) fn entries(obj: &JsValue, max: usize) -> Result<Vec<(String, JsValue)
     Ok(out)
 }
 
-/// Whether `proto` is on `value`'s prototype chain (a `Proxy`'s `getPrototypeOf` trap may
-/// throw: that is `false`, since none of our objects is a `Proxy`).
-pub(crate) fn has_prototype(proto: &Object, value: &JsValue) -> bool {
-    value.is_object() && proto.unchecked_ref::<CheckedObject>().is_prototype_of_checked(value).unwrap_or(false)
-}
-
-thread_local! {
-    static NATIVE: Natives = Natives::load();
-}
-
-/// Native accessors looked up once from the global constructors' prototypes.
-struct Natives {
-    blob_size: Option<Function>,
-    blob_slice: Option<Function>,
-    typed_array_length: Option<Function>,
-    /// `%TypedArray%.prototype[Symbol.toStringTag]`: the array's real type name, or undefined.
-    typed_array_tag: Option<Function>,
-    abort_signal_any: Option<Function>,
-}
-
-impl Natives {
-    fn load() -> Natives {
-        let global: JsValue = js_sys::global().into();
-        let proto = |class: &str| -> Option<JsValue> {
-            let ctor = Reflect::get(&global, &class.into()).ok()?;
-            Reflect::get(&ctor, &"prototype".into()).ok().filter(|p| p.is_object())
-        };
-        let getter = |proto: Option<JsValue>, name: &str| -> Option<Function> {
-            let desc = Reflect::get_own_property_descriptor(proto?.unchecked_ref::<Object>(), &JsValue::from_str(name)).ok()?;
-            Reflect::get(&desc, &"get".into()).ok()?.dyn_into::<Function>().ok()
-        };
-        let typed_array_proto = proto("Uint8Array").map(|p| JsValue::from(Object::get_prototype_of(&p)));
-        let abort_signal_any = Reflect::get(&global, &"AbortSignal".into())
-            .ok()
-            .filter(|c| c.is_function())
-            .and_then(|c| Reflect::get(&c, &"any".into()).ok())
-            .and_then(|f| f.dyn_into::<Function>().ok());
-        Natives {
-            blob_size: getter(proto("Blob"), "size"),
-            blob_slice: proto("Blob")
-                .and_then(|p| Reflect::get(&p, &"slice".into()).ok())
-                .and_then(|f| f.dyn_into::<Function>().ok()),
-            typed_array_length: getter(typed_array_proto.clone(), "length"),
-            typed_array_tag: typed_array_proto.and_then(|p| {
-                let desc = Reflect::get_own_property_descriptor(p.unchecked_ref::<Object>(), &js_sys::Symbol::to_string_tag().into()).ok()?;
-                Reflect::get(&desc, &"get".into()).ok()?.dyn_into::<Function>().ok()
-            }),
-            abort_signal_any,
-        }
-    }
-}
-
 /// The size of a real `Blob` (or `File`), read by the native getter, whose brand check is the
 /// test: `Wrong` for anything else, including a `Proxy` of a `Blob`. No `instanceof`, so a
 /// `File` from another realm (an iframe's file input) is accepted, as XHR and `FormData` accept it.
 pub(crate) fn blob_size(value: &JsValue) -> Result<f64, ReadError> {
-    let getter = NATIVE.with(|n| n.blob_size.clone()).ok_or(ReadError::Wrong)?;
-    getter.call0(value).map_err(|_| ReadError::Wrong)?.as_f64().ok_or(ReadError::Wrong)
+    native_blob_size(value).map_err(|_| ReadError::Wrong)?.as_f64().ok_or(ReadError::Wrong)
 }
 
 /// Bytes `[start, end)` of a real `Blob` as a fresh native `Blob` (`Blob.prototype.slice`,
 /// whatever the blob's own `slice` does).
 pub(crate) fn blob_slice(blob: &Blob, start: f64, end: f64) -> Result<Blob, ReadError> {
-    let slice = NATIVE.with(|n| n.blob_slice.clone()).ok_or(ReadError::Wrong)?;
     // The native slice returns a Blob or throws; no `instanceof`, which fails across realms.
-    Ok(slice.call2(blob, &start.into(), &end.into())?.unchecked_into::<Blob>())
+    Ok(native_blob_slice(blob, start, end)?.unchecked_into::<Blob>())
 }
 
 /// Whether `value` really is a `Uint8Array`, of any realm: the native `Symbol.toStringTag`
 /// getter of typed arrays reads the internal type name, so a `Proxy`, an `Int16Array` given
 /// `Uint8Array.prototype`, or a look-alike is not one.
 pub(crate) fn is_u8_array(value: &JsValue) -> bool {
-    let Some(tag) = NATIVE.with(|n| n.typed_array_tag.clone()) else { return value.is_instance_of::<Uint8Array>() };
-    tag.call0(value).ok().and_then(|t| t.as_string()).is_some_and(|t| t == "Uint8Array")
+    native_is_u8(value).unwrap_or(false)
 }
 
 /// The real length of a typed array, by the native getter (which brand-checks: a `Proxy` or
@@ -221,8 +182,7 @@ pub(crate) fn u8_array_len(value: &JsValue) -> Result<f64, ReadError> {
     if !is_u8_array(value) {
         return Err(ReadError::Wrong);
     }
-    let getter = NATIVE.with(|n| n.typed_array_length.clone()).ok_or(ReadError::Wrong)?;
-    let len = getter.call0(value).map_err(|_| ReadError::Wrong)?.as_f64().ok_or(ReadError::Wrong)?;
+    let len = native_u8_length(value).map_err(|_| ReadError::Wrong)?.as_f64().ok_or(ReadError::Wrong)?;
     if !(len >= 0.0 && len.fract() == 0.0) {
         return Err(ReadError::Wrong);
     }
@@ -281,15 +241,9 @@ pub(crate) enum SignalError {
 /// that throws (now or later) cannot reach wasm. Where `AbortSignal.any` is missing (browsers
 /// before 2024), a real `AbortSignal` is used as it is, after one checked read.
 pub(crate) fn follow_signal(value: &JsValue) -> Result<AbortSignal, SignalError> {
-    let any = NATIVE.with(|n| n.abort_signal_any.clone());
-    match any {
-        Some(any) => {
-            let list = Array::of1(value);
-            let ctor = Reflect::get(&js_sys::global(), &"AbortSignal".into()).map_err(|e| SignalError::Wrong(Some(e)))?;
-            let ours = any.call1(&ctor, &list).map_err(|e| SignalError::Wrong(Some(e)))?;
-            ours.dyn_into::<AbortSignal>().map_err(|_| SignalError::Wrong(None))
-        }
-        None => {
+    match native_follow_signal(value).map_err(|e| SignalError::Wrong(Some(e)))? {
+        ours if !ours.is_undefined() => ours.dyn_into::<AbortSignal>().map_err(|_| SignalError::Wrong(None)),
+        _ => {
             let signal = value.dyn_ref::<AbortSignal>().ok_or(SignalError::Wrong(None))?;
             match get(value, "aborted") {
                 Ok(v) if v.as_bool().is_some() => Ok(signal.clone()),

@@ -59,8 +59,7 @@ pub fn is_poisoned() -> bool {
 /// `UploadError`s like every other (fetched once, before anything can trap).
 #[wasm_bindgen(js_name = __uploadErrorPrototype, skip_typescript)]
 pub fn upload_error_prototype() -> JsValue {
-    let e = super::error::to_js(crate::web::failure::UploadFailure::new(crate::upload_code::UploadCode::Internal, "probe"));
-    js_sys::Object::get_prototype_of(&e).into()
+    super::js::native_upload_error_prototype().unwrap_or(JsValue::NULL)
 }
 
 /// A deliberate panic, only in builds with the `test-panic` feature (never in the package).

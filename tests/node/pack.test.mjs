@@ -38,11 +38,11 @@ function app(name) {
 
 test("the tarball ships pkg/ and nothing else of the repository", () => {
   assert.deepEqual(shipped.filter((f) => f.startsWith("pkg/")), [
-    "pkg/blob-input.d.ts", "pkg/blob-input.js", "pkg/guard.js", "pkg/index.d.ts", "pkg/index.js",
+    "pkg/blob-input.d.ts", "pkg/blob-input.js", "pkg/guard.js", "pkg/index.d.ts", "pkg/index.js", "pkg/natives.js",
     "pkg/talk_uploader.d.ts", "pkg/talk_uploader.js", "pkg/talk_uploader_bg.wasm", "pkg/talk_uploader_bg.wasm.d.ts",
     "pkg/upload-error.js",
     "pkg/validate/blob-input.d.ts", "pkg/validate/blob-input.js", "pkg/validate/guard.js", "pkg/validate/index.d.ts",
-    "pkg/validate/index.js", "pkg/validate/talk_uploader_validate.d.ts", "pkg/validate/talk_uploader_validate.js",
+    "pkg/validate/index.js", "pkg/validate/natives.js", "pkg/validate/talk_uploader_validate.d.ts", "pkg/validate/talk_uploader_validate.js",
     "pkg/validate/talk_uploader_validate_bg.wasm", "pkg/validate/talk_uploader_validate_bg.wasm.d.ts",
     "pkg/validate/upload-error.js", "pkg/validate/validate-worker.js", "pkg/validate/validator.js",
     "pkg/validator.js",
