@@ -22,7 +22,9 @@ if (existsSync(snippets)) {
   for (const crate of readdirSync(snippets)) {
     for (const file of readdirSync(join(snippets, crate, "js"))) {
       const from = `./snippets/${crate}/js/${file}`;
-      if (!glueText.includes(from)) throw new Error(`${name}.js does not import ${from}`);
+      // wasm-bindgen writes every snippet of the crate; one this build's glue never imports
+      // (js/xhr.js in talk-uploader/validate) is not shipped.
+      if (!glueText.includes(from)) continue;
       renameSync(join(snippets, crate, "js", file), join(dir, file));
       glueText = glueText.replaceAll(`from '${from}'`, `from './${file}'`).replaceAll(`from "${from}"`, `from "./${file}"`);
     }

@@ -17,36 +17,11 @@ extern "C" {
     fn set_timeout(handler: &Function, ms: f64) -> JsValue;
     #[wasm_bindgen(js_name = clearTimeout)]
     fn clear_timeout(id: &JsValue);
-    #[wasm_bindgen(js_name = setInterval)]
-    fn set_interval(handler: &Function, ms: f64) -> JsValue;
-    #[wasm_bindgen(js_name = clearInterval)]
-    fn clear_interval(id: &JsValue);
 }
 
 /// Milliseconds since the Unix epoch.
 pub(crate) fn now_ms() -> f64 {
     js_sys::Date::now()
-}
-
-/// A repeating timer that stops when dropped.
-pub(crate) struct Interval {
-    id: JsValue,
-    _closure: Closure<dyn FnMut()>,
-}
-
-impl Interval {
-    /// Calls `f` every `ms` milliseconds until dropped.
-    pub(crate) fn new(ms: f64, f: impl FnMut() + 'static) -> Interval {
-        let closure = Closure::<dyn FnMut()>::new(f);
-        let id = set_interval(closure.as_ref().unchecked_ref(), ms);
-        Interval { id, _closure: closure }
-    }
-}
-
-impl Drop for Interval {
-    fn drop(&mut self) {
-        clear_interval(&self.id);
-    }
 }
 
 /// A listener for the `abort` event of a signal, removed when dropped.

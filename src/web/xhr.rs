@@ -2,24 +2,37 @@
 //! stall timer, and a guard whose `Drop` aborts the request.
 //!
 //! XHR rather than `fetch`: only XHR reports upload progress in every browser, and a `Blob`
-//! body is streamed from disk by the browser itself. The global `XMLHttpRequest` constructor is
-//! used, so this works in dedicated workers as well as in windows.
+//! body is streamed from disk by the browser itself. The request, its listeners, the abort
+//! listener and the stall timer are driven by js/xhr.js (a few lines of JS instead of a dozen
+//! `web_sys` imports and closures, issue 9); this module awaits its events and turns them into
+//! [`Exchange`]s.
 
-use std::cell::{Cell, RefCell};
 use std::future::Future;
-use std::rc::Rc;
 
-use std::task::{Poll, Waker};
-
-use js_sys::{ArrayBuffer, Function, Uint8Array};
+use js_sys::{Array, ArrayBuffer, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{AbortSignal, Blob, FormData, ProgressEvent, XmlHttpRequest, XmlHttpRequestResponseType};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::AbortSignal;
 
 use super::failure::{UploadCode, UploadFailure};
 use super::header::check_header_value;
-use super::timer::{now_ms, sleep, AbortListener, Interval};
+use super::timer::{now_ms, sleep};
 use super::transport::{Aborted, Events, Exchange, HttpStack, Outcome, Request, Response};
+
+#[wasm_bindgen(module = "/js/xhr.js")]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = xhrStart)]
+    fn xhr_start(method: &str, url: &str, headers: &Array, body: &JsValue, stall_ms: f64, signal: Option<&AbortSignal>) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = xhrWait)]
+    fn xhr_wait(h: &JsValue) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_name = xhrTake)]
+    fn xhr_take(h: &JsValue) -> Result<Array, JsValue>;
+    #[wasm_bindgen(catch, js_name = xhrResponse)]
+    fn xhr_response(h: &JsValue) -> Result<Array, JsValue>;
+    #[wasm_bindgen(catch, js_name = xhrDrop)]
+    fn xhr_drop(h: &JsValue) -> Result<(), JsValue>;
+}
 
 /// The browser's [`HttpStack`]: one `XMLHttpRequest` per request, cut by the caller's signal
 /// and by the stall timer.
@@ -52,80 +65,16 @@ impl HttpStack for XhrStack {
     }
 }
 
-const END_LOAD: u8 = 1;
-const END_ERROR: u8 = 2;
-const END_ABORT: u8 = 3;
-
-/// What the XHR's listeners saw; the awaiting future reads it and passes progress on to the
-/// caller's [`Events`] (the listeners are `'static` closures and cannot hold that borrow).
-struct State {
-    last_progress_ms: Cell<f64>,
-    /// The latest `(sent, total)` not yet passed on.
-    pending_sent: Cell<Option<(f64, f64)>>,
-    body_sent: Cell<bool>,
-    body_sent_reported: Cell<bool>,
-    stalled: Cell<bool>,
-    user_aborted: Cell<bool>,
-    end: Cell<u8>,
-    waker: RefCell<Option<Waker>>,
-}
-
-impl State {
-    fn wake(&self) {
-        if let Some(w) = self.waker.borrow_mut().take() {
-            w.wake();
-        }
-    }
-
-    fn finish(&self, end: u8) {
-        if self.end.get() == 0 {
-            self.end.set(end);
-        }
-        self.wake();
-    }
-
-    fn mark_body_sent(&self) {
-        if !self.body_sent.replace(true) {
-            self.wake();
-        }
-    }
-
-    /// Passes progress seen since the last call on to `events`.
-    fn deliver(&self, events: &dyn Events) {
-        if let Some((sent, total)) = self.pending_sent.take() {
-            events.sent(sent, total);
-        }
-        if self.body_sent.get() && !self.body_sent_reported.replace(true) {
-            events.body_sent();
-        }
-    }
-}
+const END_LOAD: f64 = 1.0;
+const END_ABORT: f64 = 3.0;
 
 /// Owns the request while it runs; dropping it (the future was dropped, or it finished)
 /// aborts a request still in flight and detaches every listener.
-struct XhrGuard {
-    xhr: XmlHttpRequest,
-    state: Rc<State>,
-    _closures: Vec<Closure<dyn FnMut(JsValue)>>,
-    _abort: Option<AbortListener>,
-    _stall: Option<Interval>,
-}
+struct XhrGuard(JsValue);
 
 impl Drop for XhrGuard {
     fn drop(&mut self) {
-        if self.state.end.get() == 0 {
-            self.state.end.set(END_ABORT);
-            let _ = self.xhr.abort();
-        }
-        // No callback may reach a dropped closure.
-        self.xhr.set_onload(None);
-        self.xhr.set_onerror(None);
-        self.xhr.set_onabort(None);
-        self.xhr.set_onprogress(None);
-        if let Ok(upload) = self.xhr.upload() {
-            upload.set_onprogress(None);
-            upload.set_onload(None);
-        }
+        let _ = xhr_drop(&self.0);
     }
 }
 
@@ -143,139 +92,82 @@ async fn send(req: &Request<'_, JsValue>, stack: &XhrStack, events: &dyn Events)
         return Ok(Exchange { outcome: Outcome::Aborted, body_sent: false });
     }
     // Checked here too, for every header, so that no value ever reaches a throwing setter.
+    let headers = Array::new();
     for (name, value) in req.headers {
         check_header_value(value).map_err(|e| not_started(&format!("the {name} header value {e}")))?;
+        headers.push(&JsValue::from_str(name));
+        headers.push(&JsValue::from_str(value));
     }
-    let xhr = XmlHttpRequest::new().map_err(|_| not_started("XMLHttpRequest is unavailable here"))?;
-    xhr.open_with_async(req.method, req.url, true)
-        .map_err(|_| not_started("the browser refused the URL; check the endpoint option"))?;
-    xhr.set_response_type(XmlHttpRequestResponseType::Arraybuffer);
-    for (name, value) in req.headers {
-        xhr.set_request_header(name, value)
-            .map_err(|_| not_started(&format!("the browser refused the {name} header")))?;
-    }
-    let state = Rc::new(State {
-        last_progress_ms: Cell::new(now_ms()),
-        pending_sent: Cell::new(None),
-        body_sent: Cell::new(false),
-        body_sent_reported: Cell::new(false),
-        stalled: Cell::new(false),
-        user_aborted: Cell::new(false),
-        end: Cell::new(0),
-        waker: RefCell::new(None),
-    });
+    let h = xhr_start(req.method, req.url, &headers, req.body, stack.stall_ms as f64, stack.signal.as_ref()).map_err(|why| {
+        if let Some(i) = why.as_f64() {
+            let name = req.headers.get(i as usize).map_or("", |(n, _)| *n);
+            return not_started(&format!("the browser refused the {name} header"));
+        }
+        not_started(match why.as_string().as_deref() {
+            Some("url") => "the browser refused the URL; check the endpoint option",
+            Some("upload") => "XMLHttpRequest.upload is unavailable here",
+            Some("send") => "XMLHttpRequest.send refused the body",
+            _ => "XMLHttpRequest is unavailable here",
+        })
+    })?;
+    let guard = XhrGuard(h);
 
-    let mut closures: Vec<Closure<dyn FnMut(JsValue)>> = Vec::new();
-    let mut closure = |f: Box<dyn FnMut(JsValue)>| {
-        let c = Closure::wrap(f);
-        let func: Function = c.as_ref().unchecked_ref::<Function>().clone();
-        closures.push(c);
-        func
+    // [end, loaded, total, bodySent, stalled, userAborted] (js/xhr.js `xhrTake`).
+    let mut reported = false;
+    let state = loop {
+        let state = xhr_take(&guard.0).unwrap_or_default();
+        let at = |i: u32| state.get(i).as_f64().unwrap_or(0.0);
+        let loaded = state.get(1).as_f64().unwrap_or(-1.0);
+        if loaded >= 0.0 {
+            events.sent(loaded, at(2));
+        }
+        if state.get(3).is_truthy() && !reported {
+            reported = true;
+            events.body_sent();
+        }
+        if at(0) != 0.0 {
+            break state;
+        }
+        match xhr_wait(&guard.0) {
+            Ok(wait) => {
+                let _ = JsFuture::from(wait).await;
+            }
+            // Cannot happen (a promise is always made); the request is let go as aborted.
+            Err(_) => break state,
+        }
     };
 
-    let s = state.clone();
-    xhr.set_onload(Some(&closure(Box::new(move |_| s.finish(END_LOAD)))));
-    let s = state.clone();
-    xhr.set_onerror(Some(&closure(Box::new(move |_| s.finish(END_ERROR)))));
-    let s = state.clone();
-    xhr.set_onabort(Some(&closure(Box::new(move |_| s.finish(END_ABORT)))));
-    let s = state.clone();
-    xhr.set_onprogress(Some(&closure(Box::new(move |_| s.last_progress_ms.set(now_ms())))));
-
-    let upload = xhr.upload().map_err(|_| not_started("XMLHttpRequest.upload is unavailable here"))?;
-    let s = state.clone();
-    upload.set_onprogress(Some(&closure(Box::new(move |event: JsValue| {
-        s.last_progress_ms.set(now_ms());
-        if let Some(e) = event.dyn_ref::<ProgressEvent>() {
-            s.pending_sent.set(Some((e.loaded(), e.total())));
-            s.wake();
-            // Every byte is out. Chromium fires `upload.onload` right after this, but Firefox
-            // only once the response starts: a connection lost in between would otherwise
-            // count as "still sending", and an upload the server may already have stored
-            // would be retried (a duplicate).
-            if e.length_computable() && e.total() > 0.0 && e.loaded() >= e.total() {
-                s.mark_body_sent();
-            }
-        }
-    }))));
-    let s = state.clone();
-    upload.set_onload(Some(&closure(Box::new(move |_| {
-        s.last_progress_ms.set(now_ms());
-        s.mark_body_sent();
-    }))));
-
-    let abort = stack.signal.as_ref().map(|signal| {
-        let s = state.clone();
-        let x = xhr.clone();
-        AbortListener::new(signal, move || {
-            s.user_aborted.set(true);
-            let _ = x.abort();
-            s.finish(END_ABORT);
-        })
-    });
-    let stall = (stack.stall_ms > 0).then(|| {
-        let s = state.clone();
-        let x = xhr.clone();
-        let limit = stack.stall_ms as f64;
-        let every = (limit / 4.0).clamp(10.0, 1000.0);
-        Interval::new(every, move || {
-            if s.end.get() == 0 && now_ms() - s.last_progress_ms.get() > limit {
-                s.stalled.set(true);
-                let _ = x.abort();
-                s.finish(END_ABORT);
-            }
-        })
-    });
-    let guard = XhrGuard { xhr: xhr.clone(), state: state.clone(), _closures: closures, _abort: abort, _stall: stall };
-
-    let sent = if let Some(form) = req.body.dyn_ref::<FormData>() {
-        xhr.send_with_opt_form_data(Some(form))
-    } else if let Some(text) = req.body.as_string() {
-        xhr.send_with_opt_str(Some(&text))
-    } else {
-        xhr.send_with_opt_blob(Some(req.body.unchecked_ref::<Blob>()))
-    };
-    sent.map_err(|_| not_started("XMLHttpRequest.send refused the body"))?;
-
-    std::future::poll_fn(|cx| {
-        state.deliver(events);
-        if state.end.get() != 0 {
-            return Poll::Ready(());
-        }
-        *state.waker.borrow_mut() = Some(cx.waker().clone());
-        Poll::Pending
-    })
-    .await;
-    state.deliver(events);
-
-    let body_sent = state.body_sent.get();
-    let outcome = if state.user_aborted.get() {
+    let body_sent = state.get(3).is_truthy();
+    let end = state.get(0).as_f64().unwrap_or(END_ABORT);
+    let outcome = if state.get(5).is_truthy() {
         Outcome::Aborted
-    } else if state.stalled.get() {
+    } else if state.get(4).is_truthy() {
         Outcome::Stall
-    } else {
-        match state.end.get() {
-            END_LOAD if xhr.status().unwrap_or(0) != 0 => Outcome::Response(read_response(&xhr)),
-            END_ABORT => Outcome::Aborted,
-            _ => Outcome::Network,
+    } else if end == END_LOAD {
+        match read_response(&guard.0) {
+            Some(response) => Outcome::Response(response),
+            None => Outcome::Network,
         }
+    } else if end == END_ABORT {
+        Outcome::Aborted
+    } else {
+        Outcome::Network
     };
     drop(guard);
     Ok(Exchange { outcome, body_sent })
 }
 
-fn read_response(xhr: &XmlHttpRequest) -> Response {
-    let status = xhr.status().unwrap_or(0);
-    let headers = xhr.get_all_response_headers().map(|h| parse_headers(&h)).unwrap_or_default();
-    let body = xhr
-        .response()
-        .ok()
-        .and_then(|r| r.dyn_into::<ArrayBuffer>().ok())
-        .map(|buf| Uint8Array::new(&buf).to_vec())
-        .unwrap_or_default();
-    Response { status, headers, body }
+/// The response, or `None` when its status is 0 (the browser got no answer).
+fn read_response(h: &JsValue) -> Option<Response> {
+    let parts = xhr_response(h).ok()?;
+    let status = parts.get(0).as_f64().unwrap_or(0.0) as u16;
+    if status == 0 {
+        return None;
+    }
+    let headers = parts.get(1).as_string().map(|t| parse_headers(&t)).unwrap_or_default();
+    let body = parts.get(2).dyn_into::<ArrayBuffer>().map(|buf| Uint8Array::new(&buf).to_vec()).unwrap_or_default();
+    Some(Response { status, headers, body })
 }
-
 /// `getAllResponseHeaders()` text as `(name, value)` pairs.
 fn parse_headers(text: &str) -> Vec<(String, String)> {
     // Lines end in CRLF; split on the LF (a char pattern, not the Two-Way searcher a "\r\n"

@@ -47,7 +47,7 @@ test("the tarball ships pkg/ and nothing else of the repository", () => {
     "pkg/validate/upload-error.js", "pkg/validate/validate-worker.js", "pkg/validate/validator.js",
     "pkg/validator.js",
     "pkg/widget/index.d.ts", "pkg/widget/index.js", "pkg/widget/ru.d.ts", "pkg/widget/ru.js",
-    "pkg/widget/strings.js", "pkg/widget/style.js", "pkg/widget/widget.css",
+    "pkg/widget/strings.js", "pkg/widget/style.js", "pkg/widget/widget.css", "pkg/xhr.js",
   ]);
   assert.deepEqual(shipped.filter((f) => !f.startsWith("pkg/")).sort(), ["README.md", "package.json"]);
 });
