@@ -154,3 +154,41 @@ export function xhrDrop(h) {
   // A wait still pending settles, so that nothing waits on a request that is gone.
   wake(h);
 }
+
+/** Resolves true after `ms`, or false as soon as `signal` (ours, or undefined) aborts. */
+export function sleep(ms, signal) {
+  return new Promise((resolve) => {
+    if (signal && signal.aborted) return resolve(false);
+    const done = (v) => {
+      clearTimeout(id);
+      if (signal) signal.removeEventListener("abort", onAbort);
+      resolve(v);
+    };
+    const onAbort = () => done(false);
+    const id = setTimeout(() => done(true), ms);
+    if (signal) signal.addEventListener("abort", onAbort);
+  });
+}
+
+/**
+ * Settles as `promise` (a native promise of ours) does, fulfilled as [value], or fulfills with []
+ * as soon as `signal` aborts (at once if it has): what was awaited is then let go.
+ */
+export function abortable(promise, signal) {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return resolve([]);
+    const onAbort = () => resolve([]);
+    signal.addEventListener("abort", onAbort);
+    const off = () => signal.removeEventListener("abort", onAbort);
+    promise.then(
+      (v) => {
+        off();
+        resolve([v]);
+      },
+      (e) => {
+        off();
+        reject(e);
+      },
+    );
+  });
+}

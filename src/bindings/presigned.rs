@@ -5,7 +5,6 @@ use std::rc::Rc;
 use js_sys::{Function, Object};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, FormData};
 
 use super::audio::as_blob;
@@ -251,7 +250,7 @@ async fn obtain(source: &PresignSource, attempts: &Attempts) -> Result<Presign, 
             // Adopted by a fresh promise: a thenable or a Proxy whose `then` throws rejects it
             // instead of throwing into wasm.
             // The signal cuts short a presign that never settles.
-            let value = crate::web::timer::abortable(JsFuture::from(super::js::adopt(&value)), attempts.signal.as_ref())
+            let value = crate::web::timer::abortable(&super::js::adopt(&value), attempts.signal.as_ref())
                 .await
                 .ok_or_else(UploadFailure::aborted)?
                 .map_err(presign_threw)?;

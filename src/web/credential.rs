@@ -10,7 +10,6 @@
 
 use js_sys::{Array, Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
 use super::engine::{Authorization, Credentials};
@@ -94,7 +93,7 @@ impl Credential {
         // `Promise.all([v])` makes a fresh promise of any value, thenables included, and turns
         // a throwing `then` getter into a rejection instead of an exception through wasm.
         let wrapped = Promise::all(&Array::of1(&returned));
-        let settled = abortable(JsFuture::from(wrapped), self.signal.as_ref())
+        let settled = abortable(&wrapped, self.signal.as_ref())
             .await
             .ok_or_else(UploadFailure::aborted)?
             .map_err(threw)?;

@@ -1,50 +1,24 @@
-//! `setTimeout` sleeps that an `AbortSignal` cuts short, and the clock.
+//! Sleeps that an `AbortSignal` cuts short, waits that it cuts short, and the clock.
 //!
-//! The global `setTimeout` is used (not `window.setTimeout`), so this works in workers too.
+//! The global `setTimeout` is used (not `window.setTimeout`), so this works in workers too; the
+//! timers and listeners are set in js/xhr.js (issue 9: no closures or listener imports here).
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
-use js_sys::{Function, Promise};
+use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
-#[wasm_bindgen]
+#[wasm_bindgen(module = "/js/xhr.js")]
 extern "C" {
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(handler: &Function, ms: f64) -> JsValue;
-    #[wasm_bindgen(js_name = clearTimeout)]
-    fn clear_timeout(id: &JsValue);
+    #[wasm_bindgen(catch, js_name = sleep)]
+    fn js_sleep(ms: f64, signal: Option<&AbortSignal>) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_name = abortable)]
+    fn js_abortable(promise: &Promise, signal: &AbortSignal) -> Result<Promise, JsValue>;
 }
 
 /// Milliseconds since the Unix epoch.
 pub(crate) fn now_ms() -> f64 {
     js_sys::Date::now()
-}
-
-/// A listener for the `abort` event of a signal, removed when dropped.
-pub(crate) struct AbortListener {
-    signal: AbortSignal,
-    closure: Closure<dyn FnMut()>,
-}
-
-impl AbortListener {
-    /// Calls `f` once the signal aborts.
-    pub(crate) fn new(signal: &AbortSignal, f: impl FnMut() + 'static) -> AbortListener {
-        let closure = Closure::<dyn FnMut()>::new(f);
-        let _ = signal.add_event_listener_with_callback("abort", closure.as_ref().unchecked_ref());
-        AbortListener { signal: signal.clone(), closure }
-    }
-}
-
-impl Drop for AbortListener {
-    fn drop(&mut self) {
-        let _ = self
-            .signal
-            .remove_event_listener_with_callback("abort", self.closure.as_ref().unchecked_ref());
-    }
 }
 
 /// The caller aborted while we waited.
@@ -59,53 +33,29 @@ pub(crate) async fn sleep(ms: u64, signal: Option<&AbortSignal>) -> Result<(), A
     if ms == 0 {
         return Ok(());
     }
-    let resolve_slot: Rc<RefCell<Option<Function>>> = Rc::new(RefCell::new(None));
-    let slot = resolve_slot.clone();
-    let promise = Promise::new(&mut move |resolve, _reject| {
-        *slot.borrow_mut() = Some(resolve);
-    });
-    let fire = |slot: &Rc<RefCell<Option<Function>>>, value: bool| {
-        if let Some(resolve) = slot.borrow_mut().take() {
-            let _ = resolve.call1(&JsValue::NULL, &JsValue::from_bool(value));
-        }
-    };
-    let s1 = resolve_slot.clone();
-    let timeout = Closure::<dyn FnMut()>::new(move || fire(&s1, true));
-    let id = set_timeout(timeout.as_ref().unchecked_ref(), ms as f64);
-    let s2 = resolve_slot.clone();
-    let _listener = signal.map(|s| AbortListener::new(s, move || fire(&s2, false)));
-    let done = JsFuture::from(promise).await;
-    clear_timeout(&id);
-    drop(timeout);
-    match done {
+    let promise = js_sleep(ms as f64, signal).map_err(|_| Aborted)?;
+    match JsFuture::from(promise).await {
         Ok(v) if v.as_bool() == Some(true) => Ok(()),
         _ => Err(Aborted),
     }
 }
 
-/// Runs `fut` until it completes (`Some`) or `signal` aborts (`None`, and `fut` is dropped).
-pub(crate) async fn abortable<F: std::future::Future>(fut: F, signal: Option<&AbortSignal>) -> Option<F::Output> {
-    use std::task::Poll;
-    let Some(signal) = signal else { return Some(fut.await) };
+/// Awaits `promise` (a native promise of ours) until it settles (`Some`) or `signal` aborts
+/// (`None`: what was awaited is let go).
+pub(crate) async fn abortable(promise: &Promise, signal: Option<&AbortSignal>) -> Option<Result<JsValue, JsValue>> {
+    let Some(signal) = signal else { return Some(JsFuture::from(promise.clone()).await) };
     if signal.aborted() {
         return None;
     }
-    let aborted = Rc::new(std::cell::Cell::new(false));
-    let waker_slot: Rc<RefCell<Option<std::task::Waker>>> = Default::default();
-    let (a, w) = (aborted.clone(), waker_slot.clone());
-    let _listener = AbortListener::new(signal, move || {
-        a.set(true);
-        if let Some(waker) = w.borrow_mut().take() {
-            waker.wake();
+    let raced = match js_abortable(promise, signal) {
+        Ok(p) => p,
+        Err(e) => return Some(Err(e)),
+    };
+    match JsFuture::from(raced).await {
+        Ok(v) => {
+            let v: Array = v.into();
+            if v.length() == 0 { None } else { Some(Ok(v.get(0))) }
         }
-    });
-    let mut fut = std::pin::pin!(fut);
-    std::future::poll_fn(|cx| {
-        if aborted.get() {
-            return Poll::Ready(None);
-        }
-        *waker_slot.borrow_mut() = Some(cx.waker().clone());
-        fut.as_mut().poll(cx).map(Some)
-    })
-    .await
+        Err(e) => Some(Err(e)),
+    }
 }
