@@ -146,10 +146,10 @@ impl Metadata {
         }
     }
 
-    /// Sets `key`'s value to what `value` returns, unless it has one.
-    pub fn insert_absent(&mut self, key: &str, value: impl FnOnce() -> String) {
+    /// Sets `key`'s value to `value`, unless it has one.
+    pub fn insert_absent(&mut self, key: &str, value: &str) {
         if let Err(i) = self.find(key) {
-            self.0.insert(i, (key.to_owned(), value()));
+            self.0.insert(i, (key.to_owned(), value.to_owned()));
         }
     }
 
@@ -164,8 +164,8 @@ impl Metadata {
     }
 
     /// The pairs, sorted by key.
-    pub fn into_vec(self) -> Vec<(String, String)> {
-        self.0
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.0
     }
 }
 
@@ -342,11 +342,13 @@ impl Notes {
         Notes { issues }
     }
 
-    pub fn error(&mut self, code: Code, path: impl Into<String>, msg: impl Into<String>) {
+    // `&str`, not `impl Into<String>`: one copy of each for every caller (a formatted message
+    // is borrowed and copied once more, which only a reported issue pays).
+    pub fn error(&mut self, code: Code, path: &str, msg: &str) {
         self.issues.push_error(Issue::unplaced(code, path, msg));
     }
 
-    pub fn warn(&mut self, code: Code, path: impl Into<String>, msg: impl Into<String>) {
+    pub fn warn(&mut self, code: Code, path: &str, msg: &str) {
         self.issues.push_warning(Issue::unplaced(code, path, msg));
     }
 

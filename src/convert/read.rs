@@ -1,5 +1,6 @@
 //! Reading each (already validated) format into the neutral [`Conversation`].
 
+use super::write::message_path;
 use super::{ChatFormat, ConvertOptions, Conversation, Instant, Message, Metadata, Notes, Party, Role, Roles};
 use crate::formats::speechsense::chat::user_id_text;
 use crate::formats::time::{self, Grammar};
@@ -130,7 +131,7 @@ fn labelbox(root: Value<'_, '_>, roles: &Roles, notes: &mut Notes) -> Option<Con
             None => {
                 let r = role_of_align(align.as_deref());
                 if inferred.insert(user_id.clone(), r).is_none() && !roles.is_empty() {
-                    notes.warn(Code::RoleInferred, format!("/messages/{i}/user"), format!("`roles` has no entry for userId \"{user_id}\"; its role ({}) comes from `align`", r.as_str()));
+                    notes.warn(Code::RoleInferred, &message_path(i, "/user"), &format!("`roles` has no entry for userId \"{user_id}\"; its role ({}) comes from `align`", r.as_str()));
                 }
                 r
             }
@@ -138,7 +139,7 @@ fn labelbox(root: Value<'_, '_>, roles: &Roles, notes: &mut Notes) -> Option<Con
         let party = c.party_mut(role);
         match &party.id {
             None => *party = Party { id: Some(user_id.clone()), name: name.clone() },
-            Some(id) if *id != user_id => notes.warn(Code::RoleInferred, format!("/messages/{i}/user/userId"), format!("userId \"{user_id}\" has the same role ({}) as \"{id}\"; SpeechSense and Vela hold one id per role", role.as_str())),
+            Some(id) if *id != user_id => notes.warn(Code::RoleInferred, &message_path(i, "/user/userId"), &format!("userId \"{user_id}\" has the same role ({}) as \"{id}\"; SpeechSense and Vela hold one id per role", role.as_str())),
             Some(_) => {}
         }
         let time = m.get("timestampUsec").and_then(|t| t.as_i64()).map(|us| Instant { seconds: us.div_euclid(1_000_000), nanos: (us.rem_euclid(1_000_000) * 1000) as u32, offset: 0 });
