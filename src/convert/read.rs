@@ -22,8 +22,9 @@ fn instant(s: &str) -> Option<Instant> {
     Some(Instant { seconds: t.unix_seconds(), nanos: t.nanos, offset: t.offset.unwrap_or(0) })
 }
 
-fn text(v: Option<Value<'_, '_>>) -> Option<String> {
-    v.and_then(|v| v.as_str()).map(|s| s.into_owned())
+/// Member `key` of `v`, if it is a string. (One call at each site: the member lookup is in here.)
+fn text(v: Value<'_, '_>, key: &str) -> Option<String> {
+    v.get(key).and_then(|v| v.as_str()).map(|s| s.into_owned())
 }
 
 /// A JSON value as a metadata string: strings as they are, anything else as compact JSON.
@@ -66,7 +67,7 @@ fn speechsense(root: Value<'_, '_>, metadata: Option<Value<'_, '_>>, notes: &mut
             name: role.and_then(|r| c.party(r).name.clone()),
             role,
             time: instant(&m.get("timestamp")?.as_str()?),
-            text: text(m.get("text"))?,
+            text: text(m, "text")?,
             user_id,
             id: None,
             can_label: None,
@@ -77,17 +78,17 @@ fn speechsense(root: Value<'_, '_>, metadata: Option<Value<'_, '_>>, notes: &mut
 
 fn vela(root: Value<'_, '_>) -> Option<Conversation> {
     let cd = root.get("chat_data")?;
-    let mut c = Conversation { org_id: text(root.get("org_id")), session_id: text(cd.get("session_id")), ..Conversation::default() };
+    let mut c = Conversation { org_id: text(root, "org_id"), session_id: text(cd, "session_id"), ..Conversation::default() };
     if let Some(meta) = root.get("metadata").filter(|m| m.kind() == Kind::Object) {
         c.extra = metadata_of(meta)?;
     }
-    c.agent = Party { id: text(cd.get("agent_id")), name: c.extra.get("operator_name").cloned() };
-    c.customer = Party { id: text(cd.get("customer_id")), name: c.extra.get("client_name").cloned() };
+    c.agent = Party { id: text(cd, "agent_id"), name: c.extra.get("operator_name").cloned() };
+    c.customer = Party { id: text(cd, "customer_id"), name: c.extra.get("client_name").cloned() };
     c.bot = Party { id: c.extra.get("bot_id").cloned(), name: c.extra.get("bot_name").cloned() };
     c.start = cd.get("start_time").and_then(|v| v.as_str()).and_then(|s| instant(&s));
     c.end = cd.get("end_time").and_then(|v| v.as_str()).and_then(|s| instant(&s));
     for m in cd.get("messages")?.items() {
-        let sender = text(m.get("sender"))?;
+        let sender = text(m, "sender")?;
         let role = match sender.as_str() {
             "agent" => Some(Role::Agent),
             "customer" => Some(Role::Customer),
@@ -100,7 +101,7 @@ fn vela(root: Value<'_, '_>) -> Option<Conversation> {
             role,
             name: role.and_then(|r| c.party(r).name.clone()),
             time: instant(&m.get("timestamp")?.as_str()?),
-            text: text(m.get("content"))?,
+            text: text(m, "content")?,
             id: None,
             can_label: None,
         });
@@ -123,9 +124,9 @@ fn labelbox(root: Value<'_, '_>, roles: &Roles, notes: &mut Notes) -> Option<Con
     let mut inferred = Roles::default();
     for (i, m) in root.get("messages")?.items().enumerate() {
         let user = m.get("user")?;
-        let user_id = text(user.get("userId"))?;
-        let name = text(user.get("name"));
-        let align = text(m.get("align"));
+        let user_id = text(user, "userId")?;
+        let name = text(user, "name");
+        let align = text(m, "align");
         let role = match roles.get(&user_id) {
             Some(r) => r,
             None => {
@@ -148,8 +149,8 @@ fn labelbox(root: Value<'_, '_>, roles: &Roles, notes: &mut Notes) -> Option<Con
             role: Some(role),
             name,
             time,
-            text: text(m.get("content"))?,
-            id: text(m.get("messageId")),
+            text: text(m, "content")?,
+            id: text(m, "messageId"),
             can_label: m.get("canLabel").and_then(|b| b.as_bool()),
         });
     }
