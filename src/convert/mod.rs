@@ -422,6 +422,6 @@ pub fn convert_chat(input: &[u8], options: &ConvertOptions) -> ConvertResult {
             return notes.finish(String::new(), None);
         }
     };
-    let (output, metadata) = write::write(&conv, to, options, &mut notes);
+    let (output, metadata) = write::write(conv, to, options, &mut notes);
     notes.finish(output, metadata)
 }

@@ -7,7 +7,7 @@ use crate::formats::labelbox::{CONVERSATION_TYPE, MAX_CONTENT_CHARS, MAX_MESSAGE
 use crate::formats::time::format_rfc3339;
 use crate::report::Code;
 
-pub(super) fn write(c: &Conversation, to: ChatFormat, options: &ConvertOptions, notes: &mut Notes) -> (String, Option<String>) {
+pub(super) fn write(mut c: Conversation, to: ChatFormat, options: &ConvertOptions, notes: &mut Notes) -> (String, Option<String>) {
     if to != ChatFormat::Labelbox {
         let (mut ids, mut unlabelled) = (false, false);
         for m in &c.messages {
@@ -22,9 +22,9 @@ pub(super) fn write(c: &Conversation, to: ChatFormat, options: &ConvertOptions, 
         }
     }
     match to {
-        ChatFormat::Speechsense => speechsense(c, notes),
-        ChatFormat::Vela => (vela(c, options, notes), None),
-        ChatFormat::Labelbox => (labelbox(c, options.from, notes), None),
+        ChatFormat::Speechsense => speechsense(&mut c, notes),
+        ChatFormat::Vela => (vela(&mut c, options, notes), None),
+        ChatFormat::Labelbox => (labelbox(&c, options.from, notes), None),
     }
 }
 
@@ -46,7 +46,7 @@ pub(super) fn message_path(i: usize, tail: &str) -> String {
     p
 }
 
-fn speechsense(c: &Conversation, notes: &mut Notes) -> (String, Option<String>) {
+fn speechsense(c: &mut Conversation, notes: &mut Notes) -> (String, Option<String>) {
     let mut w = Writer::default();
     w.open(None, b'{');
     w.open(Some("messages"), b'[');
@@ -70,7 +70,8 @@ fn speechsense(c: &Conversation, notes: &mut Notes) -> (String, Option<String>) 
     }
     w.close(b']');
     w.close(b'}');
-    let mut meta = c.extra.clone();
+    // The conversation is the writer's to consume: its metadata is taken, not copied.
+    let mut meta = std::mem::take(&mut c.extra);
     for (role, id, name) in [(Role::Agent, "operator_id", "operator_name"), (Role::Customer, "client_id", "client_name"), (Role::Bot, "bot_id", "bot_name")] {
         let p = c.party(role);
         if let Some(v) = &p.id {
@@ -103,7 +104,7 @@ fn speechsense(c: &Conversation, notes: &mut Notes) -> (String, Option<String>) 
     (w.into_string(), Some(mw.into_string()))
 }
 
-fn vela(c: &Conversation, options: &ConvertOptions, notes: &mut Notes) -> String {
+fn vela(c: &mut Conversation, options: &ConvertOptions, notes: &mut Notes) -> String {
     let org_id = options.org_id.as_ref().or(c.org_id.as_ref());
     let session_id = options.session_id.as_ref().or(c.session_id.as_ref());
     if org_id.is_none() {
@@ -160,7 +161,8 @@ fn vela(c: &Conversation, options: &ConvertOptions, notes: &mut Notes) -> String
     messages.close(b']');
     let start = rfc3339(&start, "/chat_data/start_time", notes);
     let end = rfc3339(&end, "/chat_data/end_time", notes);
-    let mut meta = c.extra.clone();
+    // The conversation is the writer's to consume: its metadata is taken, not copied.
+    let mut meta = std::mem::take(&mut c.extra);
     for (role, id, name) in [(Role::Agent, None, "operator_name"), (Role::Customer, None, "client_name"), (Role::Bot, Some("bot_id"), "bot_name")] {
         let p = c.party(role);
         if let (Some(k), Some(v)) = (id, &p.id) {

@@ -96,28 +96,12 @@ impl Writer {
     }
 }
 
-/// Appends the decimal digits of `n`, as `Display` writes them.
+/// Appends the decimal digits of `n`, as `Display` writes them (the integer formatting the
+/// crate links anyway, through one call here).
 pub fn push_int(out: &mut String, n: i64) {
-    // Digits from the end, of the magnitude as u64 (i64::MIN has no positive counterpart).
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut m = n.unsigned_abs();
-    while i > 0 {
-        i -= 1;
-        if let Some(d) = digits.get_mut(i) {
-            *d = b'0' + (m % 10) as u8;
-        }
-        m /= 10;
-        if m == 0 {
-            break;
-        }
-    }
-    if n < 0 {
-        out.push('-');
-    }
-    for &d in digits.get(i..).unwrap_or(&[]) {
-        out.push(char::from(d));
-    }
+    use std::fmt::Write as _;
+    // Writing to a String cannot fail.
+    let _ = write!(out, "{n}");
 }
 
 #[cfg(test)]
