@@ -23,6 +23,12 @@ fn instant(s: &str) -> Option<Instant> {
 }
 
 /// Member `key` of `v`, if it is a string. (One call at each site: the member lookup is in here.)
+/// Member `key` of `v` as a time: `None` when it is no string, `Some(None)` when the string is
+/// no time.
+fn time_of(v: Value<'_, '_>, key: &str) -> Option<Option<Instant>> {
+    v.get(key)?.as_str().map(|s| instant(&s))
+}
+
 fn text(v: Value<'_, '_>, key: &str) -> Option<String> {
     v.get(key).and_then(|v| v.as_str()).map(|s| s.into_owned())
 }
@@ -64,9 +70,11 @@ fn speechsense(root: Value<'_, '_>, metadata: Option<Value<'_, '_>>, notes: &mut
         let user_id = user_id_text(m.get("user_id")?)?.into_owned();
         let role = [Role::Agent, Role::Customer, Role::Bot].into_iter().find(|r| c.party(*r).id.as_deref() == Some(user_id.as_str()));
         c.messages.push(Message {
-            name: role.and_then(|r| c.party(r).name.clone()),
+            // The Labelbox writer falls back to the role's party name (the only format with a
+            // name per message).
+            name: None,
             role,
-            time: instant(&m.get("timestamp")?.as_str()?),
+            time: time_of(m, "timestamp")?,
             text: text(m, "text")?,
             user_id,
             id: None,
@@ -85,8 +93,8 @@ fn vela(root: Value<'_, '_>) -> Option<Conversation> {
     c.agent = Party { id: text(cd, "agent_id"), name: c.extra.get("operator_name").cloned() };
     c.customer = Party { id: text(cd, "customer_id"), name: c.extra.get("client_name").cloned() };
     c.bot = Party { id: c.extra.get("bot_id").cloned(), name: c.extra.get("bot_name").cloned() };
-    c.start = cd.get("start_time").and_then(|v| v.as_str()).and_then(|s| instant(&s));
-    c.end = cd.get("end_time").and_then(|v| v.as_str()).and_then(|s| instant(&s));
+    c.start = time_of(cd, "start_time").flatten();
+    c.end = time_of(cd, "end_time").flatten();
     for m in cd.get("messages")?.items() {
         let sender = text(m, "sender")?;
         let role = match sender.as_str() {
@@ -99,8 +107,10 @@ fn vela(root: Value<'_, '_>) -> Option<Conversation> {
         c.messages.push(Message {
             user_id,
             role,
-            name: role.and_then(|r| c.party(r).name.clone()),
-            time: instant(&m.get("timestamp")?.as_str()?),
+            // The Labelbox writer falls back to the role's party name (the only format with a
+            // name per message).
+            name: None,
+            time: time_of(m, "timestamp")?,
             text: text(m, "content")?,
             id: None,
             can_label: None,
