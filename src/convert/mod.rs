@@ -332,13 +332,14 @@ pub(crate) struct Notes {
 impl Notes {
     fn new(limit: usize, report: Report) -> Notes {
         let mut issues = Capped::with_limit(limit);
-        // The report is capped already; its own `too_many_issues` is folded into the counts.
-        for i in report.errors {
-            if i.code == Code::TooManyIssues { issues.count_dropped(1, 0) } else { issues.errors.push(i) }
-        }
-        for i in report.warnings {
-            if i.code == Code::TooManyIssues { issues.count_dropped(0, 1) } else { issues.warnings.push(i) }
-        }
+        // The report is capped already; its own `too_many_issues` (the last issue, when it
+        // has one: see `Sink::finish`) is folded into the counts. The lists are taken whole.
+        issues.errors = report.errors;
+        issues.warnings = report.warnings;
+        let over = |list: &mut Vec<Issue>| list.pop_if(|i| i.code == Code::TooManyIssues).is_some() as u64;
+        let e = over(&mut issues.errors);
+        let w = over(&mut issues.warnings);
+        issues.count_dropped(e, w);
         Notes { issues }
     }
 
