@@ -50,6 +50,30 @@ fn metadata_of(object: Value<'_, '_>) -> Option<Metadata> {
     Some(Metadata::from_pairs(pairs))
 }
 
+/// The parties of a SpeechSense or Vela conversation: the agent's and the customer's ids as
+/// given, the bot's id and every name from the metadata.
+fn parties(c: &mut Conversation, agent: Option<String>, customer: Option<String>) {
+    let meta = |key: &str| c.extra.get(key).cloned();
+    let parties = [Party { id: agent, name: meta("operator_name") }, Party { id: customer, name: meta("client_name") }, Party { id: meta("bot_id"), name: meta("bot_name") }];
+    [c.agent, c.customer, c.bot] = parties;
+}
+
+/// A SpeechSense or Vela message: its `timestamp`, and its text in member `text_key`.
+fn push_timed(c: &mut Conversation, m: Value<'_, '_>, user_id: String, role: Option<Role>, text_key: &str) -> Option<()> {
+    c.messages.push(Message {
+        user_id,
+        role,
+        // The Labelbox writer falls back to the role's party name (the only format with a name
+        // per message).
+        name: None,
+        time: time_of(m, "timestamp")?,
+        text: text(m, text_key)?,
+        id: None,
+        can_label: None,
+    });
+    Some(())
+}
+
 fn speechsense(root: Value<'_, '_>, metadata: Option<Value<'_, '_>>, notes: &mut Notes) -> Option<Conversation> {
     let mut c = Conversation::default();
     if let Some(m) = metadata {
@@ -57,11 +81,8 @@ fn speechsense(root: Value<'_, '_>, metadata: Option<Value<'_, '_>>, notes: &mut
     } else {
         notes.warn(Code::MissingOption, "", "no `metadata` was given, so participant roles and names are unknown");
     }
-    let take = |c: &mut Conversation, key: &str| c.extra.get(key).cloned();
-    for (role, id, name) in [(Role::Agent, "operator_id", "operator_name"), (Role::Customer, "client_id", "client_name"), (Role::Bot, "bot_id", "bot_name")] {
-        let p = Party { id: take(&mut c, id), name: take(&mut c, name) };
-        *c.party_mut(role) = p;
-    }
+    let (agent, customer) = (c.extra.get("operator_id").cloned(), c.extra.get("client_id").cloned());
+    parties(&mut c, agent, customer);
     c.session_id = c.extra.get("ticket_id").cloned();
     c.org_id = c.extra.get("org_id").cloned();
     c.start = c.extra.get("date").and_then(|d| instant(d)).or_else(|| c.extra.get("date_from").and_then(|d| instant(d)));
@@ -69,17 +90,7 @@ fn speechsense(root: Value<'_, '_>, metadata: Option<Value<'_, '_>>, notes: &mut
     for m in root.get("messages")?.items() {
         let user_id = user_id_text(m.get("user_id")?)?.into_owned();
         let role = [Role::Agent, Role::Customer, Role::Bot].into_iter().find(|r| c.party(*r).id.as_deref() == Some(user_id.as_str()));
-        c.messages.push(Message {
-            // The Labelbox writer falls back to the role's party name (the only format with a
-            // name per message).
-            name: None,
-            role,
-            time: time_of(m, "timestamp")?,
-            text: text(m, "text")?,
-            user_id,
-            id: None,
-            can_label: None,
-        });
+        push_timed(&mut c, m, user_id, role, "text")?;
     }
     Some(c)
 }
@@ -90,9 +101,7 @@ fn vela(root: Value<'_, '_>) -> Option<Conversation> {
     if let Some(meta) = root.get("metadata").filter(|m| m.kind() == Kind::Object) {
         c.extra = metadata_of(meta)?;
     }
-    c.agent = Party { id: text(cd, "agent_id"), name: c.extra.get("operator_name").cloned() };
-    c.customer = Party { id: text(cd, "customer_id"), name: c.extra.get("client_name").cloned() };
-    c.bot = Party { id: c.extra.get("bot_id").cloned(), name: c.extra.get("bot_name").cloned() };
+    parties(&mut c, text(cd, "agent_id"), text(cd, "customer_id"));
     c.start = time_of(cd, "start_time").flatten();
     c.end = time_of(cd, "end_time").flatten();
     for m in cd.get("messages")?.items() {
@@ -104,17 +113,7 @@ fn vela(root: Value<'_, '_>) -> Option<Conversation> {
             _ => None,
         };
         let user_id = role.and_then(|r| c.party(r).id.clone()).unwrap_or_else(|| sender.clone());
-        c.messages.push(Message {
-            user_id,
-            role,
-            // The Labelbox writer falls back to the role's party name (the only format with a
-            // name per message).
-            name: None,
-            time: time_of(m, "timestamp")?,
-            text: text(m, "content")?,
-            id: None,
-            can_label: None,
-        });
+        push_timed(&mut c, m, user_id, role, "content")?;
     }
     Some(c)
 }
