@@ -2,7 +2,7 @@
 
 use crate::json::write::{push_int, Writer};
 
-use super::{ChatFormat, ConvertOptions, Conversation, Instant, Notes, Role};
+use super::{ChatFormat, ConvertOptions, Conversation, Instant, Metadata, Notes, Role};
 use crate::formats::labelbox::{CONVERSATION_TYPE, MAX_CONTENT_CHARS, MAX_MESSAGES};
 use crate::formats::time::format_rfc3339;
 use crate::report::Code;
@@ -46,6 +46,15 @@ pub(super) fn message_path(i: usize, tail: &str) -> String {
     p
 }
 
+/// The parties' names into SpeechSense metadata keys, where the metadata has none.
+fn names_into(meta: &mut Metadata, c: &Conversation) {
+    for (role, key) in [(Role::Agent, "operator_name"), (Role::Customer, "client_name"), (Role::Bot, "bot_name")] {
+        if let Some(v) = &c.party(role).name {
+            meta.insert_absent(key, v);
+        }
+    }
+}
+
 fn speechsense(c: &mut Conversation, notes: &mut Notes) -> (String, Option<String>) {
     let mut w = Writer::default();
     w.open(None, b'{');
@@ -72,15 +81,12 @@ fn speechsense(c: &mut Conversation, notes: &mut Notes) -> (String, Option<Strin
     w.close(b'}');
     // The conversation is the writer's to consume: its metadata is taken, not copied.
     let mut meta = std::mem::take(&mut c.extra);
-    for (role, id, name) in [(Role::Agent, "operator_id", "operator_name"), (Role::Customer, "client_id", "client_name"), (Role::Bot, "bot_id", "bot_name")] {
-        let p = c.party(role);
-        if let Some(v) = &p.id {
+    for (role, id) in [(Role::Agent, "operator_id"), (Role::Customer, "client_id"), (Role::Bot, "bot_id")] {
+        if let Some(v) = &c.party(role).id {
             meta.insert(id, v.clone());
         }
-        if let Some(v) = &p.name {
-            meta.insert_absent(name, v);
-        }
     }
+    names_into(&mut meta, c);
     if let Some(s) = &c.session_id {
         meta.insert_absent("ticket_id", s);
     }
@@ -163,15 +169,10 @@ fn vela(c: &mut Conversation, options: &ConvertOptions, notes: &mut Notes) -> St
     let end = rfc3339(&end, "/chat_data/end_time", notes);
     // The conversation is the writer's to consume: its metadata is taken, not copied.
     let mut meta = std::mem::take(&mut c.extra);
-    for (role, id, name) in [(Role::Agent, None, "operator_name"), (Role::Customer, None, "client_name"), (Role::Bot, Some("bot_id"), "bot_name")] {
-        let p = c.party(role);
-        if let (Some(k), Some(v)) = (id, &p.id) {
-            meta.insert_absent(k, v);
-        }
-        if let Some(v) = &p.name {
-            meta.insert_absent(name, v);
-        }
+    if let Some(v) = &c.bot.id {
+        meta.insert_absent("bot_id", v);
     }
+    names_into(&mut meta, c);
     let mut w = Writer::default();
     w.open(None, b'{');
     w.open(Some("chat_data"), b'{');
