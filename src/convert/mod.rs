@@ -367,7 +367,8 @@ impl Notes {
             let issue = Issue::unplaced(
                 Code::TooManyIssues,
                 "",
-                format!(
+                // Borrowed: the instance of `unplaced` that Notes::error uses.
+                &*format!(
                     "more issues than the {} a result lists (the maxIssues option) were found and are not listed; fix these first, or raise maxIssues",
                     limit
                 ),
