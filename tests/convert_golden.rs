@@ -4,6 +4,9 @@
 //! errors (codes, paths, texts, order) may not.
 //! `TALK_UPLOADER_GOLDEN_WRITE=1 cargo test --test convert_golden` rewrites the file.
 
+// Reads its fixture from the file system: native only.
+#![cfg(not(target_arch = "wasm32"))]
+
 use std::fmt::Write as _;
 
 use talk_uploader::convert::{convert_chat, ChatFormat, ConvertOptions, ConvertResult, Role};
