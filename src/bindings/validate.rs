@@ -273,26 +273,27 @@ pub fn convert_chat(
     #[wasm_bindgen(unchecked_param_type = "ConvertOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
     let o = Opts::read(&options, &names::CONVERT_CHAT).map_err(to_js)?;
-    let opts = (|| {
-        Ok(ConvertOptions {
-            from: Some(o.required_one_of("from", (&FORMATS, format_name))?),
-            to: Some(o.required_one_of("to", (&FORMATS, format_name))?),
-            metadata: o.json_text("metadata")?,
-            org_id: o.string("orgId")?,
-            session_id: o.string("sessionId")?,
-            roles: {
-                let mut roles = Roles::default();
-                for (k, v) in o.map_of("roles", (&ROLES, Role::as_str))? {
-                    roles.insert(k, v);
-                }
-                roles
-            },
-            max_issues: o.max_issues()?,
-        })
-    })()
-    .map_err(to_js)?;
-    match input_bytes(&input, "convertChat")? {
-        Ok(bytes) => Ok(convert_js(&convert_core(&bytes, &opts))),
-        Err(len) => Ok(convert_js(&crate::convert::ConvertResult { errors: too_large_report(len).errors, ..Default::default() })),
+    let mut opts = ConvertOptions::default();
+    convert_options(&o, &mut opts).map_err(to_js)?;
+    let r = match input_bytes(&input, "convertChat")? {
+        Ok(bytes) => convert_core(&bytes, &opts),
+        Err(len) => crate::convert::ConvertResult { errors: too_large_report(len).errors, ..Default::default() },
+    };
+    Ok(convert_js(&r))
+}
+
+/// `convertChat`'s options, read into `opts` in place (a returned `ConvertOptions` is copied at
+/// each `?`).
+fn convert_options(o: &Opts, opts: &mut ConvertOptions) -> Result<(), crate::web::failure::UploadFailure> {
+    opts.from = Some(o.required_one_of("from", (&FORMATS, format_name))?);
+    opts.to = Some(o.required_one_of("to", (&FORMATS, format_name))?);
+    opts.metadata = o.json_text("metadata")?;
+    opts.org_id = o.string("orgId")?;
+    opts.session_id = o.string("sessionId")?;
+    let roles: &mut Roles = &mut opts.roles;
+    for (k, v) in o.map_of("roles", (&ROLES, Role::as_str))? {
+        roles.insert(k, v);
     }
+    opts.max_issues = o.max_issues()?;
+    Ok(())
 }

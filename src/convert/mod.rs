@@ -146,10 +146,10 @@ impl Metadata {
         }
     }
 
-    /// Sets `key`'s value to what `value` returns, unless it has one.
-    pub fn insert_absent(&mut self, key: &str, value: impl FnOnce() -> String) {
+    /// Sets `key`'s value to `value`, unless it has one.
+    pub fn insert_absent(&mut self, key: &str, value: &str) {
         if let Err(i) = self.find(key) {
-            self.0.insert(i, (key.to_owned(), value()));
+            self.0.insert(i, (key.to_owned(), value.to_owned()));
         }
     }
 
@@ -164,8 +164,8 @@ impl Metadata {
     }
 
     /// The pairs, sorted by key.
-    pub fn into_vec(self) -> Vec<(String, String)> {
-        self.0
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.0
     }
 }
 
@@ -332,21 +332,24 @@ pub(crate) struct Notes {
 impl Notes {
     fn new(limit: usize, report: Report) -> Notes {
         let mut issues = Capped::with_limit(limit);
-        // The report is capped already; its own `too_many_issues` is folded into the counts.
-        for i in report.errors {
-            if i.code == Code::TooManyIssues { issues.count_dropped(1, 0) } else { issues.errors.push(i) }
-        }
-        for i in report.warnings {
-            if i.code == Code::TooManyIssues { issues.count_dropped(0, 1) } else { issues.warnings.push(i) }
-        }
+        // The report is capped already; its own `too_many_issues` (the last issue, when it
+        // has one: see `Sink::finish`) is folded into the counts. The lists are taken whole.
+        issues.errors = report.errors;
+        issues.warnings = report.warnings;
+        let over = |list: &mut Vec<Issue>| list.pop_if(|i| i.code == Code::TooManyIssues).is_some() as u64;
+        let e = over(&mut issues.errors);
+        let w = over(&mut issues.warnings);
+        issues.count_dropped(e, w);
         Notes { issues }
     }
 
-    pub fn error(&mut self, code: Code, path: impl Into<String>, msg: impl Into<String>) {
+    // `&str`, not `impl Into<String>`: one copy of each for every caller (a formatted message
+    // is borrowed and copied once more, which only a reported issue pays).
+    pub fn error(&mut self, code: Code, path: &str, msg: &str) {
         self.issues.push_error(Issue::unplaced(code, path, msg));
     }
 
-    pub fn warn(&mut self, code: Code, path: impl Into<String>, msg: impl Into<String>) {
+    pub fn warn(&mut self, code: Code, path: &str, msg: &str) {
         self.issues.push_warning(Issue::unplaced(code, path, msg));
     }
 
@@ -364,7 +367,8 @@ impl Notes {
             let issue = Issue::unplaced(
                 Code::TooManyIssues,
                 "",
-                format!(
+                // Borrowed: the instance of `unplaced` that Notes::error uses.
+                &*format!(
                     "more issues than the {} a result lists (the maxIssues option) were found and are not listed; fix these first, or raise maxIssues",
                     limit
                 ),
@@ -420,6 +424,6 @@ pub fn convert_chat(input: &[u8], options: &ConvertOptions) -> ConvertResult {
             return notes.finish(String::new(), None);
         }
     };
-    let (output, metadata) = write::write(&conv, to, options, &mut notes);
+    let (output, metadata) = write::write(conv, to, options, &mut notes);
     notes.finish(output, metadata)
 }

@@ -1,5 +1,6 @@
 //! Reading each (already validated) format into the neutral [`Conversation`].
 
+use super::write::message_path;
 use super::{ChatFormat, ConvertOptions, Conversation, Instant, Message, Metadata, Notes, Party, Role, Roles};
 use crate::formats::speechsense::chat::user_id_text;
 use crate::formats::time::{self, Grammar};
@@ -21,8 +22,15 @@ fn instant(s: &str) -> Option<Instant> {
     Some(Instant { seconds: t.unix_seconds(), nanos: t.nanos, offset: t.offset.unwrap_or(0) })
 }
 
-fn text(v: Option<Value<'_, '_>>) -> Option<String> {
-    v.and_then(|v| v.as_str()).map(|s| s.into_owned())
+/// Member `key` of `v`, if it is a string. (One call at each site: the member lookup is in here.)
+/// Member `key` of `v` as a time: `None` when it is no string, `Some(None)` when the string is
+/// no time.
+fn time_of(v: Value<'_, '_>, key: &str) -> Option<Option<Instant>> {
+    v.get(key)?.as_str().map(|s| instant(&s))
+}
+
+fn text(v: Value<'_, '_>, key: &str) -> Option<String> {
+    v.get(key).and_then(|v| v.as_str()).map(|s| s.into_owned())
 }
 
 /// A JSON value as a metadata string: strings as they are, anything else as compact JSON.
@@ -42,6 +50,30 @@ fn metadata_of(object: Value<'_, '_>) -> Option<Metadata> {
     Some(Metadata::from_pairs(pairs))
 }
 
+/// The parties of a SpeechSense or Vela conversation: the agent's and the customer's ids as
+/// given, the bot's id and every name from the metadata.
+fn parties(c: &mut Conversation, agent: Option<String>, customer: Option<String>) {
+    let meta = |key: &str| c.extra.get(key).cloned();
+    let parties = [Party { id: agent, name: meta("operator_name") }, Party { id: customer, name: meta("client_name") }, Party { id: meta("bot_id"), name: meta("bot_name") }];
+    [c.agent, c.customer, c.bot] = parties;
+}
+
+/// A SpeechSense or Vela message: its `timestamp`, and its text in member `text_key`.
+fn push_timed(c: &mut Conversation, m: Value<'_, '_>, user_id: String, role: Option<Role>, text_key: &str) -> Option<()> {
+    c.messages.push(Message {
+        user_id,
+        role,
+        // The Labelbox writer falls back to the role's party name (the only format with a name
+        // per message).
+        name: None,
+        time: time_of(m, "timestamp")?,
+        text: text(m, text_key)?,
+        id: None,
+        can_label: None,
+    });
+    Some(())
+}
+
 fn speechsense(root: Value<'_, '_>, metadata: Option<Value<'_, '_>>, notes: &mut Notes) -> Option<Conversation> {
     let mut c = Conversation::default();
     if let Some(m) = metadata {
@@ -49,11 +81,8 @@ fn speechsense(root: Value<'_, '_>, metadata: Option<Value<'_, '_>>, notes: &mut
     } else {
         notes.warn(Code::MissingOption, "", "no `metadata` was given, so participant roles and names are unknown");
     }
-    let take = |c: &mut Conversation, key: &str| c.extra.get(key).cloned();
-    for (role, id, name) in [(Role::Agent, "operator_id", "operator_name"), (Role::Customer, "client_id", "client_name"), (Role::Bot, "bot_id", "bot_name")] {
-        let p = Party { id: take(&mut c, id), name: take(&mut c, name) };
-        *c.party_mut(role) = p;
-    }
+    let (agent, customer) = (c.extra.get("operator_id").cloned(), c.extra.get("client_id").cloned());
+    parties(&mut c, agent, customer);
     c.session_id = c.extra.get("ticket_id").cloned();
     c.org_id = c.extra.get("org_id").cloned();
     c.start = c.extra.get("date").and_then(|d| instant(d)).or_else(|| c.extra.get("date_from").and_then(|d| instant(d)));
@@ -61,32 +90,22 @@ fn speechsense(root: Value<'_, '_>, metadata: Option<Value<'_, '_>>, notes: &mut
     for m in root.get("messages")?.items() {
         let user_id = user_id_text(m.get("user_id")?)?.into_owned();
         let role = [Role::Agent, Role::Customer, Role::Bot].into_iter().find(|r| c.party(*r).id.as_deref() == Some(user_id.as_str()));
-        c.messages.push(Message {
-            name: role.and_then(|r| c.party(r).name.clone()),
-            role,
-            time: instant(&m.get("timestamp")?.as_str()?),
-            text: text(m.get("text"))?,
-            user_id,
-            id: None,
-            can_label: None,
-        });
+        push_timed(&mut c, m, user_id, role, "text")?;
     }
     Some(c)
 }
 
 fn vela(root: Value<'_, '_>) -> Option<Conversation> {
     let cd = root.get("chat_data")?;
-    let mut c = Conversation { org_id: text(root.get("org_id")), session_id: text(cd.get("session_id")), ..Conversation::default() };
+    let mut c = Conversation { org_id: text(root, "org_id"), session_id: text(cd, "session_id"), ..Conversation::default() };
     if let Some(meta) = root.get("metadata").filter(|m| m.kind() == Kind::Object) {
         c.extra = metadata_of(meta)?;
     }
-    c.agent = Party { id: text(cd.get("agent_id")), name: c.extra.get("operator_name").cloned() };
-    c.customer = Party { id: text(cd.get("customer_id")), name: c.extra.get("client_name").cloned() };
-    c.bot = Party { id: c.extra.get("bot_id").cloned(), name: c.extra.get("bot_name").cloned() };
-    c.start = cd.get("start_time").and_then(|v| v.as_str()).and_then(|s| instant(&s));
-    c.end = cd.get("end_time").and_then(|v| v.as_str()).and_then(|s| instant(&s));
+    parties(&mut c, text(cd, "agent_id"), text(cd, "customer_id"));
+    c.start = time_of(cd, "start_time").flatten();
+    c.end = time_of(cd, "end_time").flatten();
     for m in cd.get("messages")?.items() {
-        let sender = text(m.get("sender"))?;
+        let sender = text(m, "sender")?;
         let role = match sender.as_str() {
             "agent" => Some(Role::Agent),
             "customer" => Some(Role::Customer),
@@ -94,15 +113,7 @@ fn vela(root: Value<'_, '_>) -> Option<Conversation> {
             _ => None,
         };
         let user_id = role.and_then(|r| c.party(r).id.clone()).unwrap_or_else(|| sender.clone());
-        c.messages.push(Message {
-            user_id,
-            role,
-            name: role.and_then(|r| c.party(r).name.clone()),
-            time: instant(&m.get("timestamp")?.as_str()?),
-            text: text(m.get("content"))?,
-            id: None,
-            can_label: None,
-        });
+        push_timed(&mut c, m, user_id, role, "content")?;
     }
     Some(c)
 }
@@ -122,15 +133,15 @@ fn labelbox(root: Value<'_, '_>, roles: &Roles, notes: &mut Notes) -> Option<Con
     let mut inferred = Roles::default();
     for (i, m) in root.get("messages")?.items().enumerate() {
         let user = m.get("user")?;
-        let user_id = text(user.get("userId"))?;
-        let name = text(user.get("name"));
-        let align = text(m.get("align"));
+        let user_id = text(user, "userId")?;
+        let name = text(user, "name");
+        let align = text(m, "align");
         let role = match roles.get(&user_id) {
             Some(r) => r,
             None => {
                 let r = role_of_align(align.as_deref());
                 if inferred.insert(user_id.clone(), r).is_none() && !roles.is_empty() {
-                    notes.warn(Code::RoleInferred, format!("/messages/{i}/user"), format!("`roles` has no entry for userId \"{user_id}\"; its role ({}) comes from `align`", r.as_str()));
+                    notes.warn(Code::RoleInferred, &message_path(i, "/user"), &format!("`roles` has no entry for userId \"{user_id}\"; its role ({}) comes from `align`", r.as_str()));
                 }
                 r
             }
@@ -138,7 +149,7 @@ fn labelbox(root: Value<'_, '_>, roles: &Roles, notes: &mut Notes) -> Option<Con
         let party = c.party_mut(role);
         match &party.id {
             None => *party = Party { id: Some(user_id.clone()), name: name.clone() },
-            Some(id) if *id != user_id => notes.warn(Code::RoleInferred, format!("/messages/{i}/user/userId"), format!("userId \"{user_id}\" has the same role ({}) as \"{id}\"; SpeechSense and Vela hold one id per role", role.as_str())),
+            Some(id) if *id != user_id => notes.warn(Code::RoleInferred, &message_path(i, "/user/userId"), &format!("userId \"{user_id}\" has the same role ({}) as \"{id}\"; SpeechSense and Vela hold one id per role", role.as_str())),
             Some(_) => {}
         }
         let time = m.get("timestampUsec").and_then(|t| t.as_i64()).map(|us| Instant { seconds: us.div_euclid(1_000_000), nanos: (us.rem_euclid(1_000_000) * 1000) as u32, offset: 0 });
@@ -147,8 +158,8 @@ fn labelbox(root: Value<'_, '_>, roles: &Roles, notes: &mut Notes) -> Option<Con
             role: Some(role),
             name,
             time,
-            text: text(m.get("content"))?,
-            id: text(m.get("messageId")),
+            text: text(m, "content")?,
+            id: text(m, "messageId"),
             can_label: m.get("canLabel").and_then(|b| b.as_bool()),
         });
     }

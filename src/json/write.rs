@@ -1,140 +1,134 @@
-//! A small JSON writer: a value tree built by the caller, written compactly. Objects keep their
-//! members sorted by key, so output reads as serde_json's did (its map is a `BTreeMap` too)
-//! without linking serde_json into the wasm. The members are a sorted `Vec`, not a `BTreeMap`:
-//! each BTreeMap type links its own node code and, through `collect`, a stable sort (about
-//! 5 KiB of gzip for this one), and an object here has a handful of members.
+//! A small streaming JSON writer: values go straight into one `String`, compactly, in the order
+//! the caller writes them. Commas come from the text itself (one is written before a value
+//! unless it opens an object or array), so there is no state and no tree: an earlier version
+//! built a value tree per message and sorted each object's members, which cost code per member
+//! and an allocation per value.
+//!
+//! The caller writes each object's members sorted by key, so output reads as serde_json's did
+//! (its map is a `BTreeMap`).
 //!
 //! ```
-//! use talk_uploader::json::write::Out;
-//! let v = Out::map(vec![("b", Out::from(1)), ("a", Out::list(vec![Out::from("x\n"), Out::from(true)]))]);
-//! assert_eq!(v.to_json(), r#"{"a":["x\n",true],"b":1}"#);
-//! let mut o = Out::map(vec![("z", Out::from(1)), ("m", Out::from(2)), ("z", Out::from(3))]);
-//! o.insert("a", Out::from("first"));
-//! o.insert("m", Out::from(false));
-//! assert_eq!(o.to_json(), r#"{"a":"first","m":false,"z":3}"#);
+//! use talk_uploader::json::write::Writer;
+//! let mut w = Writer::default();
+//! w.open(None, b'{');
+//! w.open(Some("a"), b'[');
+//! w.string(None, "x\n");
+//! w.bool(None, true);
+//! w.close(b']');
+//! w.int(Some("b"), -1);
+//! w.strings(Some("c"), &[("k\"".to_owned(), "v".to_owned())]);
+//! w.close(b'}');
+//! assert_eq!(w.into_string(), r#"{"a":["x\n",true],"b":-1,"c":{"k\"":"v"}}"#);
 //! ```
 
 use super::escape::push_quoted;
 
-/// A JSON value to write.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Out {
+/// JSON text being written.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Writer {
+    out: String,
+}
+
+impl Writer {
+    /// The text written so far.
+    pub fn into_string(self) -> String {
+        self.out
+    }
+
+    /// Starts a value: the comma before it (unless it is the first in its object or array) and
+    /// its `key`, if it is an object member. Keys are the caller's constants and are written as
+    /// they are (for keys from data, see [`Writer::strings`]).
+    fn start(&mut self, key: Option<&str>) {
+        if !matches!(self.out.as_bytes().last(), None | Some(b'{' | b'[')) {
+            self.out.push(',');
+        }
+        if let Some(k) = key {
+            self.out.push('"');
+            self.out.push_str(k);
+            self.out.push_str("\":");
+        }
+    }
+
+    /// Opens an object (`b'{'`) or an array (`b'['`).
+    pub fn open(&mut self, key: Option<&str>, bracket: u8) {
+        self.start(key);
+        self.out.push(char::from(bracket));
+    }
+
+    /// Closes an object (`b'}'`) or an array (`b']'`).
+    pub fn close(&mut self, bracket: u8) {
+        self.out.push(char::from(bracket));
+    }
+
     /// A string.
-    Str(String),
+    pub fn string(&mut self, key: Option<&str>, s: &str) {
+        self.start(key);
+        push_quoted(&mut self.out, s);
+    }
+
     /// An integer.
-    Int(i64),
+    pub fn int(&mut self, key: Option<&str>, n: i64) {
+        self.start(key);
+        push_int(&mut self.out, n);
+    }
+
     /// `true` or `false`.
-    Bool(bool),
-    /// An array.
-    List(Vec<Out>),
-    /// An object, members sorted by key, each key once.
-    Map(Vec<(String, Out)>),
-}
+    pub fn bool(&mut self, key: Option<&str>, b: bool) {
+        self.start(key);
+        self.out.push_str(if b { "true" } else { "false" });
+    }
 
-impl Out {
-    /// An object of `members` (a later duplicate key replaces an earlier one). A `Vec`, not an
-    /// array: an array parameter makes a copy of this function per length and key type.
-    pub fn map(members: Vec<(&str, Out)>) -> Out {
-        let mut m = Out::Map(Vec::with_capacity(members.len()));
+    /// An object of string values (keys escaped), members in the order given.
+    pub fn strings(&mut self, key: Option<&str>, members: &[(String, String)]) {
+        self.open(key, b'{');
         for (k, v) in members {
-            m.set(k.to_owned(), v);
+            self.string(None, k);
+            self.out.push(':');
+            push_quoted(&mut self.out, v);
         }
-        m
+        self.close(b'}');
     }
 
-    /// An array.
-    pub fn list(items: Vec<Out>) -> Out {
-        Out::List(items)
-    }
-
-    /// An object of string values; `members` are sorted by key, each key once (a map's order).
-    pub fn strings(members: Vec<(String, String)>) -> Out {
-        // A loop, not `map().collect()`: one iterator chain less in the wasm module.
-        let mut m = Vec::with_capacity(members.len());
-        for (k, v) in members {
-            m.push((k, Out::Str(v)));
-        }
-        Out::Map(m)
-    }
-
-    /// Sets member `key` of an object (nothing for other values).
-    pub fn insert(&mut self, key: &str, value: Out) {
-        self.set(key.to_owned(), value);
-    }
-
-    /// Sets member `key`, keeping the members sorted; an existing `key` gets the new value.
-    fn set(&mut self, key: String, value: Out) {
-        if let Out::Map(m) = self {
-            match m.binary_search_by(|(k, _)| k.as_str().cmp(key.as_str())) {
-                Ok(i) => {
-                    if let Some(slot) = m.get_mut(i) {
-                        slot.1 = value;
-                    }
-                }
-                Err(i) => m.insert(i, (key, value)),
-            }
-        }
-    }
-
-    /// The compact JSON text.
-    pub fn to_json(&self) -> String {
-        let mut s = String::new();
-        self.write(&mut s);
-        s
-    }
-
-    /// Appends the compact JSON text to `out`.
-    pub fn write(&self, out: &mut String) {
-        match self {
-            Out::Str(s) => push_quoted(out, s),
-            Out::Int(n) => out.push_str(&n.to_string()),
-            Out::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Out::List(items) => {
-                out.push('[');
-                for (i, v) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    v.write(out);
-                }
-                out.push(']');
-            }
-            Out::Map(members) => {
-                out.push('{');
-                for (i, (k, v)) in members.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    push_quoted(out, k);
-                    out.push(':');
-                    v.write(out);
-                }
-                out.push('}');
-            }
-        }
+    /// Appends `json`, a complete value written by another [`Writer`].
+    pub fn raw(&mut self, key: Option<&str>, json: &str) {
+        self.start(key);
+        self.out.push_str(json);
     }
 }
 
-impl From<&str> for Out {
-    fn from(s: &str) -> Out {
-        Out::Str(s.to_owned())
-    }
+/// Appends the decimal digits of `n`, as `Display` writes them (the integer formatting the
+/// crate links anyway, through one call here).
+pub fn push_int(out: &mut String, n: i64) {
+    use std::fmt::Write as _;
+    // Writing to a String cannot fail.
+    let _ = write!(out, "{n}");
 }
 
-impl From<String> for Out {
-    fn from(s: String) -> Out {
-        Out::Str(s)
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::Writer;
 
-impl From<i64> for Out {
-    fn from(n: i64) -> Out {
-        Out::Int(n)
+    #[test]
+    fn integers_as_display_writes_them() {
+        for n in [0, 1, -1, 9, 10, 99, 100, 1_530_718_491_000_000, i64::MAX, i64::MIN, -1_000_000] {
+            let mut w = Writer::default();
+            w.int(None, n);
+            assert_eq!(w.into_string(), n.to_string());
+        }
     }
-}
 
-impl From<bool> for Out {
-    fn from(b: bool) -> Out {
-        Out::Bool(b)
+    #[test]
+    fn commas_between_values_only() {
+        let mut w = Writer::default();
+        w.open(None, b'[');
+        w.open(None, b'{');
+        w.close(b'}');
+        w.open(None, b'[');
+        w.close(b']');
+        w.strings(None, &[]);
+        w.raw(None, "[1]");
+        w.strings(None, &[("a".into(), "1".into()), ("b".into(), "".into())]);
+        w.close(b']');
+        assert_eq!(w.into_string(), r#"[{},[],{},[1],{"a":"1","b":""}]"#);
     }
 }
