@@ -1,7 +1,7 @@
 //! Request-body plans: a grpc-web body as small computed byte runs and references to file ranges.
 //!
 //! The audio bytes of an upload never enter wasm memory. A plan is a list of [`Part`]s: the
-//! frame prefixes, the prost-encoded metadata messages and the protobuf tag/length prefixes of
+//! frame prefixes, the encoded metadata messages and the protobuf tag/length prefixes of
 //! the `AudioChunk.data` field are [`Part::Bytes`]; the audio itself is [`Part::File`], a
 //! `[start, end)` range of the user's file. The browser layer turns a plan into
 //! `new Blob([bytes, file.slice(start, end), ...])`.
@@ -19,9 +19,12 @@
 //!
 //! ```
 //! use talk_uploader::grpc_web::body::{plan_stream_body, plan_total_len, Part};
-//! use talk_uploader::proto::speechsense::{container_audio::ContainerAudioType, TalkMetadata};
+//! use talk_uploader::grpc_web::message::Metadata;
+//! use talk_uploader::prepare::speechsense::MetadataFields;
+//! use talk_uploader::proto::speechsense::container_audio::ContainerAudioType;
 //!
-//! let metadata = TalkMetadata { connection_id: "c1".into(), ..Default::default() };
+//! let fields = MetadataFields::default();
+//! let metadata = Metadata { connection_id: "c1", fields: &fields };
 //! let parts = plan_stream_body(&metadata, ContainerAudioType::Wav, 3_000_000, 1 << 20).unwrap();
 //! // header bytes, chunk 0, prefix, chunk 1, prefix, chunk 2
 //! assert_eq!(parts.len(), 6);
@@ -31,17 +34,18 @@
 //!
 //! ## Limitations
 //!
-//! - Metadata maps are `BTreeMap`s (see `build.rs`), so prost encodes their entries in key order
-//!   and equal metadata always gives the same bytes.
+//! - Metadata fields are sorted by key ([`MetadataFields`]), as prost encodes the generated
+//!   `BTreeMap` (see `build.rs`), so equal metadata always gives the same bytes.
 //! - A unary body must fit one frame (`u32` length); the 128 MB service limit is enforced
 //!   earlier, by [`crate::audio::rules`].
 
-use prost::Message;
-
-use super::frame::{data_frame_prefix, encode_len_field_prefix, len_field_total};
+use super::frame::{begin_data_frame, data_frame_prefix, encode_len_field_prefix, encode_varint, end_data_frame, len_field_total};
+use super::message::{encode_talk_metadata, Metadata};
 use super::FrameError;
 use crate::chunk::{plan_chunks, ChunkError};
-use crate::proto::speechsense::{audio_metadata, container_audio::ContainerAudioType, AudioMetadata, ContainerAudio, TalkMetadata};
+#[cfg(doc)]
+use crate::prepare::speechsense::MetadataFields;
+use crate::proto::speechsense::{audio_metadata, container_audio::ContainerAudioType, AudioMetadata, ContainerAudio};
 use crate::upload_code::UploadCode;
 
 /// `StreamTalkRequest.audio` and `UploadTalkRequest.audio` (field 2 of both).
@@ -171,15 +175,16 @@ pub fn materialize(parts: &[Part], file: &[u8]) -> Result<Vec<u8>, FrameError> {
 
 /// The frame of `StreamTalkRequest{metadata}`: the first message of a client stream.
 ///
-/// Encoded as prost encodes it (the `metadata` case of the `event` oneof is field 1, written
-/// even when empty) around the metadata's own bytes, so the metadata is not cloned into a
-/// request first (a `BTreeMap` clone is a lot of code for a wasm module).
-pub fn stream_metadata_frame(metadata: &TalkMetadata) -> Result<Vec<u8>, FrameError> {
-    let metadata_bytes = metadata.encode_to_vec();
-    let mut message = Vec::with_capacity(metadata_bytes.len() + 11);
-    encode_len_field_prefix(FIELD_STREAM_METADATA, metadata_bytes.len() as u64, &mut message)?;
-    message.extend_from_slice(&metadata_bytes);
-    super::frame::encode_data_frame(&message)
+/// Encoded as prost encodes it: the `metadata` case of the `event` oneof is field 1, written
+/// even when empty, around [`encode_talk_metadata`].
+pub fn stream_metadata_frame(metadata: &Metadata<'_>) -> Result<Vec<u8>, FrameError> {
+    let mut out = Vec::new();
+    let frame = begin_data_frame(&mut out);
+    let field = crate::pb::begin(&mut out, FIELD_STREAM_METADATA);
+    encode_talk_metadata(&mut out, metadata);
+    crate::pb::end(&mut out, field);
+    end_data_frame(&mut out, frame)?;
+    Ok(out)
 }
 
 /// The `AudioMetadata{container_audio{type}}` message for a container type.
@@ -199,7 +204,7 @@ fn container_audio_metadata_bytes(container: ContainerAudioType) -> Vec<u8> {
     if value != 0 {
         // `ContainerAudio.container_audio_type`: field 1, varint.
         inner.push(0x08);
-        prost::encoding::encode_varint(i64::from(value) as u64, &mut inner);
+        encode_varint(i64::from(value) as u64, &mut inner);
     }
     // `AudioMetadata.container_audio`: field 2 of the `audio_format` oneof, length-delimited
     // (at most 11 bytes, so a one-byte length).
@@ -262,15 +267,16 @@ pub fn chunk_frame_prefix(data_len: u64) -> Result<Vec<u8>, FrameError> {
 
 /// The bytes that precede `data_len` audio bytes in a unary `UploadTalkRequest` frame.
 ///
-/// The whole message is `metadata` (field 1, prost-encoded), then `audio` (field 2) holding
-/// `audio_metadata` (field 1, prost-encoded) and `audio_data` (field 2) whose `data` (field 1)
-/// is the file; the file bytes are the last bytes of the frame.
+/// The whole message is `metadata` (field 1, [`encode_talk_metadata`]), then `audio` (field 2)
+/// holding `audio_metadata` (field 1) and `audio_data` (field 2) whose `data` (field 1) is the
+/// file; the file bytes are the last bytes of the frame.
 pub fn upload_frame_prefix(
-    metadata: &TalkMetadata,
+    metadata: &Metadata<'_>,
     container: ContainerAudioType,
     data_len: u64,
 ) -> Result<Vec<u8>, FrameError> {
-    let metadata_bytes = metadata.encode_to_vec();
+    let mut metadata_bytes = Vec::new();
+    encode_talk_metadata(&mut metadata_bytes, metadata);
     let audio_metadata_bytes = container_audio_metadata_bytes(container);
     let metadata_len = metadata_bytes.len() as u64;
     let audio_metadata_len = audio_metadata_bytes.len() as u64;
@@ -301,7 +307,7 @@ pub fn upload_frame_prefix(
 /// [`plan_chunks`]`(file_size, chunk_size)`. Adjacent byte parts are merged, so the plan
 /// alternates `Bytes`, `File`, `Bytes`, `File`, ... and has `2 × chunks` parts.
 pub fn plan_stream_body(
-    metadata: &TalkMetadata,
+    metadata: &Metadata<'_>,
     container: ContainerAudioType,
     file_size: u64,
     chunk_size: u64,
@@ -327,7 +333,7 @@ pub fn plan_stream_body(
 ///
 /// The plan is `[Bytes(prefix), File { 0, file_size }]`.
 pub fn plan_upload_body(
-    metadata: &TalkMetadata,
+    metadata: &Metadata<'_>,
     container: ContainerAudioType,
     file_size: u64,
 ) -> Result<Vec<Part>, PlanError> {
