@@ -82,14 +82,24 @@ pub fn upload_text_frame(metadata: &Metadata<'_>, messages: &[ChatMessage]) -> R
     Ok(out)
 }
 
+/// The fields of a message whose fields are all strings (`names` by tag), in wire order.
+fn string_fields(message: &[u8], name: &'static str, names: &[&'static str]) -> Result<Vec<(u32, String)>, DecodeError> {
+    let mut out = Vec::new();
+    Reader::new(message).decode(name, names, &mut |r, tag, wire, _| {
+        out.push((tag, r.string(wire)?));
+        Ok(())
+    })?;
+    Ok(out)
+}
+
 /// The `talk_id` of an `UploadTalkResponse` (the answer of `Upload`, `UploadAsStream` and, with
 /// the same shape, `UploadText`), with prost's errors for that type.
 pub fn decode_talk_id(message: &[u8]) -> Result<String, DecodeError> {
     let mut talk_id = String::new();
-    Reader::new(message).decode("UploadTalkResponse", &["talk_id"], &mut |r, _, wire, _| {
-        talk_id = r.string(wire)?;
-        Ok(())
-    })?;
+    // The last one wins.
+    for (_, s) in string_fields(message, "UploadTalkResponse", &["talk_id"])? {
+        talk_id = s;
+    }
     Ok(talk_id)
 }
 
@@ -105,15 +115,13 @@ pub struct BadgeResponse {
 /// Decodes an `UploadBadgeResponse`, with prost's errors for that type.
 pub fn decode_badge_response(message: &[u8]) -> Result<BadgeResponse, DecodeError> {
     let mut out = BadgeResponse::default();
-    Reader::new(message).decode("UploadBadgeResponse", &["badge_id", "talk_ids"], &mut |r, tag, wire, _| {
-        let s = r.string(wire)?;
+    for (tag, s) in string_fields(message, "UploadBadgeResponse", &["badge_id", "talk_ids"])? {
         if tag == 1 {
             out.badge_id = s;
         } else {
             out.talk_ids.push(s);
         }
-        Ok(())
-    })?;
+    }
     Ok(out)
 }
 

@@ -1,28 +1,24 @@
 //! A decode-only `yandex.cloud.operation.Operation` (the answer of `UploadBadge`), read by hand
 //! with [`crate::pb`].
 //!
-//! These types are [`crate::proto`]'s `Operation`, `google.rpc.Status` and
-//! `google.protobuf.Any` field for field. Every field is read and checked as prost reads it
-//! (a description that is not UTF-8 fails the same way), and the errors name the same messages
-//! and fields, so the text is prost's. The tests hold them to the generated types: the same
-//! values, and the same error texts, for valid, truncated, corrupted and random input.
+//! Every field of [`crate::proto`]'s `Operation`, `google.rpc.Status`, `google.protobuf.Any` and
+//! `google.protobuf.Timestamp` is read and checked as prost reads it (a description that is not
+//! UTF-8 fails the same way), and errors name the same messages and fields, so their text is
+//! prost's. Only what the package uses is kept: the id and the result (the error's code and
+//! message, the response's type URL and value). The tests hold it to the generated types: the
+//! same values, and the same error texts, for valid, truncated, corrupted and random input.
 
 // Natively only the tests use this module; the browser build uses all of it.
 #![cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 
-use crate::pb::{DecodeError, Reader, FieldFn};
-use crate::prepare::speechsense::Timestamp;
+use crate::pb::{DecodeError, FieldFn, Reader};
 
-/// `yandex.cloud.operation.Operation`.
+/// `yandex.cloud.operation.Operation`: what the package reads of it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Operation {
+    /// `id` (1).
     pub id: String,
-    pub description: String,
-    pub created_at: Option<Timestamp>,
-    pub created_by: String,
-    pub modified_at: Option<Timestamp>,
-    pub done: bool,
-    pub metadata: Option<Any>,
+    /// The `result` oneof: `error` (8) or `response` (9).
     pub result: Option<operation::Result>,
 }
 
@@ -31,17 +27,18 @@ pub mod operation {
     /// `Operation.result`.
     #[derive(Clone, Debug, PartialEq, Eq)]
     pub enum Result {
+        /// `error`.
         Error(super::Status),
+        /// `response`.
         Response(super::Any),
     }
 }
 
-/// `google.rpc.Status`.
+/// `google.rpc.Status`: `code` (1) and `message` (2); `details` (3) are checked, not kept.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Status {
     pub code: i32,
     pub message: String,
-    pub details: Vec<Any>,
 }
 
 /// `google.protobuf.Any`.
@@ -60,12 +57,14 @@ impl Operation {
         Reader::new(message).decode("Operation", &OPERATION, &mut |r, tag, wire, depth| {
             match tag {
                 1 => op.id = r.string(wire)?,
-                2 => op.description = r.string(wire)?,
-                3 => merge_timestamp(r, wire, depth, op.created_at.get_or_insert_with(Timestamp::default))?,
-                4 => op.created_by = r.string(wire)?,
-                5 => merge_timestamp(r, wire, depth, op.modified_at.get_or_insert_with(Timestamp::default))?,
-                6 => op.done = r.varint_value(wire)? != 0,
-                7 => merge_any(r, wire, depth, op.metadata.get_or_insert_with(Any::default))?,
+                2 | 4 => {
+                    r.str(wire)?;
+                }
+                3 | 5 => merge_timestamp(r, wire, depth)?,
+                6 => {
+                    r.varint_value(wire)?;
+                }
+                7 => merge_any(r, wire, depth, &mut Any::default())?,
                 // A oneof case merges into the same case, and replaces the other.
                 8 => {
                     if !matches!(op.result, Some(operation::Result::Error(_))) {
@@ -90,17 +89,9 @@ impl Operation {
     }
 }
 
-/// Merges an embedded `google.protobuf.Timestamp` into `t`.
-fn merge_timestamp(r: &mut Reader<'_>, wire: u8, depth: u32, t: &mut Timestamp) -> Result<(), DecodeError> {
-    r.message(wire, depth, "Timestamp", &["seconds", "nanos"], &mut |r, tag, wire, _| {
-        let v = r.varint_value(wire)?;
-        if tag == 1 {
-            t.seconds = v as i64;
-        } else {
-            t.nanos = v as i32;
-        }
-        Ok(())
-    })
+/// Checks an embedded `google.protobuf.Timestamp` (`seconds` and `nanos`, varints).
+fn merge_timestamp(r: &mut Reader<'_>, wire: u8, depth: u32) -> Result<(), DecodeError> {
+    r.message(wire, depth, "Timestamp", &["seconds", "nanos"], &mut |r, _, wire, _| r.varint_value(wire).map(drop))
 }
 
 /// Merges an embedded `google.protobuf.Any` into `a`.
@@ -122,11 +113,7 @@ fn merge_status(r: &mut Reader<'_>, wire: u8, depth: u32, s: &mut Status) -> Res
         match tag {
             1 => s.code = r.varint_value(wire)? as i32,
             2 => s.message = r.string(wire)?,
-            _ => {
-                let mut detail = Any::default();
-                merge_any(r, wire, depth, &mut detail)?;
-                s.details.push(detail);
-            }
+            _ => merge_any(r, wire, depth, &mut Any::default())?,
         }
         Ok(())
     })
@@ -140,10 +127,6 @@ mod tests {
     use prost::Message as _;
     use proptest::prelude::*;
 
-    fn ts(t: Option<prost_types::Timestamp>) -> Option<Timestamp> {
-        t.map(|t| Timestamp { seconds: t.seconds, nanos: t.nanos })
-    }
-
     fn real_any(type_url: &str, value: &[u8]) -> prost_types::Any {
         prost_types::Any { type_url: type_url.into(), value: value.to_vec() }
     }
@@ -153,19 +136,13 @@ mod tests {
     }
 
     fn status_of(s: &RealStatus) -> Status {
-        Status { code: s.code, message: s.message.clone(), details: s.details.iter().map(any_of).collect() }
+        Status { code: s.code, message: s.message.clone() }
     }
 
-    /// The twin of a generated `Operation`.
+    /// What [`Operation`] keeps of a generated `Operation`.
     fn twin(op: &RealOperation) -> Operation {
         Operation {
             id: op.id.clone(),
-            description: op.description.clone(),
-            created_at: ts(op.created_at),
-            created_by: op.created_by.clone(),
-            modified_at: ts(op.modified_at),
-            done: op.done,
-            metadata: op.metadata.as_ref().map(any_of),
             result: op.result.as_ref().map(|r| match r {
                 real_operation::Result::Error(s) => operation::Result::Error(status_of(s)),
                 real_operation::Result::Response(a) => operation::Result::Response(any_of(a)),

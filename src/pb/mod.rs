@@ -316,13 +316,15 @@ impl<'a> Reader<'a> {
         Ok(self.buf.get(start..self.pos).unwrap_or_default())
     }
 
+    /// Reads a `string` field (UTF-8 checked) without copying it.
+    pub fn str(&mut self, wire: u8) -> Result<&'a str, DecodeError> {
+        let bytes = self.bytes(wire)?;
+        std::str::from_utf8(bytes).map_err(|_| Kind::InvalidString.into())
+    }
+
     /// Reads a `string` field (UTF-8 checked).
     pub fn string(&mut self, wire: u8) -> Result<String, DecodeError> {
-        let bytes = self.bytes(wire)?;
-        match std::str::from_utf8(bytes) {
-            Ok(s) => Ok(s.to_owned()),
-            Err(_) => Err(Kind::InvalidString.into()),
-        }
+        self.str(wire).map(str::to_owned)
     }
 
     /// Reads fields until `limit` bytes remain: known tags (1..=`names.len()`) go to `field`,
