@@ -71,7 +71,7 @@ pub fn begin_data_frame(out: &mut Vec<u8>) -> usize {
 }
 
 /// Writes the length of everything appended since [`begin_data_frame`] returned `message`.
-pub fn end_data_frame(out: &mut Vec<u8>, message: usize) -> Result<(), FrameError> {
+pub fn end_data_frame(out: &mut [u8], message: usize) -> Result<(), FrameError> {
     let prefix = data_frame_prefix(out.len().saturating_sub(message) as u64)?;
     if let Some(slot) = out.get_mut(message.saturating_sub(FRAME_HEADER_SIZE)..message) {
         slot.copy_from_slice(&prefix);

@@ -27,7 +27,7 @@
 //!
 //! let mut text = String::new();
 //! Reader::new(&out).decode("Outer", &["inner"], &mut |r, _tag, wire, depth| {
-//!     r.message(wire, depth, "Inner", &["text"], &mut |r, _tag, wire, _| Ok(text = r.string(wire)?))
+//!     r.message(wire, depth, "Inner", &["text"], &mut |r, _tag, wire, _| { text = r.string(wire)?; Ok(()) })
 //! }).unwrap();
 //! assert_eq!(text, "hi");
 //! let e = Reader::new(&out[..3]).decode("Outer", &["inner"], &mut |r, _, wire, _| r.bytes(wire).map(drop)).unwrap_err();

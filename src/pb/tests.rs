@@ -135,7 +135,7 @@ fn a_nested_message_is_checked_against_its_length() {
     let bytes = [0x0a, 3, 0x0a, 2, b'a', b'b'];
     let mut inner = String::new();
     let e = Reader::new(&bytes)
-        .decode("Outer", &["inner"], &mut |r, _, wire, depth| r.message(wire, depth, "Inner", &["text"], &mut |r, _, wire, _| Ok(inner = r.string(wire)?)))
+        .decode("Outer", &["inner"], &mut |r, _, wire, depth| r.message(wire, depth, "Inner", &["text"], &mut |r, _, wire, _| { inner = r.string(wire)?; Ok(()) }))
         .unwrap_err();
     assert_eq!(e.to_string(), "failed to decode Protobuf message: Outer.inner: delimited length exceeded");
     let e = Reader::new(&[0x0a, 9, 0x0a, 2]).decode("Outer", &["inner"], &mut |r, _, wire, depth| r.message(wire, depth, "Inner", &[], &mut |_, _, _, _| Ok(()))).unwrap_err();
