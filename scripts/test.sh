@@ -101,6 +101,9 @@ echo "talk-gateway on http://$GATEWAY_HTTP (TLS upstream via http://$GATEWAY_TLS
 step "wire compatibility (Python grpcio, independent protos)"
 .venv-wire/bin/python tests/wire/grpcio_upload_text.py "$DEVSERVER_HTTP" "$api_key"
 
+step "wire compatibility (the wasm's hand protobuf encoder, parsed by Python protobuf)"
+cargo run -q -p talk-uploader --example upload_text_frames | .venv-wire/bin/python tests/wire/hand_codec.py
+
 step "wire compatibility (boto3 against the embedded S3)"
 .venv-wire/bin/python devserver/tests/boto3_interop.py "$DEVSERVER_BIN"
 

@@ -7,6 +7,7 @@
 //! each uses only modules listed before it (`tests/layers.rs` checks the imports):
 //!
 //! - [`proto`]: the SpeechSense wire types; with `tonic-client`, also a tonic `TalkServiceClient`.
+//! - [`pb`]: a small protobuf writer and reader, what the wasm module links instead of prost's codec.
 //! - [`report`]: the report model: issue codes, JSON pointers, line and column, issues, reports.
 //! - [`upload_code`]: the closed set of `UploadError` codes, made like the issue codes.
 //! - [`redact`]: scrubbing secrets (and signed URL queries) out of text bound for a message.
@@ -29,6 +30,7 @@
 //! plain `cargo test` covers it.
 
 pub mod proto;
+pub mod pb;
 pub mod report;
 pub mod upload_code;
 pub mod redact;

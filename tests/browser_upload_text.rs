@@ -42,6 +42,9 @@ async fn upload_text_is_stored() {
     assert_eq!(talk["method"], "UploadText");
     assert_eq!(talk["messages"][0]["text"], "Hello from uploadText \u{1F600}");
     assert_eq!(talk["messages"][0]["timestamp"], "2024-05-06T07:08:09.250Z");
+    // The devserver decoded the hand-encoded TalkMetadata with prost: every field, none more.
+    let fields: serde_json::Value = serde_json::from_str(&chat_metadata().as_string().unwrap()).unwrap();
+    assert_eq!(talk["fields"], fields);
     assert_eq!(progress.phases().last().map(String::as_str), Some("done"));
 }
 

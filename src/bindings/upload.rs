@@ -1,9 +1,6 @@
 //! `uploadAudio` and `uploadText`: SpeechSense over grpc-web.
 
-use std::collections::BTreeMap;
-
 use js_sys::{Array, Object, Uint8Array};
-use prost::Message as _;
 use wasm_bindgen::prelude::*;
 use web_sys::Blob;
 
@@ -13,13 +10,10 @@ use super::put;
 use super::options::{ensure_not_aborted, json_text, names, Opts};
 use crate::audio::{check_for_upload, choose_method_auto, Method};
 use crate::chunk::DEFAULT_CHUNK_SIZE;
-use crate::grpc_web::frame::encode_data_frame;
+use crate::grpc_web::message::{decode_badge_response, decode_talk_id, upload_text_frame, BadgeResponse, Metadata};
 use crate::grpc_web::{plan_stream_body, plan_total_len, plan_upload_body};
-use crate::proto::speechsense::{
-    message::Payload, Message, TalkMetadata, TextContent, TextPayload, UploadBadgeResponse, UploadTalkResponse,
-    UploadTextRequest,
-};
 use crate::grpc_web::operation::{operation, Operation};
+use crate::prepare::speechsense::MetadataFields;
 use crate::upload_code::UploadCode;
 use crate::validate::Report;
 use crate::web::blob::body_blob;
@@ -77,7 +71,7 @@ async fn upload_audio_impl(file: JsValue, metadata: JsValue, options: JsValue) -
     check_for_upload(&info, size, chosen).map_err(|e| UploadFailure::from_coded(e.code(), &e))?;
     ensure_not_aborted(&attempts)?;
 
-    let talk_metadata = TalkMetadata { connection_id, fields, users: Vec::new() };
+    let talk_metadata = Metadata { connection_id: &connection_id, fields: &fields };
     let container = info.container.proto_type();
     let plan = if chosen.is_streaming() {
         plan_stream_body(&talk_metadata, container, size, chunk_size)
@@ -95,7 +89,7 @@ async fn upload_audio_impl(file: JsValue, metadata: JsValue, options: JsValue) -
     let answer = call_unary(&stack, &call, &credential, &plan).await?;
     let result = Object::new();
     if chosen == Method::UploadBadge {
-        let op: Operation = answer.decode()?;
+        let op = answer.decode(Operation::decode)?;
         let badge = badge_response(&op)?;
         let talk_ids = Array::new();
         for id in &badge.talk_ids {
@@ -105,8 +99,8 @@ async fn upload_audio_impl(file: JsValue, metadata: JsValue, options: JsValue) -
         put(&result, "badgeId", if badge.badge_id.is_empty() { op.id.as_str() } else { badge.badge_id.as_str() }.into());
         put(&result, "talkIds", talk_ids.into());
     } else {
-        let response: UploadTalkResponse = answer.decode()?;
-        put(&result, "talkId", response.talk_id.as_str().into());
+        let talk_id = answer.decode(decode_talk_id)?;
+        put(&result, "talkId", talk_id.as_str().into());
     }
     put(&result, "method", chosen.js_name().into());
     put(&result, "attempts", attempts.reporter.attempts().into());
@@ -116,9 +110,9 @@ async fn upload_audio_impl(file: JsValue, metadata: JsValue, options: JsValue) -
 }
 
 /// The `UploadBadgeResponse` inside a finished operation.
-fn badge_response(op: &Operation) -> Result<UploadBadgeResponse, UploadFailure> {
+fn badge_response(op: &Operation) -> Result<BadgeResponse, UploadFailure> {
     match &op.result {
-        Some(operation::Result::Response(any)) => UploadBadgeResponse::decode(any.value.as_slice()).map_err(|e| {
+        Some(operation::Result::Response(any)) => decode_badge_response(&any.value).map_err(|e| {
             UploadFailure::new(UploadCode::InvalidResponseMessage, format!("the UploadBadge operation's response could not be decoded: {e}"))
         }),
         Some(operation::Result::Error(status)) => Err(UploadFailure::new(
@@ -127,12 +121,12 @@ fn badge_response(op: &Operation) -> Result<UploadBadgeResponse, UploadFailure> 
         )
         .with_grpc(status.code.max(0) as u32)),
         // Not finished yet: the badge id is the operation id; talks appear later.
-        None => Ok(UploadBadgeResponse { badge_id: op.id.clone(), talk_ids: Vec::new() }),
+        None => Ok(BadgeResponse { badge_id: op.id.clone(), talk_ids: Vec::new() }),
     }
 }
 
 /// Validates SpeechSense metadata and returns its fields.
-fn metadata_fields(metadata: &JsValue) -> Result<BTreeMap<String, String>, UploadFailure> {
+fn metadata_fields(metadata: &JsValue) -> Result<MetadataFields, UploadFailure> {
     let text = json_text(metadata, "metadata")?;
     // One parse for the check and the fields.
     crate::prepare::speechsense::prepare_metadata(text.as_bytes()).map_err(|report| match report.ok {
@@ -177,33 +171,19 @@ async fn upload_text_impl(chat: JsValue, metadata: JsValue, options: JsValue) ->
 
     let prepared = crate::prepare::speechsense::prepare_chat_upload(chat.as_bytes(), metadata.as_bytes(), &[])
         .map_err(|e| validation_failure("chat or its metadata", &[&e.chat, &e.metadata]))?;
-    let request = UploadTextRequest {
-        talk_id: String::new(),
-        metadata: Some(TalkMetadata { connection_id, fields: prepared.fields, users: Vec::new() }),
-        text_content: Some(TextContent {
-            messages: prepared
-                .messages
-                .into_iter()
-                .map(|m| Message {
-                    user_id: m.user_id,
-                    timestamp: Some(prost_types::Timestamp { seconds: m.timestamp.seconds, nanos: m.timestamp.nanos }),
-                    payload: Some(Payload::Text(TextPayload { text: m.text })),
-                })
-                .collect(),
-        }),
-    };
     // One unary grpc-web frame, sent like the audio uploads: progress, stall timer, retries
     // (never after the whole chat went out without a verdict: that is `outcome_unknown`).
-    let frame = encode_data_frame(&request.encode_to_vec()).map_err(|e| UploadFailure::from_coded(e.code(), &e))?;
+    let metadata = Metadata { connection_id: &connection_id, fields: &prepared.fields };
+    let frame = upload_text_frame(&metadata, &prepared.messages).map_err(|e| UploadFailure::from_coded(e.code(), &e))?;
     let pieces = Array::of1(&Uint8Array::from(frame.as_slice()));
     let body: JsValue = Blob::new_with_u8_array_sequence(&pieces)
         .map_err(|e| UploadFailure::new(UploadCode::InvalidRequest, "the request body could not be assembled").with_cause(e))?
         .into();
     let call = GrpcWebCall { endpoint: &endpoint, path: UPLOAD_TEXT_PATH, body: &body };
     let (stack, plan) = (attempts.stack(), attempts.plan(credential.refreshable(), CHECK_TALK));
-    let response: UploadTalkResponse = call_unary(&stack, &call, &credential, &plan).await?.decode()?;
+    let talk_id = call_unary(&stack, &call, &credential, &plan).await?.decode(decode_talk_id)?;
     let result = Object::new();
-    put(&result, "talkId", response.talk_id.as_str().into());
+    put(&result, "talkId", talk_id.as_str().into());
     put(&result, "attempts", attempts.reporter.attempts().into());
     attempts.reporter.phase(Phase::Done);
     Ok(result.into())

@@ -1,7 +1,7 @@
 //! Request-body plans: a grpc-web body as small computed byte runs and references to file ranges.
 //!
 //! The audio bytes of an upload never enter wasm memory. A plan is a list of [`Part`]s: the
-//! frame prefixes, the prost-encoded metadata messages and the protobuf tag/length prefixes of
+//! frame prefixes, the encoded metadata messages and the protobuf tag/length prefixes of
 //! the `AudioChunk.data` field are [`Part::Bytes`]; the audio itself is [`Part::File`], a
 //! `[start, end)` range of the user's file. The browser layer turns a plan into
 //! `new Blob([bytes, file.slice(start, end), ...])`.
@@ -19,9 +19,12 @@
 //!
 //! ```
 //! use talk_uploader::grpc_web::body::{plan_stream_body, plan_total_len, Part};
-//! use talk_uploader::proto::speechsense::{container_audio::ContainerAudioType, TalkMetadata};
+//! use talk_uploader::grpc_web::message::Metadata;
+//! use talk_uploader::prepare::speechsense::MetadataFields;
+//! use talk_uploader::proto::speechsense::container_audio::ContainerAudioType;
 //!
-//! let metadata = TalkMetadata { connection_id: "c1".into(), ..Default::default() };
+//! let fields = MetadataFields::default();
+//! let metadata = Metadata { connection_id: "c1", fields: &fields };
 //! let parts = plan_stream_body(&metadata, ContainerAudioType::Wav, 3_000_000, 1 << 20).unwrap();
 //! // header bytes, chunk 0, prefix, chunk 1, prefix, chunk 2
 //! assert_eq!(parts.len(), 6);
@@ -31,17 +34,19 @@
 //!
 //! ## Limitations
 //!
-//! - Metadata maps are `BTreeMap`s (see `build.rs`), so prost encodes their entries in key order
-//!   and equal metadata always gives the same bytes.
+//! - Metadata fields are sorted by key ([`MetadataFields`]), as prost encodes the generated
+//!   `BTreeMap` (see `build.rs`), so equal metadata always gives the same bytes.
 //! - A unary body must fit one frame (`u32` length); the 128 MB service limit is enforced
 //!   earlier, by [`crate::audio::rules`].
 
-use prost::Message;
-
-use super::frame::{data_frame_prefix, encode_len_field_prefix, len_field_total};
+use super::frame::{begin_data_frame, data_frame_prefix, encode_len_field_prefix, end_data_frame, len_field_total};
+use super::message::{encode_talk_metadata, Metadata};
 use super::FrameError;
 use crate::chunk::{plan_chunks, ChunkError};
-use crate::proto::speechsense::{audio_metadata, container_audio::ContainerAudioType, AudioMetadata, ContainerAudio, TalkMetadata};
+use crate::pb::{begin, end, varint_field};
+#[cfg(doc)]
+use crate::prepare::speechsense::MetadataFields;
+use crate::proto::speechsense::{audio_metadata, container_audio::ContainerAudioType, AudioMetadata, ContainerAudio};
 use crate::upload_code::UploadCode;
 
 /// `StreamTalkRequest.audio` and `UploadTalkRequest.audio` (field 2 of both).
@@ -171,15 +176,16 @@ pub fn materialize(parts: &[Part], file: &[u8]) -> Result<Vec<u8>, FrameError> {
 
 /// The frame of `StreamTalkRequest{metadata}`: the first message of a client stream.
 ///
-/// Encoded as prost encodes it (the `metadata` case of the `event` oneof is field 1, written
-/// even when empty) around the metadata's own bytes, so the metadata is not cloned into a
-/// request first (a `BTreeMap` clone is a lot of code for a wasm module).
-pub fn stream_metadata_frame(metadata: &TalkMetadata) -> Result<Vec<u8>, FrameError> {
-    let metadata_bytes = metadata.encode_to_vec();
-    let mut message = Vec::with_capacity(metadata_bytes.len() + 11);
-    encode_len_field_prefix(FIELD_STREAM_METADATA, metadata_bytes.len() as u64, &mut message)?;
-    message.extend_from_slice(&metadata_bytes);
-    super::frame::encode_data_frame(&message)
+/// Encoded as prost encodes it: the `metadata` case of the `event` oneof is field 1, written
+/// even when empty, around [`encode_talk_metadata`].
+pub fn stream_metadata_frame(metadata: &Metadata<'_>) -> Result<Vec<u8>, FrameError> {
+    let mut out = Vec::new();
+    let frame = begin_data_frame(&mut out);
+    let field = begin(&mut out, FIELD_STREAM_METADATA);
+    encode_talk_metadata(&mut out, metadata);
+    end(&mut out, field);
+    end_data_frame(&mut out, frame)?;
+    Ok(out)
 }
 
 /// The `AudioMetadata{container_audio{type}}` message for a container type.
@@ -191,57 +197,66 @@ pub fn container_audio_metadata(container: ContainerAudioType) -> AudioMetadata 
     }
 }
 
-/// [`container_audio_metadata`] encoded as prost encodes it (proto3 leaves a 0 type out), so the
-/// module links no `AudioMetadata` encoder (with its unused `RawAudio` case).
+/// Appends [`container_audio_metadata`] as prost encodes it: `AudioMetadata.container_audio`
+/// (field 2 of the `audio_format` oneof, present even when empty) around
+/// `ContainerAudio.container_audio_type` (field 1, left out when 0).
+fn push_container_audio_metadata(out: &mut Vec<u8>, container: ContainerAudioType) {
+    let field = begin(out, 2);
+    varint_field(out, 1, i64::from(container as i32) as u64);
+    end(out, field);
+}
+
+/// [`push_container_audio_metadata`] on its own.
+#[cfg(test)]
 fn container_audio_metadata_bytes(container: ContainerAudioType) -> Vec<u8> {
-    let mut inner = Vec::with_capacity(11);
-    let value = container as i32;
-    if value != 0 {
-        // `ContainerAudio.container_audio_type`: field 1, varint.
-        inner.push(0x08);
-        prost::encoding::encode_varint(i64::from(value) as u64, &mut inner);
-    }
-    // `AudioMetadata.container_audio`: field 2 of the `audio_format` oneof, length-delimited
-    // (at most 11 bytes, so a one-byte length).
-    let mut out = Vec::with_capacity(inner.len() + 2);
-    out.push(0x12);
-    out.push(inner.len() as u8);
-    out.extend_from_slice(&inner);
+    let mut out = Vec::new();
+    push_container_audio_metadata(&mut out, container);
     out
 }
 
 /// The frame of `StreamTalkRequest{audio{audio_metadata}}`: the second message of a client stream.
 ///
-/// Written as prost writes it (`StreamTalkRequest.audio`, field 2, around
-/// `AudioStreamingRequest.audio_metadata`, field 1 of its oneof, around the metadata's bytes),
-/// like the chunk frames, so the request types' encoders are not linked for it.
+/// Written as prost writes it: `StreamTalkRequest.audio` (field 2) around
+/// `AudioStreamingRequest.audio_metadata` (field 1 of its oneof) around the metadata.
 pub fn stream_audio_metadata_frame(container: ContainerAudioType) -> Result<Vec<u8>, FrameError> {
-    let metadata_bytes = container_audio_metadata_bytes(container);
-    let metadata_len = metadata_bytes.len() as u64;
-    let streaming_len = len_field_total(FIELD_STREAMING_AUDIO_METADATA, metadata_len)?;
-    let mut message = Vec::with_capacity(metadata_bytes.len() + 8);
-    encode_len_field_prefix(FIELD_REQUEST_AUDIO, streaming_len, &mut message)?;
-    encode_len_field_prefix(FIELD_STREAMING_AUDIO_METADATA, metadata_len, &mut message)?;
-    message.extend_from_slice(&metadata_bytes);
-    super::frame::encode_data_frame(&message)
+    let mut out = Vec::new();
+    let frame = begin_data_frame(&mut out);
+    let audio = begin(&mut out, FIELD_REQUEST_AUDIO);
+    let metadata = begin(&mut out, FIELD_STREAMING_AUDIO_METADATA);
+    push_container_audio_metadata(&mut out, container);
+    end(&mut out, metadata);
+    end(&mut out, audio);
+    end_data_frame(&mut out, frame)?;
+    Ok(out)
 }
 
-/// Size of an `AudioChunk{data}` message holding `data_len` bytes.
+/// The bytes of a frame that precede its last `data_len` bytes, the `AudioChunk.data` (field 1)
+/// of the innermost of nested messages (the file is not in memory, so the lengths are computed).
 ///
-/// proto3 leaves an empty `bytes` field out, so an empty chunk is an empty message.
-fn audio_chunk_len(data_len: u64) -> Result<u64, FrameError> {
-    if data_len == 0 {
-        Ok(0)
-    } else {
-        len_field_total(FIELD_CHUNK_DATA, data_len)
+/// `levels` are the messages from the outside in: each is the bytes its message starts with,
+/// then the number of the field that holds the next message (the last one holds the
+/// `AudioChunk`). proto3 leaves empty `data` out, so an empty chunk is an empty message.
+fn nested_prefix(levels: &[(&[u8], u32)], data_len: u64) -> Result<Vec<u8>, FrameError> {
+    let too_large = FrameError::FrameTooLarge { len: data_len };
+    // lens[i]: the length of the message that level i's field holds; lens[0] is the whole.
+    let mut lens = vec![0u64; levels.len() + 1];
+    let mut inner = if data_len == 0 { 0 } else { len_field_total(FIELD_CHUNK_DATA, data_len)? };
+    for (i, (head, field)) in levels.iter().enumerate().rev() {
+        if let Some(slot) = lens.get_mut(i + 1) {
+            *slot = inner;
+        }
+        inner = len_field_total(*field, inner)?.checked_add(head.len() as u64).ok_or(too_large.clone())?;
     }
-}
-
-fn push_chunk_data_prefix(data_len: u64, out: &mut Vec<u8>) -> Result<(), FrameError> {
+    let mut out = Vec::with_capacity(64);
+    out.extend_from_slice(&data_frame_prefix(inner)?);
+    for (i, (head, field)) in levels.iter().enumerate() {
+        out.extend_from_slice(head);
+        encode_len_field_prefix(*field, lens.get(i + 1).copied().unwrap_or(0), &mut out)?;
+    }
     if data_len > 0 {
-        encode_len_field_prefix(FIELD_CHUNK_DATA, data_len, out)?;
+        encode_len_field_prefix(FIELD_CHUNK_DATA, data_len, &mut out)?;
     }
-    Ok(())
+    Ok(out)
 }
 
 /// The bytes that precede `data_len` audio bytes in a `StreamTalkRequest{audio{chunk{data}}}` frame.
@@ -249,50 +264,28 @@ fn push_chunk_data_prefix(data_len: u64, out: &mut Vec<u8>) -> Result<(), FrameE
 /// That is the frame prefix, then the key and length of `StreamTalkRequest.audio` (field 2),
 /// of `AudioStreamingRequest.chunk` (field 2) and of `AudioChunk.data` (field 1).
 pub fn chunk_frame_prefix(data_len: u64) -> Result<Vec<u8>, FrameError> {
-    let chunk_len = audio_chunk_len(data_len)?;
-    let streaming_len = len_field_total(FIELD_STREAMING_CHUNK, chunk_len)?;
-    let request_len = len_field_total(FIELD_REQUEST_AUDIO, streaming_len)?;
-    let mut out = Vec::with_capacity(32);
-    out.extend_from_slice(&data_frame_prefix(request_len)?);
-    encode_len_field_prefix(FIELD_REQUEST_AUDIO, streaming_len, &mut out)?;
-    encode_len_field_prefix(FIELD_STREAMING_CHUNK, chunk_len, &mut out)?;
-    push_chunk_data_prefix(data_len, &mut out)?;
-    Ok(out)
+    nested_prefix(&[(&[], FIELD_REQUEST_AUDIO), (&[], FIELD_STREAMING_CHUNK)], data_len)
 }
 
 /// The bytes that precede `data_len` audio bytes in a unary `UploadTalkRequest` frame.
 ///
-/// The whole message is `metadata` (field 1, prost-encoded), then `audio` (field 2) holding
-/// `audio_metadata` (field 1, prost-encoded) and `audio_data` (field 2) whose `data` (field 1)
-/// is the file; the file bytes are the last bytes of the frame.
+/// The whole message is `metadata` (field 1, [`encode_talk_metadata`]), then `audio` (field 2)
+/// holding `audio_metadata` (field 1) and `audio_data` (field 2) whose `data` (field 1) is the
+/// file; the file bytes are the last bytes of the frame.
 pub fn upload_frame_prefix(
-    metadata: &TalkMetadata,
+    metadata: &Metadata<'_>,
     container: ContainerAudioType,
     data_len: u64,
 ) -> Result<Vec<u8>, FrameError> {
-    let metadata_bytes = metadata.encode_to_vec();
-    let audio_metadata_bytes = container_audio_metadata_bytes(container);
-    let metadata_len = metadata_bytes.len() as u64;
-    let audio_metadata_len = audio_metadata_bytes.len() as u64;
-
-    let chunk_len = audio_chunk_len(data_len)?;
-    let audio_request_len = len_field_total(FIELD_AUDIO_REQUEST_METADATA, audio_metadata_len)?
-        .checked_add(len_field_total(FIELD_AUDIO_REQUEST_DATA, chunk_len)?)
-        .ok_or(FrameError::FrameTooLarge { len: data_len })?;
-    let request_len = len_field_total(FIELD_REQUEST_METADATA, metadata_len)?
-        .checked_add(len_field_total(FIELD_REQUEST_AUDIO, audio_request_len)?)
-        .ok_or(FrameError::FrameTooLarge { len: data_len })?;
-
-    let mut out = Vec::with_capacity(64 + metadata_bytes.len());
-    out.extend_from_slice(&data_frame_prefix(request_len)?);
-    encode_len_field_prefix(FIELD_REQUEST_METADATA, metadata_len, &mut out)?;
-    out.extend_from_slice(&metadata_bytes);
-    encode_len_field_prefix(FIELD_REQUEST_AUDIO, audio_request_len, &mut out)?;
-    encode_len_field_prefix(FIELD_AUDIO_REQUEST_METADATA, audio_metadata_len, &mut out)?;
-    out.extend_from_slice(&audio_metadata_bytes);
-    encode_len_field_prefix(FIELD_AUDIO_REQUEST_DATA, chunk_len, &mut out)?;
-    push_chunk_data_prefix(data_len, &mut out)?;
-    Ok(out)
+    let mut request_head = Vec::new();
+    let field = begin(&mut request_head, FIELD_REQUEST_METADATA);
+    encode_talk_metadata(&mut request_head, metadata);
+    end(&mut request_head, field);
+    let mut audio_head = Vec::new();
+    let field = begin(&mut audio_head, FIELD_AUDIO_REQUEST_METADATA);
+    push_container_audio_metadata(&mut audio_head, container);
+    end(&mut audio_head, field);
+    nested_prefix(&[(&request_head, FIELD_REQUEST_AUDIO), (&audio_head, FIELD_AUDIO_REQUEST_DATA)], data_len)
 }
 
 /// Plans the body of `UploadAsStream` or `UploadBadge` for a `file_size`-byte file.
@@ -301,7 +294,7 @@ pub fn upload_frame_prefix(
 /// [`plan_chunks`]`(file_size, chunk_size)`. Adjacent byte parts are merged, so the plan
 /// alternates `Bytes`, `File`, `Bytes`, `File`, ... and has `2 × chunks` parts.
 pub fn plan_stream_body(
-    metadata: &TalkMetadata,
+    metadata: &Metadata<'_>,
     container: ContainerAudioType,
     file_size: u64,
     chunk_size: u64,
@@ -327,7 +320,7 @@ pub fn plan_stream_body(
 ///
 /// The plan is `[Bytes(prefix), File { 0, file_size }]`.
 pub fn plan_upload_body(
-    metadata: &TalkMetadata,
+    metadata: &Metadata<'_>,
     container: ContainerAudioType,
     file_size: u64,
 ) -> Result<Vec<Part>, PlanError> {

@@ -1,8 +1,10 @@
 use super::*;
+use crate::prepare::speechsense::MetadataFields;
 use crate::proto::speechsense::{
     audio_streaming_request, stream_talk_request, AudioChunk, AudioRequest, AudioStreamingRequest, StreamTalkRequest,
-    UploadTalkRequest,
+    TalkMetadata, UploadTalkRequest,
 };
+use prost::Message;
 
 /// A message as prost frames it.
 fn encode_framed<M: Message>(message: &M) -> Result<Vec<u8>, FrameError> {
@@ -10,11 +12,31 @@ fn encode_framed<M: Message>(message: &M) -> Result<Vec<u8>, FrameError> {
 }
 use proptest::prelude::*;
 
-fn metadata() -> TalkMetadata {
-    let mut m = TalkMetadata { connection_id: "conn-1".into(), ..Default::default() };
-    m.fields.insert("operator_name".into(), "Operator".into());
-    m.fields.insert("date".into(), "2024-01-15T10:30:00Z".into());
-    m
+/// The same metadata as the generated type (for prost) and as the hand encoder takes it.
+#[derive(Debug)]
+struct Meta {
+    proto: TalkMetadata,
+    fields: MetadataFields,
+}
+
+impl Meta {
+    fn new(connection_id: &str, pairs: &[(&str, &str)]) -> Meta {
+        let mut proto = TalkMetadata { connection_id: connection_id.into(), ..Default::default() };
+        let mut owned = Vec::new();
+        for (k, v) in pairs {
+            proto.fields.insert((*k).into(), (*v).into());
+            owned.push(((*k).to_owned(), (*v).to_owned()));
+        }
+        Meta { proto, fields: MetadataFields::from_pairs(owned) }
+    }
+
+    fn ours(&self) -> Metadata<'_> {
+        Metadata { connection_id: &self.proto.connection_id, fields: &self.fields }
+    }
+}
+
+fn metadata() -> Meta {
+    Meta::new("conn-1", &[("operator_name", "Operator"), ("date", "2024-01-15T10:30:00Z")])
 }
 
 fn bytes_of(len: usize) -> Vec<u8> {
@@ -32,10 +54,10 @@ fn prost_chunk_frame(data: &[u8]) -> Vec<u8> {
     encode_framed(&msg).unwrap()
 }
 
-fn prost_upload_frame(m: &TalkMetadata, c: ContainerAudioType, data: &[u8]) -> Vec<u8> {
+fn prost_upload_frame(m: &Meta, c: ContainerAudioType, data: &[u8]) -> Vec<u8> {
     let msg = UploadTalkRequest {
         talk_id: String::new(),
-        metadata: Some(m.clone()),
+        metadata: Some(m.proto.clone()),
         audio: Some(AudioRequest {
             audio_metadata: Some(container_audio_metadata(c)),
             audio_data: Some(AudioChunk { data: data.to_vec() }),
@@ -67,7 +89,7 @@ fn upload_frame_matches_prost_at_varint_boundaries() {
     for &n in SIZES {
         let data = bytes_of(n);
         for c in [ContainerAudioType::Wav, ContainerAudioType::Mp3, ContainerAudioType::OggOpus] {
-            let mut ours = upload_frame_prefix(&m, c, n as u64).unwrap();
+            let mut ours = upload_frame_prefix(&m.ours(), c, n as u64).unwrap();
             ours.extend_from_slice(&data);
             assert_eq!(ours, prost_upload_frame(&m, c, &data), "size {n} {c:?}");
         }
@@ -98,13 +120,13 @@ fn lengths_match_prost_past_the_4_byte_varint_boundary() {
         };
         let upload = UploadTalkRequest {
             talk_id: String::new(),
-            metadata: Some(m.clone()),
+            metadata: Some(m.proto.clone()),
             audio: Some(AudioRequest {
                 audio_metadata: Some(container_audio_metadata(ContainerAudioType::Wav)),
                 audio_data: Some(AudioChunk { data }),
             }),
         };
-        let prefix = upload_frame_prefix(&m, ContainerAudioType::Wav, n as u64).unwrap();
+        let prefix = upload_frame_prefix(&m.ours(), ContainerAudioType::Wav, n as u64).unwrap();
         let len = upload.encoded_len();
         assert_eq!(prefix.len() - 5 + n, len, "upload {n}");
         assert_eq!(prefix[1..5], (len as u32).to_be_bytes());
@@ -125,8 +147,8 @@ fn chunk_frame_byte_literal() {
 
 #[test]
 fn stream_plan_byte_literal() {
-    let m = TalkMetadata { connection_id: "c".into(), ..Default::default() };
-    let parts = plan_stream_body(&m, ContainerAudioType::Wav, 5, 3).unwrap();
+    let m = Meta::new("c", &[]);
+    let parts = plan_stream_body(&m.ours(), ContainerAudioType::Wav, 5, 3).unwrap();
     let expected_head: Vec<u8> = [
         &[0u8, 0, 0, 0, 5, 0x0a, 3, 0x0a, 1, b'c'][..],
         &[0, 0, 0, 0, 8, 0x12, 6, 0x0a, 4, 0x12, 2, 0x08, 1],
@@ -147,8 +169,8 @@ fn stream_plan_byte_literal() {
 
 #[test]
 fn upload_plan_byte_literal() {
-    let m = TalkMetadata { connection_id: "c".into(), ..Default::default() };
-    let parts = plan_upload_body(&m, ContainerAudioType::Mp3, 2).unwrap();
+    let m = Meta::new("c", &[]);
+    let parts = plan_upload_body(&m.ours(), ContainerAudioType::Mp3, 2).unwrap();
     // metadata 0a 03 0a 01 'c'; audio 12 0c { 0a 04 12 02 08 03 ; 12 04 0a 02 'h' 'i' }
     let prefix = vec![
         0, 0, 0, 0, 19, 0x0a, 3, 0x0a, 1, b'c', 0x12, 12, 0x0a, 4, 0x12, 2, 0x08, 3, 0x12, 4,
@@ -171,9 +193,9 @@ fn stream_plan_matches_prost_stream() {
         ((1 << 20) * 2 + 17, 1 << 20),
     ] {
         let file = bytes_of(size);
-        let parts = plan_stream_body(&m, ContainerAudioType::Wav, size as u64, chunk).unwrap();
+        let parts = plan_stream_body(&m.ours(), ContainerAudioType::Wav, size as u64, chunk).unwrap();
         let body = materialize(&parts, &file).unwrap();
-        let mut expected = stream_metadata_frame(&m).unwrap();
+        let mut expected = stream_metadata_frame(&m.ours()).unwrap();
         expected.extend(stream_audio_metadata_frame(ContainerAudioType::Wav).unwrap());
         for piece in file.chunks(chunk as usize) {
             expected.extend(prost_chunk_frame(piece));
@@ -208,38 +230,38 @@ fn the_stream_audio_metadata_frame_is_prosts_encoding_byte_for_byte() {
 
 #[test]
 fn the_stream_metadata_frame_is_prosts_encoding_byte_for_byte() {
-    for m in [metadata(), TalkMetadata::default()] {
-        let request = StreamTalkRequest { event: Some(stream_talk_request::Event::Metadata(m.clone())) };
-        assert_eq!(stream_metadata_frame(&m).unwrap(), encode_framed(&request).unwrap(), "{m:?}");
+    for m in [metadata(), Meta::new("", &[])] {
+        let request = StreamTalkRequest { event: Some(stream_talk_request::Event::Metadata(m.proto.clone())) };
+        assert_eq!(stream_metadata_frame(&m.ours()).unwrap(), encode_framed(&request).unwrap(), "{m:?}");
     }
 }
 
 #[test]
 fn metadata_frames_decode_back() {
     let m = metadata();
-    let frame = stream_metadata_frame(&m).unwrap();
+    let frame = stream_metadata_frame(&m.ours()).unwrap();
     let decoded = StreamTalkRequest::decode(&frame[5..]).unwrap();
-    assert_eq!(decoded.event, Some(stream_talk_request::Event::Metadata(m)));
+    assert_eq!(decoded.event, Some(stream_talk_request::Event::Metadata(m.proto)));
 }
 
 #[test]
 fn plans_reject_bad_input() {
     let m = metadata();
     assert_eq!(
-        plan_stream_body(&m, ContainerAudioType::Wav, 0, 1 << 20),
+        plan_stream_body(&m.ours(), ContainerAudioType::Wav, 0, 1 << 20),
         Err(PlanError::EmptyFile)
     );
-    assert_eq!(plan_upload_body(&m, ContainerAudioType::Wav, 0), Err(PlanError::EmptyFile));
+    assert_eq!(plan_upload_body(&m.ours(), ContainerAudioType::Wav, 0), Err(PlanError::EmptyFile));
     assert_eq!(
-        plan_upload_body(&m, ContainerAudioType::Unspecified, 10),
+        plan_upload_body(&m.ours(), ContainerAudioType::Unspecified, 10),
         Err(PlanError::UnspecifiedContainer)
     );
     assert!(matches!(
-        plan_stream_body(&m, ContainerAudioType::Wav, 10, 0),
+        plan_stream_body(&m.ours(), ContainerAudioType::Wav, 10, 0),
         Err(PlanError::Chunk(_))
     ));
     assert!(matches!(
-        plan_upload_body(&m, ContainerAudioType::Wav, u64::from(u32::MAX)),
+        plan_upload_body(&m.ours(), ContainerAudioType::Wav, u64::from(u32::MAX)),
         Err(PlanError::Frame(FrameError::FrameTooLarge { .. }))
     ));
 }
@@ -248,7 +270,7 @@ fn plans_reject_bad_input() {
 fn big_plans_reference_without_copying() {
     let m = metadata();
     let size = 1u64 << 30;
-    let parts = plan_stream_body(&m, ContainerAudioType::Mp3, size, 1 << 20).unwrap();
+    let parts = plan_stream_body(&m.ours(), ContainerAudioType::Mp3, size, 1 << 20).unwrap();
     assert_eq!(parts.len(), 2048);
     let file_bytes: u64 = parts
         .iter()
@@ -257,11 +279,11 @@ fn big_plans_reference_without_copying() {
         .sum();
     assert_eq!(file_bytes, size);
     let overhead = plan_total_len(&parts) - size;
-    let header = stream_metadata_frame(&m).unwrap().len() as u64
+    let header = stream_metadata_frame(&m.ours()).unwrap().len() as u64
         + stream_audio_metadata_frame(ContainerAudioType::Mp3).unwrap().len() as u64;
     assert_eq!(overhead, header + 1024 * chunk_frame_prefix(1 << 20).unwrap().len() as u64);
 
-    let parts = plan_upload_body(&m, ContainerAudioType::Wav, 100_000_000).unwrap();
+    let parts = plan_upload_body(&m.ours(), ContainerAudioType::Wav, 100_000_000).unwrap();
     assert_eq!(parts.len(), 2);
     assert_eq!(parts[1], Part::File { start: 0, end: 100_000_000 });
 }
@@ -284,12 +306,11 @@ proptest! {
         conn in "[a-z0-9-]{0,40}",
         value in ".{0,200}",
     ) {
-        let mut m = TalkMetadata { connection_id: conn, ..Default::default() };
-        m.fields.insert("k".into(), value);
+        let m = Meta::new(&conn, &[("k", &value)]);
         let file = bytes_of(size);
-        let parts = plan_stream_body(&m, ContainerAudioType::OggOpus, size as u64, chunk).unwrap();
+        let parts = plan_stream_body(&m.ours(), ContainerAudioType::OggOpus, size as u64, chunk).unwrap();
         let body = materialize(&parts, &file).unwrap();
-        let mut expected = stream_metadata_frame(&m).unwrap();
+        let mut expected = stream_metadata_frame(&m.ours()).unwrap();
         expected.extend(stream_audio_metadata_frame(ContainerAudioType::OggOpus).unwrap());
         for piece in file.chunks(chunk as usize) {
             expected.extend(prost_chunk_frame(piece));
@@ -300,9 +321,9 @@ proptest! {
 
     #[test]
     fn random_upload_plans_match_prost(size in 1usize..300_000, conn in ".{0,300}") {
-        let m = TalkMetadata { connection_id: conn, ..Default::default() };
+        let m = Meta::new(&conn, &[]);
         let file = bytes_of(size);
-        let parts = plan_upload_body(&m, ContainerAudioType::Wav, size as u64).unwrap();
+        let parts = plan_upload_body(&m.ours(), ContainerAudioType::Wav, size as u64).unwrap();
         let body = materialize(&parts, &file).unwrap();
         prop_assert_eq!(plan_total_len(&parts), body.len() as u64);
         prop_assert_eq!(body, prost_upload_frame(&m, ContainerAudioType::Wav, &file));

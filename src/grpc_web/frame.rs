@@ -63,24 +63,38 @@ pub fn encode_data_frame(message: &[u8]) -> Result<Vec<u8>, FrameError> {
     Ok(out)
 }
 
-/// Appends the base-128 varint encoding of a `u64` to a buffer: prost's own, which the
-/// generated messages already link.
-pub use prost::encoding::encode_varint;
+/// Starts a data frame in `out`: a 5-byte prefix to be filled by [`end_data_frame`] once the
+/// message after it is written, so the message is not copied into a frame afterwards.
+pub fn begin_data_frame(out: &mut Vec<u8>) -> usize {
+    out.extend_from_slice(&[GRPC_WEB_DATA_FLAG, 0, 0, 0, 0]);
+    out.len()
+}
+
+/// Writes the length of everything appended since [`begin_data_frame`] returned `message`.
+pub fn end_data_frame(out: &mut [u8], message: usize) -> Result<(), FrameError> {
+    let prefix = data_frame_prefix(out.len().saturating_sub(message) as u64)?;
+    if let Some(slot) = out.get_mut(message.saturating_sub(FRAME_HEADER_SIZE)..message) {
+        slot.copy_from_slice(&prefix);
+    }
+    Ok(())
+}
+
+/// Appends the base-128 varint encoding of a `u64` to a buffer.
+pub use crate::pb::encode_varint;
 
 /// Number of bytes the base-128 varint encoding of `value` takes (1 to 10).
 pub fn varint_len(value: u64) -> u64 {
-    prost::encoding::encoded_len_varint(value) as u64
+    crate::pb::varint_len(value) as u64
 }
 
-/// Decodes a varint at the start of `buf` with prost's decoder: the value and the number of
-/// bytes read.
+/// Decodes a varint at the start of `buf`: the value and the number of bytes read.
 ///
 /// Returns `None` when `buf` ends inside the varint or the varint is longer than 10 bytes or
-/// overflows 64 bits.
+/// overflows 64 bits (as prost decides).
 pub fn decode_varint(buf: &[u8]) -> Option<(u64, usize)> {
-    let mut rest = buf;
-    let value = prost::encoding::decode_varint(&mut rest).ok()?;
-    Some((value, buf.len() - rest.len()))
+    let mut reader = crate::pb::Reader::new(buf);
+    let value = reader.varint().ok()?;
+    Some((value, reader.position()))
 }
 
 /// Appends the key of a length-delimited field, followed by the varint `len`.

@@ -3,7 +3,8 @@
 //! - [`frame`]: the 5-byte frame prefix and the protobuf varint/key primitives.
 //! - [`body`]: request-body plans, where the file is referenced by ranges and never copied.
 //! - [`response`]: parsing a response body into messages and trailers.
-//! - `operation`: a decode-only `Operation` (the `UploadBadge` answer) without the `bytes` crate.
+//! - [`message`]: the SpeechSense requests and answers, encoded and decoded by hand ([`crate::pb`]).
+//! - `operation`: a decode-only `Operation` (the `UploadBadge` answer).
 //! - [`status`]: `grpc-status` / `grpc-message` from trailers or headers, and [`status::decode_unary`].
 //!
 //! ```
@@ -30,6 +31,7 @@ use crate::upload_code::UploadCode;
 
 pub mod body;
 pub mod frame;
+pub mod message;
 pub(crate) mod operation;
 pub mod response;
 pub mod status;

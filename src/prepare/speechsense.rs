@@ -10,10 +10,8 @@
 //! assert_eq!(up.messages[0].user_id, "1111");
 //! assert_eq!(up.messages[0].timestamp.seconds, 1694615400);
 //! assert_eq!(up.messages[0].timestamp.nanos, 500_000_000);
-//! assert_eq!(up.fields["language"], "ru-RU");
+//! assert_eq!(up.fields.get("language"), Some("ru-RU"));
 //! ```
-
-use std::collections::BTreeMap;
 
 use crate::formats::speechsense::{self, chat, ConnectionKind, FieldDecl};
 use crate::formats::time::{self, Grammar};
@@ -22,7 +20,7 @@ use crate::report::{Report, DEFAULT_MAX_ISSUES};
 use crate::validate::{read, report_on, validate_read, ValidateOptions, ValidationKind};
 
 /// A `google.protobuf.Timestamp` value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp {
     /// Seconds since the Unix epoch.
     pub seconds: i64,
@@ -47,7 +45,7 @@ pub struct ChatUpload {
     /// The messages, in file order.
     pub messages: Vec<ChatMessage>,
     /// `TalkMetadata.fields`.
-    pub fields: BTreeMap<String, String>,
+    pub fields: MetadataFields,
     /// The chat's report (no errors; maybe warnings).
     pub chat_report: Report,
     /// The metadata's report (no errors; maybe warnings).
@@ -102,7 +100,7 @@ fn messages_of(root: Value<'_, '_>) -> Option<Vec<ChatMessage>> {
 
 /// Validates SpeechSense metadata (for any connection, no declared fields) and returns its
 /// fields, from one parse: what `uploadAudio` sends as `TalkMetadata.fields`.
-pub fn prepare_metadata(metadata: &[u8]) -> Result<BTreeMap<String, String>, Report> {
+pub fn prepare_metadata(metadata: &[u8]) -> Result<MetadataFields, Report> {
     let options = ValidateOptions::new(ValidationKind::SpeechsenseMetadata);
     let read = read(metadata, options.max_issues);
     let report = validate_read(&read, &options);
@@ -113,10 +111,70 @@ pub fn prepare_metadata(metadata: &[u8]) -> Result<BTreeMap<String, String>, Rep
 }
 
 /// The string members of validated metadata.
-fn fields_of(root: Value<'_, '_>) -> Option<BTreeMap<String, String>> {
-    let mut out = BTreeMap::new();
+fn fields_of(root: Value<'_, '_>) -> Option<MetadataFields> {
+    let mut pairs = Vec::with_capacity(root.len());
     for (k, v) in root.members() {
-        out.insert(k.as_str()?.into_owned(), v.as_str()?.into_owned());
+        pairs.push((k.as_str()?.into_owned(), v.as_str()?.into_owned()));
     }
-    Some(out)
+    Some(MetadataFields::from_pairs(pairs))
+}
+
+/// `TalkMetadata.fields`: string pairs sorted by key, each key once.
+///
+/// The order a `BTreeMap<String, String>` iterates in (byte order of the keys), which is the
+/// order prost writes the generated map in, so the hand encoder in [`crate::grpc_web`] writes
+/// the same bytes. A sorted `Vec` and not a `BTreeMap`: a B-tree instance is about 5 KB of wasm.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MetadataFields(Vec<(String, String)>);
+
+impl MetadataFields {
+    /// Sorts `pairs` by key; of equal keys the last value is kept, as `BTreeMap::insert` keeps it.
+    pub fn from_pairs(mut pairs: Vec<(String, String)>) -> MetadataFields {
+        let mut order = Vec::with_capacity(pairs.len());
+        for (i, (k, _)) in pairs.iter().enumerate() {
+            order.push((k.as_str(), i));
+        }
+        // (key, index) pairs: equal keys end up together, in input order.
+        crate::report::sort::sort(&mut order);
+        let mut keep = Vec::with_capacity(order.len());
+        let mut rest = order.iter().peekable();
+        while let Some(&(k, i)) = rest.next() {
+            if rest.peek().is_none_or(|next| next.0 != k) {
+                keep.push(i);
+            }
+        }
+        let mut out = Vec::with_capacity(keep.len());
+        for i in keep {
+            if let Some(pair) = pairs.get_mut(i) {
+                out.push(std::mem::take(pair));
+            }
+        }
+        MetadataFields(out)
+    }
+
+    /// The pairs, sorted by key.
+    pub fn as_slice(&self) -> &[(String, String)] {
+        &self.0
+    }
+
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        let mut found = None;
+        for (k, v) in &self.0 {
+            if k == key {
+                found = Some(v.as_str());
+            }
+        }
+        found
+    }
+
+    /// The number of fields.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are no fields.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
 }

@@ -1,5 +1,5 @@
 //! grpc-web calls sent as one POST of a prepared body, with retries: the audio uploads (a `Blob`
-//! of frame headers and file slices) and `UploadText` (one prost-encoded frame).
+//! of frame headers and file slices) and `UploadText` (one encoded frame).
 //!
 //! Pure over [`HttpStack`] and [`Credentials`], so native tests run it against a scripted fake.
 
@@ -11,7 +11,8 @@ use super::failure::UploadFailure;
 use crate::redact::redact;
 use super::transport::{HttpStack, Response};
 use crate::grpc_web::response::find_metadata;
-use crate::grpc_web::status::{decode_message, unary_message};
+use crate::grpc_web::status::unary_message;
+use crate::pb::DecodeError;
 use crate::grpc_web::{CallError, GrpcCode, CONTENT_TYPE_GRPC_WEB_PROTO};
 use crate::retry::{self, parse_retry_after, Failure};
 use crate::upload_code::UploadCode;
@@ -37,9 +38,10 @@ pub(crate) struct Unary {
 }
 
 impl Unary {
-    /// The message as `M`; a message that does not decode fails like the call would have.
-    pub(crate) fn decode<M: prost::Message + Default>(&self) -> Result<M, UploadFailure> {
-        decode_message::<M>(&self.message).map_err(|e| self.failure(e))
+    /// The message read by `decode` (one of [`crate::grpc_web::message`]'s); a message that does
+    /// not decode fails like the call would have (`invalid_response_message`).
+    pub(crate) fn decode<M>(&self, decode: fn(&[u8]) -> Result<M, DecodeError>) -> Result<M, UploadFailure> {
+        decode(&self.message).map_err(|e| self.failure(CallError::Decode(e.to_string())))
     }
 
     /// A message that did not decode. Never retried (`Failure::Other`): the same failure the
@@ -133,6 +135,7 @@ fn hint(code: GrpcCode) -> &'static str {
 mod tests {
     use super::*;
     use crate::grpc_web::frame::encode_data_frame;
+    use crate::grpc_web::message::decode_talk_id;
     use crate::proto::speechsense::UploadTalkResponse;
     use crate::retry::RetryPolicy;
     use crate::web::engine::fake::*;
@@ -176,7 +179,7 @@ mod tests {
                 policy: RetryPolicy::default(),
             }
         }
-        fn call(&self) -> Result<UploadTalkResponse, UploadFailure> {
+        fn call(&self) -> Result<String, UploadFailure> {
             let body = b"frame".to_vec();
             let call = GrpcWebCall { endpoint: "https://ss.example", path: PATH, body: body.as_slice() };
             let plan = Plan {
@@ -186,14 +189,14 @@ mod tests {
                 check_where: "SpeechSense for this talk",
                 progress: &self.rec,
             };
-            block_on(call_unary(&self.stack, &call, &self.cred, &plan))?.decode()
+            block_on(call_unary(&self.stack, &call, &self.cred, &plan))?.decode(decode_talk_id)
         }
     }
 
     #[test]
     fn sends_one_grpc_web_post_with_the_credential_and_decodes_the_answer() {
         let run = Run::new(vec![ok("talk-1")], false);
-        assert_eq!(run.call().unwrap().talk_id, "talk-1");
+        assert_eq!(run.call().unwrap(), "talk-1");
         let sent = run.stack.sent.borrow();
         assert_eq!(sent.len(), 1);
         assert_eq!(sent[0].url, format!("https://ss.example{PATH}"));
@@ -207,7 +210,7 @@ mod tests {
     #[test]
     fn unauthenticated_calls_the_function_once_more_and_retries_once() {
         let run = Run::new(vec![status(16, "ticket expired"), ok("talk-2")], true);
-        assert_eq!(run.call().unwrap().talk_id, "talk-2");
+        assert_eq!(run.call().unwrap(), "talk-2");
         assert_eq!(run.cred.calls.get(), 2);
         assert_eq!(run.stack.header(1, "authorization").as_deref(), Some("Bearer key-2"));
         assert_eq!(*run.rec.attempts.borrow(), [1, 2]);
@@ -233,7 +236,7 @@ mod tests {
     #[test]
     fn the_function_is_called_for_every_attempt_and_retries_follow_the_policy() {
         let run = Run::new(vec![lost(false), status(14, "busy"), answer(503, &[], b""), ok("talk-4")], true);
-        assert_eq!(run.call().unwrap().talk_id, "talk-4");
+        assert_eq!(run.call().unwrap(), "talk-4");
         assert_eq!(run.cred.calls.get(), 4);
         assert_eq!(*run.stack.sleeps.borrow(), [0, 1000, 3000]);
         assert_eq!(*run.rec.attempts.borrow(), [1, 2, 3, 4]);
@@ -243,7 +246,7 @@ mod tests {
     fn a_refresh_does_not_use_up_a_retry_of_the_policy() {
         let mut run = Run::new(vec![status(16, "expired"), lost(false), ok("t")], true);
         run.policy = RetryPolicy::new(vec![5]).unwrap();
-        assert_eq!(run.call().unwrap().talk_id, "t");
+        assert_eq!(run.call().unwrap(), "t");
         assert_eq!(*run.stack.sleeps.borrow(), [5]);
     }
 
