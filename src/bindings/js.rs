@@ -147,46 +147,61 @@ pub(crate) fn has_prototype(proto: &Object, value: &JsValue) -> bool {
 
 thread_local! {
     static NATIVE: Natives = Natives::load();
+    /// Apart from [`NATIVE`]: the validate entry reads typed arrays only, and so links only
+    /// this loader.
+    static TYPED: Typed = Typed::load();
 }
 
-/// Native accessors looked up once from the global constructors' prototypes.
+/// Native accessors of `Blob` and `AbortSignal`, looked up once from the global constructors.
 struct Natives {
     blob_size: Option<Function>,
     blob_slice: Option<Function>,
-    typed_array_length: Option<Function>,
-    /// `%TypedArray%.prototype[Symbol.toStringTag]`: the array's real type name, or undefined.
-    typed_array_tag: Option<Function>,
     abort_signal_any: Option<Function>,
+}
+
+/// Native accessors of typed arrays, looked up once from `%TypedArray%.prototype`.
+struct Typed {
+    length: Option<Function>,
+    /// `%TypedArray%.prototype[Symbol.toStringTag]`: the array's real type name, or undefined.
+    tag: Option<Function>,
+}
+
+/// `globalThis[class].prototype`, when it is an object.
+fn proto_of(class: &str) -> Option<JsValue> {
+    let ctor = Reflect::get(&js_sys::global(), &class.into()).ok()?;
+    Reflect::get(&ctor, &"prototype".into()).ok().filter(|p| p.is_object())
+}
+
+/// The getter of the own property `name` of `proto`.
+fn getter_of(proto: Option<JsValue>, name: &JsValue) -> Option<Function> {
+    let desc = Reflect::get_own_property_descriptor(proto?.unchecked_ref::<Object>(), name).ok()?;
+    Reflect::get(&desc, &"get".into()).ok()?.dyn_into::<Function>().ok()
 }
 
 impl Natives {
     fn load() -> Natives {
         let global: JsValue = js_sys::global().into();
-        let proto = |class: &str| -> Option<JsValue> {
-            let ctor = Reflect::get(&global, &class.into()).ok()?;
-            Reflect::get(&ctor, &"prototype".into()).ok().filter(|p| p.is_object())
-        };
-        let getter = |proto: Option<JsValue>, name: &str| -> Option<Function> {
-            let desc = Reflect::get_own_property_descriptor(proto?.unchecked_ref::<Object>(), &JsValue::from_str(name)).ok()?;
-            Reflect::get(&desc, &"get".into()).ok()?.dyn_into::<Function>().ok()
-        };
-        let typed_array_proto = proto("Uint8Array").map(|p| JsValue::from(Object::get_prototype_of(&p)));
         let abort_signal_any = Reflect::get(&global, &"AbortSignal".into())
             .ok()
             .filter(|c| c.is_function())
             .and_then(|c| Reflect::get(&c, &"any".into()).ok())
             .and_then(|f| f.dyn_into::<Function>().ok());
         Natives {
-            blob_size: getter(proto("Blob"), "size"),
-            blob_slice: proto("Blob")
+            blob_size: getter_of(proto_of("Blob"), &JsValue::from_str("size")),
+            blob_slice: proto_of("Blob")
                 .and_then(|p| Reflect::get(&p, &"slice".into()).ok())
                 .and_then(|f| f.dyn_into::<Function>().ok()),
-            typed_array_length: getter(typed_array_proto.clone(), "length"),
-            typed_array_tag: typed_array_proto.and_then(|p| {
-                let desc = Reflect::get_own_property_descriptor(p.unchecked_ref::<Object>(), &js_sys::Symbol::to_string_tag().into()).ok()?;
-                Reflect::get(&desc, &"get".into()).ok()?.dyn_into::<Function>().ok()
-            }),
             abort_signal_any,
+        }
+    }
+}
+
+impl Typed {
+    fn load() -> Typed {
+        let typed_array_proto = proto_of("Uint8Array").map(|p| JsValue::from(Object::get_prototype_of(&p)));
+        Typed {
+            length: getter_of(typed_array_proto.clone(), &JsValue::from_str("length")),
+            tag: getter_of(typed_array_proto, &js_sys::Symbol::to_string_tag().into()),
         }
     }
 }
@@ -211,7 +226,7 @@ pub(crate) fn blob_slice(blob: &Blob, start: f64, end: f64) -> Result<Blob, Read
 /// getter of typed arrays reads the internal type name, so a `Proxy`, an `Int16Array` given
 /// `Uint8Array.prototype`, or a look-alike is not one.
 pub(crate) fn is_u8_array(value: &JsValue) -> bool {
-    let Some(tag) = NATIVE.with(|n| n.typed_array_tag.clone()) else { return value.is_instance_of::<Uint8Array>() };
+    let Some(tag) = TYPED.with(|n| n.tag.clone()) else { return value.is_instance_of::<Uint8Array>() };
     tag.call0(value).ok().and_then(|t| t.as_string()).is_some_and(|t| t == "Uint8Array")
 }
 
@@ -221,7 +236,7 @@ pub(crate) fn u8_array_len(value: &JsValue) -> Result<f64, ReadError> {
     if !is_u8_array(value) {
         return Err(ReadError::Wrong);
     }
-    let getter = NATIVE.with(|n| n.typed_array_length.clone()).ok_or(ReadError::Wrong)?;
+    let getter = TYPED.with(|n| n.length.clone()).ok_or(ReadError::Wrong)?;
     let len = getter.call0(value).map_err(|_| ReadError::Wrong)?.as_f64().ok_or(ReadError::Wrong)?;
     if !(len >= 0.0 && len.fract() == 0.0) {
         return Err(ReadError::Wrong);
