@@ -209,8 +209,13 @@ impl Opts {
     /// wrong value is `invalid_options` listing the choices.
     pub(crate) fn one_of<T: Copy>(&self, key: &str, choices: Choices<T>) -> Result<Option<T>, UploadFailure> {
         let Some(v) = self.get(key) else { return Ok(None) };
-        let i = choice(&format!("{}.{key}", self.name), &v, &names(choices))?;
+        let i = self.choice_of(key, &v, &names(choices))?;
         Ok(choices.0.get(i).copied())
+    }
+
+    /// [`Opts::one_of`]'s work that does not depend on the type of the choices, once for all.
+    fn choice_of(&self, key: &str, v: &JsValue, names: &[&str]) -> Result<usize, UploadFailure> {
+        choice(&format!("{}.{key}", self.name), v, names)
     }
 
     /// [`Opts::one_of`] for a required option.
