@@ -9,30 +9,16 @@ use crate::json::{Kind, Value};
 use crate::report::suggest::suggest;
 use crate::report::{sort, Code, Path, Sink};
 
-/// Finds the members `names` of `obj` in one pass. Other members get an `unknown_member` warning
-/// when `warn_unknown` is set. For a duplicated key the first occurrence wins (the duplicate is
-/// already an error).
-pub fn lookup<'d, 'a, const N: usize>(
-    obj: Value<'d, 'a>,
-    names: [&str; N],
-    path: &Path<'_>,
-    sink: &mut Sink,
-    warn_unknown: bool,
-) -> [Option<Value<'d, 'a>>; N] {
-    let mut out = [None; N];
-    lookup_into(obj, &names, &mut out, path, sink, warn_unknown);
-    out
-}
+/// The most members one [`lookup`] finds.
+pub const MAX_LOOKUP: usize = 6;
 
-/// [`lookup`]'s work, once for every `N`: a copy per array length cost ~900 bytes of wasm each.
-fn lookup_into<'d, 'a>(
-    obj: Value<'d, 'a>,
-    names: &[&str],
-    out: &mut [Option<Value<'d, 'a>>],
-    path: &Path<'_>,
-    sink: &mut Sink,
-    warn_unknown: bool,
-) {
+/// Finds the members `names` (at most [`MAX_LOOKUP`]) of `obj` in one pass, in the first slots
+/// of the result (destructure it with `let [a, b, ..] = ...`). Other members get an
+/// `unknown_member` warning. For a duplicated key the first occurrence wins (the duplicate is
+/// already an error). One fixed result size and a static list of names: a copy per array length
+/// and the names built on the stack at each call cost wasm bytes.
+pub fn lookup<'d, 'a>(obj: Value<'d, 'a>, names: &'static [&'static str], path: &Path<'_>, sink: &mut Sink) -> [Option<Value<'d, 'a>>; MAX_LOOKUP] {
+    let mut out = [None; MAX_LOOKUP];
     for (k, v) in obj.members() {
         let found = match k.plain_bytes() {
             Some(key) => names.iter().position(|n| crate::json::same(n.as_bytes(), key)),
@@ -46,7 +32,7 @@ fn lookup_into<'d, 'a>(
                     }
                 }
             }
-            None if warn_unknown && sink.room_for_warning() => {
+            None if sink.room_for_warning() => {
                 let key = k.as_str().unwrap_or_default();
                 let hint = suggest(&key, names, "members");
                 sink.warn(Code::UnknownMember, k.offset(), &path.key(&key), format!("unknown member \"{key}\" is ignored{hint}"));
@@ -54,6 +40,7 @@ fn lookup_into<'d, 'a>(
             None => {}
         }
     }
+    out
 }
 
 /// Records a `wrong_type` error: "`name` must be {expected}, found {actual}".

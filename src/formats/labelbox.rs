@@ -46,7 +46,7 @@ pub fn check_conversation(root: Value<'_, '_>, sink: &mut Sink) -> usize {
     if !check::object(sink, root, &path, "the conversation") {
         return 0;
     }
-    let [ty, version, messages] = check::lookup(root, ["type", "version", "messages"], &path, sink, true);
+    let [ty, version, messages, ..] = check::lookup(root, &["type", "version", "messages"], &path, sink);
     match ty {
         None => check::missing(sink, root, &path, "type", &format!("\"{CONVERSATION_TYPE}\"")),
         Some(t) => {
@@ -85,8 +85,8 @@ pub fn check_conversation(root: Value<'_, '_>, sink: &mut Sink) -> usize {
         if !check::object(sink, m, &p, "a message") {
             continue;
         }
-        let [id, ts, content, user, align, can_label] =
-            check::lookup(m, ["messageId", "timestampUsec", "content", "user", "align", "canLabel"], &p, sink, true);
+        let [id, ts, content, user, align, can_label, ..] = 
+            check::lookup(m, &["messageId", "timestampUsec", "content", "user", "align", "canLabel"], &p, sink);
         if let Some(s) = check::required_str(sink, m, id, &p, "messageId", true) {
             if let Some(first) = check::earlier_duplicate(&repeated, i) {
                 sink.error(Code::DuplicateMessageId, id.map_or(0, |v| v.offset()), &p.key("messageId"), format!("messageId \"{s}\" is already used by /messages/{first}: message ids must be unique"));
@@ -109,7 +109,7 @@ pub fn check_conversation(root: Value<'_, '_>, sink: &mut Sink) -> usize {
             Some(u) => {
                 let up = p.key("user");
                 if check::object(sink, u, &up, "user") {
-                    let [uid, name] = check::lookup(u, ["userId", "name"], &up, sink, true);
+                    let [uid, name, ..] = check::lookup(u, &["userId", "name"], &up, sink);
                     check::required_str(sink, u, uid, &up, "userId", true);
                     check::required_str(sink, u, name, &up, "name", false);
                 }
@@ -215,8 +215,8 @@ pub fn check_import(root: Value<'_, '_>, allow_loopback_http: bool, sink: &mut S
         if !check::object(sink, row, &p, "a data row") {
             continue;
         }
-        let [row_data, global_key, media_type, metadata_fields] =
-            check::lookup(row, ["row_data", "global_key", "media_type", "metadata_fields"], &p, sink, true);
+        let [row_data, global_key, media_type, metadata_fields, ..] = 
+            check::lookup(row, &["row_data", "global_key", "media_type", "metadata_fields"], &p, sink);
         if let Some(url) = check::required_str(sink, row, row_data, &p, "row_data", true) {
             let at = row_data.map_or(0, |v| v.offset());
             match text::url_scheme(&url).as_deref() {

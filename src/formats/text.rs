@@ -3,15 +3,98 @@
 //! These are deliberately syntactic: they catch typos and wrong fields before an upload, not whether
 //! an address or a URL exists.
 
+/// Byte-level string helpers over ASCII separators, in place of `str::split(char)`,
+/// `rsplit_once(char)`, `find(char)` and the multi-char patterns (`split(['/', '?', '#'])`):
+/// each pattern type links its own searcher code into the wasm module. An ASCII byte is always a
+/// char boundary, so the pieces are the same as the std calls give.
+#[inline(never)]
+fn pos(s: &str, stops: &[u8]) -> Option<usize> {
+    // Index loops: iterator adapters are out-of-line calls at opt-level "z".
+    let b = s.as_bytes();
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        let mut k = 0;
+        while let Some(&t) = stops.get(k) {
+            if t == c {
+                return Some(i);
+            }
+            k += 1;
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The text before the first of `stops`, or all of `s` (`s.split(stops).next()`).
+#[inline(never)]
+fn before_any<'s>(s: &'s str, stops: &[u8]) -> &'s str {
+    pos(s, stops).and_then(|i| s.get(..i)).unwrap_or(s)
+}
+
+/// `s.split_once(c)` for an ASCII `c`.
+#[inline(never)]
+fn split_at_first<'s>(s: &'s str, stops: &[u8]) -> Option<(&'s str, &'s str)> {
+    let i = pos(s, stops)?;
+    Some((s.get(..i)?, s.get(i + 1..)?))
+}
+
+/// `s.rsplit_once(c)` for an ASCII `c`.
+#[inline(never)]
+fn split_at_last(s: &str, c: u8) -> Option<(&str, &str)> {
+    let b = s.as_bytes();
+    let mut i = b.len();
+    while i > 0 {
+        i -= 1;
+        if matches!(b.get(i), Some(&x) if x == c) {
+            return Some((s.get(..i)?, s.get(i + 1..)?));
+        }
+    }
+    None
+}
+
+/// `s` without one leading byte of `chars` (`s.strip_prefix([..])` for ASCII chars).
+#[inline(never)]
+fn strip_one<'s>(s: &'s str, chars: &[u8]) -> Option<&'s str> {
+    s.as_bytes().first().filter(|b| chars.contains(b)).and_then(|_| s.get(1..))
+}
+
+/// `s.split(c)` for an ASCII `c`: the same pieces, empty ones included.
+struct Pieces<'s> {
+    rest: Option<&'s str>,
+    sep: u8,
+}
+
+fn pieces(s: &str, sep: u8) -> Pieces<'_> {
+    Pieces { rest: Some(s), sep }
+}
+
+impl<'s> Iterator for Pieces<'s> {
+    type Item = &'s str;
+#[inline(never)]
+    fn next(&mut self) -> Option<&'s str> {
+        let rest = self.rest?;
+        match split_at_first(rest, &[self.sep]) {
+            Some((head, tail)) => {
+                self.rest = Some(tail);
+                Some(head)
+            }
+            None => {
+                self.rest = None;
+                Some(rest)
+            }
+        }
+    }
+}
+
 /// Checks `language`: one or more comma-separated tags such as `ru-RU` or `ru-RU, kk-KZ`.
 ///
 /// A tag is a 2- or 3-letter primary language subtag followed by `-`-separated subtags of 1 to 8
 /// letters or digits (a BCP 47 shape; case-insensitive, as SpeechSense says codes are).
 /// Returns the offending tag on failure.
 pub fn check_language(value: &str) -> Result<(), String> {
-    for raw in value.split(',') {
+    for raw in pieces(value, b',') {
         let tag = raw.trim();
-        let mut parts = tag.split('-');
+        let mut parts = pieces(tag, b'-');
         let primary = parts.next().unwrap_or("");
         let primary_ok = (2..=3).contains(&primary.len()) && primary.bytes().all(|b| b.is_ascii_alphabetic());
         let rest_ok = parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
@@ -26,7 +109,7 @@ pub fn check_language(value: &str) -> Result<(), String> {
 /// of at least two dot-separated labels (letters, digits, `-`, no leading or trailing `-`) with a
 /// top-level label of at least two letters. Non-ASCII letters are accepted (internationalized mail).
 pub fn check_email(s: &str) -> Result<(), &'static str> {
-    let Some((local, domain)) = s.rsplit_once('@') else { return Err("it has no `@`") };
+    let Some((local, domain)) = split_at_last(s, b'@') else { return Err("it has no `@`") };
     if local.is_empty() {
         return Err("nothing before the `@`");
     }
@@ -37,7 +120,7 @@ pub fn check_email(s: &str) -> Result<(), &'static str> {
         return Err("it is longer than 254 bytes");
     }
     const ATEXT: &str = "!#$%&'*+-/=?^_`{|}~";
-    if local.starts_with('.') || local.ends_with('.') || crate::redact::find(local, "..").is_some() {
+    if matches!(local.as_bytes().first(), Some(b'.')) || matches!(local.as_bytes().last(), Some(b'.')) || crate::redact::find(local, "..").is_some() {
         return Err("the part before the `@` has a misplaced dot");
     }
     // Bytes of ATEXT, not `str::contains(char)`: that links the substring searcher (for a
@@ -50,8 +133,8 @@ pub fn check_email(s: &str) -> Result<(), &'static str> {
     }
     // One pass over the labels, not a collected Vec (one iterator chain less in the wasm module).
     let mut tld = "";
-    for l in domain.split('.') {
-        if l.is_empty() || l.len() > 63 || l.starts_with('-') || l.ends_with('-') || !l.chars().all(|c| c.is_alphanumeric() || c == '-') {
+    for l in pieces(domain, b'.') {
+        if l.is_empty() || l.len() > 63 || matches!(l.as_bytes().first(), Some(b'-')) || matches!(l.as_bytes().last(), Some(b'-')) || !l.chars().all(|c| c.is_alphanumeric() || c == '-') {
             return Err("the domain after the `@` is not a valid host name");
         }
         tld = l;
@@ -67,9 +150,9 @@ pub fn url_scheme(s: &str) -> Option<String> {
     let (scheme, rest) = crate::redact::split_once(s, "://")?;
     let scheme_ok = scheme.bytes().next().is_some_and(|b| b.is_ascii_alphabetic())
         && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
-    let host_name = host.rsplit_once(':').filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())).map_or(host, |(h, _)| h);
+    let host = before_any(rest, b"/?#");
+    let host = split_at_last(host, b'@').map_or(host, |(_, h)| h);
+    let host_name = split_at_last(host, b':').filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())).map_or(host, |(h, _)| h);
     let ok = scheme_ok && !host_name.is_empty() && !s.chars().any(|c| c.is_whitespace() || c.is_control());
     ok.then(|| scheme.to_ascii_lowercase())
 }
@@ -82,7 +165,7 @@ pub fn is_loopback_host(host: &str) -> bool {
         return true;
     }
     let mut n = 0;
-    for o in host.split('.') {
+    for o in pieces(host, b'.') {
         // 1 to 3 digits, their value at most 255 (summed by hand: `parse` links its own code).
         let mut value = 0u32;
         let mut digits = true;
@@ -102,12 +185,12 @@ pub fn is_loopback_host(host: &str) -> bool {
 /// The lower-cased host of an absolute URL (`[v6]` kept in brackets), without userinfo or port.
 pub fn url_host(url: &str) -> Option<String> {
     let (_, rest) = crate::redact::split_once(url, "://")?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h).to_ascii_lowercase();
-    let host = if authority.starts_with('[') {
-        authority.find(']').map_or(authority.as_str(), |i| authority.get(..=i).unwrap_or_default()).to_owned()
+    let authority = before_any(rest, b"/?#");
+    let authority = split_at_last(authority, b'@').map_or(authority, |(_, h)| h).to_ascii_lowercase();
+    let host = if matches!(authority.as_bytes().first(), Some(b'[')) {
+        pos(&authority, b"]").map_or(authority.as_str(), |i| authority.get(..=i).unwrap_or_default()).to_owned()
     } else {
-        authority.split(':').next().unwrap_or("").to_owned()
+        before_any(&authority, b":").to_owned()
     };
     (!host.is_empty()).then_some(host)
 }
@@ -122,12 +205,12 @@ pub fn decode_html_entities(s: &str) -> Option<String> {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     let mut changed = false;
-    while let Some(amp) = rest.find('&') {
+    while let Some(amp) = pos(rest, b"&") {
         out.push_str(rest.get(..amp).unwrap_or_default());
         let tail = rest.get(amp..).unwrap_or_default();
         let body = tail.get(1..).unwrap_or_default();
         // The longest reference decoded here, `&#x10FFFF;`, has 8 characters between `&` and `;`.
-        let decoded = body.find(';').filter(|&e| e <= 12).and_then(|e| body.get(..e)).and_then(|name| {
+        let decoded = pos(body, b";").filter(|&e| e <= 12).and_then(|e| body.get(..e)).and_then(|name| {
             let c = match name {
                 "amp" => '&',
                 "lt" => '<',
@@ -136,8 +219,8 @@ pub fn decode_html_entities(s: &str) -> Option<String> {
                 "apos" => '\'',
                 "nbsp" => '\u{a0}',
                 _ => {
-                    let num = name.strip_prefix('#')?;
-                    let n = match num.strip_prefix(['x', 'X']) {
+                    let num = strip_one(name, b"#")?;
+                    let n = match strip_one(num, b"xX") {
                         Some(hex) => u32::from_str_radix(hex, 16).ok()?,
                         None => num.parse::<u32>().ok()?,
                     };
@@ -164,20 +247,20 @@ pub fn decode_html_entities(s: &str) -> Option<String> {
 
 /// `true` for an optionally signed run of digits (SpeechSense "Number").
 pub fn is_integer(s: &str) -> bool {
-    let d = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let d = strip_one(s, b"-+").unwrap_or(s);
     !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// `true` for a decimal number such as `-12`, `3.14` or `1e-3` (SpeechSense "Fractional number").
 pub fn is_decimal(s: &str) -> bool {
-    let d = s.strip_prefix(['-', '+']).unwrap_or(s);
-    let (mant, exp) = match d.split_once(['e', 'E']) {
+    let d = strip_one(s, b"-+").unwrap_or(s);
+    let (mant, exp) = match split_at_first(d, b"eE") {
         Some((m, e)) => (m, Some(e)),
         None => (d, None),
     };
-    let (int, frac) = mant.split_once('.').map_or((mant, None), |(i, f)| (i, Some(f)));
+    let (int, frac) = split_at_first(mant, b".").map_or((mant, None), |(i, f)| (i, Some(f)));
     let digits = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit());
-    digits(int) && frac.is_none_or(digits) && exp.is_none_or(|e| digits(e.strip_prefix(['-', '+']).unwrap_or(e)))
+    digits(int) && frac.is_none_or(digits) && exp.is_none_or(|e| digits(strip_one(e, b"-+").unwrap_or(e)))
 }
 
 #[cfg(test)]
@@ -196,6 +279,18 @@ mod html_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The byte helpers give what the std pattern calls they replace give.
+    #[test]
+    fn byte_helpers_match_std() {
+        for s in ["", ",", "a", "a,b", ",a,,b,", "ру,с-ки,й", "x@y@z", "h:1/p?q#f", "[::1]:8", "-1e+5", "+", "é"] {
+            assert_eq!(pieces(s, b',').collect::<Vec<_>>(), s.split(',').collect::<Vec<_>>(), "{s:?}");
+            assert_eq!(before_any(s, b"/?#"), s.split(['/', '?', '#']).next().unwrap(), "{s:?}");
+            assert_eq!(split_at_first(s, b"eE"), s.split_once(['e', 'E']), "{s:?}");
+            assert_eq!(split_at_last(s, b'@'), s.rsplit_once('@'), "{s:?}");
+            assert_eq!(strip_one(s, b"-+"), s.strip_prefix(['-', '+']), "{s:?}");
+        }
+    }
 
     #[test]
     fn languages() {

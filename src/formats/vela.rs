@@ -32,7 +32,7 @@ pub fn check_chat(root: Value<'_, '_>, sink: &mut Sink) -> usize {
     if !check::object(sink, root, &path, "the chat upload") {
         return 0;
     }
-    let [org_id, chat_data, metadata] = check::lookup(root, ["org_id", "chat_data", "metadata"], &path, sink, true);
+    let [org_id, chat_data, metadata, ..] = check::lookup(root, &["org_id", "chat_data", "metadata"], &path, sink);
     check::required_str(sink, root, org_id, &path, "org_id", true);
     if let Some(m) = metadata {
         if m.kind() != Kind::Object {
@@ -52,8 +52,8 @@ pub fn check_chat_data(cd: Value<'_, '_>, cp: &Path<'_>, sink: &mut Sink) -> usi
     if !check::object(sink, cd, &cp, "chat_data") {
         return 0;
     }
-    let [session_id, agent_id, customer_id, start, end, messages] =
-        check::lookup(cd, ["session_id", "agent_id", "customer_id", "start_time", "end_time", "messages"], &cp, sink, true);
+    let [session_id, agent_id, customer_id, start, end, messages, ..] = 
+        check::lookup(cd, &["session_id", "agent_id", "customer_id", "start_time", "end_time", "messages"], &cp, sink);
     check::required_str(sink, cd, session_id, &cp, "session_id", true);
     check::required_str(sink, cd, agent_id, &cp, "agent_id", true);
     if let Some(c) = customer_id.filter(|c| c.kind() != Kind::Null) {
@@ -81,7 +81,7 @@ pub fn check_chat_data(cd: Value<'_, '_>, cp: &Path<'_>, sink: &mut Sink) -> usi
         if !check::object(sink, m, &p, "a message") {
             continue;
         }
-        let [ts, sender, content] = check::lookup(m, ["timestamp", "sender", "content"], &p, sink, true);
+        let [ts, sender, content, ..] = check::lookup(m, &["timestamp", "sender", "content"], &p, sink);
         if let Some(at) = time_member(sink, m, ts, &p, "timestamp") {
             let tp = p.key("timestamp");
             let off = ts.map_or(0, |t| t.offset());
@@ -114,12 +114,12 @@ pub fn check_call_metadata(root: Value<'_, '_>, sink: &mut Sink) -> usize {
     if !check::object(sink, root, &path, "the call metadata") {
         return 0;
     }
-    let [org_id, metadata, email, date] = check::lookup(root, ["org_id", "metadata", "email", "date_of_call"], &path, sink, true);
+    let [org_id, metadata, email, date, ..] = check::lookup(root, &["org_id", "metadata", "email", "date_of_call"], &path, sink);
     check::required_str(sink, root, org_id, &path, "org_id", true);
     let (holder, hpath, email, date) = match metadata {
         Some(m) if m.kind() == Kind::Object => {
             let mp = path.key("metadata");
-            let [e, d] = check::lookup(m, ["email", "date_of_call"], &mp, sink, true);
+            let [e, d, ..] = check::lookup(m, &["email", "date_of_call"], &mp, sink);
             (m, Some(mp), e, d)
         }
         Some(m) => {

@@ -204,8 +204,17 @@ impl Parser<'_> {
         out
     }
 
+    #[cold]
+    #[inline(never)]
     pub(super) fn err(&self, code: Code, offset: usize, message: String) -> SyntaxError {
         SyntaxError { code, message, offset, path: self.path() }
+    }
+
+    /// [`Parser::err`] with a fixed message (copied here, not at each of its callers).
+    #[cold]
+    #[inline(never)]
+    pub(super) fn fail(&self, code: Code, offset: usize, message: &str) -> SyntaxError {
+        self.err(code, offset, message.to_owned())
     }
 
     pub(super) fn opened_at(&self, f: &Frame) -> String {
@@ -221,46 +230,47 @@ impl Parser<'_> {
                 self.b.len(),
                 format!("the document ends before the {} opened at {} is closed: add `{}`", if f.obj { "object" } else { "array" }, self.opened_at(f), if f.obj { '}' } else { ']' }),
             ),
-            None => self.err(Code::UnexpectedEnd, self.b.len(), "the document ends where a value was expected".to_owned()),
+            None => self.fail(Code::UnexpectedEnd, self.b.len(), "the document ends where a value was expected"),
         }
     }
 
     pub(super) fn expected_key(&self) -> SyntaxError {
         let Some(c) = self.peek() else { return self.eof() };
-        let found = self.show_here();
         let msg = match c {
-            b'\'' => "object keys use double quotes in JSON, not single quotes".to_owned(),
-            b'}' => "expected a member after `{` or `,`, found `}`".to_owned(),
-            b'/' => "comments are not allowed in JSON: remove them".to_owned(),
-            c if c.is_ascii_alphabetic() || c == b'_' || c == b'$' => format!("found {found}: object keys must be double-quoted strings"),
-            _ => format!("expected a double-quoted key, found {found}"),
+            b'\'' => "object keys use double quotes in JSON, not single quotes",
+            b'}' => "expected a member after `{` or `,`, found `}`",
+            b'/' => "comments are not allowed in JSON: remove them",
+            c if c.is_ascii_alphabetic() || c == b'_' || c == b'$' => {
+                return self.err(Code::ExpectedKey, self.i, format!("found {}: object keys must be double-quoted strings", self.show_here()))
+            }
+            _ => return self.err(Code::ExpectedKey, self.i, format!("expected a double-quoted key, found {}", self.show_here())),
         };
-        self.err(Code::ExpectedKey, self.i, msg)
+        self.fail(Code::ExpectedKey, self.i, msg)
     }
 
     pub(super) fn bad_value_start(&self, c: u8) -> SyntaxError {
-        let found = self.show_here();
         let (code, msg) = match c {
-            b'\'' => (Code::UnexpectedCharacter, "strings use double quotes in JSON, not single quotes".to_owned()),
-            b'/' => (Code::UnexpectedCharacter, "comments are not allowed in JSON: remove them".to_owned()),
-            b',' => (Code::UnexpectedCharacter, "expected a value, found `,`: remove the extra comma".to_owned()),
-            b']' | b'}' => (Code::UnexpectedCharacter, format!("expected a value, found {found}")),
-            b'+' | b'.' => (Code::InvalidNumber, format!("a JSON number cannot start with {found}")),
+            b'\'' => (Code::UnexpectedCharacter, "strings use double quotes in JSON, not single quotes"),
+            b'/' => (Code::UnexpectedCharacter, "comments are not allowed in JSON: remove them"),
+            b',' => (Code::UnexpectedCharacter, "expected a value, found `,`: remove the extra comma"),
+            b'+' | b'.' => return self.err(Code::InvalidNumber, self.i, format!("a JSON number cannot start with {}", self.show_here())),
             c if c.is_ascii_alphabetic() => {
                 let word = prefix_while(text_at(self.b, self.i), 20, &|c| c.is_alphanumeric() || c == '_');
-                if word == "NaN" || word == "Infinity" {
+                let msg = if word == "NaN" || word == "Infinity" {
                     (Code::InvalidNumber, format!("`{word}` is not a JSON number: use a string or null"))
                 } else {
                     (Code::InvalidLiteral, format!("`{word}` is not a JSON value: strings need double quotes; literals are `true`, `false`, `null`"))
-                }
+                };
+                return self.err(msg.0, self.i, msg.1);
             }
-            _ => (Code::UnexpectedCharacter, format!("expected a value, found {found}")),
+            // `]`, `}` and anything else.
+            _ => return self.err(Code::UnexpectedCharacter, self.i, format!("expected a value, found {}", self.show_here())),
         };
-        self.err(code, self.i, msg)
+        self.fail(code, self.i, msg)
     }
 
     pub(super) fn eof_in_string(&self) -> SyntaxError {
-        self.err(Code::UnexpectedEnd, self.b.len(), "the document ends inside a string: add the closing `\"`".to_owned())
+        self.fail(Code::UnexpectedEnd, self.b.len(), "the document ends inside a string: add the closing `\"`")
     }
 
 }

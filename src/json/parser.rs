@@ -320,7 +320,7 @@ impl<'a> Parser<'a> {
     fn run(&mut self) -> Result<(), SyntaxError> {
         self.skip_ws();
         if self.i >= self.b.len() {
-            return Err(self.err(Code::EmptyInput, self.i, "the input is empty: expected a JSON document".to_owned()));
+            return Err(self.fail(Code::EmptyInput, self.i, "the input is empty: expected a JSON document"));
         }
         'value: loop {
             self.skip_ws();
@@ -486,7 +486,7 @@ impl<'a> Parser<'a> {
                             _ if !matches!(self.b.get(self.i), Some(0x80..=0xFF)) => break,
                             _ => match utf8_len(self.b, self.i) {
                                 Some(n) => self.i += n,
-                                None => return Err(self.err(Code::InvalidUtf8, self.i, "the text is not valid UTF-8: save the file as UTF-8".to_owned())),
+                                None => return Err(self.fail(Code::InvalidUtf8, self.i, "the text is not valid UTF-8: save the file as UTF-8")),
                             },
                         }
                     }
@@ -523,7 +523,7 @@ impl<'a> Parser<'a> {
             }
             Some(b'u') => {
                 let Some(cp) = self.hex4(self.i + 2) else {
-                    return Err(self.err(Code::InvalidEscape, at, "`\\u` must be followed by four hex digits, as in `\\u00e9`".to_owned()));
+                    return Err(self.fail(Code::InvalidEscape, at, "`\\u` must be followed by four hex digits, as in `\\u00e9`"));
                 };
                 self.i += 6;
                 if (0xD800..0xDC00).contains(&cp) {
@@ -566,19 +566,19 @@ impl<'a> Parser<'a> {
             Some(b'0') => {
                 self.i += 1;
                 if matches!(self.b.get(self.i), Some(b'0'..=b'9')) {
-                    return Err(self.err(Code::InvalidNumber, start, "numbers cannot have leading zeros: write `7`, not `07` (or quote it if it is an id)".to_owned()));
+                    return Err(self.fail(Code::InvalidNumber, start, "numbers cannot have leading zeros: write `7`, not `07` (or quote it if it is an id)"));
                 }
             }
             Some(b'1'..=b'9') => {
                 self.digits();
             }
-            Some(b'I') => return Err(self.err(Code::InvalidNumber, start, "`-Infinity` is not a JSON number".to_owned())),
-            _ => return Err(self.err(Code::InvalidNumber, start, "expected a digit after `-`".to_owned())),
+            Some(b'I') => return Err(self.fail(Code::InvalidNumber, start, "`-Infinity` is not a JSON number")),
+            _ => return Err(self.fail(Code::InvalidNumber, start, "expected a digit after `-`")),
         }
         if self.at(b'.') {
             self.i += 1;
             if self.digits() == 0 {
-                return Err(self.err(Code::InvalidNumber, start, "a digit must follow the decimal point: write `1.0`, not `1.`".to_owned()));
+                return Err(self.fail(Code::InvalidNumber, start, "a digit must follow the decimal point: write `1.0`, not `1.`"));
             }
         }
         if matches!(self.peek(), Some(b'e' | b'E')) {
@@ -587,7 +587,7 @@ impl<'a> Parser<'a> {
                 self.i += 1;
             }
             if self.digits() == 0 {
-                return Err(self.err(Code::InvalidNumber, start, "an exponent needs digits: write `1e5`".to_owned()));
+                return Err(self.fail(Code::InvalidNumber, start, "an exponent needs digits: write `1e5`"));
             }
         }
         if let Some(c) = self.peek().filter(|c| c.is_ascii_alphanumeric() || *c == b'.' || *c == b'_') {

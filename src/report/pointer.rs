@@ -52,26 +52,28 @@ impl<'p> Path<'p> {
 
     /// Renders the RFC 6901 pointer (`~` becomes `~0`, `/` becomes `~1`).
     pub fn render(&self) -> String {
-        let mut segs = Vec::new();
-        let mut cur = Some(self);
-        while let Some(p) = cur {
-            segs.push(p.seg);
-            cur = p.parent;
-        }
         let mut out = String::new();
-        for seg in segs.iter().rev() {
-            match *seg {
-                Seg::Root => {}
-                Seg::Key(k) => {
-                    out.push('/');
-                    push_escaped(&mut out, k);
-                }
-                Seg::Index(i) => {
-                    let _ = write!(out, "/{i}");
-                }
+        self.render_into(&mut out);
+        out
+    }
+
+    /// Appends the pointer, parents first. Recursive: a path is a chain of the validators' own
+    /// stack frames, a few levels deep whatever the input (a `Vec` of the segments was one more
+    /// vector type in the wasm module).
+    fn render_into(&self, out: &mut String) {
+        if let Some(parent) = self.parent {
+            parent.render_into(out);
+        }
+        match self.seg {
+            Seg::Root => {}
+            Seg::Key(k) => {
+                out.push('/');
+                push_escaped(out, k);
+            }
+            Seg::Index(i) => {
+                let _ = write!(out, "/{i}");
             }
         }
-        out
     }
 }
 

@@ -84,14 +84,19 @@ impl Resolver {
     /// anyway, see [`super::sort`]), sorted here in place.
     pub fn new_sorting(src: &[u8], mut sorted: Vec<u64>) -> Resolver {
         super::sort::sort(&mut sorted);
-        sorted.dedup();
         let mut resolved = Vec::with_capacity(sorted.len());
+        // Repeats are skipped here rather than by `Vec::dedup` (its own code in the wasm module).
+        let mut last = None;
         let mut line = 1u32;
         // The first byte of the current line, and a position on it whose column is known.
         let mut line_start = 0usize;
         let (mut at, mut col) = (0usize, 1u32);
         let mut i = 0usize;
         for &target in &sorted {
+            if matches!(last, Some(l) if l == target) {
+                continue;
+            }
+            last = Some(target);
             let target = (target as usize).min(src.len());
             while i < target {
                 if let Some(w) = word(src, i).filter(|_| i + 8 <= target) {

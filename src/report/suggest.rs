@@ -29,11 +29,13 @@ pub fn suggest(key: &str, names: &[&str], what: &str) -> String {
 /// `-` (`userId` vs `user_id`), or, for names of 4 or more characters, one edit apart (two
 /// from 8 characters on), where swapping two neighbours counts as one edit (`singal`, `conection`).
 pub fn similar(a: &str, b: &str) -> bool {
+    // Code points as `u32`, an element type the crate's vectors have anyway (`Vec<char>` was
+    // one more copy of the vector code).
     let norm = |s: &str| {
-        let mut out: Vec<char> = Vec::with_capacity(s.len());
+        let mut out: Vec<u32> = Vec::with_capacity(s.len());
         for c in s.chars() {
             if c != '_' && c != '-' {
-                out.push(c.to_ascii_lowercase());
+                out.push(u32::from(c.to_ascii_lowercase()));
             }
         }
         out
@@ -52,7 +54,7 @@ pub fn similar(a: &str, b: &str) -> bool {
 
 /// Optimal-string-alignment distance (Levenshtein plus adjacent swaps), a row at a time with no
 /// indexing: one of the two strings is the caller's key.
-fn edit_distance(a: &[char], b: &[char]) -> usize {
+fn edit_distance(a: &[u32], b: &[u32]) -> usize {
     // Rows of the table: `two` back (for swaps), `prev`, and the one being built.
     let mut two: Vec<usize> = Vec::new();
     let mut prev: Vec<usize> = Vec::with_capacity(b.len() + 1);
@@ -96,7 +98,7 @@ mod tests {
     }
 
     /// The full-table definition the row-at-a-time version must match.
-    fn table_distance(a: &[char], b: &[char]) -> usize {
+    fn table_distance(a: &[u32], b: &[u32]) -> usize {
         let w = b.len() + 1;
         let mut d = vec![0usize; (a.len() + 1) * w];
         let at = |i: usize, j: usize| i * w + j;
@@ -126,7 +128,7 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn rows_match_the_table(a in "[abc_]{0,9}", b in "[abc_]{0,9}") {
-            let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+            let (a, b): (Vec<u32>, Vec<u32>) = (a.chars().map(u32::from).collect(), b.chars().map(u32::from).collect());
             proptest::prop_assert_eq!(super::edit_distance(&a, &b), table_distance(&a, &b));
         }
     }

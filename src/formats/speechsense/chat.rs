@@ -103,7 +103,7 @@ pub fn check_chat_with_ids(root: Value<'_, '_>, ids: Option<Ids>, sink: &mut Sin
     if !check::object(sink, root, &path, "the chat") {
         return 0;
     }
-    let [messages] = check::lookup(root, ["messages"], &path, sink, true);
+    let [messages, ..] = check::lookup(root, &["messages"], &path, sink);
     let Some(messages) = check::required_items(sink, root, messages, &path, "messages", "an array of messages", "a chat needs at least one message") else {
         return 0;
     };
@@ -114,7 +114,7 @@ pub fn check_chat_with_ids(root: Value<'_, '_>, ids: Option<Ids>, sink: &mut Sin
         if !check::object(sink, m, &p, "a message") {
             continue;
         }
-        let [user_id, text, timestamp] = check::lookup(m, ["user_id", "text", "timestamp"], &p, sink, true);
+        let [user_id, text, timestamp, ..] = check::lookup(m, &["user_id", "text", "timestamp"], &p, sink);
         match user_id {
             // The common case first, with no allocation: exactly one of the metadata's ids.
             Some(u) if ids.as_deref().is_some_and(|ids| is_known_id(u, ids)) => {}

@@ -109,21 +109,17 @@ pub(crate) struct Entry<'s> {
 /// A small map from keys to values, sorted by key for binary search: the key sets here (required
 /// and declared keys) hold a handful of keys, and a `BTreeMap`/`BTreeSet` per element type links
 /// its own node code into the wasm module (a few KiB of gzip each). A later insert of a key
-/// replaces its value, as a map's does.
-pub(crate) struct Keys<'k, V>(Vec<(&'k str, V)>);
+/// replaces its value, as a map's does. The values are indices (of a declaration, or 0 for a
+/// set): one instance of the code for every use, where a value type parameter made a copy each.
+#[derive(Default)]
+pub(crate) struct Keys<'k>(Vec<(&'k str, usize)>);
 
-impl<V> Default for Keys<'_, V> {
-    fn default() -> Self {
-        Keys(Vec::new())
-    }
-}
-
-impl<'k, V> Keys<'k, V> {
+impl<'k> Keys<'k> {
     fn find(&self, key: &str) -> Result<usize, usize> {
         self.0.binary_search_by(|(k, _)| (*k).cmp(key))
     }
 
-    fn insert(&mut self, key: &'k str, value: V) {
+    fn insert(&mut self, key: &'k str, value: usize) {
         match self.find(key) {
             Ok(i) => {
                 if let Some(slot) = self.0.get_mut(i) {
@@ -134,8 +130,8 @@ impl<'k, V> Keys<'k, V> {
         }
     }
 
-    fn get(&self, key: &str) -> Option<&V> {
-        self.find(key).ok().and_then(|i| self.0.get(i)).map(|(_, v)| v)
+    fn get(&self, key: &str) -> Option<usize> {
+        self.find(key).ok().and_then(|i| self.0.get(i)).map(|(_, v)| *v)
     }
 
     /// The stored key equal to `key` (which lives as long as the map's keys).
@@ -152,7 +148,7 @@ impl<'k, V> Keys<'k, V> {
 /// `prefix` is the pointer of the map; `parent_at` the offset of the map for missing keys.
 pub(crate) fn check_entries<'s>(
     entries: impl IntoIterator<Item = Entry<'s>>,
-    present: &Keys<'_, ()>,
+    present: &Keys<'_>,
     connection: Option<ConnectionKind>,
     decls: &[FieldDecl],
     prefix: &str,
@@ -165,8 +161,8 @@ pub(crate) fn check_entries<'s>(
     let mut date_to = None;
     // One lookup per key, not a scan of the declarations per key.
     let mut declared = Keys::default();
-    for d in decls {
-        declared.insert(d.name.as_str(), d);
+    for (i, d) in decls.iter().enumerate() {
+        declared.insert(d.name.as_str(), i);
     }
     for e in entries {
         let e = &e;
@@ -180,7 +176,7 @@ pub(crate) fn check_entries<'s>(
             sink.error_at(Code::ValueTooLong, e.value_at, path(), format!("`{}` is {} bytes long; SpeechSense accepts at most {MAX_BYTES} bytes per value", short(key), value.len()));
         }
         let is_required = required.contains(&key);
-        let decl = declared.get(key).copied();
+        let decl = declared.get(key).and_then(|i| decls.get(i));
         match key {
             "date" | "date_from" | "date_to" => match time::parse(value, time::Grammar::Iso8601) {
                 Ok(t) => {
@@ -265,13 +261,13 @@ pub fn check_metadata(root: Value<'_, '_>, connection: Option<ConnectionKind>, d
     // a 100 MB object of 3 million keys.
     let mut needed = Keys::default();
     for key in required_for(connection).iter().copied().chain(decls.iter().filter(|d| d.required).map(|d| d.name.as_str())) {
-        needed.insert(key, ());
+        needed.insert(key, 0);
     }
     let mut present = Keys::default();
     for (k, v) in root.members() {
         let key = k.as_str().unwrap_or_default();
         if let Some(n) = needed.key(key.as_ref()) {
-            present.insert(n, ());
+            present.insert(n, 0);
         }
         match v.kind() {
             Kind::String => {}
@@ -322,7 +318,7 @@ where
         .collect();
     let mut present = Keys::default();
     for (k, _) in &owned {
-        present.insert(k.as_ref(), ());
+        present.insert(k.as_ref(), 0);
     }
     let mut sink = Sink::new();
     check_entries(entries, &present, Some(connection), decls, "/fields", None, &mut sink);
