@@ -2,11 +2,7 @@
 //! inflating the sampled start of deflated entries with the platform's
 //! `DecompressionStream("deflate-raw")`.
 
-use std::future::{poll_fn, Future};
-use std::pin::Pin;
-use std::task::Poll;
-
-use js_sys::Uint8Array;
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::Blob;
@@ -73,33 +69,17 @@ impl RangeSource for BlobSource<'_> {
     }
 }
 
-#[wasm_bindgen]
+// The stream and its promises are driven by js/inflate.js; this keeps the sample and its limit.
+#[wasm_bindgen(module = "/js/inflate.js")]
 extern "C" {
-    /// A `DecompressionStream` and its two sides. Every member is `catch` and every promise is
-    /// adopted by a fresh native one: the page may have replaced the global with anything.
-    type Decompression;
-    #[wasm_bindgen(catch, constructor, js_class = "DecompressionStream")]
-    fn new_decompression(format: &str) -> Result<Decompression, JsValue>;
-    #[wasm_bindgen(catch, method, getter)]
-    fn writable(this: &Decompression) -> Result<StreamSide, JsValue>;
-    #[wasm_bindgen(catch, method, getter)]
-    fn readable(this: &Decompression) -> Result<StreamSide, JsValue>;
-    /// A `WritableStream` or a `ReadableStream`.
-    type StreamSide;
-    #[wasm_bindgen(catch, method, js_name = getWriter)]
-    fn get_writer(this: &StreamSide) -> Result<Writer, JsValue>;
-    #[wasm_bindgen(catch, method, js_name = getReader)]
-    fn get_reader(this: &StreamSide) -> Result<Reader, JsValue>;
-    type Writer;
-    #[wasm_bindgen(catch, method)]
-    fn write(this: &Writer, chunk: &Uint8Array) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(catch, method)]
-    fn close(this: &Writer) -> Result<JsValue, JsValue>;
-    type Reader;
-    #[wasm_bindgen(catch, method)]
-    fn read(this: &Reader) -> Result<JsValue, JsValue>;
-    #[wasm_bindgen(catch, method)]
-    fn cancel(this: &Reader) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = inflateStart)]
+    fn inflate_start() -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = inflateFeed)]
+    fn inflate_feed(h: &JsValue, input: &[u8], room: f64) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_name = inflateFinish)]
+    fn inflate_finish(h: &JsValue, room: f64) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch, js_name = inflateDrop)]
+    fn inflate_drop(h: &JsValue) -> Result<(), JsValue>;
 }
 
 /// Starts a `DecompressionStream("deflate-raw")` per sampled entry.
@@ -108,33 +88,20 @@ struct Platform;
 impl Inflate<UploadFailure> for Platform {
     type Inflater = Decompressor;
     fn start(&mut self, limit: usize) -> Result<Decompressor, UploadFailure> {
-        // One failure for the three steps that can fail: one copy of its construction.
-        let sides = (|| {
-            let ds = Decompression::new_decompression("deflate-raw")?;
-            Ok::<_, JsValue>((ds.writable()?.get_writer()?, ds.readable()?.get_reader()?))
-        })();
-        let (writer, reader) = sides.map_err(|_| {
+        let stream = inflate_start().map_err(|_| {
             UploadFailure::new(
                 UploadCode::Unsupported,
                 "this browser has no DecompressionStream(\"deflate-raw\") to read the zip's deflated entries: inspectZip needs Chrome 103, Firefox 113, Safari 16.4 or later",
             )
         })?;
-        Ok(Decompressor { writer, reader, pending: None, out: Vec::new(), limit, ended: false, past_limit: false })
+        Ok(Decompressor { stream, out: Vec::new(), limit, ended: false, past_limit: false })
     }
 }
 
-/// Compressed input goes to the stream in pieces of this size: the stream inflates a piece only
-/// once the output of the one before is read, so after the sample is full at most one piece's
-/// output (~1,000 times its size for a zip bomb) is made and never read.
-const PIECE: usize = 4096;
-
-/// One `DecompressionStream`, fed by [`Inflater::feed`], read as far as the limit. Dropping it
-/// cancels the stream.
+/// One `DecompressionStream` (js/inflate.js), fed by [`Inflater::feed`], read as far as the
+/// limit. Dropping it cancels the stream.
 struct Decompressor {
-    writer: Writer,
-    reader: Reader,
-    /// The read asked for and not answered yet (at most one is outstanding).
-    pending: Option<JsFuture>,
+    stream: JsValue,
     out: Vec<u8>,
     limit: usize,
     ended: bool,
@@ -142,60 +109,31 @@ struct Decompressor {
     past_limit: bool,
 }
 
-/// A promise of the stream as a future, its rejection handled even if the future is dropped.
-fn settle(p: Result<JsValue, JsValue>) -> Result<JsFuture, Damaged> {
-    p.map(|p| JsFuture::from(js::adopt(&p))).map_err(|_| Damaged)
-}
-
 impl Decompressor {
-    /// The outstanding read, asked for if there is none.
-    fn next_read(&mut self) -> Result<&mut JsFuture, Damaged> {
-        if self.pending.is_none() {
-            self.pending = Some(settle(self.reader.read())?);
-        }
-        self.pending.as_mut().ok_or(Damaged)
+    /// Bytes the sample still has room for.
+    fn room(&self) -> usize {
+        self.limit.saturating_sub(self.out.len())
     }
 
-    /// Takes the answer to the outstanding read (`{done, value}`), keeping bytes up to the limit.
-    fn take(&mut self, result: Result<JsValue, JsValue>) -> Result<(), Damaged> {
-        self.pending = None;
-        let result = result.map_err(|_| Damaged)?;
-        if js::get(&result, "done").map_err(|_| Damaged)?.as_bool() == Some(true) {
-            self.ended = true;
-            return Ok(());
+    /// Keeps the bytes of `chunks` (an array of `Uint8Array`s) up to the limit.
+    fn keep(&mut self, chunks: &JsValue) -> Result<(), Damaged> {
+        let n = js::array_len(chunks).ok().flatten().ok_or(Damaged)?;
+        for i in 0..n {
+            let bytes = js::item(chunks, i).and_then(|c| js::u8_array_bytes(&c)).map_err(|_| Damaged)?;
+            let room = self.room();
+            self.past_limit |= bytes.len() > room;
+            self.out.extend_from_slice(bytes.get(..room).unwrap_or(&bytes));
         }
-        let value = js::get(&result, "value").map_err(|_| Damaged)?;
-        let bytes = js::u8_array_bytes(&value).map_err(|_| Damaged)?;
-        let room = self.limit.saturating_sub(self.out.len());
-        self.past_limit |= bytes.len() > room;
-        self.out.extend_from_slice(bytes.get(..room).unwrap_or(&bytes));
         Ok(())
     }
 }
 
 impl Inflater for Decompressor {
     async fn feed(&mut self, input: &[u8]) -> Result<(), Damaged> {
-        for piece in input.chunks(PIECE) {
-            drop(settle(self.writer.write(&Uint8Array::from(piece)))?);
-        }
-        // An empty write behind the input: the stream takes it only once every output chunk of
-        // the input is read and the next read waits, so when it succeeds the input is all out.
-        // When it fails, the stream failed before it was closed: the input is damaged.
-        let mut drained = settle(self.writer.write(&Uint8Array::from(&[][..])))?;
-        while !self.full() && !self.ended {
-            let read = self.next_read()?;
-            let first = poll_fn(|cx| match Pin::new(&mut *read).poll(cx) {
-                Poll::Ready(r) => Poll::Ready(Ok(r)),
-                Poll::Pending => Pin::new(&mut drained).poll(cx).map(Err),
-            });
-            match first.await {
-                Ok(r) => {
-                    self.take(r)?;
-                }
-                Err(Ok(_)) => return Ok(()),
-                Err(Err(_)) => return Err(Damaged),
-            }
-        }
+        let fed = inflate_feed(&self.stream, input, self.room() as f64).map_err(|_| Damaged)?;
+        let chunks = JsFuture::from(fed).await.map_err(|_| Damaged)?;
+        self.keep(&chunks)?;
+        self.ended = js::get(&self.stream, "ended").is_ok_and(|e| e.is_truthy());
         Ok(())
     }
 
@@ -203,27 +141,17 @@ impl Inflater for Decompressor {
         if self.ended {
             return Ok(true);
         }
-        // A stream cut short fails at its close, and its reads with it: that is the cut, not
-        // damage (in browsers damage fails a feed, before the close).
-        let Ok(close) = settle(self.writer.close()) else { return Ok(false) };
-        drop(close);
-        while !self.past_limit {
-            let Ok(read) = self.next_read() else { return Ok(false) };
-            match read.await {
-                // Node's DecompressionStream (zlib streams) accepts writes before inflating them,
-                // so damage may show only now; its errors say which they are.
-                Err(e) if js::get(&e, "code").ok().and_then(|c| c.as_string()).is_some_and(|c| c == "Z_DATA_ERROR") => return Err(Damaged),
-                r => {
-                    if self.take(r).is_err() {
-                        return Ok(false);
-                    }
-                }
-            }
-            if self.ended {
-                return Ok(true);
-            }
+        // Past the limit already: the stream is closed and not read further (-1).
+        let room = if self.past_limit { -1.0 } else { self.room() as f64 };
+        let Ok(finished) = inflate_finish(&self.stream, room) else { return Ok(false) };
+        // [ended, chunks]; a rejection is Node's late damage (its errors say which they are).
+        let result = JsFuture::from(finished).await.map_err(|_| Damaged)?;
+        let ended = js::item(&result, 0).is_ok_and(|e| e.is_truthy());
+        if js::item(&result, 1).map(|c| self.keep(&c)).is_err() {
+            return Ok(false);
         }
-        Ok(false)
+        self.ended = ended;
+        Ok(ended)
     }
 
     fn full(&self) -> bool {
@@ -242,7 +170,7 @@ impl Inflater for Decompressor {
 impl Drop for Decompressor {
     fn drop(&mut self) {
         // Stops the stream (its pending writes fail, into handled promises) and frees it.
-        let _ = settle(self.reader.cancel());
+        let _ = inflate_drop(&self.stream);
     }
 }
 

@@ -38,7 +38,7 @@ function app(name) {
 
 test("the tarball ships pkg/ and nothing else of the repository", () => {
   assert.deepEqual(shipped.filter((f) => f.startsWith("pkg/")), [
-    "pkg/blob-input.d.ts", "pkg/blob-input.js", "pkg/guard.js", "pkg/index.d.ts", "pkg/index.js", "pkg/natives.js",
+    "pkg/blob-input.d.ts", "pkg/blob-input.js", "pkg/guard.js", "pkg/index.d.ts", "pkg/index.js", "pkg/inflate.js", "pkg/natives.js",
     "pkg/talk_uploader.d.ts", "pkg/talk_uploader.js", "pkg/talk_uploader_bg.wasm", "pkg/talk_uploader_bg.wasm.d.ts",
     "pkg/upload-error.js",
     "pkg/validate/blob-input.d.ts", "pkg/validate/blob-input.js", "pkg/validate/guard.js", "pkg/validate/index.d.ts",
