@@ -61,10 +61,16 @@ pub(crate) struct Failed {
 
 impl UploadFailure {
     /// A failure with only a code and a message.
+    #[inline]
     pub fn new(code: UploadCode, message: impl Into<String>) -> UploadFailure {
+        UploadFailure::with_message(code, message.into())
+    }
+
+    /// [`UploadFailure::new`] without the generic: one copy of the construction.
+    fn with_message(code: UploadCode, message: String) -> UploadFailure {
         UploadFailure(Box::new(Failed {
             code,
-            message: message.into(),
+            message,
             status: None,
             grpc_status: None,
             attempt: None,

@@ -36,8 +36,8 @@ pub(crate) struct Interval {
 
 impl Interval {
     /// Calls `f` every `ms` milliseconds until dropped.
-    pub(crate) fn new(ms: f64, f: impl FnMut() + 'static) -> Interval {
-        let closure = Closure::<dyn FnMut()>::new(f);
+    pub(crate) fn new(ms: f64, f: Box<dyn FnMut()>) -> Interval {
+        let closure = Closure::wrap(f);
         let id = set_interval(closure.as_ref().unchecked_ref(), ms);
         Interval { id, _closure: closure }
     }
@@ -56,9 +56,9 @@ pub(crate) struct AbortListener {
 }
 
 impl AbortListener {
-    /// Calls `f` once the signal aborts.
-    pub(crate) fn new(signal: &AbortSignal, f: impl FnMut() + 'static) -> AbortListener {
-        let closure = Closure::<dyn FnMut()>::new(f);
+    /// Calls `f` once the signal aborts. A box, not a generic: one copy for every listener.
+    pub(crate) fn new(signal: &AbortSignal, f: Box<dyn FnMut()>) -> AbortListener {
+        let closure = Closure::wrap(f);
         let _ = signal.add_event_listener_with_callback("abort", closure.as_ref().unchecked_ref());
         AbortListener { signal: signal.clone(), closure }
     }
@@ -98,7 +98,7 @@ pub(crate) async fn sleep(ms: u64, signal: Option<&AbortSignal>) -> Result<(), A
     let timeout = Closure::<dyn FnMut()>::new(move || fire(&s1, true));
     let id = set_timeout(timeout.as_ref().unchecked_ref(), ms as f64);
     let s2 = resolve_slot.clone();
-    let _listener = signal.map(|s| AbortListener::new(s, move || fire(&s2, false)));
+    let _listener = signal.map(|s| AbortListener::new(s, Box::new(move || fire(&s2, false))));
     let done = JsFuture::from(promise).await;
     clear_timeout(&id);
     drop(timeout);
@@ -118,12 +118,12 @@ pub(crate) async fn abortable<F: std::future::Future>(fut: F, signal: Option<&Ab
     let aborted = Rc::new(std::cell::Cell::new(false));
     let waker_slot: Rc<RefCell<Option<std::task::Waker>>> = Default::default();
     let (a, w) = (aborted.clone(), waker_slot.clone());
-    let _listener = AbortListener::new(signal, move || {
+    let _listener = AbortListener::new(signal, Box::new(move || {
         a.set(true);
         if let Some(waker) = w.borrow_mut().take() {
             waker.wake();
         }
-    });
+    }));
     let mut fut = std::pin::pin!(fut);
     std::future::poll_fn(|cx| {
         if aborted.get() {

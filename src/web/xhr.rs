@@ -207,24 +207,24 @@ async fn send(req: &Request<'_, JsValue>, stack: &XhrStack, events: &dyn Events)
     let abort = stack.signal.as_ref().map(|signal| {
         let s = state.clone();
         let x = xhr.clone();
-        AbortListener::new(signal, move || {
+        AbortListener::new(signal, Box::new(move || {
             s.user_aborted.set(true);
             let _ = x.abort();
             s.finish(END_ABORT);
-        })
+        }))
     });
     let stall = (stack.stall_ms > 0).then(|| {
         let s = state.clone();
         let x = xhr.clone();
         let limit = stack.stall_ms as f64;
         let every = (limit / 4.0).clamp(10.0, 1000.0);
-        Interval::new(every, move || {
+        Interval::new(every, Box::new(move || {
             if s.end.get() == 0 && now_ms() - s.last_progress_ms.get() > limit {
                 s.stalled.set(true);
                 let _ = x.abort();
                 s.finish(END_ABORT);
             }
-        })
+        }))
     });
     let guard = XhrGuard { xhr: xhr.clone(), state: state.clone(), _closures: closures, _abort: abort, _stall: stall };
 
