@@ -11,7 +11,7 @@ use web_sys::{Blob, FormData};
 use super::audio::as_blob;
 use super::error::{invalid_option, promise};
 use super::put;
-use super::options::{ensure_not_aborted, json_text, names, read_presign, Opts};
+use super::options::{json_text, names, read_presign, Opts};
 use crate::grpc_web::response::find_metadata;
 use crate::retry::{self, Failure};
 use crate::s3_post::{assemble_form, parse_s3_error, precheck, FormEntry, Presign, PresignError};
@@ -113,8 +113,6 @@ pub fn upload_vela_chat(
         let metadata = opts.get("metadata").map(|m| json_text(&m, "options.metadata")).transpose()?;
         let org_id = opts.required_string("orgId")?;
         let attempts = opts.attempts((chat.len() + metadata.as_ref().map_or(0, String::len)) as u64, false)?;
-        ensure_not_aborted(&attempts)?;
-        attempts.reporter.phase(Phase::Validating);
         let text = crate::prepare::vela::prepare_chat_upload(chat.as_bytes(), &org_id, metadata.as_deref().map(str::as_bytes))
             .map_err(|e| super::upload::validation_failure("Vela chat", &e.reports()))?
             .body;
@@ -137,8 +135,6 @@ pub fn upload_vela_chat(
 pub(crate) async fn upload_with(file: &Blob, opts: &Opts, source: PresignSource) -> Result<JsValue, UploadFailure> {
     let size = super::audio::blob_size(file)?;
     let attempts = opts.attempts(size, true)?;
-    ensure_not_aborted(&attempts)?;
-    attempts.reporter.phase(Phase::Validating);
     let refreshable = !matches!(source, PresignSource::Static(_));
     // Shared, not cloned, between the attempts that use it.
     let current: std::cell::RefCell<Option<Rc<Presign>>> = Default::default();
