@@ -56,6 +56,14 @@ const END_LOAD: u8 = 1;
 const END_ERROR: u8 = 2;
 const END_ABORT: u8 = 3;
 
+/// Which listener of the XHR an event came to.
+const ON_LOAD: u8 = 0;
+const ON_ERROR: u8 = 1;
+const ON_ABORT: u8 = 2;
+const ON_PROGRESS: u8 = 3;
+const ON_UPLOAD_PROGRESS: u8 = 4;
+const ON_UPLOAD_LOAD: u8 = 5;
+
 /// What the XHR's listeners saw; the awaiting future reads it and passes progress on to the
 /// caller's [`Events`] (the listeners are `'static` closures and cannot hold that borrow).
 struct State {
@@ -87,6 +95,35 @@ impl State {
     fn mark_body_sent(&self) {
         if !self.body_sent.replace(true) {
             self.wake();
+        }
+    }
+
+    /// An event of the XHR (`ON_LOAD`, ...).
+    fn on(&self, which: u8, event: JsValue) {
+        match which {
+            ON_LOAD => self.finish(END_LOAD),
+            ON_ERROR => self.finish(END_ERROR),
+            ON_ABORT => self.finish(END_ABORT),
+            ON_PROGRESS => self.last_progress_ms.set(now_ms()),
+            ON_UPLOAD_PROGRESS => {
+                self.last_progress_ms.set(now_ms());
+                if let Some(e) = event.dyn_ref::<ProgressEvent>() {
+                    self.pending_sent.set(Some((e.loaded(), e.total())));
+                    self.wake();
+                    // Every byte is out. Chromium fires `upload.onload` right after this, but
+                    // Firefox only once the response starts: a connection lost in between would
+                    // otherwise count as "still sending", and an upload the server may already
+                    // have stored would be retried (a duplicate).
+                    if e.length_computable() && e.total() > 0.0 && e.loaded() >= e.total() {
+                        self.mark_body_sent();
+                    }
+                }
+            }
+            _ => {
+                // ON_UPLOAD_LOAD
+                self.last_progress_ms.set(now_ms());
+                self.mark_body_sent();
+            }
         }
     }
 
@@ -165,44 +202,23 @@ async fn send(req: &Request<'_, JsValue>, stack: &XhrStack, events: &dyn Events)
         waker: RefCell::new(None),
     });
 
+    // One closure type for the six listeners (which event is a number): one body and one drop
+    // instead of six.
     let mut closures: Vec<Closure<dyn FnMut(JsValue)>> = Vec::new();
-    let mut closure = |f: Box<dyn FnMut(JsValue)>| {
-        let c = Closure::wrap(f);
+    let mut listener = |event: u8| {
+        let s = state.clone();
+        let c = Closure::wrap(Box::new(move |e: JsValue| s.on(event, e)) as Box<dyn FnMut(JsValue)>);
         let func: Function = c.as_ref().unchecked_ref::<Function>().clone();
         closures.push(c);
         func
     };
-
-    let s = state.clone();
-    xhr.set_onload(Some(&closure(Box::new(move |_| s.finish(END_LOAD)))));
-    let s = state.clone();
-    xhr.set_onerror(Some(&closure(Box::new(move |_| s.finish(END_ERROR)))));
-    let s = state.clone();
-    xhr.set_onabort(Some(&closure(Box::new(move |_| s.finish(END_ABORT)))));
-    let s = state.clone();
-    xhr.set_onprogress(Some(&closure(Box::new(move |_| s.last_progress_ms.set(now_ms())))));
-
+    xhr.set_onload(Some(&listener(ON_LOAD)));
+    xhr.set_onerror(Some(&listener(ON_ERROR)));
+    xhr.set_onabort(Some(&listener(ON_ABORT)));
+    xhr.set_onprogress(Some(&listener(ON_PROGRESS)));
     let upload = xhr.upload().map_err(|_| not_started("XMLHttpRequest.upload is unavailable here"))?;
-    let s = state.clone();
-    upload.set_onprogress(Some(&closure(Box::new(move |event: JsValue| {
-        s.last_progress_ms.set(now_ms());
-        if let Some(e) = event.dyn_ref::<ProgressEvent>() {
-            s.pending_sent.set(Some((e.loaded(), e.total())));
-            s.wake();
-            // Every byte is out. Chromium fires `upload.onload` right after this, but Firefox
-            // only once the response starts: a connection lost in between would otherwise
-            // count as "still sending", and an upload the server may already have stored
-            // would be retried (a duplicate).
-            if e.length_computable() && e.total() > 0.0 && e.loaded() >= e.total() {
-                s.mark_body_sent();
-            }
-        }
-    }))));
-    let s = state.clone();
-    upload.set_onload(Some(&closure(Box::new(move |_| {
-        s.last_progress_ms.set(now_ms());
-        s.mark_body_sent();
-    }))));
+    upload.set_onprogress(Some(&listener(ON_UPLOAD_PROGRESS)));
+    upload.set_onload(Some(&listener(ON_UPLOAD_LOAD)));
 
     let abort = stack.signal.as_ref().map(|signal| {
         let s = state.clone();
