@@ -31,7 +31,7 @@ pub fn is_upload_error(#[wasm_bindgen(unchecked_param_type = "unknown")] value: 
 /// Builds the JS `UploadError` for `failure`: a native `Error` with our prototype, its `code`,
 /// then whichever of `status`, `grpcStatus`, `attempt`, `cause`, `issues`, `s3Code` apply (in
 /// that order; a `cause` or `issues` that is `undefined` is left out).
-pub(crate) fn to_js(failure: UploadFailure) -> JsValue {
+pub(crate) fn to_js(mut failure: UploadFailure) -> JsValue {
     // Every message leaves through here: no URL in it shows more than scheme, host and port.
     let message = crate::redact::scrub_urls(&failure.message);
     let error = super::js::native_upload_error(&message).unwrap_or_else(|_| js_sys::Error::new(&message).into());
@@ -50,13 +50,13 @@ pub(crate) fn to_js(failure: UploadFailure) -> JsValue {
     if let Some(a) = failure.attempt {
         set("attempt", JsValue::from(a));
     }
-    if let Some(c) = failure.cause {
+    if let Some(c) = failure.cause.take() {
         set("cause", c);
     }
-    if let Some(i) = failure.issues {
+    if let Some(i) = failure.issues.take() {
         set("issues", i);
     }
-    if let Some(c) = failure.s3_code {
+    if let Some(c) = failure.s3_code.take() {
         set("s3Code", JsValue::from_str(&c));
     }
     error.into()

@@ -98,8 +98,25 @@ struct Progress {
 }
 
 async fn run(items: JsValue, options: JsValue) -> Result<JsValue, UploadFailure> {
-    let opts = Opts::read(&options, &names::UPLOAD_LABELBOX)?;
-    let items = js::array_items(&items, MAX_ITEMS).map_err(|_| invalid_option(format!("items must be an array of at most {MAX_ITEMS} {{content, name?}} objects")))?;
+    let (batch, items, concurrency) = read_batch(&items, &options)?;
+    let mut slots = Vec::with_capacity(items.len());
+    slots.resize_with(items.len(), || None);
+    let results: RefCell<Vec<Option<Hosted>>> = RefCell::new(slots);
+    let next = Cell::new(0usize);
+    // One boxed worker type: `join_all` is one function, and each worker's state machine is
+    // polled through its vtable instead of being inlined into it.
+    let mut workers: Vec<Pin<Box<dyn Future<Output = ()> + '_>>> = Vec::new();
+    for _ in 0..concurrency {
+        workers.push(Box::pin(worker(&batch, &items, &results, &next)));
+    }
+    join_all(workers).await;
+    Ok(batch_result(results.into_inner()))
+}
+
+/// The options and items of one call, read before anything starts.
+fn read_batch(items: &JsValue, options: &JsValue) -> Result<(Batch, Vec<JsValue>, usize), UploadFailure> {
+    let opts = Opts::read(options, &names::UPLOAD_LABELBOX)?;
+    let items = js::array_items(items, MAX_ITEMS).map_err(|_| invalid_option(format!("items must be an array of at most {MAX_ITEMS} {{content, name?}} objects")))?;
     let presign = opts.function("presign")?.ok_or_else(|| invalid_option("options.presign is required: a function (item, index) returning {url, fields, rowData?}"))?;
     let from = match opts.string("from")? {
         None => None,
@@ -126,32 +143,28 @@ async fn run(items: JsValue, options: JsValue) -> Result<JsValue, UploadFailure>
         from,
         opts,
     };
-    let mut slots = Vec::with_capacity(items.len());
-    slots.resize_with(items.len(), || None);
-    let results: RefCell<Vec<Option<Hosted>>> = RefCell::new(slots);
-    let next = Cell::new(0usize);
-    let workers: Vec<_> = (0..concurrency.min(items.len().max(1) as u64))
-        .map(|_| {
-            let (batch, items, results, next) = (&batch, &items, &results, &next);
-            async move {
-                loop {
-                    let i = next.get();
-                    let Some(item) = items.get(i) else { break };
-                    next.set(i + 1);
-                    let r = one(batch, item, i).await;
-                    batch.progress.done.set(batch.progress.done.get() + 1);
-                    batch.progress.report();
-                    if let Some(slot) = results.borrow_mut().get_mut(i) {
-                        *slot = Some(r);
-                    }
-                }
-            }
-        })
-        .collect();
-    join_all(workers).await;
+    let workers = (concurrency as usize).min(items.len().max(1));
+    Ok((batch, items, workers))
+}
 
+/// Takes the next item until none is left.
+async fn worker(batch: &Batch, items: &[JsValue], results: &RefCell<Vec<Option<Hosted>>>, next: &Cell<usize>) {
+    loop {
+        let i = next.get();
+        let Some(item) = items.get(i) else { break };
+        next.set(i + 1);
+        let r = one(batch, item, i).await;
+        batch.progress.done.set(batch.progress.done.get() + 1);
+        batch.progress.report();
+        if let Some(slot) = results.borrow_mut().get_mut(i) {
+            *slot = Some(r);
+        }
+    }
+}
+
+/// `{rows, results}` of the finished batch.
+fn batch_result(mut results: Vec<Option<Hosted>>) -> JsValue {
     // Two items with the same key would be one row twice for Labelbox: the later one fails.
-    let mut results = results.into_inner();
     // Found with formats::check's one sort of (key, position), as formats::labelbox finds its
     // duplicates: a map here would link a B-tree instance of its own (~5 KB of wasm).
     let mut keys = Vec::new();
@@ -190,7 +203,7 @@ async fn run(items: JsValue, options: JsValue) -> Result<JsValue, UploadFailure>
     let result = Object::new();
     put(&result, "rows", rows.into());
     put(&result, "results", out.into());
-    Ok(result.into())
+    result.into()
 }
 
 impl Progress {
@@ -211,26 +224,8 @@ impl Progress {
 async fn one(batch: &Batch, item: &JsValue, index: usize) -> Result<(String, Row), UploadFailure> {
     let at = format!("items[{index}]");
     let content = js::get(item, "content").map_err(|e| super::options::read_failure(&format!("{at}.content"), e, "is required"))?;
-    let (mut bytes, original) = read_content(&content, &at).await?;
-    if let Some(from) = batch.from.filter(|f| *f != ChatFormat::Labelbox) {
-        let converted = convert_chat(&bytes, &ConvertOptions::new(from, ChatFormat::Labelbox));
-        if !converted.ok {
-            let report = crate::validate::Report { ok: false, errors: converted.errors, ..Default::default() };
-            return Err(super::upload::validation_failure(&format!("conversation {at}"), &[&report]));
-        }
-        bytes = converted.output.into_bytes();
-    }
-    let report = validate(&bytes, &ValidateOptions::new(ValidationKind::LabelboxConversation));
-    if !report.ok {
-        return Err(super::upload::validation_failure(&format!("conversation {at}"), &[&report]));
-    }
-    // The exact bytes are uploaded: the caller's Blob itself when it was not converted.
-    let blob = match original.filter(|_| batch.from.is_none_or(|f| f == ChatFormat::Labelbox)) {
-        Some(b) => b,
-        None => bytes_blob(&bytes)?,
-    };
-    let size = bytes.len() as f64;
-    batch.progress.total.set(batch.progress.total.get() + size);
+    let (bytes, original) = read_content(&content, &at).await?;
+    let (bytes, blob) = checked(batch, bytes, original, &at)?;
     let global_key = match &batch.global_key {
         Some(f) => call_for_string(f, item, index, "options.globalKey").await?,
         None => default_global_key(&sha256(&bytes).await?),
@@ -245,11 +240,41 @@ async fn one(batch: &Batch, item: &JsValue, index: usize) -> Result<(String, Row
     let presign = capturing_presign(&batch.presign, item, index, seen.clone());
     let item_opts = item_options(batch, index)?;
     let result = upload_with(&blob, &item_opts, PresignSource::Function(presign)).await?;
-    let key = js::get(&result, "key").ok().and_then(|k| k.as_string()).unwrap_or_default();
-    let last = seen.borrow().clone().unwrap_or(JsValue::NULL);
-    let row_data = js::get_present(&last, "rowData").ok().flatten().and_then(|v| v.as_string())
-        .or_else(|| js::get_present(&result, "location").ok().flatten().and_then(|v| v.as_string()))
-        .or_else(|| js::get(&last, "url").ok().and_then(|u| u.as_string()).and_then(|u| object_url(&u, &key)))
+    let last = seen.borrow_mut().take().unwrap_or(JsValue::NULL);
+    hosted(batch, &at, &result, &last, global_key, metadata_fields)
+}
+
+/// The item's bytes converted (with `from`) and validated, and the `Blob` to upload: the
+/// caller's own when it was not converted. Counts its size into the batch's total.
+fn checked(batch: &Batch, mut bytes: Vec<u8>, original: Option<Blob>, at: &str) -> Result<(Vec<u8>, Blob), UploadFailure> {
+    let what = || format!("conversation {at}");
+    if let Some(from) = batch.from.filter(|f| *f != ChatFormat::Labelbox) {
+        let converted = convert_chat(&bytes, &ConvertOptions::new(from, ChatFormat::Labelbox));
+        if !converted.ok {
+            let report = crate::validate::Report { ok: false, errors: converted.errors, ..Default::default() };
+            return Err(super::upload::validation_failure(&what(), &[&report]));
+        }
+        bytes = converted.output.into_bytes();
+    }
+    let report = validate(&bytes, &ValidateOptions::new(ValidationKind::LabelboxConversation));
+    if !report.ok {
+        return Err(super::upload::validation_failure(&what(), &[&report]));
+    }
+    // The exact bytes are uploaded: the caller's Blob itself when it was not converted.
+    let blob = match original.filter(|_| batch.from.is_none_or(|f| f == ChatFormat::Labelbox)) {
+        Some(b) => b,
+        None => bytes_blob(&bytes)?,
+    };
+    batch.progress.total.set(batch.progress.total.get() + bytes.len() as f64);
+    Ok((bytes, blob))
+}
+
+/// The stored item's key and import row, from the upload's `result` and the `last` presign.
+fn hosted(batch: &Batch, at: &str, result: &JsValue, last: &JsValue, global_key: String, metadata_fields: Option<String>) -> Result<(String, Row), UploadFailure> {
+    let key = js::get(result, "key").ok().and_then(|k| k.as_string()).unwrap_or_default();
+    let row_data = js::get_present(last, "rowData").ok().flatten().and_then(|v| v.as_string())
+        .or_else(|| js::get_present(result, "location").ok().flatten().and_then(|v| v.as_string()))
+        .or_else(|| js::get(last, "url").ok().and_then(|u| u.as_string()).and_then(|u| object_url(&u, &key)))
         .ok_or_else(|| UploadFailure::new(UploadCode::InvalidResponse, format!("{at}: no row URL: the presign has no rowData and its url is not http(s)")))?;
     let row = Row::new(row_data, global_key, metadata_fields);
     // The row must import: an https URL (or loopback http when allowed), a key Labelbox takes.
@@ -385,25 +410,11 @@ async fn sha256(bytes: &[u8]) -> Result<Vec<u8>, UploadFailure> {
 }
 
 /// Polls every future until all are done (the workers of one batch, on one thread).
-async fn join_all<F: Future<Output = ()>>(futs: Vec<F>) {
-    struct All<F> {
-        futs: Vec<Option<Pin<Box<F>>>>,
-    }
-    impl<F: Future<Output = ()>> Future for All<F> {
-        type Output = ();
-        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-            let mut pending = false;
-            for slot in self.futs.iter_mut() {
-                if let Some(f) = slot {
-                    if f.as_mut().poll(cx).is_ready() {
-                        *slot = None;
-                    } else {
-                        pending = true;
-                    }
-                }
-            }
-            if pending { Poll::Pending } else { Poll::Ready(()) }
-        }
-    }
-    All { futs: futs.into_iter().map(|f| Some(Box::pin(f))).collect() }.await
+async fn join_all(mut futs: Vec<Pin<Box<dyn Future<Output = ()> + '_>>>) {
+    std::future::poll_fn(|cx: &mut Context<'_>| {
+        // Finished futures are dropped at once (a worker holds its item's state).
+        futs.retain_mut(|f| f.as_mut().poll(cx).is_pending());
+        if futs.is_empty() { Poll::Ready(()) } else { Poll::Pending }
+    })
+    .await
 }

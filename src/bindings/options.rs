@@ -16,6 +16,7 @@ use crate::retry::{RetryPolicy, MAX_RETRIES};
 use crate::s3_post::Presign;
 use crate::validate::{FieldDecl, FieldType, DEFAULT_MAX_ISSUES, MAX_MAX_ISSUES};
 use crate::web::attempts::{Attempts, Reporter, DEFAULT_STALL_TIMEOUT_MS};
+use crate::web::progress::Phase;
 use crate::web::failure::UploadFailure;
 
 /// The option table of each entry point (`names::UPLOAD_AUDIO`).
@@ -191,15 +192,19 @@ impl Opts {
         RetryPolicy::new(out).map_err(|e| invalid_option(format!("{}.{e}", self.name)))
     }
 
-    /// The shared behaviour options: `signal`, `onProgress`, `retry`, `stallTimeoutMs`.
+    /// The shared behaviour options: `signal`, `onProgress`, `retry`, `stallTimeoutMs`; then the
+    /// upload starts: refused if the signal has already aborted, else in phase `validating`.
     pub(crate) fn attempts(&self, total: u64, idempotent: bool) -> Result<Attempts, UploadFailure> {
-        Ok(Attempts {
+        let attempts = Attempts {
             policy: self.retry()?,
             signal: self.signal()?,
             stall_ms: self.u64("stallTimeoutMs")?.unwrap_or(DEFAULT_STALL_TIMEOUT_MS),
             reporter: Reporter::new(total, self.function("onProgress")?),
             idempotent,
-        })
+        };
+        ensure_not_aborted(&attempts)?;
+        attempts.reporter.phase(Phase::Validating);
+        Ok(attempts)
     }
 }
 

@@ -10,7 +10,7 @@ use web_sys::{Blob, FormData};
 use super::audio::as_blob;
 use super::error::{invalid_option, promise};
 use super::put;
-use super::options::{ensure_not_aborted, json_text, names, read_presign, Opts};
+use super::options::{json_text, names, read_presign, Opts};
 use crate::grpc_web::response::find_metadata;
 use crate::retry::{self, Failure};
 use crate::s3_post::{assemble_form, parse_s3_error, precheck, FormEntry, Presign, PresignError};
@@ -24,7 +24,7 @@ use crate::web::failure::UploadFailure;
 use crate::web::grpc::retry_after;
 use crate::web::progress::Phase;
 use crate::redact::redact;
-use crate::web::transport::{HttpStack as _, Outcome, Request, Response};
+use crate::web::transport::{Exchange, HttpStack as _, Outcome, Request, Response};
 use crate::web::vela::{self, json_string, origin, string_member, VelaRequest};
 
 fn vela_credential(opts: &Opts) -> Result<Credential, UploadFailure> {
@@ -56,13 +56,19 @@ pub fn presigned_upload(
     promise(Box::pin(async move {
         let file = as_blob(&file, "file")?;
         let opts = Opts::read(&options, &names::PRESIGNED_UPLOAD)?;
-        let source = match opts.get("presign") {
-            Some(f) if f.is_function() => PresignSource::Function(f.unchecked_into()),
-            Some(p) => PresignSource::Static(read_presign(&p, "options.presign")?),
-            None => return Err(invalid_option("options.presign is required: {url, fields} or an async function returning one")),
-        };
+        let source = presign_option(&opts)?;
         upload_with(&file, &opts, source).await
     }))
+}
+
+/// `options.presign`: `{url, fields}` given once, or a function returning one (of
+/// `presignedUpload` and `uploadVelaBatch`).
+pub(crate) fn presign_option(opts: &Opts) -> Result<PresignSource, UploadFailure> {
+    match opts.get("presign") {
+        Some(f) if f.is_function() => Ok(PresignSource::Function(f.unchecked_into())),
+        Some(p) => Ok(PresignSource::Static(read_presign(&p, "options.presign")?)),
+        None => Err(invalid_option("options.presign is required: {url, fields} or an async function returning one")),
+    }
 }
 
 /// Uploads a call recording to Vela: asks the presign endpoint, then POSTs to S3.
@@ -106,8 +112,6 @@ pub fn upload_vela_chat(
         let metadata = opts.get("metadata").map(|m| json_text(&m, "options.metadata")).transpose()?;
         let org_id = opts.required_string("orgId")?;
         let attempts = opts.attempts((chat.len() + metadata.as_ref().map_or(0, String::len)) as u64, false)?;
-        ensure_not_aborted(&attempts)?;
-        attempts.reporter.phase(Phase::Validating);
         let text = crate::prepare::vela::prepare_chat_upload(chat.as_bytes(), &org_id, metadata.as_deref().map(str::as_bytes))
             .map_err(|e| super::upload::validation_failure("Vela chat", &e.reports()))?
             .body;
@@ -130,8 +134,6 @@ pub fn upload_vela_chat(
 pub(crate) async fn upload_with(file: &Blob, opts: &Opts, source: PresignSource) -> Result<JsValue, UploadFailure> {
     let size = super::audio::blob_size(file)?;
     let attempts = opts.attempts(size, true)?;
-    ensure_not_aborted(&attempts)?;
-    attempts.reporter.phase(Phase::Validating);
     let refreshable = !matches!(source, PresignSource::Static(_));
     // Shared, not cloned, between the attempts that use it.
     let current: std::cell::RefCell<Option<Rc<Presign>>> = Default::default();
@@ -183,25 +185,39 @@ async fn attempt(
     refreshable: bool,
     attempts: &Attempts,
 ) -> Result<(String, Response), AttemptError> {
-    let before = |failure, error| AttemptError { phase: retry::Phase::BeforeSend, failure, error };
     let stack = attempts.stack();
-    let secrets: Vec<&str> = presign.secret_values().collect();
-    let url = check_endpoint("presign.url", &presign.url).map_err(|e| before(Failure::Other, e.into()))?;
-    let facts = precheck(presign, size, stack.now_ms()).map_err(|e| {
+    let (url, key, form) = form(file, size, presign, refreshable, stack.now_ms())?;
+    let req = Request { method: "POST", url: &url, headers: &[], body: &form };
+    let result = stack.send(&req, &ToProgress(&*attempts.reporter)).await.map_err(AttemptError::before_send)?;
+    let response = verdict(result, presign, refreshable, stack.now_ms())?;
+    Ok((key, response))
+}
+
+/// The checked URL, the key and the form of a POST with `presign`: its fields in order, then
+/// `file` last. Fails before anything is sent (a bad or expired presign).
+fn form(file: &Blob, size: u64, presign: &Presign, refreshable: bool, now_ms: u64) -> Result<(String, String, JsValue), AttemptError> {
+    let before = |failure, error| AttemptError { phase: retry::Phase::BeforeSend, failure, error };
+    let other = |error| before(Failure::Other, error);
+    let url = check_endpoint("presign.url", &presign.url).map_err(|e| other(e.into()))?;
+    let facts = precheck(presign, size, now_ms).map_err(|e| {
+        let secrets: Vec<&str> = presign.secret_values().collect();
         let failure = if matches!(e, PresignError::Expired { .. }) { Failure::Expired { refreshable } } else { Failure::Other };
         before(failure, UploadFailure::new(e.code(), redact(&e.to_string(), &secrets)))
     })?;
-    let form = FormData::new().map_err(|e| before(Failure::Other, UploadFailure::new(UploadCode::InvalidRequest, "FormData is unavailable").with_cause(e)))?;
-    for entry in assemble_form(presign).map_err(|e| before(Failure::Other, UploadFailure::new(e.code(), e.to_string())))? {
+    let refused = |e: JsValue, what: &str| other(UploadFailure::new(UploadCode::InvalidRequest, what).with_cause(e));
+    let form = FormData::new().map_err(|e| refused(e, "FormData is unavailable"))?;
+    for entry in assemble_form(presign).map_err(|e| other(UploadFailure::new(e.code(), e.to_string())))? {
         let appended = match entry {
             FormEntry::Field { name, value } => form.append_with_str(name, value),
             FormEntry::File => form.append_with_blob("file", file),
         };
-        appended.map_err(|e| before(Failure::Other, UploadFailure::new(UploadCode::InvalidRequest, "the form could not be built").with_cause(e)))?;
+        appended.map_err(|e| refused(e, "the form could not be built"))?;
     }
-    let form: JsValue = form.into();
-    let req = Request { method: "POST", url: &url, headers: &[], body: &form };
-    let result = stack.send(&req, &ToProgress(&*attempts.reporter)).await.map_err(|e| before(Failure::Other, e))?;
+    Ok((url, facts.key, form.into()))
+}
+
+/// What S3's answer to a POST means: the response of a stored object, or why it failed.
+fn verdict(result: Exchange, presign: &Presign, refreshable: bool, now_ms: u64) -> Result<Response, AttemptError> {
     let phase = phase_of(result.body_sent);
     let response = match result.outcome {
         Outcome::Response(r) => r,
@@ -213,29 +229,28 @@ async fn attempt(
         other => return Err(transport_error(other, phase, "S3")),
     };
     if (200..300).contains(&response.status) {
-        return Ok((facts.key, response));
+        return Ok(response);
     }
+    let status = response.status;
+    let http = Failure::Http { status, retry_after: retry_after(&response, now_ms) };
     let text = String::from_utf8_lossy(&response.body);
     let (failure, error) = match parse_s3_error(&text) {
         Some(s3) => {
-            let failure = if s3.is_expired() {
-                Failure::Expired { refreshable }
-            } else {
-                Failure::Http { status: response.status, retry_after: retry_after(&response, stack.now_ms()) }
-            };
+            let failure = if s3.is_expired() { Failure::Expired { refreshable } } else { http };
             // S3 may echo field values (the signature, the policy) in what it says: redact
             // everything it said once, here.
+            let secrets: Vec<&str> = presign.secret_values().collect();
             let code = redact(&s3.code, &secrets);
-            let message = redact(&format!("S3 refused the upload (HTTP {}, {code}): {}", response.status, s3.message), &secrets);
+            let message = redact(&format!("S3 refused the upload (HTTP {status}, {code}): {}", s3.message), &secrets);
             // S3's own code goes only into `s3Code`: the package's codes are a closed set.
-            let mut error = UploadFailure::new(UploadCode::S3Error, message).with_status(response.status);
+            let mut error = UploadFailure::new(UploadCode::S3Error, message).with_status(status);
             error.s3_code = Some(code);
             (failure, error)
         }
         None => (
-            Failure::Http { status: response.status, retry_after: retry_after(&response, stack.now_ms()) },
-            UploadFailure::new(UploadCode::HttpError, format!("S3 answered HTTP {} without an S3 error document", response.status))
-                .with_status(response.status),
+            http,
+            UploadFailure::new(UploadCode::HttpError, format!("S3 answered HTTP {status} without an S3 error document"))
+                .with_status(status),
         ),
     };
     Err(AttemptError { phase, failure, error })

@@ -62,8 +62,6 @@ async fn upload_audio_impl(file: JsValue, metadata: JsValue, options: JsValue) -
     let explicit = super::audio::read_method(&opts)?.flatten();
     let chunk_size = opts.u64("chunkSize")?.unwrap_or(DEFAULT_CHUNK_SIZE);
     let attempts = opts.attempts(size, false)?;
-    ensure_not_aborted(&attempts)?;
-    attempts.reporter.phase(Phase::Validating);
 
     let fields = metadata_fields(&metadata)?;
     let info = sniff_blob(&file).await?;
@@ -166,8 +164,6 @@ async fn upload_text_impl(chat: JsValue, metadata: JsValue, options: JsValue) ->
     let chat = json_text(&chat, "chat")?;
     let metadata = json_text(&metadata, "metadata")?;
     let attempts = opts.attempts(chat.len() as u64, false)?;
-    ensure_not_aborted(&attempts)?;
-    attempts.reporter.phase(Phase::Validating);
 
     let prepared = crate::prepare::speechsense::prepare_chat_upload(chat.as_bytes(), metadata.as_bytes(), &[])
         .map_err(|e| validation_failure("chat or its metadata", &[&e.chat, &e.metadata]))?;

@@ -12,7 +12,7 @@ use super::error::invalid_option;
 use super::js;
 use super::json::{zip_issues_js, zip_report_js};
 use super::options::{names, Opts};
-use super::presigned::{upload_with, PresignSource};
+use super::presigned::{presign_option, upload_with};
 use crate::upload_code::UploadCode;
 use crate::web::failure::UploadFailure;
 use crate::zip::sample::{Damaged, Inflate, Inflater};
@@ -249,11 +249,7 @@ pub fn upload_vela_batch(
         let blob = as_blob(&file, "file")?;
         let opts = Opts::read(&options, &names::UPLOAD_VELA_BATCH)?;
         let zip_opts = zip_options(&opts)?;
-        let source = match opts.get("presign") {
-            Some(f) if f.is_function() => PresignSource::Function(wasm_bindgen::JsCast::unchecked_into(f)),
-            Some(p) => PresignSource::Static(super::options::read_presign(&p, "options.presign")?),
-            None => return Err(invalid_option("options.presign is required: {url, fields} or an async function returning one")),
-        };
+        let source = presign_option(&opts)?;
         let size = blob_size(&blob)?;
         let report = inspect(&mut BlobSource { blob: &blob, size }, &mut Platform, size, &zip_opts).await?;
         let report_js = zip_report_js(&report);

@@ -60,7 +60,15 @@ impl Credential {
                 given.push((o, v));
             }
         }
-        let list = options.join(", ");
+        // A loop, not `join`: `[&str]::join` would be a second copy of std's join (options.rs
+        // joins `String`s).
+        let mut list = String::new();
+        for (i, o) in options.iter().enumerate() {
+            if i > 0 {
+                list.push_str(", ");
+            }
+            list.push_str(o);
+        }
         let (option, value) = match given.as_slice() {
             [one] => one.clone(),
             [] => return Err(invalid(format!("{owner} needs one of {list}"))),

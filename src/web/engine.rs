@@ -217,7 +217,7 @@ pub(crate) async fn authorized_post<S: HttpStack, C: Credentials>(
     Ok((response, number.get()))
 }
 
-fn give_up(plan: &Plan<'_>, attempt: u32, e: AttemptError) -> UploadFailure {
+fn give_up(plan: &Plan<'_>, attempt: u32, mut e: AttemptError) -> UploadFailure {
     let ambiguous =
         !plan.idempotent && retry::may_have_committed(e.phase, &e.failure) && retry::is_retryable(&e.failure);
     if ambiguous {
@@ -231,7 +231,7 @@ fn give_up(plan: &Plan<'_>, attempt: u32, e: AttemptError) -> UploadFailure {
         );
         f.status = e.error.status;
         f.grpc_status = e.error.grpc_status;
-        f.cause = e.error.cause;
+        f.cause = e.error.cause.take();
         return f.with_attempt(attempt);
     }
     let mut error = e.error.with_attempt(attempt);

@@ -15,12 +15,31 @@ pub(crate) type JsDetail = wasm_bindgen::JsValue;
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) type JsDetail = String;
 
+/// A failed call (see [`Failed`]), boxed: a `Result<_, UploadFailure>` is one pointer wide, so
+/// every `?` of the upload paths moves a pointer instead of the whole failure, and the async
+/// state machines that hold one are smaller.
+#[derive(Debug, Clone)]
+pub(crate) struct UploadFailure(Box<Failed>);
+
+impl std::ops::Deref for UploadFailure {
+    type Target = Failed;
+    fn deref(&self) -> &Failed {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for UploadFailure {
+    fn deref_mut(&mut self) -> &mut Failed {
+        &mut self.0
+    }
+}
+
 /// A failed call: a stable `code`, a message a person can act on, and the details that apply.
 ///
 /// Messages are built from this package's own words plus server text passed through
 /// [`super::redact::redact`]; they never contain a key, a token or a presigned field value.
 #[derive(Debug, Clone)]
-pub(crate) struct UploadFailure {
+pub(crate) struct Failed {
     /// The stable code (`aborted`, `network_error`, `unauthenticated`, ...).
     pub code: UploadCode,
     /// What happened and what to do.
@@ -42,17 +61,23 @@ pub(crate) struct UploadFailure {
 
 impl UploadFailure {
     /// A failure with only a code and a message.
+    #[inline]
     pub fn new(code: UploadCode, message: impl Into<String>) -> UploadFailure {
-        UploadFailure {
+        UploadFailure::with_message(code, message.into())
+    }
+
+    /// [`UploadFailure::new`] without the generic: one copy of the construction.
+    fn with_message(code: UploadCode, message: String) -> UploadFailure {
+        UploadFailure(Box::new(Failed {
             code,
-            message: message.into(),
+            message,
             status: None,
             grpc_status: None,
             attempt: None,
             cause: None,
             issues: None,
             s3_code: None,
-        }
+        }))
     }
 
     /// A failure from any error type with a `code()` and a `Display` message.
