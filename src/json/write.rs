@@ -72,6 +72,14 @@ impl Writer {
         push_int(&mut self.out, n);
     }
 
+    /// A non-negative integer (reports' counts and sizes, which may pass `i64::MAX` in a hostile zip).
+    pub fn uint(&mut self, key: Option<&str>, n: u64) {
+        use std::fmt::Write as _;
+        self.start(key);
+        // Writing to a String cannot fail.
+        let _ = write!(self.out, "{n}");
+    }
+
     /// `true` or `false`.
     pub fn bool(&mut self, key: Option<&str>, b: bool) {
         self.start(key);
@@ -114,6 +122,14 @@ mod tests {
             let mut w = Writer::default();
             w.int(None, n);
             assert_eq!(w.into_string(), n.to_string());
+        }
+        for n in [0, 7, 1 << 53, u64::MAX] {
+            let mut w = Writer::default();
+            w.open(None, b'[');
+            w.uint(None, n);
+            w.uint(None, n);
+            w.close(b']');
+            assert_eq!(w.into_string(), format!("[{n},{n}]"));
         }
     }
 
