@@ -157,21 +157,17 @@ const ROLES: [Role; 3] = [Role::Agent, Role::Customer, Role::Bot];
 /// The connection kinds, as `validate`'s `connection` names them.
 const CONNECTIONS: [ConnectionKind; 3] = [ConnectionKind::Chat, ConnectionKind::AudioOneChannel, ConnectionKind::AudioTwoChannel];
 
-#[wasm_bindgen]
+// `TextEncoder.encodeInto`, taking a JS string and writing straight into wasm memory (js/natives.js).
+#[wasm_bindgen(module = "/js/natives.js")]
 extern "C" {
-    /// `TextEncoder`, with `encodeInto` taking a JS string and writing straight into wasm memory.
-    #[wasm_bindgen(js_name = TextEncoder)]
-    type Utf8Encoder;
-    #[wasm_bindgen(constructor, js_class = "TextEncoder")]
-    fn new() -> Utf8Encoder;
-    #[wasm_bindgen(method, js_name = encodeInto)]
-    fn encode_into(this: &Utf8Encoder, source: &js_sys::JsString, dest: &mut [u8]) -> EncodeIntoResult;
-
-    type EncodeIntoResult;
-    #[wasm_bindgen(method, getter)]
-    fn read(this: &EncodeIntoResult) -> f64;
-    #[wasm_bindgen(method, getter)]
-    fn written(this: &EncodeIntoResult) -> f64;
+    /// Encodes `s` from UTF-16 unit `from` on into `dest`; the units read.
+    #[wasm_bindgen(catch, js_name = encodeInto)]
+    fn encode_into(s: &js_sys::JsString, from: u32, dest: &mut [u8]) -> Result<f64, JsValue>;
+    /// The bytes the last [`encode_into`] wrote. (`catch`, like every import of the file: an
+    /// import wasm-bindgen can hand to the module as it is makes the glue import the whole file
+    /// as a namespace, which esbuild then cannot trim.)
+    #[wasm_bindgen(catch, js_name = encodedBytes)]
+    fn encoded_bytes() -> Result<f64, JsValue>;
 }
 
 /// The UTF-8 of a JS string, encoded by `encodeInto` straight into a buffer of 1.5 bytes per UTF-16
@@ -189,14 +185,14 @@ fn string_bytes(s: &js_sys::JsString) -> Option<Vec<u8>> {
     if units > MAX_INPUT_BYTES {
         return None;
     }
-    let encoder = Utf8Encoder::new();
     // `vec!` of zeros is a zeroed allocation: fresh wasm pages are not written twice.
     let mut buf: Vec<u8> = vec![0; (units + units / 2 + 16).min(CAP)];
     let (mut from, mut written) = (0usize, 0usize);
     while from < units {
         let Some(dest) = buf.get_mut(written..) else { break };
-        let r = if from == 0 { encoder.encode_into(s, dest) } else { encoder.encode_into(&s.slice(from as u32, units as u32), dest) };
-        let (read, wrote) = (r.read() as usize, r.written() as usize);
+        // A string's encodeInto cannot throw; if it ever did, the input counts as unreadable (too large).
+        let Ok(read) = encode_into(s, from as u32, dest) else { break };
+        let (read, wrote) = (read as usize, encoded_bytes().unwrap_or(0.0) as usize);
         from += read;
         written += wrote;
         // Room for the worst case (3 bytes per unit) of what is left, up to the cap.
