@@ -95,9 +95,11 @@ pub(crate) fn is_object_like(v: &JsValue) -> bool {
 pub(crate) fn keys(obj: &JsValue) -> Result<Vec<String>, ReadError> {
     let arr = object_keys(obj)?;
     // A fresh native array of strings: reading it runs no caller code.
-    let mut out = Vec::with_capacity(arr.length() as usize);
-    for k in arr.iter() {
-        if let Some(k) = k.as_string() {
+    let len = arr.length();
+    let mut out = Vec::with_capacity(len as usize);
+    // By index, not `arr.iter()` (js_sys's iterator is code of its own).
+    for i in 0..len {
+        if let Some(k) = arr.get(i).as_string() {
             out.push(k);
         }
     }
@@ -124,7 +126,8 @@ pub(crate) fn array_len(v: &JsValue) -> Result<Option<u32>, ReadError> {
 
 /// `v[i]` through `Reflect` (a trap may throw).
 pub(crate) fn item(v: &JsValue, i: u32) -> Result<JsValue, ReadError> {
-    Ok(Reflect::get_u32(v, i)?)
+    // `Reflect.get` with the index as a number key, as `get_u32` passes it: one import fewer.
+    Ok(Reflect::get(v, &JsValue::from_f64(f64::from(i)))?)
 }
 
 /// The elements of the array `v`, which must have at most `max` of them (`Wrong` otherwise, or
