@@ -330,18 +330,20 @@ fn choice(path: &str, v: &JsValue, names: &[&str]) -> Result<usize, UploadFailur
         .ok_or_else(|| invalid_option(format!("{path}: unknown variant `{}`, {}", shorten(&s), expected(names))))
 }
 
-/// `expected one of `a`, `b``, as serde said it when serde read these options.
+/// `expected one of `a`, `b``, as serde said it when serde read these options. Written straight
+/// into one String: a Vec of quoted names and `join` linked std's join_generic_copy for this alone.
 fn expected(names: &[&str]) -> String {
-    let mut quoted: Vec<String> = Vec::with_capacity(names.len());
-    for n in names {
-        quoted.push(format!("`{n}`"));
+    let two = names.len() == 2;
+    let mut out = String::from(if names.len() == 1 || two { "expected " } else { "expected one of " });
+    for (i, n) in names.iter().enumerate() {
+        if i > 0 {
+            out.push_str(if two { " or " } else { ", " });
+        }
+        out.push('`');
+        out.push_str(n);
+        out.push('`');
     }
-    let names = quoted;
-    match names.as_slice() {
-        [one] => format!("expected {one}"),
-        [a, b] => format!("expected {a} or {b}"),
-        _ => format!("expected one of {}", names.join(", ")),
-    }
+    out
 }
 
 impl Unchecked {

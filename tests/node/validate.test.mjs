@@ -125,3 +125,34 @@ test("a misspelt option is refused with a suggestion, never silently ignored", a
     (e) => e.code === "invalid_options" && /did you mean "signal"|unknown option `singal`/.test(e.message));
   assert.throws(() => tu.planChunks(10, { chunksize: 4 }), (e) => /did you mean "chunkSize"/.test(e.message));
 });
+
+test("a wrong choice is refused with the list of choices, worded as before", () => {
+  const msg = (f) => {
+    try {
+      f();
+    } catch (e) {
+      assert.equal(e.code, "invalid_options");
+      return e.message;
+    }
+    assert.fail("did not throw");
+  };
+  const KINDS = "`speechsense-chat`, `speechsense-metadata`, `vela-chat`, `vela-call-metadata`, `labelbox-conversation`, `labelbox-import`";
+  assert.equal(msg(() => tu.validate("{}", { kind: "nope" })), `validate: options.kind: unknown variant \`nope\`, expected one of ${KINDS}`);
+  assert.equal(msg(() => tu.validate("{}", { kind: 5 })), `validate: options.kind must be a string: expected one of ${KINDS}`);
+  assert.equal(
+    msg(() => tu.validate("{}", { kind: "speechsense-metadata", connection: "tv" })),
+    "validate: options.connection: unknown variant `tv`, expected one of `chat`, `audio-one-channel`, `audio-two-channel`",
+  );
+  assert.equal(
+    msg(() => tu.convertChat("{}", { from: "vela", to: "nope" })),
+    "convertChat: options.to: unknown variant `nope`, expected one of `speechsense`, `vela`, `labelbox`",
+  );
+  assert.equal(
+    msg(() => tu.convertChat("{}", { from: "vela", to: "labelbox", roles: { u1: "boss" } })),
+    "convertChat: options.roles.u1: unknown variant `boss`, expected one of `agent`, `customer`, `bot`",
+  );
+  assert.equal(
+    msg(() => tu.convertChat("{}", { from: "vela", to: "labelbox", roles: ["agent"] })),
+    "convertChat: options.roles must be an object of name -> expected one of `agent`, `customer`, `bot`",
+  );
+});
