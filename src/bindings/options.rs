@@ -77,7 +77,7 @@ impl Opts {
         if !value.is_object() {
             return Err(invalid_option(format!("{f}: options must be an object")));
         }
-        Unchecked { obj: value.clone(), name: format!("{f}: options") }.check(table, &|key| format!("{f}: unknown option {key}"))
+        Unchecked { obj: value.clone(), name: format!("{f}: options") }.check(table, (f, ": unknown option "))
     }
 
     /// Wraps `value`, which must be an object, or `undefined` when `optional`; `name` says how
@@ -291,7 +291,7 @@ impl Opts {
             if !item.is_object() {
                 return Err(invalid_option(format!("{at} must be an object {{ name, type, required? }}")));
             }
-            let decl = Unchecked { obj: item, name: at.clone() }.check(&FIELD_DECL, &|key| format!("{at} has an unknown key {key}"))?;
+            let decl = Unchecked { obj: item, name: at.clone() }.check(&FIELD_DECL, (&at, " has an unknown key "))?;
             let name = decl.string("name")?.ok_or_else(|| decl.err("name", "is required"))?;
             let type_name = decl.string("type")?.ok_or_else(|| decl.err("type", "is required"))?;
             let field_type = FieldType::from_name(&type_name).ok_or_else(|| {
@@ -351,11 +351,12 @@ impl Unchecked {
     /// silently turn a feature off), then reads every option of the table once.
     fn only(self, table: &'static OptionTable) -> Result<Opts, UploadFailure> {
         let name = self.name.clone();
-        self.check(table, &|key| format!("{name} has an unknown option {key}"))
+        self.check(table, (&name, " has an unknown option "))
     }
 
-    /// [`Unchecked::only`], with `unknown` making the message for an unknown key.
-    fn check(self, table: &'static OptionTable, unknown: &dyn Fn(&str) -> String) -> Result<Opts, UploadFailure> {
+    /// [`Unchecked::only`]; the message for an unknown key is `unknown`'s two parts, then the key
+    /// (two strings, not a closure per caller: each was code of its own).
+    fn check(self, table: &'static OptionTable, unknown: (&str, &str)) -> Result<Opts, UploadFailure> {
         let Unchecked { obj, name } = self;
         if obj.is_undefined() {
             return Ok(Opts { name, table, values: Vec::new() });
@@ -365,7 +366,7 @@ impl Unchecked {
             allowed.push(k);
         }
         if let Some(key) = unknown_key(&obj, &allowed).map_err(|e| threw(&name, e))? {
-            return Err(invalid_option(unknown(&key)));
+            return Err(invalid_option(format!("{}{}{key}", unknown.0, unknown.1)));
         }
         let mut values = Vec::new();
         // Over `allowed`, not `table.keys()` again: one copy of the flattening loop less.
