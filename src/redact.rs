@@ -92,8 +92,13 @@ pub fn scrub_urls(text: &str) -> String {
         out.push_str(authority.rsplit_once('@').map_or(authority, |(_, host)| host));
         // The sentence's own punctuation after a cut URL stays.
         let cut = url.get(authority_end..).unwrap_or_default();
-        let trimmed = cut.trim_end_matches([')', '.', ',', ';', ':', '!', ']']);
-        out.push_str(cut.get(trimmed.len()..).unwrap_or_default());
+        // By bytes, not `trim_end_matches([..])` (a char searcher walking back by code points):
+        // every mark is ASCII, which no byte of a multi-byte character can be.
+        let mut keep = cut.len();
+        while keep > 0 && cut.as_bytes().get(keep - 1).is_some_and(|b| b").,;:!]".contains(b)) {
+            keep -= 1;
+        }
+        out.push_str(cut.get(keep..).unwrap_or_default());
         rest = rest.get(end..).unwrap_or_default();
     }
     out.push_str(rest);
