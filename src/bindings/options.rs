@@ -213,19 +213,24 @@ impl Opts {
     /// `key` naming one of `choices` (each called in JS by `name` of it), `None` when absent. A
     /// wrong value is `invalid_options` listing the choices.
     pub(crate) fn one_of<T: Copy>(&self, key: &str, choices: Choices<T>) -> Result<Option<T>, UploadFailure> {
-        let Some(v) = self.get(key) else { return Ok(None) };
-        let i = self.choice_of(key, &v, &names(choices))?;
-        Ok(choices.0.get(i).copied())
+        Ok(self.choice_of(key, &names(choices), false)?.and_then(|i| choices.0.get(i).copied()))
     }
 
-    /// [`Opts::one_of`]'s work that does not depend on the type of the choices, once for all.
-    fn choice_of(&self, key: &str, v: &JsValue, names: &[&str]) -> Result<usize, UploadFailure> {
-        choice(&format!("{}.{key}", self.name), v, names)
+    /// [`Opts::one_of`]'s work that does not depend on the type of the choices, once for all:
+    /// the index of the choice named, `None` when absent (refused when `required`).
+    fn choice_of(&self, key: &str, names: &[&str], required: bool) -> Result<Option<usize>, UploadFailure> {
+        match self.get(key) {
+            Some(v) => choice(&format!("{}.{key}", self.name), &v, names).map(Some),
+            None if required => Err(self.err(key, "is required")),
+            None => Ok(None),
+        }
     }
 
     /// [`Opts::one_of`] for a required option.
     pub(crate) fn required_one_of<T: Copy>(&self, key: &str, choices: Choices<T>) -> Result<T, UploadFailure> {
-        self.one_of(key, choices)?.ok_or_else(|| self.err(key, "is required"))
+        let i = self.choice_of(key, &names(choices), true)?;
+        // `choice_of` gave the index of a name in `choices`, so `get` finds it.
+        i.and_then(|i| choices.0.get(i).copied()).ok_or_else(|| self.err(key, "is required"))
     }
 
     /// An optional boolean.
