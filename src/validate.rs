@@ -140,24 +140,26 @@ pub fn report_on(
     check: impl FnOnce(crate::json::Value<'_, '_>, &mut Sink) -> usize,
 ) -> Report {
     // Only the call of `check` is generic: the rest is in two plain functions, not in a copy per
-    // caller's closure (~450 bytes of wasm each).
-    let (read, mut sink) = match begin(read, max_issues) {
-        Ok(started) => started,
-        Err(report) => return report,
+    // caller's closure (~450 bytes of wasm each). The sink lives here, in place, from start to end.
+    let mut sink = Sink::with_limit(max_issues);
+    let items = match begin(read, &mut sink) {
+        Some(root) => check(root, &mut sink),
+        None => 0,
     };
-    let items = check(read.parsed.doc.root(), &mut sink);
     end(read, sink, items)
 }
 
-/// [`report_on`] up to the format's rules: the syntax error's report, or the sink with the
-/// duplicate keys in it.
+/// [`report_on`] up to the format's rules: the syntax error (then `None`), or the duplicate keys
+/// recorded in `sink` and the root to check.
 #[inline(never)]
-fn begin<'r, 'a>(read: &'r ReadResult<'a>, max_issues: usize) -> Result<(&'r crate::json::Read<'a>, Sink), Report> {
+fn begin<'r, 'a>(read: &'r ReadResult<'a>, sink: &mut Sink) -> Option<crate::json::Value<'r, 'a>> {
     let read = match read {
         Ok(r) => r,
-        Err(e) => return Err(syntax_report(e, max_issues)),
+        Err(e) => {
+            sink.error_at(e.error.code, Some(e.error.offset), e.error.path.clone(), e.error.message.clone());
+            return None;
+        }
     };
-    let mut sink = Sink::with_limit(max_issues);
     for d in &read.parsed.duplicates {
         sink.error_at(
             Code::DuplicateKey,
@@ -167,19 +169,25 @@ fn begin<'r, 'a>(read: &'r ReadResult<'a>, max_issues: usize) -> Result<(&'r cra
         );
     }
     sink.count_dropped_errors(read.parsed.duplicates_not_listed);
-    Ok((read, sink))
+    Some(read.parsed.doc.root())
 }
 
 /// [`report_on`] after the format's rules: the stats and the positions.
 #[inline(never)]
-fn end(read: &crate::json::Read<'_>, sink: Sink, items: usize) -> Report {
-    let stats = Stats {
-        bytes: read.bytes.len() as u64,
-        values: read.parsed.doc.value_count() as u64,
-        items: items as u64,
-        max_depth: read.parsed.doc.max_depth(),
+fn end(read: &ReadResult<'_>, sink: Sink, items: usize) -> Report {
+    let (bytes, stats) = match read {
+        Ok(read) => (
+            read.bytes,
+            Stats {
+                bytes: read.bytes.len() as u64,
+                values: read.parsed.doc.value_count() as u64,
+                items: items as u64,
+                max_depth: read.parsed.doc.max_depth(),
+            },
+        ),
+        Err(e) => (e.bytes, Stats { bytes: e.bytes.len() as u64, ..Stats::default() }),
     };
-    sink.finish(read.bytes, stats)
+    sink.finish(bytes, stats)
 }
 
 /// The report for an input of `len` bytes that is over [`crate::json::MAX_INPUT_BYTES`], for
@@ -190,10 +198,4 @@ pub fn too_large_report(len: u64) -> Report {
     let e = crate::json::parser::too_large(usize::try_from(len).unwrap_or(usize::MAX));
     sink.error_at(e.code, None, e.path, e.message);
     sink.finish(&[], Stats { bytes: len, ..Stats::default() })
-}
-
-fn syntax_report(e: &crate::json::ReadError<'_>, max_issues: usize) -> Report {
-    let mut sink = Sink::with_limit(max_issues);
-    sink.error_at(e.error.code, Some(e.error.offset), e.error.path.clone(), e.error.message.clone());
-    sink.finish(e.bytes, Stats { bytes: e.bytes.len() as u64, ..Stats::default() })
 }

@@ -244,21 +244,14 @@ pub fn validate(
     #[wasm_bindgen(unchecked_param_type = "ValidateOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
     let o = Opts::read(&options, &names::VALIDATE).map_err(to_js)?;
-    let opts = (|| {
-        Ok(ValidateOptions {
-            kind: o.required_one_of("kind", (&ValidationKind::ALL, ValidationKind::as_str))?,
-            metadata: o.json_text("metadata")?,
-            connection: o.one_of("connection", (&CONNECTIONS, ConnectionKind::as_str))?,
-            fields: o.fields()?,
-            max_issues: o.max_issues()?,
-            allow_loopback_http: o.bool("allowLoopbackHttp")?.unwrap_or(false),
-        })
-    })()
-    .map_err(to_js)?;
-    match input_bytes(&input, "validate")? {
-        Ok(bytes) => Ok(report_js(&validate_core(&bytes, &opts))),
-        Err(len) => Ok(report_js(&too_large_report(len))),
-    }
+    let mut opts = ValidateOptions::new(ValidationKind::SpeechsenseChat);
+    validate_options(&o, &mut opts).map_err(to_js)?;
+    // One report, one conversion to JS.
+    let report = match input_bytes(&input, "validate")? {
+        Ok(bytes) => validate_core(&bytes, &opts),
+        Err(len) => too_large_report(len),
+    };
+    Ok(report_js(&report))
 }
 
 /// Converts a chat between SpeechSense, Vela and Labelbox. Problems in the input are reported in
@@ -276,6 +269,18 @@ pub fn convert_chat(
         Err(len) => crate::convert::ConvertResult { errors: too_large_report(len).errors, ..Default::default() },
     };
     Ok(convert_js(&r))
+}
+
+/// `validate`'s options, read into `opts` in place, in this order (a returned `ValidateOptions`
+/// is copied at each `?`).
+fn validate_options(o: &Opts, opts: &mut ValidateOptions) -> Result<(), crate::web::failure::UploadFailure> {
+    opts.kind = o.required_one_of("kind", (&ValidationKind::ALL, ValidationKind::as_str))?;
+    opts.metadata = o.json_text("metadata")?;
+    opts.connection = o.one_of("connection", (&CONNECTIONS, ConnectionKind::as_str))?;
+    opts.fields = o.fields()?;
+    opts.max_issues = o.max_issues()?;
+    opts.allow_loopback_http = o.bool("allowLoopbackHttp")?.unwrap_or(false);
+    Ok(())
 }
 
 /// `convertChat`'s options, read into `opts` in place (a returned `ConvertOptions` is copied at

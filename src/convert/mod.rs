@@ -417,13 +417,11 @@ pub fn convert_chat(input: &[u8], options: &ConvertOptions) -> ConvertResult {
         return notes.finish(String::new(), None);
     }
     let meta_root = metadata.as_ref().and_then(|m| m.as_ref().ok()).map(|r| r.parsed.doc.root());
-    let conv = match parsed.as_ref().ok().and_then(|r| read::read(r.parsed.doc.root(), meta_root, from, options, &mut notes)) {
-        Some(c) => c,
-        None => {
-            notes.error(Code::MissingMember, "", "the input could not be read");
-            return notes.finish(String::new(), None);
-        }
-    };
-    let (output, metadata) = write::write(conv, to, options, &mut notes);
+    let mut conv = Conversation::default();
+    if parsed.as_ref().ok().and_then(|r| read::read(r.parsed.doc.root(), meta_root, from, options, &mut notes, &mut conv)).is_none() {
+        notes.error(Code::MissingMember, "", "the input could not be read");
+        return notes.finish(String::new(), None);
+    }
+    let (output, metadata) = write::write(&mut conv, to, options, &mut notes);
     notes.finish(output, metadata)
 }

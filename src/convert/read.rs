@@ -8,12 +8,13 @@ use crate::json::{Kind, Value};
 use crate::report::Code;
 
 /// Reads the validated document `root` in format `from` (with its validated SpeechSense
-/// `metadata`, when given).
-pub(super) fn read(root: Value<'_, '_>, metadata: Option<Value<'_, '_>>, from: ChatFormat, options: &ConvertOptions, notes: &mut Notes) -> Option<Conversation> {
+/// `metadata`, when given) into `c` (empty), or `None`. (Filled in place: a 168-byte
+/// `Conversation` returned by value is copied at each return and again into the writer.)
+pub(super) fn read(root: Value<'_, '_>, metadata: Option<Value<'_, '_>>, from: ChatFormat, options: &ConvertOptions, notes: &mut Notes, c: &mut Conversation) -> Option<()> {
     match from {
-        ChatFormat::Speechsense => speechsense(root, metadata, notes),
-        ChatFormat::Vela => vela(root),
-        ChatFormat::Labelbox => labelbox(root, &options.roles, notes),
+        ChatFormat::Speechsense => speechsense(root, metadata, notes, c),
+        ChatFormat::Vela => vela(root, c),
+        ChatFormat::Labelbox => labelbox(root, &options.roles, notes, c),
     }
 }
 
@@ -74,15 +75,14 @@ fn push_timed(c: &mut Conversation, m: Value<'_, '_>, user_id: String, role: Opt
     Some(())
 }
 
-fn speechsense(root: Value<'_, '_>, metadata: Option<Value<'_, '_>>, notes: &mut Notes) -> Option<Conversation> {
-    let mut c = Conversation::default();
+fn speechsense(root: Value<'_, '_>, metadata: Option<Value<'_, '_>>, notes: &mut Notes, c: &mut Conversation) -> Option<()> {
     if let Some(m) = metadata {
         c.extra = metadata_of(m)?;
     } else {
         notes.warn(Code::MissingOption, "", "no `metadata` was given, so participant roles and names are unknown");
     }
     let (agent, customer) = (c.extra.get("operator_id").cloned(), c.extra.get("client_id").cloned());
-    parties(&mut c, agent, customer);
+    parties(c, agent, customer);
     c.session_id = c.extra.get("ticket_id").cloned();
     c.org_id = c.extra.get("org_id").cloned();
     c.start = c.extra.get("date").and_then(|d| instant(d)).or_else(|| c.extra.get("date_from").and_then(|d| instant(d)));
@@ -90,18 +90,19 @@ fn speechsense(root: Value<'_, '_>, metadata: Option<Value<'_, '_>>, notes: &mut
     for m in root.get("messages")?.items() {
         let user_id = user_id_text(m.get("user_id")?)?.into_owned();
         let role = [Role::Agent, Role::Customer, Role::Bot].into_iter().find(|r| c.party(*r).id.as_deref() == Some(user_id.as_str()));
-        push_timed(&mut c, m, user_id, role, "text")?;
+        push_timed(c, m, user_id, role, "text")?;
     }
-    Some(c)
+    Some(())
 }
 
-fn vela(root: Value<'_, '_>) -> Option<Conversation> {
+fn vela(root: Value<'_, '_>, c: &mut Conversation) -> Option<()> {
     let cd = root.get("chat_data")?;
-    let mut c = Conversation { org_id: text(root, "org_id"), session_id: text(cd, "session_id"), ..Conversation::default() };
+    c.org_id = text(root, "org_id");
+    c.session_id = text(cd, "session_id");
     if let Some(meta) = root.get("metadata").filter(|m| m.kind() == Kind::Object) {
         c.extra = metadata_of(meta)?;
     }
-    parties(&mut c, text(cd, "agent_id"), text(cd, "customer_id"));
+    parties(c, text(cd, "agent_id"), text(cd, "customer_id"));
     c.start = time_of(cd, "start_time").flatten();
     c.end = time_of(cd, "end_time").flatten();
     for m in cd.get("messages")?.items() {
@@ -113,9 +114,9 @@ fn vela(root: Value<'_, '_>) -> Option<Conversation> {
             _ => None,
         };
         let user_id = role.and_then(|r| c.party(r).id.clone()).unwrap_or_else(|| sender.clone());
-        push_timed(&mut c, m, user_id, role, "content")?;
+        push_timed(c, m, user_id, role, "content")?;
     }
-    Some(c)
+    Some(())
 }
 
 /// The role the `align` convention gives: `right` agent, `left` (or none) customer, any indent bot.
@@ -127,8 +128,7 @@ pub(super) fn role_of_align(align: Option<&str>) -> Role {
     }
 }
 
-fn labelbox(root: Value<'_, '_>, roles: &Roles, notes: &mut Notes) -> Option<Conversation> {
-    let mut c = Conversation::default();
+fn labelbox(root: Value<'_, '_>, roles: &Roles, notes: &mut Notes, c: &mut Conversation) -> Option<()> {
     // Whose role came from `align` (warned about once each).
     let mut inferred = Roles::default();
     for (i, m) in root.get("messages")?.items().enumerate() {
@@ -163,5 +163,5 @@ fn labelbox(root: Value<'_, '_>, roles: &Roles, notes: &mut Notes) -> Option<Con
             can_label: m.get("canLabel").and_then(|b| b.as_bool()),
         });
     }
-    Some(c)
+    Some(())
 }

@@ -7,7 +7,7 @@ use crate::formats::labelbox::{CONVERSATION_TYPE, MAX_CONTENT_CHARS, MAX_MESSAGE
 use crate::formats::time::format_rfc3339;
 use crate::report::Code;
 
-pub(super) fn write(mut c: Conversation, to: ChatFormat, options: &ConvertOptions, notes: &mut Notes) -> (String, Option<String>) {
+pub(super) fn write(c: &mut Conversation, to: ChatFormat, options: &ConvertOptions, notes: &mut Notes) -> (String, Option<String>) {
     if to != ChatFormat::Labelbox {
         let (mut ids, mut unlabelled) = (false, false);
         for m in &c.messages {
@@ -22,9 +22,9 @@ pub(super) fn write(mut c: Conversation, to: ChatFormat, options: &ConvertOption
         }
     }
     match to {
-        ChatFormat::Speechsense => speechsense(&mut c, notes),
-        ChatFormat::Vela => (vela(&mut c, options, notes), None),
-        ChatFormat::Labelbox => (labelbox(&c, options.from, notes), None),
+        ChatFormat::Speechsense => speechsense(c, notes),
+        ChatFormat::Vela => (vela(c, options, notes), None),
+        ChatFormat::Labelbox => (labelbox(c, options.from, notes), None),
     }
 }
 

@@ -206,14 +206,14 @@ impl Parser<'_> {
 
     #[cold]
     #[inline(never)]
-    pub(super) fn err(&self, code: Code, offset: usize, message: String) -> SyntaxError {
-        SyntaxError { code, message, offset, path: self.path() }
+    pub(super) fn err(&self, code: Code, offset: usize, message: String) -> Box<SyntaxError> {
+        Box::new(SyntaxError { code, message, offset, path: self.path() })
     }
 
     /// [`Parser::err`] with a fixed message (copied here, not at each of its callers).
     #[cold]
     #[inline(never)]
-    pub(super) fn fail(&self, code: Code, offset: usize, message: &str) -> SyntaxError {
+    pub(super) fn fail(&self, code: Code, offset: usize, message: &str) -> Box<SyntaxError> {
         self.err(code, offset, message.to_owned())
     }
 
@@ -223,7 +223,7 @@ impl Parser<'_> {
         format!("line {}, column {}", lc.line, lc.column)
     }
 
-    pub(super) fn eof(&self) -> SyntaxError {
+    pub(super) fn eof(&self) -> Box<SyntaxError> {
         match self.top() {
             Some(f) => self.err(
                 Code::UnexpectedEnd,
@@ -234,7 +234,7 @@ impl Parser<'_> {
         }
     }
 
-    pub(super) fn expected_key(&self) -> SyntaxError {
+    pub(super) fn expected_key(&self) -> Box<SyntaxError> {
         let Some(c) = self.peek() else { return self.eof() };
         let msg = match c {
             b'\'' => "object keys use double quotes in JSON, not single quotes",
@@ -248,7 +248,7 @@ impl Parser<'_> {
         self.fail(Code::ExpectedKey, self.i, msg)
     }
 
-    pub(super) fn bad_value_start(&self, c: u8) -> SyntaxError {
+    pub(super) fn bad_value_start(&self, c: u8) -> Box<SyntaxError> {
         let (code, msg) = match c {
             b'\'' => (Code::UnexpectedCharacter, "strings use double quotes in JSON, not single quotes"),
             b'/' => (Code::UnexpectedCharacter, "comments are not allowed in JSON: remove them"),
@@ -269,7 +269,7 @@ impl Parser<'_> {
         self.fail(code, self.i, msg)
     }
 
-    pub(super) fn eof_in_string(&self) -> SyntaxError {
+    pub(super) fn eof_in_string(&self) -> Box<SyntaxError> {
         self.fail(Code::UnexpectedEnd, self.b.len(), "the document ends inside a string: add the closing `\"`")
     }
 

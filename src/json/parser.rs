@@ -66,6 +66,10 @@ pub struct Parsed<'a> {
 
 pub(super) const NONE: u32 = u32::MAX;
 
+/// What the parser's steps return: the error boxed, so that each step's `Result` is one word
+/// (returned in a register, no 32-byte copy at each `?`); [`parse_limited`] unboxes it.
+pub(super) type Step<T> = Result<T, Box<SyntaxError>>;
+
 /// An open array or object.
 #[derive(Clone, Copy)]
 pub(super) struct Frame {
@@ -124,7 +128,9 @@ pub fn parse_limited(src: &[u8], listed: usize) -> Result<Parsed<'_>, SyntaxErro
         max_depth: 0,
         keys: 0,
     };
-    p.run()?;
+    if let Err(e) = p.run() {
+        return Err(*e);
+    }
     let Parser { mut nodes, len, mut dups, max_depth, keys, dups_over, .. } = p;
     nodes.truncate(len);
     // (duplicate, first) pairs in order.
@@ -219,18 +225,18 @@ impl<'a> Parser<'a> {
     }
 
     #[cold]
-    fn too_many_values(&self) -> SyntaxError {
-        SyntaxError {
+    fn too_many_values(&self) -> Box<SyntaxError> {
+        Box::new(SyntaxError {
             code: Code::InputTooLarge,
             message: format!(
                 "the document holds more than {MAX_VALUES} values (keys included), the most this validator reads: split it into smaller files"
             ),
             offset: self.i,
             path: self.path(),
-        }
+        })
     }
 
-    fn open(&mut self, obj: bool) -> Result<(), SyntaxError> {
+    fn open(&mut self, obj: bool) -> Step<()> {
         if self.depth >= MAX_DEPTH {
             return Err(self.err(
                 Code::TooDeep,
@@ -317,7 +323,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn run(&mut self) -> Result<(), SyntaxError> {
+    fn run(&mut self) -> Step<()> {
         self.skip_ws();
         if self.i >= self.b.len() {
             return Err(self.fail(Code::EmptyInput, self.i, "the input is empty: expected a JSON document"));
@@ -418,13 +424,13 @@ impl<'a> Parser<'a> {
         self.skip_ws();
         if self.i < self.b.len() {
             let msg = format!("unexpected {} after the end of the JSON document: a file holds exactly one value", self.show_here());
-            return Err(SyntaxError { code: Code::TrailingContent, message: msg, offset: self.i, path: String::new() });
+            return Err(Box::new(SyntaxError { code: Code::TrailingContent, message: msg, offset: self.i, path: String::new() }));
         }
         Ok(())
     }
 
 
-    fn key(&mut self) -> Result<(), SyntaxError> {
+    fn key(&mut self) -> Step<()> {
         let start = self.i;
         let escaped = self.string()?;
         let idx = self.push(Kind::String, start, self.i, escaped as u32);
@@ -444,7 +450,7 @@ impl<'a> Parser<'a> {
 
     /// Scans a string starting at `"`; returns whether it has escapes.
     #[inline(never)]
-    fn string(&mut self) -> Result<bool, SyntaxError> {
+    fn string(&mut self) -> Step<bool> {
         let start = self.i;
         self.i += 1;
         let mut escaped = false;
@@ -514,7 +520,7 @@ impl<'a> Parser<'a> {
         Some(v)
     }
 
-    fn escape(&mut self) -> Result<(), SyntaxError> {
+    fn escape(&mut self) -> Step<()> {
         let at = self.i;
         match self.b.get(self.i + 1) {
             Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
@@ -557,7 +563,7 @@ impl<'a> Parser<'a> {
         self.i - s
     }
 
-    fn number(&mut self) -> Result<(), SyntaxError> {
+    fn number(&mut self) -> Step<()> {
         let start = self.i;
         if self.at(b'-') {
             self.i += 1;
@@ -599,7 +605,7 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn literal(&mut self, word: &str, kind: Kind) -> Result<(), SyntaxError> {
+    fn literal(&mut self, word: &str, kind: Kind) -> Step<()> {
         let end = self.i + word.len();
         let ok = self.b.get(self.i..end) == Some(word.as_bytes()) && !self.b.get(end).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
         if !ok {

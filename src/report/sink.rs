@@ -148,27 +148,34 @@ impl Sink {
 
     /// Records an error at byte offset `at` of the source.
     pub fn error(&mut self, code: Code, at: usize, path: &Path<'_>, message: impl Into<String>) {
-        // The pointer is rendered only for an issue that is kept.
+        // The pointer is rendered only for an issue that is kept. Only the check and `into` are
+        // generic: the rest is one plain function for every message type.
         if self.issues.room_for_error() {
-            self.issues.push_error(Pending { code, message: message.into(), path: path.render(), at: Some(at) });
+            self.keep(true, code, Some(at), path.render(), message.into());
         }
     }
 
     /// Records a warning at byte offset `at` of the source.
     pub fn warn(&mut self, code: Code, at: usize, path: &Path<'_>, message: impl Into<String>) {
         if self.issues.room_for_warning() {
-            self.issues.push_warning(Pending { code, message: message.into(), path: path.render(), at: Some(at) });
+            self.keep(false, code, Some(at), path.render(), message.into());
         }
     }
 
     /// Records an error with an already rendered pointer and an optional offset.
     pub fn error_at(&mut self, code: Code, at: Option<usize>, path: String, message: impl Into<String>) {
-        self.issues.push_error(Pending { code, message: message.into(), path, at });
+        self.keep(true, code, at, path, message.into());
     }
 
     /// Records a warning with an already rendered pointer and an optional offset.
     pub fn warn_at(&mut self, code: Code, at: Option<usize>, path: String, message: impl Into<String>) {
-        self.issues.push_warning(Pending { code, message: message.into(), path, at });
+        self.keep(false, code, at, path, message.into());
+    }
+
+    #[inline(never)]
+    fn keep(&mut self, error: bool, code: Code, at: Option<usize>, path: String, message: String) {
+        let p = Pending { code, message, path, at };
+        if error { self.issues.push_error(p) } else { self.issues.push_warning(p) }
     }
 
     /// Counts `n` errors that were found but never built (for example duplicate keys past the
