@@ -1,7 +1,8 @@
 // Size guard (issue 9): each entry's .wasm gzip -9 plus its glue bundled and minified by esbuild,
-// gzip -9, must stay within its ceiling (today's size plus ~3 KB; scripts/size.mjs holds the
-// ceilings and issue 9's targets), so a regression cannot land unnoticed. The targets (150 KiB,
-// 64 KiB) are not reached yet; the test prints the distance. Bytes, not time: stable anywhere.
+// gzip -9, must stay within its ceiling (scripts/size.mjs holds the ceilings and issue 9's
+// targets): the main entry within its 150 KiB target, the validate entry within today's size plus
+// ~3 KB (its 64 KiB target is not reached yet; the test prints the distance), so a regression
+// cannot land unnoticed. Bytes, not time: stable anywhere.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
