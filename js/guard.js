@@ -7,6 +7,8 @@
 //  - every later call gets "module_poisoned" without entering wasm.
 // No eval, no inline script: this runs under `script-src 'self' 'wasm-unsafe-eval'`.
 
+import { uploadErrorPrototype } from "./natives.js";
+
 const POISONED_MESSAGE =
   "talk-uploader stopped after an internal error in an earlier call; reload the page to re-initialise it";
 const INTERNAL_MESSAGE =
@@ -59,7 +61,7 @@ export function guarded(glue, asyncNames) {
   // Called once the instance exists (after init or initSync), before any user call.
   const setUp = () => {
     if (proto) return;
-    proto = glue.__uploadErrorPrototype();
+    proto = uploadErrorPrototype();
     glue.__installPanicGuard((note) => poison(new Error(String(note))));
     UploadError.prototype = proto;
     Object.defineProperty(proto, "constructor", { value: UploadError, writable: true, configurable: true });

@@ -1,13 +1,11 @@
 // UploadErrors made in JS (a file that cannot be read, a worker that died): the same prototype as
-// the module's own, once the module is initialised; before that, an Error named UploadError.
-import * as glue from "./talk_uploader.js";
+// the module's own errors, which js/natives.js makes (no call into wasm, so this works before the
+// module is initialised too).
+import { uploadErrorPrototype } from "./natives.js";
 
 export function uploadError(code, message, cause) {
   const e = cause === undefined ? new Error(message) : new Error(message, { cause });
-  let proto = null;
-  try { proto = glue.__uploadErrorPrototype(); } catch { /* not initialised in this realm */ }
-  if (proto) Object.setPrototypeOf(e, proto);
-  else e.name = "UploadError";
+  Object.setPrototypeOf(e, uploadErrorPrototype());
   e.code = code;
   return e;
 }

@@ -51,8 +51,6 @@ extern "C" {
     pub(crate) fn native_upload_error(message: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = isUploadError)]
     pub(crate) fn native_is_upload_error(value: &JsValue) -> Result<bool, JsValue>;
-    #[wasm_bindgen(catch, js_name = uploadErrorPrototype)]
-    pub(crate) fn native_upload_error_prototype() -> Result<JsValue, JsValue>;
 }
 
 /// What went wrong reading a caller value: it threw (`Threw`, with what it threw), or it was

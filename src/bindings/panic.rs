@@ -55,13 +55,6 @@ pub fn is_poisoned() -> bool {
     POISONED.load(Ordering::SeqCst)
 }
 
-/// `UploadError.prototype`, so that the guard's own `internal` and `module_poisoned` errors are
-/// `UploadError`s like every other (fetched once, before anything can trap).
-#[wasm_bindgen(js_name = __uploadErrorPrototype, skip_typescript)]
-pub fn upload_error_prototype() -> JsValue {
-    super::js::native_upload_error_prototype().unwrap_or(JsValue::NULL)
-}
-
 /// A deliberate panic, only in builds with the `test-panic` feature (never in the package).
 #[cfg(feature = "test-panic")]
 #[wasm_bindgen(js_name = __testPanic, skip_typescript)]
