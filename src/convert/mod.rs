@@ -134,6 +134,11 @@ impl Metadata {
         self.find(key).is_ok()
     }
 
+    /// The pairs, sorted by key (each key once).
+    pub fn into_vec(self) -> Vec<(String, String)> {
+        self.0
+    }
+
     /// Sets `key`'s value.
     pub fn insert(&mut self, key: &str, value: String) {
         match self.find(key) {

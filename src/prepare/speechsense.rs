@@ -129,27 +129,9 @@ pub struct MetadataFields(Vec<(String, String)>);
 
 impl MetadataFields {
     /// Sorts `pairs` by key; of equal keys the last value is kept, as `BTreeMap::insert` keeps it.
-    pub fn from_pairs(mut pairs: Vec<(String, String)>) -> MetadataFields {
-        let mut order = Vec::with_capacity(pairs.len());
-        for (i, (k, _)) in pairs.iter().enumerate() {
-            order.push((k.as_str(), i));
-        }
-        // (key, index) pairs: equal keys end up together, in input order.
-        crate::report::sort::sort(&mut order);
-        let mut keep = Vec::with_capacity(order.len());
-        let mut rest = order.iter().peekable();
-        while let Some(&(k, i)) = rest.next() {
-            if rest.peek().is_none_or(|next| next.0 != k) {
-                keep.push(i);
-            }
-        }
-        let mut out = Vec::with_capacity(keep.len());
-        for i in keep {
-            if let Some(pair) = pairs.get_mut(i) {
-                out.push(std::mem::take(pair));
-            }
-        }
-        MetadataFields(out)
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> MetadataFields {
+        // The same map the converter builds (one sort, the last of equal keys kept).
+        MetadataFields(crate::convert::Metadata::from_pairs(pairs).into_vec())
     }
 
     /// The pairs, sorted by key.
