@@ -221,7 +221,7 @@ fn labelbox(c: &Conversation, from: Option<ChatFormat>, notes: &mut Notes) -> St
     w.open(None, b'{');
     w.open(Some("messages"), b'[');
     for (i, m) in c.messages.iter().enumerate() {
-        let chars = m.text.chars().count();
+        let chars = crate::formats::text::char_count(&m.text);
         if chars >= MAX_CONTENT_CHARS {
             notes.error(Code::ContentTooLong, &message_path(i, ""), &format!("the text has {chars} characters; Labelbox needs fewer than {MAX_CONTENT_CHARS}"));
         }

@@ -96,7 +96,7 @@ pub fn check_conversation(root: Value<'_, '_>, sink: &mut Sink) -> usize {
             timestamp_usec(sink, t, &p.key("timestampUsec"));
         }
         if let Some(c) = check::required_str(sink, m, content, &p, "content", false) {
-            let n = c.chars().count();
+            let n = text::char_count(&c);
             if n >= MAX_CONTENT_CHARS {
                 sink.error(Code::ContentTooLong, content.map_or(0, |v| v.offset()), &p.key("content"), format!("`content` has {n} characters; it must be under {MAX_CONTENT_CHARS}: split the message"));
             }
@@ -231,7 +231,7 @@ pub fn check_import(root: Value<'_, '_>, allow_loopback_http: bool, sink: &mut S
             let gp = p.key("global_key");
             if let Some(s) = check::optional_str(sink, g, &gp, "global_key", true) {
                 if !s.trim().is_empty() {
-                    let n = s.chars().count();
+                    let n = text::char_count(&s);
                     if n > MAX_GLOBAL_KEY_CHARS {
                         sink.error(Code::GlobalKeyTooLong, g.offset(), &gp, format!("global_key has {n} characters; Labelbox allows at most {MAX_GLOBAL_KEY_CHARS}: shorten it (a hash of the content is a good key)"));
                     }

@@ -240,7 +240,7 @@ pub(crate) fn check_entries<'s>(
 }
 
 fn short(s: &str) -> Cow<'_, str> {
-    if s.chars().count() <= 60 {
+    if crate::formats::text::char_count(s) <= 60 {
         Cow::Borrowed(s)
     } else {
         // The first 57 characters, cut with `get`, not collected from `chars()`.
