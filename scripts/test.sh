@@ -148,6 +148,7 @@ step "panic containment (a real trap in a test-panic build)"
 cargo build -p talk-uploader --target wasm32-unknown-unknown --lib --features test-panic
 wasm-bindgen "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/debug/talk_uploader.wasm" \
   --out-dir "$tmp/pkg-panic" --target web
+node js/short-names.mjs "$tmp/pkg-panic" talk_uploader # as the package is built
 node js/make-entry.mjs "$tmp/pkg-panic"
 TALK_UPLOADER_PANIC_PKG="$tmp/pkg-panic" node --test tests/node/panic.test.mjs
 
