@@ -31,9 +31,10 @@ build_entry() { # <out dir> <out name> [cargo args...]
   # elimination): main -1.4 KB gzip / -0.5 KB brotli, validate -1.0 / -0.5 KB; others
   # (--local-cse, --reorder-functions, --merge-similar-functions) made gzip larger.
   # rustc 1.95 emits these features; wasm-opt rejects the module unless told they are
-  # allowed. --strip-debug / --strip-producers drop the name and producers sections (not shipped).
+  # allowed. --strip-debug / --strip-producers / --strip-target-features drop the name, producers
+  # and target_features sections: no browser reads them (the last one: validate -133 B gzip).
   node_modules/.bin/wasm-opt -O1 --code-folding --duplicate-function-elimination --dae-optimizing \
-    --strip-debug --strip-producers \
+    --strip-debug --strip-producers --strip-target-features \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-reference-types --enable-multivalue --enable-mutable-globals \
     "$out/${name}_bg.wasm" -o "$out/${name}_bg.wasm"
