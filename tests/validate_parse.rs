@@ -78,6 +78,11 @@ fn messages_say_what_to_fix() {
     assert!(r.errors[0].message.contains("line 1, column 7"), "{}", r.errors[0].message);
     let r = validate(b"{a: 1}", &ValidateOptions::new(K));
     assert!(r.errors[0].message.contains("double-quoted"), "{}", r.errors[0].message);
+    // A bare word is quoted whole, non-ASCII letters included, up to a space or a delimiter.
+    for (input, word) in [("[Trüe ]", "`Trüe`"), ("{\"a\": Zürich_1}", "`Zürich_1`"), ("[nul\u{a0}l]", "`nul`"), ("[tru,1]", "`tru`")] {
+        let r = validate(input.as_bytes(), &ValidateOptions::new(K));
+        assert!(r.errors[0].message.starts_with(&format!("{word} is not a JSON value")), "{input}: {}", r.errors[0].message);
+    }
 }
 
 #[test]

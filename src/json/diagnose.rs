@@ -255,7 +255,7 @@ impl Parser<'_> {
             b',' => (Code::UnexpectedCharacter, "expected a value, found `,`: remove the extra comma"),
             b'+' | b'.' => return self.err(Code::InvalidNumber, self.i, format!("a JSON number cannot start with {}", self.show_here())),
             c if c.is_ascii_alphabetic() => {
-                let word = prefix_while(text_at(self.b, self.i), 20, &|c| c.is_alphanumeric() || c == '_');
+                let word = prefix_while(text_at(self.b, self.i), 20, &|c| c.is_ascii_alphanumeric() || c == '_' || !(c.is_ascii() || c.is_whitespace()));
                 let msg = if word == "NaN" || word == "Infinity" {
                     (Code::InvalidNumber, format!("`{word}` is not a JSON number: use a string or null"))
                 } else {
