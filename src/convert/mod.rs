@@ -362,15 +362,12 @@ impl Notes {
         let Capped { mut errors, mut warnings, .. } = self.issues;
         let truncated = dropped_errors + dropped_warnings > 0;
         if truncated {
-            let issue = Issue::unplaced(
-                Code::TooManyIssues,
-                "",
-                // Borrowed: the instance of `unplaced` that Notes::error uses.
-                &*format!(
-                    "more issues than the {} a result lists (the maxIssues option) were found and are not listed; fix these first, or raise maxIssues",
-                    limit
-                ),
-            );
+            // Pushed, not `format!`ed: the integer formatting is one call either way.
+            let mut msg = String::from("more issues than the ");
+            crate::json::write::push_int(&mut msg, limit as i64);
+            msg.push_str(" a result lists (the maxIssues option) were found and are not listed; fix these first, or raise maxIssues");
+            // Borrowed: the instance of `unplaced` that Notes::error uses.
+            let issue = Issue::unplaced(Code::TooManyIssues, "", &*msg);
             if dropped_errors > 0 { errors.push(issue) } else { warnings.push(issue) }
         }
         let ok = errors.is_empty();
