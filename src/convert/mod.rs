@@ -48,36 +48,29 @@ pub enum ChatFormat {
     Labelbox,
 }
 
-/// Labelbox userId → role: a sorted Vec with a map's `insert` and `get`. Not a
-/// `BTreeMap<String, Role>`: that would be a third B-tree instance in the module, about 6 KB of
-/// raw wasm (issue 9), for a map of a few entries.
+/// Labelbox userId → role: a sorted Vec with a map's `insert` and `get`, kept in a [`Metadata`]
+/// (each role as its name): one sorted-Vec map in the module, not a second copy of its lookup and
+/// insert for another element type. Not a `BTreeMap<String, Role>`: that would be a third B-tree
+/// instance in the module, about 6 KB of raw wasm (issue 9), for a map of a few entries.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Roles(Vec<(String, Role)>);
-
-/// The place of `key` in `pairs`, sorted by key: the lookup of both sorted-Vec maps below.
-fn find_key<V>(pairs: &[(String, V)], key: &str) -> Result<usize, usize> {
-    pairs.binary_search_by(|(k, _)| k.as_str().cmp(key))
-}
+pub struct Roles(Metadata);
 
 impl Roles {
-    fn find(&self, user_id: &str) -> Result<usize, usize> {
-        find_key(&self.0, user_id)
-    }
-
     /// Sets `user_id`'s role; the role it had before, if any.
     pub fn insert(&mut self, user_id: String, role: Role) -> Option<Role> {
-        match self.find(&user_id) {
-            Ok(i) => self.0.get_mut(i).map(|(_, r)| std::mem::replace(r, role)),
-            Err(i) => {
-                self.0.insert(i, (user_id, role));
-                None
-            }
-        }
+        let before = self.get(&user_id);
+        self.0.insert(&user_id, role.as_str().to_owned());
+        before
     }
 
     /// `user_id`'s role.
     pub fn get(&self, user_id: &str) -> Option<Role> {
-        self.find(user_id).ok().and_then(|i| self.0.get(i)).map(|(_, r)| *r)
+        // The names differ in their first byte.
+        self.0.get(user_id).map(|name| match name.as_bytes().first() {
+            Some(b'a') => Role::Agent,
+            Some(b'c') => Role::Customer,
+            _ => Role::Bot,
+        })
     }
 
     /// `true` when no role is given.
@@ -121,7 +114,7 @@ impl Metadata {
     }
 
     fn find(&self, key: &str) -> Result<usize, usize> {
-        find_key(&self.0, key)
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key))
     }
 
     /// The value of `key`.
@@ -369,15 +362,12 @@ impl Notes {
         let Capped { mut errors, mut warnings, .. } = self.issues;
         let truncated = dropped_errors + dropped_warnings > 0;
         if truncated {
-            let issue = Issue::unplaced(
-                Code::TooManyIssues,
-                "",
-                // Borrowed: the instance of `unplaced` that Notes::error uses.
-                &*format!(
-                    "more issues than the {} a result lists (the maxIssues option) were found and are not listed; fix these first, or raise maxIssues",
-                    limit
-                ),
-            );
+            // Pushed, not `format!`ed: the integer formatting is one call either way.
+            let mut msg = String::from("more issues than the ");
+            crate::json::write::push_int(&mut msg, limit as i64);
+            msg.push_str(" a result lists (the maxIssues option) were found and are not listed; fix these first, or raise maxIssues");
+            // Borrowed: the instance of `unplaced` that Notes::error uses.
+            let issue = Issue::unplaced(Code::TooManyIssues, "", &*msg);
             if dropped_errors > 0 { errors.push(issue) } else { warnings.push(issue) }
         }
         let ok = errors.is_empty();

@@ -247,8 +247,8 @@ pub fn decode_html_entities(s: &str) -> Option<String> {
                 _ => {
                     let num = strip_one(name, b"#")?;
                     let n = match strip_one(num, b"xX") {
-                        Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-                        None => num.parse::<u32>().ok()?,
+                        Some(hex) => radix(hex, 16)?,
+                        None => radix(num, 10)?,
                     };
                     char::from_u32(n).filter(|c| *c != '\0')?
                 }
@@ -269,6 +269,20 @@ pub fn decode_html_entities(s: &str) -> Option<String> {
     }
     out.push_str(rest);
     changed.then_some(out)
+}
+
+/// `s` as `u32::from_str_radix(s, r)` reads it (an optional `+`, then at least one digit), by
+/// hand: core's parser is 344 bytes of wasm (issue 9). The S3 error and grpc-status readers use it too.
+pub(crate) fn radix(s: &str, r: u32) -> Option<u32> {
+    let d = strip_one(s, b"+").unwrap_or(s);
+    if d.is_empty() {
+        return None;
+    }
+    let mut n: u32 = 0;
+    for b in d.bytes() {
+        n = n.checked_mul(r)?.checked_add(char::from(b).to_digit(r)?)?;
+    }
+    Some(n)
 }
 
 /// `true` for an optionally signed run of digits (SpeechSense "Number").
@@ -299,6 +313,17 @@ mod html_tests {
         assert_eq!(d("a & b; &unknown; &#xD800; &#0; &"), None);
         assert_eq!(d("no entities"), None);
         assert_eq!(d("&amp;amp;").as_deref(), Some("&amp;"));
+    }
+
+    /// The hand-written number reader reads what `u32::from_str_radix` reads.
+    #[test]
+    fn numbers_as_from_str_radix_reads_them() {
+        for s in ["", "+", "-", "+5", "-5", "++5", "0", "007", "65", "1F600", "1f600", "x41", "10FFFF", "4294967295", "4294967296", "99999999999", "FFFFFFFF", "100000000", "12a", " 1", "1 ", "+-1", "\u{661}"] {
+            for r in [10, 16] {
+                assert_eq!(super::radix(s, r), u32::from_str_radix(s, r).ok(), "{s:?} radix {r}");
+            }
+        }
+        assert_eq!(d("&#+65;&#x+41;&#X42;&#-1;&#;&#x;").as_deref(), Some("AAB&#-1;&#;&#x;"));
     }
 }
 

@@ -199,7 +199,7 @@ impl std::fmt::Display for GrpcStatus {
 /// [`GrpcCode::Unknown`] with `raw_code: None`.
 pub fn status_from_metadata(pairs: &[(String, String)]) -> Option<GrpcStatus> {
     let raw = find_metadata(pairs, "grpc-status")?.trim();
-    let raw_code = raw.parse::<u32>().ok();
+    let raw_code = crate::formats::text::radix(raw, 10);
     let code = raw_code.map_or(GrpcCode::Unknown, GrpcCode::from_u32);
     let message = find_metadata(pairs, "grpc-message")
         .map(|m| shown_message(&percent_decode_grpc_message(m)))

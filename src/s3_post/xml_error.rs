@@ -67,8 +67,8 @@ pub fn decode_entities(text: &str) -> String {
                 _ => {
                     let num = name.strip_prefix('#')?;
                     let code = match num.strip_prefix(['x', 'X']) {
-                        Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-                        None => num.parse().ok()?,
+                        Some(hex) => crate::formats::text::radix(hex, 16)?,
+                        None => crate::formats::text::radix(num, 10)?,
                     };
                     char::from_u32(code)?
                 }
