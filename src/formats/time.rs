@@ -180,18 +180,26 @@ pub fn parse_bytes(b: &[u8], grammar: Grammar) -> Result<DateTime, TimeError> {
         return Err(TimeError::Shape);
     }
     if hour > 23 {
-        return Err(TimeError::Calendar(format!("hour {hour} does not exist (00 to 23)")));
+        return Err(no_such("hour", hour, "00 to 23"));
     }
     if minute > 59 {
-        return Err(TimeError::Calendar(format!("minute {minute} does not exist (00 to 59)")));
+        return Err(no_such("minute", minute, "00 to 59"));
     }
     if second > 59 {
-        return Err(TimeError::Calendar(format!("second {second} does not exist (00 to 59; leap seconds are not accepted)")));
+        return Err(no_such("second", second, "00 to 59; leap seconds are not accepted"));
     }
     if offset.is_none() && grammar == Grammar::Rfc3339 {
         return Err(TimeError::MissingOffset);
     }
     Ok(DateTime { year, month, day, hour, minute, second, nanos, offset })
+}
+
+/// "{what} {n} does not exist ({range})": one message built for the hour, the minute and the
+/// second, out of the parser's hot path.
+#[cold]
+#[inline(never)]
+fn no_such(what: &str, n: u32, range: &str) -> TimeError {
+    TimeError::Calendar(format!("{what} {n} does not exist ({range})"))
 }
 
 /// Days from 1970-01-01 to a civil date (Howard Hinnant's algorithm).
