@@ -262,9 +262,9 @@ pub fn format_rfc3339(seconds: i64, nanos: u32, offset_seconds: i32) -> Option<S
     let mut out = String::with_capacity(35);
     digits(&mut out, y as u32, 4);
     out.push('-');
-    digits(&mut out, m as u32, 2);
+    digits(&mut out, m, 2);
     out.push('-');
-    digits(&mut out, d as u32, 2);
+    digits(&mut out, d, 2);
     out.push('T');
     digits(&mut out, (sod / 3600) as u32, 2);
     out.push(':');
