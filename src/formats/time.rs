@@ -151,7 +151,11 @@ pub fn parse_bytes(b: &[u8], grammar: Grammar) -> Result<DateTime, TimeError> {
         if digits == 0 || digits > 9 {
             return Err(TimeError::Shape);
         }
-        nanos = num(b, start, digits).ok_or(TimeError::Shape)? * 10u32.pow((9 - digits) as u32);
+        nanos = num(b, start, digits).ok_or(TimeError::Shape)?;
+        // Scaled to nanoseconds by a loop, not `u32::pow` (its own function in the wasm module).
+        for _ in digits..9 {
+            nanos *= 10;
+        }
     }
     let offset = match b.get(i) {
         None => None,
@@ -296,7 +300,10 @@ pub fn format_rfc3339(seconds: i64, nanos: u32, offset_seconds: i32) -> Option<S
 /// Appends the last `width` decimal digits of `n`, zero-padded (`n` has at most `width` digits
 /// where this is called).
 fn digits(out: &mut String, n: u32, width: u32) {
-    let mut p = 10u32.pow(width.saturating_sub(1));
+    let mut p = 1u32;
+    for _ in 1..width {
+        p *= 10;
+    }
     while p > 0 {
         out.push(char::from(b'0' + (n / p % 10) as u8));
         p /= 10;
