@@ -49,13 +49,7 @@ pub fn check_conversation(root: Value<'_, '_>, sink: &mut Sink) -> usize {
     let [ty, version, messages, ..] = check::lookup(root, &["type", "version", "messages"], &path, sink);
     match ty {
         None => check::missing(sink, root, &path, "type", &format!("\"{CONVERSATION_TYPE}\"")),
-        Some(t) => {
-            if let Some(s) = check::optional_str(sink, t, &path.key("type"), "type", false) {
-                if s != CONVERSATION_TYPE {
-                    sink.error(Code::InvalidEnum, t.offset(), &path.key("type"), format!("`type` is \"{s}\": it must be exactly \"{CONVERSATION_TYPE}\""));
-                }
-            }
-        }
+        Some(t) => choice(sink, t, &path.key("type"), "type", &[CONVERSATION_TYPE], "it must be exactly \"application/vnd.labelbox.conversational\""),
     }
     match version {
         None => check::missing(sink, root, &path, "version", "1"),
@@ -116,12 +110,7 @@ pub fn check_conversation(root: Value<'_, '_>, sink: &mut Sink) -> usize {
             }
         }
         if let Some(a) = align {
-            let ap = p.key("align");
-            if let Some(s) = check::optional_str(sink, a, &ap, "align", false) {
-                if !ALIGNS.contains(&s.as_ref()) {
-                    sink.error(Code::InvalidEnum, a.offset(), &ap, format!("`align` is \"{s}\": use \"left\", \"right\", \"N-left-indent\" or \"N-right-indent\" with N from 0 to 5"));
-                }
-            }
+            choice(sink, a, &p.key("align"), "align", &ALIGNS, "use \"left\", \"right\", \"N-left-indent\" or \"N-right-indent\" with N from 0 to 5");
         }
         match can_label {
             None => check::missing(sink, m, &p, "canLabel", "true or false"),
@@ -130,6 +119,18 @@ pub fn check_conversation(root: Value<'_, '_>, sink: &mut Sink) -> usize {
         }
     }
     messages.len()
+}
+
+/// A string member `name` at `path` that must be one of `allowed`: a wrong type, or an
+/// `invalid_enum` error "`{name}` is \"{s}\": {what}". One function for `type`, `align` and
+/// `media_type`.
+#[inline(never)]
+fn choice(sink: &mut Sink, v: Value<'_, '_>, path: &Path<'_>, name: &str, allowed: &[&str], what: &str) {
+    if let Some(s) = check::optional_str(sink, v, path, name, false) {
+        if !allowed.contains(&s.as_ref()) {
+            sink.error(Code::InvalidEnum, v.offset(), path, format!("`{name}` is \"{s}\": {what}"));
+        }
+    }
 }
 
 /// What Labelbox's editor would show as typed, because it does not decode it: HTML entities
@@ -242,12 +243,7 @@ pub fn check_import(root: Value<'_, '_>, allow_loopback_http: bool, sink: &mut S
             }
         }
         if let Some(m) = media_type {
-            let mtp = p.key("media_type");
-            if let Some(s) = check::optional_str(sink, m, &mtp, "media_type", false) {
-                if s != "CONVERSATIONAL" {
-                    sink.error(Code::InvalidEnum, m.offset(), &mtp, format!("`media_type` is \"{s}\": for conversations it must be \"CONVERSATIONAL\""));
-                }
-            }
+            choice(sink, m, &p.key("media_type"), "media_type", &["CONVERSATIONAL"], "for conversations it must be \"CONVERSATIONAL\"");
         }
         if let Some(f) = metadata_fields {
             check::array(sink, f, &p.key("metadata_fields"), "metadata_fields");

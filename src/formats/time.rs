@@ -151,7 +151,11 @@ pub fn parse_bytes(b: &[u8], grammar: Grammar) -> Result<DateTime, TimeError> {
         if digits == 0 || digits > 9 {
             return Err(TimeError::Shape);
         }
-        nanos = num(b, start, digits).ok_or(TimeError::Shape)? * 10u32.pow((9 - digits) as u32);
+        nanos = num(b, start, digits).ok_or(TimeError::Shape)?;
+        // Scaled to nanoseconds by a loop, not `u32::pow` (its own function in the wasm module).
+        for _ in digits..9 {
+            nanos *= 10;
+        }
     }
     let offset = match b.get(i) {
         None => None,
@@ -180,18 +184,26 @@ pub fn parse_bytes(b: &[u8], grammar: Grammar) -> Result<DateTime, TimeError> {
         return Err(TimeError::Shape);
     }
     if hour > 23 {
-        return Err(TimeError::Calendar(format!("hour {hour} does not exist (00 to 23)")));
+        return Err(no_such("hour", hour, "00 to 23"));
     }
     if minute > 59 {
-        return Err(TimeError::Calendar(format!("minute {minute} does not exist (00 to 59)")));
+        return Err(no_such("minute", minute, "00 to 59"));
     }
     if second > 59 {
-        return Err(TimeError::Calendar(format!("second {second} does not exist (00 to 59; leap seconds are not accepted)")));
+        return Err(no_such("second", second, "00 to 59; leap seconds are not accepted"));
     }
     if offset.is_none() && grammar == Grammar::Rfc3339 {
         return Err(TimeError::MissingOffset);
     }
     Ok(DateTime { year, month, day, hour, minute, second, nanos, offset })
+}
+
+/// "{what} {n} does not exist ({range})": one message built for the hour, the minute and the
+/// second, out of the parser's hot path.
+#[cold]
+#[inline(never)]
+fn no_such(what: &str, n: u32, range: &str) -> TimeError {
+    TimeError::Calendar(format!("{what} {n} does not exist ({range})"))
 }
 
 /// Days from 1970-01-01 to a civil date (Howard Hinnant's algorithm).
@@ -254,9 +266,9 @@ pub fn format_rfc3339(seconds: i64, nanos: u32, offset_seconds: i32) -> Option<S
     let mut out = String::with_capacity(35);
     digits(&mut out, y as u32, 4);
     out.push('-');
-    digits(&mut out, m as u32, 2);
+    digits(&mut out, m, 2);
     out.push('-');
-    digits(&mut out, d as u32, 2);
+    digits(&mut out, d, 2);
     out.push('T');
     digits(&mut out, (sod / 3600) as u32, 2);
     out.push(':');
@@ -288,7 +300,10 @@ pub fn format_rfc3339(seconds: i64, nanos: u32, offset_seconds: i32) -> Option<S
 /// Appends the last `width` decimal digits of `n`, zero-padded (`n` has at most `width` digits
 /// where this is called).
 fn digits(out: &mut String, n: u32, width: u32) {
-    let mut p = 10u32.pow(width.saturating_sub(1));
+    let mut p = 1u32;
+    for _ in 1..width {
+        p *= 10;
+    }
     while p > 0 {
         out.push(char::from(b'0' + (n / p % 10) as u8));
         p /= 10;

@@ -103,7 +103,7 @@ pub fn check_chat_data(cd: Value<'_, '_>, cp: &Path<'_>, sink: &mut Sink) -> usi
     messages.len()
 }
 
-fn time_member(sink: &mut Sink, parent: Value<'_, '_>, slot: Option<Value<'_, '_>>, parent_path: &Path<'_>, name: &str) -> Option<i128> {
+fn time_member(sink: &mut Sink, parent: Value<'_, '_>, slot: Option<Value<'_, '_>>, parent_path: &Path<'_>, name: &str) -> Option<(i64, u32)> {
     let s = check::required_str(sink, parent, slot, parent_path, name, false)?;
     timestamp_issue(&s, slot.map_or(0, |v| v.offset()), &parent_path.key(name), sink)
 }

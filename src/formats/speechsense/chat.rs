@@ -171,12 +171,13 @@ pub fn check_chat_with_ids(root: Value<'_, '_>, ids: Option<Ids>, sink: &mut Sin
     messages.len()
 }
 
-/// Checks an RFC 3339 timestamp string; returns its instant in nanoseconds when valid.
-pub(crate) fn timestamp_issue(s: &str, at: usize, path: &Path<'_>, sink: &mut Sink) -> Option<i128> {
-    instant(s, at, path, sink).map(|(secs, nanos)| secs as i128 * 1_000_000_000 + nanos as i128)
+/// Checks an RFC 3339 timestamp string; returns its instant when valid, as (Unix seconds,
+/// nanoseconds), which order as the nanoseconds since the epoch do, without `i128` maths.
+pub(crate) fn timestamp_issue(s: &str, at: usize, path: &Path<'_>, sink: &mut Sink) -> Option<(i64, u32)> {
+    instant(s, at, path, sink)
 }
 
-/// [`timestamp_issue`] as (Unix seconds, nanoseconds), which order the same without `i128` maths.
+/// [`timestamp_issue`], for the chat's own loop.
 fn instant(s: &str, at: usize, path: &Path<'_>, sink: &mut Sink) -> Option<(i64, u32)> {
     match time::parse(s, Grammar::Rfc3339) {
         Ok(t) => Some((t.unix_seconds(), t.nanos)),

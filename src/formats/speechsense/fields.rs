@@ -67,34 +67,25 @@ impl FieldType {
 
     /// Checks a value; the error says what the value should look like.
     pub fn check(self, value: &str) -> Result<(), String> {
-        let ok = match self {
-            FieldType::String => true,
-            FieldType::Number => text::is_integer(value),
-            FieldType::FractionalNumber => text::is_decimal(value),
-            FieldType::Boolean => value == "true" || value == "false",
-            FieldType::Date => time::parse(value, time::Grammar::Iso8601).is_ok(),
-            FieldType::Json => crate::json::read(value.as_bytes()).is_ok(),
-            FieldType::Url => text::url_scheme(value).is_some(),
+        // One message for the types that say what to write, and JSON read once for its reason.
+        let (ok, example) = match self {
+            FieldType::String => return Ok(()),
+            FieldType::Json => {
+                return match crate::json::read(value.as_bytes()) {
+                    Ok(_) => Ok(()),
+                    Err(e) => Err(format!("the value is not valid JSON text: {}", e.error.message)),
+                };
+            }
+            FieldType::Number => (text::is_integer(value), "an integer such as \"42\""),
+            FieldType::FractionalNumber => (text::is_decimal(value), "a decimal such as \"3.14\""),
+            FieldType::Boolean => (value == "true" || value == "false", "\"true\" or \"false\""),
+            FieldType::Date => (time::parse(value, time::Grammar::Iso8601).is_ok(), "an ISO 8601 date-time such as \"2025-04-24T14:34:19+03:00\""),
+            FieldType::Url => (text::url_scheme(value).is_some(), "an absolute URL such as \"https://example.com/page\""),
         };
         if ok {
             return Ok(());
         }
-        Err(match self {
-            FieldType::String => String::new(),
-            FieldType::Number => format!("\"{value}\" is not a Number: write an integer such as \"42\""),
-            FieldType::FractionalNumber => format!("\"{value}\" is not a Fractional number: write a decimal such as \"3.14\""),
-            FieldType::Boolean => format!("\"{value}\" is not a Boolean: write \"true\" or \"false\""),
-            FieldType::Date => format!("\"{value}\" is not a Date: write an ISO 8601 date-time such as \"2025-04-24T14:34:19+03:00\""),
-            FieldType::Json => format!("the value is not valid JSON text: {}", json_reason(value)),
-            FieldType::Url => format!("\"{value}\" is not a URL: write an absolute URL such as \"https://example.com/page\""),
-        })
-    }
-}
-
-fn json_reason(value: &str) -> String {
-    match crate::json::read(value.as_bytes()) {
-        Err(e) => e.error.message,
-        Ok(_) => String::new(),
+        Err(format!("\"{value}\" is not a {}: write {example}", self.as_str()))
     }
 }
 
