@@ -136,20 +136,20 @@ fn node_start(doc: &Document<'_>, idx: u32) -> usize {
 /// The unescaped text of key node `idx`, clipped to [`MAX_QUOTED`] bytes without reading (or
 /// copying) more of a huge key than that needs: an escape is at most 6 bytes for 1 byte of text.
 fn key_text(doc: &Document<'_>, idx: u32) -> String {
-    let Some(n) = doc.nodes.get(idx as usize) else { return String::new() };
-    let inner = doc.src.get(n.start as usize + 1..(n.end as usize).saturating_sub(1)).unwrap_or(&[]);
-    let mut cut = inner.len().min(6 * MAX_QUOTED + 16);
+    clip(utf8(&key_bytes(doc.src, &doc.nodes, idx, 6 * MAX_QUOTED + 16)).to_owned())
+}
+
+/// The unescaped bytes (UTF-8) of key node `idx` from at most `max` bytes of its source (cut at
+/// a character boundary), borrowed when it has no escapes. One function for every use of a key's
+/// text (messages, pointers, the duplicate table); no UTF-8 check for a key without escapes.
+pub(super) fn key_bytes<'s>(src: &'s [u8], nodes: &[Node], idx: u32, max: usize) -> std::borrow::Cow<'s, [u8]> {
+    let Some(n) = nodes.get(idx as usize) else { return std::borrow::Cow::Borrowed(&[]) };
+    let inner = src.get(n.start as usize + 1..(n.end as usize).saturating_sub(1)).unwrap_or(&[]);
+    let mut cut = inner.len().min(max);
     while cut > 0 && inner.get(cut).is_some_and(|b| b & 0xC0 == 0x80) {
         cut -= 1;
     }
-    let inner = utf8(inner.get(..cut).unwrap_or(&[]));
-    clip(if n.len == 0 { inner.to_owned() } else { super::escape::unescape(inner) })
-}
-
-/// The unescaped bytes of key node `idx`, borrowed when it has no escapes.
-pub(super) fn key_bytes<'s>(src: &'s [u8], nodes: &[Node], idx: u32) -> std::borrow::Cow<'s, [u8]> {
-    let Some(n) = nodes.get(idx as usize) else { return std::borrow::Cow::Borrowed(&[]) };
-    let inner = src.get(n.start as usize + 1..(n.end as usize).saturating_sub(1)).unwrap_or(&[]);
+    let inner = inner.get(..cut).unwrap_or(&[]);
     if n.len == 0 {
         std::borrow::Cow::Borrowed(inner)
     } else {
@@ -157,18 +157,9 @@ pub(super) fn key_bytes<'s>(src: &'s [u8], nodes: &[Node], idx: u32) -> std::bor
     }
 }
 
-/// The source bytes of node `idx` (a key with its quotes).
-#[inline(always)]
-pub(super) fn raw_of<'s>(src: &'s [u8], nodes: &[Node], idx: u32) -> &'s [u8] {
-    nodes.get(idx as usize).and_then(|n| src.get(n.start as usize..n.end as usize)).unwrap_or(&[])
-}
-
 /// The unescaped text of key node `idx`.
 pub(super) fn key_text_raw(src: &[u8], nodes: &[Node], idx: u32) -> String {
-    let Some(n) = nodes.get(idx as usize) else { return String::new() };
-    let inner = src.get(n.start as usize + 1..(n.end as usize).saturating_sub(1)).unwrap_or(&[]);
-    let inner = utf8(inner);
-    if n.len == 0 { inner.to_owned() } else { super::escape::unescape(inner) }
+    utf8(&key_bytes(src, nodes, idx, usize::MAX)).to_owned()
 }
 
 /// Bytes the parser has already checked as UTF-8 (a key's, cut at a character boundary) as
