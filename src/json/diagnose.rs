@@ -125,7 +125,10 @@ fn parent_paths(doc: &Document<'_>, targets: &[u32]) -> Vec<String> {
         }
         i += 1;
     }
-    out.resize(targets.len(), String::new());
+    // A loop, not `resize`: that is a cloning `extend_with` instance for `String` of its own.
+    while out.len() < targets.len() {
+        out.push(String::new());
+    }
     out
 }
 
