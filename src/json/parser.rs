@@ -276,13 +276,15 @@ impl<'a> Parser<'a> {
         let members = self.nodes.get(obj as usize).map_or(0, |n| n.len as usize);
         let slots = (members.max(1) * 2).next_power_of_two();
         let mask = slots - 1;
-        let mut small = [NONE; 32];
+        // A slot holds a key node index + 1 (node 0 is never a key), 0 when empty: a zeroed
+        // table is `alloc_zeroed`, not a fill loop of its own.
+        let mut small = [0u32; 32];
         let on_stack = slots <= small.len();
-        let mut big = Vec::new();
+        let mut big;
         let table: &mut [u32] = match small.get_mut(..slots) {
             Some(t) => t,
             None => {
-                big.resize(slots, NONE);
+                big = vec![0u32; slots];
                 &mut big
             }
         };
@@ -296,14 +298,14 @@ impl<'a> Parser<'a> {
             let mut slot = h & mask;
             loop {
                 match table.get(slot).copied() {
-                    Some(NONE) | None => {
+                    Some(0) | None => {
                         if let Some(s) = table.get_mut(slot) {
-                            *s = c;
+                            *s = c + 1;
                         }
                         break;
                     }
-                    Some(other) if same(&key_bytes(self.b, &self.nodes, other, usize::MAX), &text) => {
-                        self.dup(c, other);
+                    Some(other) if same(&key_bytes(self.b, &self.nodes, other - 1, usize::MAX), &text) => {
+                        self.dup(c, other - 1);
                         break;
                     }
                     Some(_) => slot = (slot + 1) & mask,

@@ -208,17 +208,21 @@ impl Sink {
         // Loops, not iterator chains, in this function: each chain is its own copy of the
         // iterator and collect code in the wasm module.
         let mut offsets: Vec<u64> = Vec::with_capacity(errors.len() + warnings.len());
-        for p in errors.iter().chain(&warnings) {
-            if let Some(at) = p.line {
-                offsets.push(u64::from(at));
+        for list in [&errors, &warnings] {
+            for p in list {
+                if let Some(at) = p.line {
+                    offsets.push(u64::from(at));
+                }
             }
         }
         let mut table = position::Resolver::new_sorting(src, offsets);
-        for p in errors.iter_mut().chain(warnings.iter_mut()) {
-            if let Some(at) = p.line {
-                let lc = table.get(at as usize);
-                p.line = Some(lc.line);
-                p.column = Some(lc.column);
+        for list in [&mut errors, &mut warnings] {
+            for p in list.iter_mut() {
+                if let Some(at) = p.line {
+                    let lc = table.get(at as usize);
+                    p.line = Some(lc.line);
+                    p.column = Some(lc.column);
+                }
             }
         }
         let truncated = overflow.is_some();
