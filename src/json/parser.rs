@@ -684,6 +684,13 @@ mod hash_tests {
         let dups = |s: &str| super::parse(s.as_bytes()).unwrap().duplicates.into_iter().map(|d| (d.path, d.offset, d.first_offset)).collect::<Vec<_>>();
         assert_eq!(dups(r#"{"ab":1,"cb":2,"ab":3,"\u0063b":4,"":5,"":6}"#), [("/ab".to_owned(), 15, 1), ("/cb".to_owned(), 22, 8), ("/".to_owned(), 39, 34)]);
         assert_eq!(dups(r#"{"a":{"x":1},"b":{"x":1}}"#), []);
+        let nested = r#"[0,{"a":[{"x":1},{"y":1,"y":2,"y":3}],"b/c":{"~":0,"\u007e":1},"a":[]}]"#;
+        let got = dups(nested);
+        let paths: Vec<&str> = got.iter().map(|d| d.0.as_str()).collect();
+        assert_eq!(paths, ["/1/a/1/y", "/1/a/1/y", "/1/b~1c/~0", "/1/a"]);
+        let at = |k: usize| nested.match_indices(['"']).nth(k).unwrap().0;
+        assert_eq!((got[0].1, got[0].2), (at(6), at(4)));
+        assert_eq!((got[1].1, got[1].2), (at(8), at(4)));
         for n in [15usize, 16, 17, 33] {
             let mut s = String::from("{");
             for i in 0..n {
