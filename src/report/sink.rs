@@ -189,11 +189,18 @@ impl Sink {
         if errors + warnings == 0 {
             return None;
         }
-        let what = match (errors, warnings) {
-            (e, 0) => format!("{e} more error(s)"),
-            (0, w) => format!("{w} more warning(s)"),
-            (e, w) => format!("{e} more error(s) and {w} more warning(s)"),
-        };
+        // Two formats, not one per case: "E more error(s)", "W more warning(s)", or both
+        // joined by " and ".
+        let mut what = String::new();
+        if errors > 0 {
+            what = format!("{errors} more error(s)");
+        }
+        if warnings > 0 {
+            if errors > 0 {
+                what.push_str(" and ");
+            }
+            what.push_str(&format!("{warnings} more warning(s)"));
+        }
         let message = format!(
             "{what} not listed: a report holds at most {} issues (the maxIssues option); fix these first, or raise maxIssues",
             self.issues.limit()
@@ -244,5 +251,31 @@ impl Sink {
             if is_error { errors.push(p) } else { warnings.push(p) }
         }
         (errors, warnings)
+    }
+}
+
+#[cfg(test)]
+mod overflow_tests {
+    use super::*;
+
+    /// The `too_many_issues` message in each of its three forms.
+    #[test]
+    fn overflow_message_forms() {
+        let message = |errors: usize, warnings: usize| {
+            let mut sink = Sink::with_limit(1);
+            sink.error_at(Code::WrongType, None, String::new(), "kept");
+            for _ in 0..errors {
+                sink.error_at(Code::WrongType, None, String::new(), "e");
+            }
+            for _ in 0..warnings {
+                sink.warn_at(Code::WrongType, None, String::new(), "w");
+            }
+            let (e, w) = sink.into_unplaced();
+            e.into_iter().chain(w).last().unwrap().message
+        };
+        let tail = " not listed: a report holds at most 1 issues (the maxIssues option); fix these first, or raise maxIssues";
+        assert_eq!(message(2, 0), format!("2 more error(s){tail}"));
+        assert_eq!(message(0, 3), format!("3 more warning(s){tail}"));
+        assert_eq!(message(1, 2), format!("1 more error(s) and 2 more warning(s){tail}"));
     }
 }
