@@ -24,23 +24,67 @@ pub(super) fn show(c: u8) -> String {
 /// each one was quadratic for an array of a million objects with one duplicate each.
 /// `dups` are (duplicate, first) key node pairs packed by [`crate::report::sort::pack`].
 pub(super) fn resolve_duplicates(doc: &Document<'_>, dups: Vec<u64>) -> Vec<DuplicateKey> {
-    // Loops, not iterator chains: each chain is its own copy of the iterator and collect code
-    // in the wasm module.
-    let mut targets: Vec<u32> = Vec::with_capacity(dups.len());
-    for &p in &dups {
-        targets.push(unpack(p).0);
+    /// An open container during the walk: where its subtree ends, where its next direct child
+    /// starts, and its current child (a key node, or the count of items so far).
+    struct Open {
+        end: u32,
+        obj: bool,
+        next_child: u32,
+        key: u32,
+        items: u32,
     }
-    let parents = parent_paths(doc, &targets);
+    // Loops, not iterator chains: each chain is its own copy of the iterator and collect code
+    // in the wasm module. The walk builds each issue as it reaches its key (no vector of
+    // parent pointers in between).
+    let nodes = &doc.nodes;
     let mut out = Vec::with_capacity(dups.len());
-    let mut pairs = dups.iter();
-    for parent_path in parents {
-        let Some(&pair) = pairs.next() else { break };
+    let mut stack: Vec<Open> = Vec::new();
+    let mut i = 0u32;
+    for &pair in &dups {
         let (dup, first) = unpack(pair);
+        // Walk on through the duplicate's node (a key: a string, so it opens nothing).
+        while i <= dup && (i as usize) < nodes.len() {
+            while stack.last().is_some_and(|f| f.end <= i) {
+                stack.pop();
+            }
+            if let Some(f) = stack.last_mut() {
+                if i == f.next_child {
+                    if f.obj {
+                        f.key = i;
+                        f.next_child = nodes.get(i as usize + 1).map_or(f.end, |n| n.next.max(i + 2));
+                    } else {
+                        f.items += 1;
+                        f.next_child = nodes.get(i as usize).map_or(f.end, |n| n.next.max(i + 1));
+                    }
+                }
+            }
+            if let Some(n) = nodes.get(i as usize) {
+                if matches!(n.kind, Kind::Object | Kind::Array) {
+                    stack.push(Open { end: n.next, obj: n.kind == Kind::Object, next_child: i + 1, key: NONE, items: 0 });
+                }
+            }
+            i += 1;
+        }
+        // The pointer of the object holding the key: each outer container's current child.
+        let mut parent = String::new();
+        if i > dup {
+            for f in stack.iter().take(stack.len().saturating_sub(1)) {
+                if f.obj {
+                    pointer::push_escaped_into(&mut parent, &key_text(doc, f.key));
+                } else {
+                    parent.push('/');
+                    parent.push_str(&f.items.saturating_sub(1).to_string());
+                }
+                if parent.len() > MAX_QUOTED {
+                    break;
+                }
+            }
+        }
         let key = key_text(doc, dup);
         out.push(DuplicateKey {
             offset: node_start(doc, dup),
             first_offset: node_start(doc, first),
-            path: clip(pointer::child(&parent_path, &key)),
+            path: clip(pointer::child(&parent, &key)),
             key,
         });
     }
@@ -70,65 +114,6 @@ pub(crate) fn clip(mut s: String) -> String {
     s
 }
 
-/// The pointer of the object holding each key node of `targets` (ascending), in one walk.
-fn parent_paths(doc: &Document<'_>, targets: &[u32]) -> Vec<String> {
-    /// An open container during the walk: where its subtree ends, where its next direct child
-    /// starts, and its current child (a key node, or the count of items so far).
-    struct Open {
-        end: u32,
-        obj: bool,
-        next_child: u32,
-        key: u32,
-        items: u32,
-    }
-    let nodes = &doc.nodes;
-    let mut out = Vec::with_capacity(targets.len());
-    let mut stack: Vec<Open> = Vec::new();
-    let mut t = 0usize;
-    let mut i = 0u32;
-    while t < targets.len() && (i as usize) < nodes.len() {
-        while stack.last().is_some_and(|f| f.end <= i) {
-            stack.pop();
-        }
-        if let Some(f) = stack.last_mut() {
-            if i == f.next_child {
-                if f.obj {
-                    f.key = i;
-                    f.next_child = nodes.get(i as usize + 1).map_or(f.end, |n| n.next.max(i + 2));
-                } else {
-                    f.items += 1;
-                    f.next_child = nodes.get(i as usize).map_or(f.end, |n| n.next.max(i + 1));
-                }
-            }
-        }
-        while targets.get(t) == Some(&i) {
-            let mut path = String::new();
-            // The path of the innermost container: each outer container's current child.
-            for f in stack.iter().take(stack.len().saturating_sub(1)) {
-                if f.obj {
-                    pointer::push_escaped_into(&mut path, &key_text(doc, f.key));
-                } else {
-                    path.push('/');
-                    path.push_str(&f.items.saturating_sub(1).to_string());
-                }
-                if path.len() > MAX_QUOTED {
-                    break;
-                }
-            }
-            out.push(path);
-            t += 1;
-        }
-        if let Some(n) = nodes.get(i as usize) {
-            if matches!(n.kind, Kind::Object | Kind::Array) {
-                stack.push(Open { end: n.next, obj: n.kind == Kind::Object, next_child: i + 1, key: NONE, items: 0 });
-            }
-        }
-        i += 1;
-    }
-    out.resize(targets.len(), String::new());
-    out
-}
-
 fn node_start(doc: &Document<'_>, idx: u32) -> usize {
     doc.nodes.get(idx as usize).map_or(0, |n| n.start as usize)
 }
@@ -136,20 +121,20 @@ fn node_start(doc: &Document<'_>, idx: u32) -> usize {
 /// The unescaped text of key node `idx`, clipped to [`MAX_QUOTED`] bytes without reading (or
 /// copying) more of a huge key than that needs: an escape is at most 6 bytes for 1 byte of text.
 fn key_text(doc: &Document<'_>, idx: u32) -> String {
-    let Some(n) = doc.nodes.get(idx as usize) else { return String::new() };
-    let inner = doc.src.get(n.start as usize + 1..(n.end as usize).saturating_sub(1)).unwrap_or(&[]);
-    let mut cut = inner.len().min(6 * MAX_QUOTED + 16);
+    clip(utf8(&key_bytes(doc.src, &doc.nodes, idx, 6 * MAX_QUOTED + 16)).to_owned())
+}
+
+/// The unescaped bytes (UTF-8) of key node `idx` from at most `max` bytes of its source (cut at
+/// a character boundary), borrowed when it has no escapes. One function for every use of a key's
+/// text (messages, pointers, the duplicate table); no UTF-8 check for a key without escapes.
+pub(super) fn key_bytes<'s>(src: &'s [u8], nodes: &[Node], idx: u32, max: usize) -> std::borrow::Cow<'s, [u8]> {
+    let Some(n) = nodes.get(idx as usize) else { return std::borrow::Cow::Borrowed(&[]) };
+    let inner = src.get(n.start as usize + 1..(n.end as usize).saturating_sub(1)).unwrap_or(&[]);
+    let mut cut = inner.len().min(max);
     while cut > 0 && inner.get(cut).is_some_and(|b| b & 0xC0 == 0x80) {
         cut -= 1;
     }
-    let inner = utf8(inner.get(..cut).unwrap_or(&[]));
-    clip(if n.len == 0 { inner.to_owned() } else { super::escape::unescape(inner) })
-}
-
-/// The unescaped bytes of key node `idx`, borrowed when it has no escapes.
-pub(super) fn key_bytes<'s>(src: &'s [u8], nodes: &[Node], idx: u32) -> std::borrow::Cow<'s, [u8]> {
-    let Some(n) = nodes.get(idx as usize) else { return std::borrow::Cow::Borrowed(&[]) };
-    let inner = src.get(n.start as usize + 1..(n.end as usize).saturating_sub(1)).unwrap_or(&[]);
+    let inner = inner.get(..cut).unwrap_or(&[]);
     if n.len == 0 {
         std::borrow::Cow::Borrowed(inner)
     } else {
@@ -157,18 +142,9 @@ pub(super) fn key_bytes<'s>(src: &'s [u8], nodes: &[Node], idx: u32) -> std::bor
     }
 }
 
-/// The source bytes of node `idx` (a key with its quotes).
-#[inline(always)]
-pub(super) fn raw_of<'s>(src: &'s [u8], nodes: &[Node], idx: u32) -> &'s [u8] {
-    nodes.get(idx as usize).and_then(|n| src.get(n.start as usize..n.end as usize)).unwrap_or(&[])
-}
-
 /// The unescaped text of key node `idx`.
 pub(super) fn key_text_raw(src: &[u8], nodes: &[Node], idx: u32) -> String {
-    let Some(n) = nodes.get(idx as usize) else { return String::new() };
-    let inner = src.get(n.start as usize + 1..(n.end as usize).saturating_sub(1)).unwrap_or(&[]);
-    let inner = utf8(inner);
-    if n.len == 0 { inner.to_owned() } else { super::escape::unescape(inner) }
+    utf8(&key_bytes(src, nodes, idx, usize::MAX)).to_owned()
 }
 
 /// Bytes the parser has already checked as UTF-8 (a key's, cut at a character boundary) as

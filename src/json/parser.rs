@@ -6,7 +6,7 @@
 //! byte outside a string must be ASCII anyway); nothing is allocated per value. Error messages and
 //! duplicate-key pointers are built in `diagnose.rs`.
 
-use super::diagnose::{key_bytes, key_text_raw, raw_of, resolve_duplicates};
+use super::diagnose::{key_bytes, key_text_raw, resolve_duplicates};
 use super::scan::{prefix_while, spaces, special, text_at, utf8_len, word};
 use super::tree::{same, Document, Kind, Node, EMPTY};
 use crate::report::{sort, Code};
@@ -268,52 +268,44 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// One open-addressing table of key node indices (4 bytes a slot, at least twice the
+    /// members), hashed on the unescaped key: memory is linear in the members, nothing is
+    /// allocated for keys without escapes, and objects of up to 16 members (nearly all) use a
+    /// table on the stack. (A separate pairwise path for small objects was 0.4 KB of wasm.)
     fn find_duplicates(&mut self, obj: u32, end: u32) {
-        // Small objects without escaped keys (nearly all) compare raw keys, with no allocation.
-        let mut small = [0u32; 16];
-        let mut n = 0usize;
-        let mut c = obj + 1;
-        while c < end {
-            match small.get_mut(n) {
-                Some(slot) if self.nodes.get(c as usize).is_some_and(|k| k.len == 0) => *slot = c,
-                _ => return self.find_duplicates_hashed(obj, end),
-            }
-            n += 1;
-            c = self.nodes.get(c as usize + 1).map_or(end, |n| n.next.max(c + 2));
-        }
-        let keys = small.get(..n).unwrap_or(&[]);
-        for (j, &k) in keys.iter().enumerate() {
-            let kr = raw_of(self.b, &self.nodes, k);
-            if let Some(&first) = keys.get(..j).and_then(|s| s.iter().find(|&&e| same(raw_of(self.b, &self.nodes, e), kr))) {
-                self.dup(k, first);
-            }
-        }
-    }
-
-    /// Objects with many members or escaped keys: an open-addressing table of key node indices
-    /// (4 bytes a slot, twice the members), hashed on the unescaped key, so memory is linear in
-    /// the members and nothing is allocated for keys without escapes.
-    #[cold]
-    fn find_duplicates_hashed(&mut self, obj: u32, end: u32) {
         let members = self.nodes.get(obj as usize).map_or(0, |n| n.len as usize);
         let slots = (members.max(1) * 2).next_power_of_two();
         let mask = slots - 1;
-        let mut table = vec![NONE; slots];
+        // A slot holds a key node index + 1 (node 0 is never a key), 0 when empty: a zeroed
+        // table is `alloc_zeroed`, not a fill loop of its own.
+        let mut small = [0u32; 32];
+        let on_stack = slots <= small.len();
+        let mut big;
+        let table: &mut [u32] = match small.get_mut(..slots) {
+            Some(t) => t,
+            None => {
+                big = vec![0u32; slots];
+                &mut big
+            }
+        };
         let hasher = KeyHasher::new();
         let mut c = obj + 1;
         while c < end {
-            let text = key_bytes(self.b, &self.nodes, c);
-            let mut slot = (hasher.hash(&text) as usize) & mask;
+            let text = key_bytes(self.b, &self.nodes, c, usize::MAX);
+            // A table on the stack holds at most 16 keys, so collisions cost little there: the
+            // length and the last byte spread chat keys well, and cost nothing to compute.
+            let h = if on_stack { text.len().wrapping_mul(31) ^ usize::from(text.last().copied().unwrap_or(0)) } else { hasher.hash(&text) as usize };
+            let mut slot = h & mask;
             loop {
                 match table.get(slot).copied() {
-                    Some(NONE) | None => {
+                    Some(0) | None => {
                         if let Some(s) = table.get_mut(slot) {
-                            *s = c;
+                            *s = c + 1;
                         }
                         break;
                     }
-                    Some(other) if *key_bytes(self.b, &self.nodes, other) == *text => {
-                        self.dup(c, other);
+                    Some(other) if same(&key_bytes(self.b, &self.nodes, other - 1, usize::MAX), &text) => {
+                        self.dup(c, other - 1);
                         break;
                     }
                     Some(_) => slot = (slot + 1) & mask,
@@ -683,6 +675,33 @@ mod hash_tests {
         assert!(counts.iter().all(|&c| c <= 8), "max {}", counts.iter().max().unwrap());
         assert_eq!(mix_hash(b"same"), mix_hash(b"same"));
         assert_ne!(mix_hash(b""), mix_hash(b"\0"));
+    }
+
+    /// Small objects (the table on the stack, hashed on length and last byte): keys that collide
+    /// there, escaped duplicates, and the sizes around the stack table's 16 members.
+    #[test]
+    fn duplicates_in_small_objects() {
+        let dups = |s: &str| super::parse(s.as_bytes()).unwrap().duplicates.into_iter().map(|d| (d.path, d.offset, d.first_offset)).collect::<Vec<_>>();
+        assert_eq!(dups(r#"{"ab":1,"cb":2,"ab":3,"\u0063b":4,"":5,"":6}"#), [("/ab".to_owned(), 15, 1), ("/cb".to_owned(), 22, 8), ("/".to_owned(), 39, 34)]);
+        assert_eq!(dups(r#"{"a":{"x":1},"b":{"x":1}}"#), []);
+        let nested = r#"[0,{"a":[{"x":1},{"y":1,"y":2,"y":3}],"b/c":{"~":0,"\u007e":1},"a":[]}]"#;
+        let got = dups(nested);
+        let paths: Vec<&str> = got.iter().map(|d| d.0.as_str()).collect();
+        assert_eq!(paths, ["/1/a/1/y", "/1/a/1/y", "/1/b~1c/~0", "/1/a"]);
+        let at = |k: usize| nested.match_indices(['"']).nth(k).unwrap().0;
+        assert_eq!((got[0].1, got[0].2), (at(6), at(4)));
+        assert_eq!((got[1].1, got[1].2), (at(8), at(4)));
+        for n in [15usize, 16, 17, 33] {
+            let mut s = String::from("{");
+            for i in 0..n {
+                s.push_str(&format!("\"k{}\":0,", i % (n - 1)));
+            }
+            s.pop();
+            s.push('}');
+            let got = dups(&s);
+            assert_eq!(got.len(), 1, "{n}: {got:?}");
+            assert_eq!(got[0].0, "/k0");
+        }
     }
 }
 

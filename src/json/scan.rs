@@ -44,16 +44,16 @@ pub(super) fn utf8_len(b: &[u8], i: usize) -> Option<usize> {
         0xC2..=0xDF => cont(1).then_some(2),
         0xE0..=0xEF => {
             let ok = match lead {
-                0xE0 => (0xA0..=0xBF).contains(&second),
-                0xED => (0x80..=0x9F).contains(&second),
+                0xE0 => matches!(second, 0xA0..=0xBF),
+                0xED => matches!(second, 0x80..=0x9F),
                 _ => second & 0xC0 == 0x80,
             };
             (ok && cont(2)).then_some(3)
         }
         0xF0..=0xF4 => {
             let ok = match lead {
-                0xF0 => (0x90..=0xBF).contains(&second),
-                0xF4 => (0x80..=0x8F).contains(&second),
+                0xF0 => matches!(second, 0x90..=0xBF),
+                0xF4 => matches!(second, 0x80..=0x8F),
                 _ => second & 0xC0 == 0x80,
             };
             (ok && cont(2) && cont(3)).then_some(4)

@@ -162,7 +162,8 @@ impl<'d, 'a> Value<'d, 'a> {
 
     /// The boolean, if this is one.
     pub fn as_bool(&self) -> Option<bool> {
-        (self.kind() == Kind::Bool).then(|| self.raw().starts_with('t'))
+        let n = self.node();
+        (n.kind == Kind::Bool).then(|| self.doc.src.get(n.start as usize) == Some(&b't'))
     }
 
     /// The number's source text, if this is a number (never rounded).
@@ -172,7 +173,12 @@ impl<'d, 'a> Value<'d, 'a> {
 
     /// The number as an `i64` when it is written as an integer (no fraction, no exponent) and fits.
     pub fn as_i64(&self) -> Option<i64> {
-        parse_i64(self.number_raw()?.as_bytes())
+        // The source bytes (ASCII): no UTF-8 check of the text, as `number_raw` would do.
+        let n = self.node();
+        if n.kind != Kind::Number {
+            return None;
+        }
+        parse_i64(self.doc.src.get(n.start as usize..n.end as usize)?)
     }
 
     /// Number of items (arrays), members (objects), or 0.

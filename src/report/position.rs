@@ -150,7 +150,8 @@ impl Resolver {
 
 /// The line and column of one offset.
 pub fn line_col(src: &[u8], offset: usize) -> LineCol {
-    Resolver::new(src, &[offset]).get(offset.min(src.len()))
+    // `new_sorting`, not `new`: no copy of the offsets (and no second constructor in the wasm).
+    Resolver::new_sorting(src, vec![offset as u64]).get(offset.min(src.len()))
 }
 
 #[cfg(test)]

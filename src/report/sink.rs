@@ -5,15 +5,6 @@
 
 use super::{position, Code, Issue, Path, Report, Stats};
 
-/// An issue whose position is still a byte offset.
-#[derive(Clone, Debug)]
-pub(crate) struct Pending {
-    pub code: Code,
-    pub message: String,
-    pub path: String,
-    pub at: Option<usize>,
-}
-
 /// The default cap on the issues of one report (`maxIssues`).
 pub const DEFAULT_MAX_ISSUES: usize = 1_000;
 /// The largest `maxIssues` a caller may ask for: a report's memory is proportional to its cap.
@@ -113,7 +104,10 @@ impl<T> Capped<T> {
 /// (see [`Capped`]).
 #[derive(Debug)]
 pub struct Sink {
-    issues: Capped<Pending>,
+    /// Until [`Sink::finish`], an issue's `line` holds its byte offset (inputs are under 4 GiB)
+    /// and `column` is `None`: one `Capped<Issue>`, the converter's too, not a second element
+    /// type with its own copies of the vector and cap code.
+    issues: Capped<Issue>,
 }
 
 impl Default for Sink {
@@ -174,7 +168,7 @@ impl Sink {
 
     #[inline(never)]
     fn keep(&mut self, error: bool, code: Code, at: Option<usize>, path: String, message: String) {
-        let p = Pending { code, message, path, at };
+        let p = Issue { code, message, path, line: at.map(|at| u32::try_from(at).unwrap_or(u32::MAX)), column: None };
         if error { self.issues.push_error(p) } else { self.issues.push_warning(p) }
     }
 
@@ -190,54 +184,56 @@ impl Sink {
     }
 
     /// The `too_many_issues` issue, when something was left out, and whether it is an error.
-    fn overflow(&self) -> Option<(bool, Pending)> {
+    fn overflow(&self) -> Option<(bool, Issue)> {
         let (errors, warnings) = self.issues.dropped();
         if errors + warnings == 0 {
             return None;
         }
-        let what = match (errors, warnings) {
-            (e, 0) => format!("{e} more error(s)"),
-            (0, w) => format!("{w} more warning(s)"),
-            (e, w) => format!("{e} more error(s) and {w} more warning(s)"),
-        };
+        // Two formats, not one per case: "E more error(s)", "W more warning(s)", or both
+        // joined by " and ".
+        let mut what = String::new();
+        if errors > 0 {
+            what = format!("{errors} more error(s)");
+        }
+        if warnings > 0 {
+            if errors > 0 {
+                what.push_str(" and ");
+            }
+            what.push_str(&format!("{warnings} more warning(s)"));
+        }
         let message = format!(
             "{what} not listed: a report holds at most {} issues (the maxIssues option); fix these first, or raise maxIssues",
             self.issues.limit()
         );
-        Some((errors > 0, Pending { code: Code::TooManyIssues, message, path: String::new(), at: None }))
+        Some((errors > 0, Issue { code: Code::TooManyIssues, message, path: String::new(), line: None, column: None }))
     }
 
     /// Turns offsets into line and column against `src` (the text the offsets point into).
     pub fn finish(self, src: &[u8], stats: Stats) -> Report {
         let overflow = self.overflow();
+        let Capped { mut errors, mut warnings, .. } = self.issues;
         // Loops, not iterator chains, in this function: each chain is its own copy of the
         // iterator and collect code in the wasm module.
-        let mut offsets: Vec<u64> = Vec::with_capacity(self.issues.errors.len() + self.issues.warnings.len());
-        for p in self.issues.errors.iter().chain(&self.issues.warnings) {
-            if let Some(at) = p.at {
-                offsets.push(at as u64);
+        let mut offsets: Vec<u64> = Vec::with_capacity(errors.len() + warnings.len());
+        for list in [&errors, &warnings] {
+            for p in list {
+                if let Some(at) = p.line {
+                    offsets.push(u64::from(at));
+                }
             }
         }
         let mut table = position::Resolver::new_sorting(src, offsets);
-        let mut place = |list: Vec<Pending>| {
-            let mut out = Vec::with_capacity(list.len());
-            for p in list {
-                let lc = p.at.map(|at| table.get(at));
-                out.push(Issue {
-                    code: p.code,
-                    message: p.message,
-                    path: p.path,
-                    line: lc.map(|l| l.line),
-                    column: lc.map(|l| l.column),
-                });
+        for list in [&mut errors, &mut warnings] {
+            for p in list.iter_mut() {
+                if let Some(at) = p.line {
+                    let lc = table.get(at as usize);
+                    p.line = Some(lc.line);
+                    p.column = Some(lc.column);
+                }
             }
-            out
-        };
-        let mut errors = place(self.issues.errors);
-        let mut warnings = place(self.issues.warnings);
+        }
         let truncated = overflow.is_some();
-        if let Some((is_error, p)) = overflow {
-            let issue = Issue::unplaced(p.code, p.path, p.message);
+        if let Some((is_error, issue)) = overflow {
             if is_error { errors.push(issue) } else { warnings.push(issue) }
         }
         Report { ok: errors.is_empty(), errors, warnings, stats, truncated }
@@ -247,12 +243,39 @@ impl Sink {
     /// last when something was left out.
     pub fn into_unplaced(self) -> (Vec<Issue>, Vec<Issue>) {
         let overflow = self.overflow();
-        let f = |p: Pending| Issue { code: p.code, message: p.message, path: p.path, line: None, column: None };
-        let mut errors: Vec<Issue> = self.issues.errors.into_iter().map(f).collect();
-        let mut warnings: Vec<Issue> = self.issues.warnings.into_iter().map(f).collect();
+        let Capped { mut errors, mut warnings, .. } = self.issues;
+        for p in errors.iter_mut().chain(warnings.iter_mut()) {
+            p.line = None;
+        }
         if let Some((is_error, p)) = overflow {
-            if is_error { errors.push(f(p)) } else { warnings.push(f(p)) }
+            if is_error { errors.push(p) } else { warnings.push(p) }
         }
         (errors, warnings)
+    }
+}
+
+#[cfg(test)]
+mod overflow_tests {
+    use super::*;
+
+    /// The `too_many_issues` message in each of its three forms.
+    #[test]
+    fn overflow_message_forms() {
+        let message = |errors: usize, warnings: usize| {
+            let mut sink = Sink::with_limit(1);
+            sink.error_at(Code::WrongType, None, String::new(), "kept");
+            for _ in 0..errors {
+                sink.error_at(Code::WrongType, None, String::new(), "e");
+            }
+            for _ in 0..warnings {
+                sink.warn_at(Code::WrongType, None, String::new(), "w");
+            }
+            let (e, w) = sink.into_unplaced();
+            e.into_iter().chain(w).last().unwrap().message
+        };
+        let tail = " not listed: a report holds at most 1 issues (the maxIssues option); fix these first, or raise maxIssues";
+        assert_eq!(message(2, 0), format!("2 more error(s){tail}"));
+        assert_eq!(message(0, 3), format!("3 more warning(s){tail}"));
+        assert_eq!(message(1, 2), format!("1 more error(s) and 2 more warning(s){tail}"));
     }
 }

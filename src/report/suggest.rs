@@ -55,29 +55,30 @@ pub fn similar(a: &str, b: &str) -> bool {
 /// Optimal-string-alignment distance (Levenshtein plus adjacent swaps), a row at a time with no
 /// indexing: one of the two strings is the caller's key.
 fn edit_distance(a: &[u32], b: &[u32]) -> usize {
+    // Rows of `u32` (names are short), the element type of the code points: no `Vec<usize>` code.
     // Rows of the table: `two` back (for swaps), `prev`, and the one being built.
-    let mut two: Vec<usize> = Vec::new();
-    let mut prev: Vec<usize> = Vec::with_capacity(b.len() + 1);
+    let mut two: Vec<u32> = Vec::new();
+    let mut prev: Vec<u32> = Vec::with_capacity(b.len() + 1);
     for j in 0..=b.len() {
-        prev.push(j);
+        prev.push(j as u32);
     }
     for (i, &ca) in a.iter().enumerate() {
         let mut cur = Vec::with_capacity(b.len() + 1);
-        cur.push(i + 1);
+        cur.push(i as u32 + 1);
         for (j, &cb) in b.iter().enumerate() {
-            let del = prev.get(j + 1).map_or(usize::MAX, |d| d + 1);
-            let ins = cur.get(j).map_or(usize::MAX, |d| d + 1);
-            let sub = prev.get(j).map_or(usize::MAX, |d| d + usize::from(ca != cb));
+            let del = prev.get(j + 1).map_or(u32::MAX, |d| d.saturating_add(1));
+            let ins = cur.get(j).map_or(u32::MAX, |d| d.saturating_add(1));
+            let sub = prev.get(j).map_or(u32::MAX, |d| d.saturating_add(u32::from(ca != cb)));
             let mut best = del.min(ins).min(sub);
             let swapped = i > 0 && j > 0 && a.get(i - 1) == Some(&cb) && b.get(j - 1) == Some(&ca);
             if let Some(d) = two.get(j.wrapping_sub(1)).filter(|_| swapped) {
-                best = best.min(d + 1);
+                best = best.min(d.saturating_add(1));
             }
             cur.push(best);
         }
         two = std::mem::replace(&mut prev, cur);
     }
-    prev.last().copied().unwrap_or(0)
+    prev.last().copied().unwrap_or(0) as usize
 }
 
 #[cfg(test)]
