@@ -70,7 +70,7 @@ export function uploadErrorPrototype() {
 }
 
 
-// `validate`'s string input (src/bindings/validate.rs, string_bytes): TextEncoder.encodeInto
+// A JS string as UTF-8 (src/bindings/js.rs, utf8: `validate`'s input and every string option): TextEncoder.encodeInto
 // straight into wasm memory, from UTF-16 unit `from` on. One import for what took five (the
 // constructor, encodeInto, `read`, `written` and String.prototype.slice).
 const encoder = new TextEncoder();
@@ -86,4 +86,9 @@ export function encodeInto(s, from, dest) {
 /** The bytes the last encodeInto wrote. */
 export function encodedBytes() {
   return written;
+}
+
+/** `value` if it is a number, else NaN. */
+export function num(value) {
+  return typeof value === "number" ? value : NaN;
 }

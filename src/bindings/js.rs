@@ -38,13 +38,26 @@ extern "C" {
 #[wasm_bindgen(module = "/js/natives.js")]
 extern "C" {
     #[wasm_bindgen(catch, js_name = blobSize)]
-    fn native_blob_size(value: &JsValue) -> Result<JsValue, JsValue>;
+    fn native_blob_size(value: &JsValue) -> Result<f64, JsValue>;
     #[wasm_bindgen(catch, js_name = blobSlice)]
     fn native_blob_slice(value: &Blob, start: f64, end: f64) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = isU8)]
     fn native_is_u8(value: &JsValue) -> Result<bool, JsValue>;
     #[wasm_bindgen(catch, js_name = u8Length)]
-    fn native_u8_length(value: &JsValue) -> Result<JsValue, JsValue>;
+    fn native_u8_length(value: &JsValue) -> Result<f64, JsValue>;
+    /// `value` if it is a number, else `NaN` (one import instead of wasm-bindgen's `number_get`,
+    /// which writes an `Option<f64>` through a `DataView` of wasm memory in the glue).
+    #[cfg(not(feature = "upload"))]
+    #[wasm_bindgen(catch, js_name = num)]
+    fn native_num(value: &JsValue) -> Result<f64, JsValue>;
+    /// Encodes `s` from UTF-16 unit `from` on into `dest`; the units read.
+    #[wasm_bindgen(catch, js_name = encodeInto)]
+    fn encode_into(s: &js_sys::JsString, from: u32, dest: &mut [u8]) -> Result<f64, JsValue>;
+    /// The bytes the last [`encode_into`] wrote. (`catch`, like every import of the file: an
+    /// import wasm-bindgen can hand to the module as it is makes the glue import the whole file
+    /// as a namespace, which esbuild then cannot trim.)
+    #[wasm_bindgen(catch, js_name = encodedBytes)]
+    fn encoded_bytes() -> Result<f64, JsValue>;
     #[wasm_bindgen(catch, js_name = followSignal)]
     fn native_follow_signal(value: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = uploadError)]
@@ -67,6 +80,67 @@ impl From<JsValue> for ReadError {
     fn from(e: JsValue) -> ReadError {
         ReadError::Threw(e)
     }
+}
+
+/// `v` if it is a number other than `NaN` (`NaN` counts as no number: every caller refuses it).
+/// The main entry keeps `as_f64`: its other modules link `number_get` anyway, and one import more
+/// there would only add bytes.
+pub(crate) fn number(v: &JsValue) -> Option<f64> {
+    #[cfg(not(feature = "upload"))]
+    return native_num(v).ok().filter(|n| !n.is_nan());
+    #[cfg(feature = "upload")]
+    v.as_f64().filter(|n| !n.is_nan())
+}
+
+/// `v` if it is a string, as UTF-8 (lone surrogates become U+FFFD, as `JsValue::as_string` makes
+/// them). Encoded by [`utf8`]: `as_string` linked wasm-bindgen's own string passing into the glue
+/// (its encoder, `passStringToWasm0`, a `DataView` writer, `__wbindgen_malloc` and `_realloc`).
+/// The main entry keeps `as_string`, which its other modules (src/web/) link anyway.
+pub(crate) fn string(v: &JsValue) -> Option<String> {
+    #[cfg(not(feature = "upload"))]
+    return String::from_utf8(utf8(v.dyn_ref::<js_sys::JsString>()?, u32::MAX as usize)?).ok();
+    #[cfg(feature = "upload")]
+    v.as_string()
+}
+
+/// The UTF-8 of a JS string, encoded by `encodeInto` straight into a buffer of 1.5 bytes per UTF-16
+/// unit. `JsValue::as_string` reserves 3 bytes per unit for the whole string (63 MB for a 21 MB
+/// chat, and wasm memory never shrinks). Text that needs more than 1.5 bytes per unit (mostly CJK)
+/// fills the buffer; the rest is then encoded into room for its worst case. One call on the whole
+/// string is the fast case: in Chromium, `encodeInto` on slices of a 20 MB string took 34 ms
+/// against 22 ms for one call.
+///
+/// Past `max` bytes (plus one character) it stops and returns `None`: the input is too large, and
+/// wasm memory is not grown for it.
+pub(crate) fn utf8(s: &js_sys::JsString, max: usize) -> Option<Vec<u8>> {
+    let cap = max.saturating_add(4);
+    let units = s.length() as usize;
+    if units > max {
+        return None;
+    }
+    // `vec!` of zeros is a zeroed allocation: fresh wasm pages are not written twice.
+    let mut buf: Vec<u8> = vec![0; (units + units / 2 + 16).min(cap)];
+    let (mut from, mut written) = (0usize, 0usize);
+    while from < units {
+        let Some(dest) = buf.get_mut(written..) else { break };
+        // A string's encodeInto cannot throw; if it ever did, the string counts as unreadable.
+        let Ok(read) = encode_into(s, from as u32, dest) else { break };
+        let (read, wrote) = (read as usize, encoded_bytes().unwrap_or(0.0) as usize);
+        from += read;
+        written += wrote;
+        // Room for the worst case (3 bytes per unit) of what is left, up to the cap.
+        let need = written.saturating_add((units - from).saturating_mul(3)).min(cap);
+        if from < units && buf.len() < need {
+            buf.resize(need, 0);
+        } else if read == 0 && wrote == 0 {
+            break;
+        }
+    }
+    if from < units {
+        return None;
+    }
+    buf.truncate(written);
+    Some(buf)
 }
 
 /// `obj[key]` through `Reflect.get` (a throwing getter or trap is an `Err`). `obj` must be an
@@ -97,7 +171,7 @@ pub(crate) fn keys(obj: &JsValue) -> Result<Vec<String>, ReadError> {
     let mut out = Vec::with_capacity(len as usize);
     // By index, not `arr.iter()` (js_sys's iterator is code of its own).
     for i in 0..len {
-        if let Some(k) = arr.get(i).as_string() {
+        if let Some(k) = string(&arr.get(i)) {
             out.push(k);
         }
     }
@@ -115,7 +189,7 @@ pub(crate) fn array_len(v: &JsValue) -> Result<Option<u32>, ReadError> {
     if !is_array(v)? {
         return Ok(None);
     }
-    let len = get(v, "length")?.as_f64().ok_or(ReadError::Wrong)?;
+    let len = number(&get(v, "length")?).ok_or(ReadError::Wrong)?;
     if !(len >= 0.0 && len <= u32::MAX as f64 && len.fract() == 0.0) {
         return Err(ReadError::Wrong);
     }
@@ -160,7 +234,7 @@ pub(crate) fn entries(obj: &JsValue, max: usize) -> Result<Vec<(String, JsValue)
 /// test: `Wrong` for anything else, including a `Proxy` of a `Blob`. No `instanceof`, so a
 /// `File` from another realm (an iframe's file input) is accepted, as XHR and `FormData` accept it.
 pub(crate) fn blob_size(value: &JsValue) -> Result<f64, ReadError> {
-    native_blob_size(value).map_err(|_| ReadError::Wrong)?.as_f64().ok_or(ReadError::Wrong)
+    native_blob_size(value).map_err(|_| ReadError::Wrong)
 }
 
 /// Bytes `[start, end)` of a real `Blob` as a fresh native `Blob` (`Blob.prototype.slice`,
@@ -183,7 +257,7 @@ pub(crate) fn u8_array_len(value: &JsValue) -> Result<f64, ReadError> {
     if !is_u8_array(value) {
         return Err(ReadError::Wrong);
     }
-    let len = native_u8_length(value).map_err(|_| ReadError::Wrong)?.as_f64().ok_or(ReadError::Wrong)?;
+    let len = native_u8_length(value).map_err(|_| ReadError::Wrong)?;
     if !(len >= 0.0 && len.fract() == 0.0) {
         return Err(ReadError::Wrong);
     }

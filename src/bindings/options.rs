@@ -109,7 +109,7 @@ impl Opts {
     pub(crate) fn string(&self, key: &str) -> Result<Option<String>, UploadFailure> {
         match self.get(key) {
             None => Ok(None),
-            Some(v) => v.as_string().map(Some).ok_or_else(|| self.err(key, "must be a string")),
+            Some(v) => js::string(&v).map(Some).ok_or_else(|| self.err(key, "must be a string")),
         }
     }
 
@@ -250,7 +250,7 @@ impl Opts {
     /// `maxIssues`: an integer from 1 to [`MAX_MAX_ISSUES`], [`DEFAULT_MAX_ISSUES`] when absent.
     pub(crate) fn max_issues(&self) -> Result<usize, UploadFailure> {
         let Some(v) = self.get("maxIssues") else { return Ok(DEFAULT_MAX_ISSUES) };
-        match v.as_f64() {
+        match js::number(&v) {
             Some(n) if n.fract() == 0.0 && (1.0..=MAX_MAX_ISSUES as f64).contains(&n) => Ok(n as usize),
             _ => Err(self.err("maxIssues", &format!("must be an integer from 1 to {MAX_MAX_ISSUES}"))),
         }
@@ -326,7 +326,7 @@ fn names<T: Copy>((values, name): Choices<T>) -> Vec<&'static str> {
 
 /// `v` as the index of one of `names`; `path` names it in messages.
 fn choice(path: &str, v: &JsValue, names: &[&str]) -> Result<usize, UploadFailure> {
-    let Some(s) = v.as_string() else {
+    let Some(s) = js::string(v) else {
         return Err(invalid_option(format!("{path} must be a string: {}", expected(names))));
     };
     names
@@ -451,12 +451,12 @@ fn shorten(key: &str) -> String {
 
 /// A JSON argument given as a string or a plain object, as JSON text.
 pub(crate) fn json_text(value: &JsValue, name: &str) -> Result<String, UploadFailure> {
-    if let Some(s) = value.as_string() {
+    if let Some(s) = js::string(value) {
         return Ok(s);
     }
     if value.is_object() {
         match JSON::stringify(value) {
-            Ok(s) if s.is_string() => return Ok(s.as_string().unwrap_or_default()),
+            Ok(s) if s.is_string() => return Ok(js::string(&s).unwrap_or_default()),
             Ok(_) => {}
             // A getter, a `toJSON` or a Proxy trap threw, or a cycle or too deep a nesting.
             Err(e) => {
@@ -482,7 +482,7 @@ pub(crate) fn read_presign(value: &JsValue, what: &str) -> Result<Presign, Uploa
         return Err(bad());
     }
     let url = js::get(value, "url").map_err(|e| read_failure(&format!("{what}.url"), e, "must be a string"))?;
-    let url = url.as_string().ok_or_else(bad)?;
+    let url = js::string(&url).ok_or_else(bad)?;
     let path = format!("{what}.fields");
     let fields_value = js::get(value, "fields").map_err(|e| read_failure(&path, e, "must be an object or an array"))?;
     fn threw_at(p: &str) -> impl Fn(ReadError) -> UploadFailure + '_ {
@@ -518,7 +518,7 @@ pub(crate) fn read_presign(value: &JsValue, what: &str) -> Result<Presign, Uploa
     };
     let mut fields = Vec::with_capacity(pairs.len());
     for (k, v) in pairs {
-        let (Some(k), Some(v)) = (k.as_string(), v.as_string()) else {
+        let (Some(k), Some(v)) = (js::string(&k), js::string(&v)) else {
             return Err(invalid_option(format!("{path}: every field name and value must be a string")));
         };
         fields.push((k, v));

@@ -157,64 +157,11 @@ const ROLES: [Role; 3] = [Role::Agent, Role::Customer, Role::Bot];
 /// The connection kinds, as `validate`'s `connection` names them.
 const CONNECTIONS: [ConnectionKind; 3] = [ConnectionKind::Chat, ConnectionKind::AudioOneChannel, ConnectionKind::AudioTwoChannel];
 
-// `TextEncoder.encodeInto`, taking a JS string and writing straight into wasm memory (js/natives.js).
-#[wasm_bindgen(module = "/js/natives.js")]
-extern "C" {
-    /// Encodes `s` from UTF-16 unit `from` on into `dest`; the units read.
-    #[wasm_bindgen(catch, js_name = encodeInto)]
-    fn encode_into(s: &js_sys::JsString, from: u32, dest: &mut [u8]) -> Result<f64, JsValue>;
-    /// The bytes the last [`encode_into`] wrote. (`catch`, like every import of the file: an
-    /// import wasm-bindgen can hand to the module as it is makes the glue import the whole file
-    /// as a namespace, which esbuild then cannot trim.)
-    #[wasm_bindgen(catch, js_name = encodedBytes)]
-    fn encoded_bytes() -> Result<f64, JsValue>;
-}
-
-/// The UTF-8 of a JS string, encoded by `encodeInto` straight into a buffer of 1.5 bytes per UTF-16
-/// unit. `JsValue::as_string` reserves 3 bytes per unit for the whole string (63 MB for a 21 MB
-/// chat, and wasm memory never shrinks). Text that needs more than 1.5 bytes per unit (mostly CJK)
-/// fills the buffer; the rest is then encoded into room for its worst case. One call on the whole
-/// string is the fast case: in Chromium, `encodeInto` on slices of a 20 MB string took 34 ms
-/// against 22 ms for one call.
-///
-/// Past [`MAX_INPUT_BYTES`] (plus one character) it stops and returns `None`: the input is too
-/// large, and wasm memory is not grown for it.
-fn string_bytes(s: &js_sys::JsString) -> Option<Vec<u8>> {
-    const CAP: usize = MAX_INPUT_BYTES + 4;
-    let units = s.length() as usize;
-    if units > MAX_INPUT_BYTES {
-        return None;
-    }
-    // `vec!` of zeros is a zeroed allocation: fresh wasm pages are not written twice.
-    let mut buf: Vec<u8> = vec![0; (units + units / 2 + 16).min(CAP)];
-    let (mut from, mut written) = (0usize, 0usize);
-    while from < units {
-        let Some(dest) = buf.get_mut(written..) else { break };
-        // A string's encodeInto cannot throw; if it ever did, the input counts as unreadable (too large).
-        let Ok(read) = encode_into(s, from as u32, dest) else { break };
-        let (read, wrote) = (read as usize, encoded_bytes().unwrap_or(0.0) as usize);
-        from += read;
-        written += wrote;
-        // Room for the worst case (3 bytes per unit) of what is left, up to the cap.
-        let need = (written + 3 * (units - from)).min(CAP);
-        if from < units && buf.len() < need {
-            buf.resize(need, 0);
-        } else if read == 0 && wrote == 0 {
-            break;
-        }
-    }
-    if from < units {
-        return None;
-    }
-    buf.truncate(written);
-    Some(buf)
-}
-
 /// The input's UTF-8 bytes, or `Err(at least this many bytes)` when it is over
 /// [`MAX_INPUT_BYTES`], which is found before anything is copied into wasm memory.
 fn input_bytes(input: &JsValue, what: &str) -> Result<Result<Vec<u8>, u64>, JsValue> {
     if let Some(s) = input.dyn_ref::<js_sys::JsString>() {
-        return Ok(string_bytes(s).ok_or(s.length() as u64));
+        return Ok(js::utf8(s, MAX_INPUT_BYTES).ok_or(s.length() as u64));
     }
     if js::is_u8_array(input) {
         // The native length: an own `length` getter can neither throw nor lie here. A Proxy
