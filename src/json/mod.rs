@@ -21,6 +21,7 @@
 //!   accepts it: such text cannot become a protobuf string.
 
 mod diagnose;
+mod duplicates;
 pub mod escape;
 pub mod parser;
 mod scan;
