@@ -323,10 +323,14 @@ pub(crate) fn radix(s: &str, r: u32) -> Option<u32> {
     Some(n)
 }
 
+/// `true` for a non-empty run of ASCII digits.
+fn digits(s: &str) -> bool {
+    !s.is_empty() && all_bytes(s, |b| b.is_ascii_digit())
+}
+
 /// `true` for an optionally signed run of digits (SpeechSense "Number").
 pub fn is_integer(s: &str) -> bool {
-    let d = strip_one(s, b"-+").unwrap_or(s);
-    !d.is_empty() && all_bytes(d, |b| b.is_ascii_digit())
+    digits(strip_one(s, b"-+").unwrap_or(s))
 }
 
 /// `true` for a decimal number such as `-12`, `3.14` or `1e-3` (SpeechSense "Fractional number").
@@ -337,7 +341,6 @@ pub fn is_decimal(s: &str) -> bool {
         None => (d, None),
     };
     let (int, frac) = split_at_first(mant, b".").map_or((mant, None), |(i, f)| (i, Some(f)));
-    let digits = |x: &str| !x.is_empty() && all_bytes(x, |b| b.is_ascii_digit());
     digits(int) && frac.is_none_or(digits) && exp.is_none_or(|e| digits(strip_one(e, b"-+").unwrap_or(e)))
 }
 
