@@ -34,9 +34,12 @@ build_entry() { # <out dir> <out name> [cargo args...]
   # allowed. --strip-debug / --strip-producers / --strip-target-features drop the name, producers
   # and target_features sections: no browser reads them (the last one: validate -133 B gzip).
   # Then --rse (redundant set elimination) and a second -O1 over what the first round left:
-  # re-measured on 951a67b, validate -322 B / main -878 B gzip (brotli -338 / -314). Flattening
-  # and rereloop on top saved ~200 B more on validate only, and restructure the hot loops: not taken.
+  # re-measured on 951a67b, validate -322 B / main -878 B gzip (brotli -338 / -314). Before them,
+  # binaryen's inliner for functions with a single caller of at most 20 instructions (-O1 runs no
+  # inlining): validate -395 B / main -722 B gzip, brotli -308 / -801 (measured on 8970dad; 10 and
+  # 30 saved less; with no size limit gzip grew by 1.7 KB). Flattening and rereloop on top saved ~200 B more on validate only, and restructure the hot loops: not taken.
   node_modules/.bin/wasm-opt -O1 --code-folding --duplicate-function-elimination --dae-optimizing \
+    --one-caller-inline-max-function-size=20 --inlining-optimizing \
     --rse -O1 \
     --strip-debug --strip-producers --strip-target-features \
     --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
