@@ -94,14 +94,14 @@ fn speechsense(c: &mut Conversation, notes: &mut Notes) -> (String, Option<Strin
         meta.insert_absent("org_id", o);
     }
     if !meta.contains_key("date") {
-        if let Some(t) = c.start.or_else(|| c.messages.iter().find_map(|m| m.time)) {
-            let d = rfc3339(&t, "/date", notes);
+        if let Some(t) = c.start.as_ref().or_else(|| c.messages.iter().find_map(|m| m.time.as_ref())) {
+            let d = rfc3339(t, "/date", notes);
             meta.insert("date", d);
         }
     }
     if !meta.contains_key("date_to") {
-        if let Some(t) = c.end {
-            let d = rfc3339(&t, "/date_to", notes);
+        if let Some(t) = &c.end {
+            let d = rfc3339(t, "/date_to", notes);
             meta.insert("date_to", d);
         }
     }
@@ -136,8 +136,8 @@ fn vela(c: &mut Conversation, options: &ConvertOptions, notes: &mut Notes) -> St
             last = Some(t);
         }
     }
-    let start = c.start.or(first.copied());
-    let end = c.end.or(last.copied());
+    let start = c.start.as_ref().or(first);
+    let end = c.end.as_ref().or(last);
     let (Some(start), Some(end)) = (start, end) else {
         notes.error(Code::MissingMember, "/chat_data/start_time", "Vela needs `start_time` and `end_time`, and the input has no times");
         return String::new();
@@ -167,8 +167,8 @@ fn vela(c: &mut Conversation, options: &ConvertOptions, notes: &mut Notes) -> St
         messages.close(b'}');
     }
     messages.close(b']');
-    let start = rfc3339(&start, "/chat_data/start_time", notes);
-    let end = rfc3339(&end, "/chat_data/end_time", notes);
+    let start = rfc3339(start, "/chat_data/start_time", notes);
+    let end = rfc3339(end, "/chat_data/end_time", notes);
     // The conversation is the writer's to consume: its metadata is taken, not copied.
     let mut meta = std::mem::take(&mut c.extra);
     if let Some(v) = &c.bot.id {
