@@ -90,24 +90,20 @@ impl Metadata {
     /// `insert` does): one sort, not an insert per pair, so a huge object costs O(n log n).
     pub fn from_pairs(mut pairs: Vec<(String, String)>) -> Metadata {
         // (key, position counted down): each run of one key starts with its last pair. The
-        // element type formats::check sorts too, so no other copy of the sort is linked.
-        let mut order = Vec::with_capacity(pairs.len());
-        for (i, (k, _)) in pairs.iter().enumerate() {
-            order.push((Cow::Borrowed(k.as_str()), usize::MAX - i));
+        // element type formats::check sorts too, so no other copy of the sort is linked. The keys
+        // are moved out of the pairs (no borrow of them), so the values are taken in the same loop.
+        let mut order: Vec<(Cow<'_, str>, usize)> = Vec::with_capacity(pairs.len());
+        for (i, (k, _)) in pairs.iter_mut().enumerate() {
+            order.push((Cow::Owned(std::mem::take(k)), usize::MAX - i));
         }
         crate::report::sort::sort(&mut order);
-        let mut keep: Vec<usize> = Vec::with_capacity(order.len());
-        let mut last: Option<&str> = None;
-        for (k, i) in &order {
-            if last != Some(k.as_ref()) {
-                keep.push(usize::MAX - i);
-                last = Some(k.as_ref());
+        let mut out: Vec<(String, String)> = Vec::with_capacity(order.len());
+        for (k, i) in &mut order {
+            if out.last().is_some_and(|(last, _)| *last == **k) {
+                continue;
             }
-        }
-        let mut out = Vec::with_capacity(keep.len());
-        for i in keep {
-            if let Some(pair) = pairs.get_mut(i) {
-                out.push(std::mem::take(pair));
+            if let Some((_, v)) = pairs.get_mut(usize::MAX - *i) {
+                out.push((std::mem::take(k).into_owned(), std::mem::take(v)));
             }
         }
         Metadata(out)

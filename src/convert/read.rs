@@ -54,9 +54,15 @@ fn metadata_of(object: Value<'_, '_>) -> Option<Metadata> {
 /// The parties of a SpeechSense or Vela conversation: the agent's and the customer's ids as
 /// given, the bot's id and every name from the metadata.
 fn parties(c: &mut Conversation, agent: Option<String>, customer: Option<String>) {
-    let meta = |key: &str| c.extra.get(key).cloned();
-    let parties = [Party { id: agent, name: meta("operator_name") }, Party { id: customer, name: meta("client_name") }, Party { id: meta("bot_id"), name: meta("bot_name") }];
-    [c.agent, c.customer, c.bot] = parties;
+    // Field by field, in place: not three Parties built and moved over the old ones.
+    let Conversation { agent: a, customer: cu, bot, extra, .. } = c;
+    let meta = |key: &str| extra.get(key).cloned();
+    a.id = agent;
+    a.name = meta("operator_name");
+    cu.id = customer;
+    cu.name = meta("client_name");
+    bot.id = meta("bot_id");
+    bot.name = meta("bot_name");
 }
 
 /// A SpeechSense or Vela message: its `timestamp`, and its text in member `text_key`.
