@@ -48,7 +48,7 @@ pub fn check_conversation(root: Value<'_, '_>, sink: &mut Sink) -> usize {
     }
     let [ty, version, messages, ..] = check::lookup(root, &["type", "version", "messages"], &path, sink);
     match ty {
-        None => check::missing(sink, root, &path, "type", &format!("\"{CONVERSATION_TYPE}\"")),
+        None => check::missing(sink, root, &path, "type", "\"application/vnd.labelbox.conversational\""),
         Some(t) => choice(sink, t, &path.key("type"), "type", &[CONVERSATION_TYPE], "it must be exactly \"application/vnd.labelbox.conversational\""),
     }
     match version {
