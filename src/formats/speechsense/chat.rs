@@ -82,7 +82,18 @@ fn is_known_id(u: Value<'_, '_>, ids: &[(&str, String)]) -> bool {
         Kind::Number => Some(u.raw().as_bytes()).filter(|r| integer_text(r)),
         _ => None,
     };
-    b.is_some_and(|b| !b.is_empty() && ids.iter().any(|(_, v)| crate::json::same(v.as_bytes(), b)))
+    b.is_some_and(|b| !b.is_empty() && has_id(ids, b))
+}
+
+/// `true` when one of `ids` is `b`: one search for [`is_known_id`] and the message loop.
+#[inline(never)]
+fn has_id(ids: &[(&str, String)], b: &[u8]) -> bool {
+    for (_, v) in ids {
+        if crate::json::same(v.as_bytes(), b) {
+            return true;
+        }
+    }
+    false
 }
 
 fn describe_ids(ids: &[(&str, String)]) -> String {
@@ -138,7 +149,7 @@ pub fn check_chat_with_ids(root: Value<'_, '_>, ids: Option<Ids>, sink: &mut Sin
                     Some(s) if s.is_empty() => sink.error(Code::EmptyValue, u.offset(), &up, "`user_id` is empty: give the sender's id"),
                     Some(s) => {
                         if let Some(ids) = &ids {
-                            if !ids.iter().any(|(_, v)| *v == *s) {
+                            if !has_id(ids, s.as_bytes()) {
                                 sink.error(Code::UnknownUserId, u.offset(), &up, format!("`user_id` \"{s}\" is not one of the metadata's {}", describe_ids(ids)));
                             }
                         }
