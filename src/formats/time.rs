@@ -107,7 +107,8 @@ fn check_date(year: i32, month: u32, day: u32) -> Result<(), TimeError> {
     };
     let dim = days_in_month(year, month);
     if day == 0 || day > dim {
-        let why = if month == 2 && day == 29 { format!(" ({year} is not a leap year)") } else { String::new() };
+        // `year` is at least 1 here: shown as a `u32`, so `i32`'s Display is not linked.
+        let why = if month == 2 && day == 29 { format!(" ({} is not a leap year)", year as u32) } else { String::new() };
         return Err(TimeError::Calendar(format!("{name} {day} does not exist{why}")));
     }
     Ok(())
