@@ -8,6 +8,7 @@
 // No eval, no inline script: this runs under `script-src 'self' 'wasm-unsafe-eval'`.
 
 import { uploadErrorPrototype } from "./natives.js";
+import { uploadError } from "./upload-error.js";
 
 const POISONED_MESSAGE =
   "talk-uploader stopped after an internal error in an earlier call; reload the page to re-initialise it";
@@ -24,13 +25,6 @@ export function guarded(glue, asyncNames) {
   const pending = new Set();
   const isAsync = new Set(asyncNames);
 
-  const uploadError = (code, message, cause) => {
-    const e = cause === undefined ? new Error(message) : new Error(message, { cause });
-    if (proto) Object.setPrototypeOf(e, proto);
-    else e.name = "UploadError";
-    e.code = code;
-    return e;
-  };
   const isTrap = (e) => typeof WebAssembly === "object" && e instanceof WebAssembly.RuntimeError;
   const poison = (cause) => {
     if (poisoned) return;

@@ -85,11 +85,21 @@ pub fn scrub_urls(text: &str) -> String {
         // The URL runs to white space, a quote or an angle bracket (how messages delimit it).
         // (`matches!`, not `str::contains(char)`: that links the substring searcher for a
         // non-ASCII char.)
-        let end = rest.find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '`')).unwrap_or(rest.len());
+        // A loop over chars, not `str::find` with a closure: that is a searcher of its own.
+        let mut end = rest.len();
+        for (i, c) in rest.char_indices() {
+            if c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '`') {
+                end = i;
+                break;
+            }
+        }
         let url = rest.get(..end).unwrap_or_default();
-        let authority_end = url.find(['/', '?', '#', '\\']).unwrap_or(url.len());
+        // By bytes (every delimiter is ASCII): `find([..])` and `rsplit_once('@')` linked char
+        // searchers and `memrchr`.
+        let authority_end = url.bytes().position(|b| matches!(b, b'/' | b'?' | b'#' | b'\\')).unwrap_or(url.len());
         let authority = url.get(..authority_end).unwrap_or_default();
-        out.push_str(authority.rsplit_once('@').map_or(authority, |(_, host)| host));
+        let host = authority.bytes().rposition(|b| b == b'@').map_or(Some(authority), |at| authority.get(at + 1..));
+        out.push_str(host.unwrap_or_default());
         // The sentence's own punctuation after a cut URL stays.
         let cut = url.get(authority_end..).unwrap_or_default();
         // By bytes, not `trim_end_matches([..])` (a char searcher walking back by code points):
@@ -140,6 +150,10 @@ mod tests {
             ("", ""),
             ("s://", "s://"),
             ("9://x x://y/z", "9://x x://y"),
+            // Any Unicode white space ends a URL; an `@` after the authority is not user info.
+            ("https://a.example/p?s\u{a0}next\u{3000}https://b.example/q", "https://a.example\u{a0}next\u{3000}https://b.example"),
+            ("https://a@b@c.example:1/x@y `https://d.example/`", "https://c.example:1 `https://d.example`"),
+            ("https://é.example/ü?x https://u@/p", "https://é.example https://"),
         ] {
             assert_eq!(scrub_urls(text), want, "{text}");
         }

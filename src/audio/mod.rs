@@ -141,13 +141,21 @@ impl Codec {
             Codec::PcmS16le => "pcm_s16le".into(),
             Codec::PcmS24le => "pcm_s24le".into(),
             Codec::PcmS32le => "pcm_s32le".into(),
-            Codec::PcmOther(bits) => format!("pcm_{bits}bit").into(),
+            // As a `u32`: the one small-integer `Display` the crate's messages link anyway.
+            Codec::PcmOther(bits) => format!("pcm_{}bit", u32::from(bits)).into(),
             Codec::IeeeFloat => "ieee_float".into(),
             Codec::Alaw => "alaw".into(),
             Codec::Mulaw => "mulaw".into(),
             Codec::Mp3 => "mp3".into(),
             Codec::Opus => "opus".into(),
-            Codec::WavFormat(tag) => format!("wav_format_0x{tag:04x}").into(),
+            Codec::WavFormat(tag) => {
+                // `{tag:04x}` by hand: four lowercase hex digits (no `LowerHex` of `u16` linked).
+                let mut name = String::from("wav_format_0x");
+                for shift in [12, 8, 4, 0] {
+                    name.push(char::from(b"0123456789abcdef"[usize::from(tag >> shift & 0xf)]));
+                }
+                name.into()
+            }
         }
     }
 }
@@ -360,6 +368,12 @@ pub(crate) mod tests {
         assert_eq!(Container::OggOpus.proto_type(), ContainerAudioType::OggOpus);
         assert_eq!(Container::OggOpus.as_str(), "ogg_opus");
         assert_eq!(Codec::WavFormat(0x55).name(), "wav_format_0x0055");
+        for tag in [0, 1, 0x55, 0x0a0b, 0xabcd, 0xfffe, u16::MAX] {
+            assert_eq!(Codec::WavFormat(tag).name(), format!("wav_format_0x{tag:04x}"));
+        }
+        for bits in [0, 4, 12, 20, 64, u16::MAX] {
+            assert_eq!(Codec::PcmOther(bits).name(), format!("pcm_{bits}bit"));
+        }
     }
 
     /// Real WAV headers written by other tools (see tests/regressions/README.md).

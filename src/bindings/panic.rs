@@ -11,12 +11,9 @@
 //! hook first calls the guard's callback, which rejects every pending promise with `internal`.
 
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
-
-static POISONED: AtomicBool = AtomicBool::new(false);
 
 thread_local! {
     /// The guard's callback for this instance (so that two copies of the package in one page
@@ -34,7 +31,6 @@ pub fn install_panic_guard(on_panic: Function) {
         }
     });
     std::panic::set_hook(Box::new(|info| {
-        POISONED.store(true, Ordering::SeqCst);
         // Only the location: a panic message may quote input, and input may hold a secret.
         let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
         let note = JsValue::from_str(&format!("talk-uploader panicked{at}"));
@@ -49,11 +45,8 @@ pub fn install_panic_guard(on_panic: Function) {
     }));
 }
 
-/// Whether a panic has happened in this instance. Reads one static: safe after a trap.
-#[wasm_bindgen(js_name = __isPoisoned, skip_typescript)]
-pub fn is_poisoned() -> bool {
-    POISONED.load(Ordering::SeqCst)
-}
+// No `__isPoisoned` export: the guard keeps the poison flag in JS (`isPoisoned()` reads it),
+// and a flag here had no reader.
 
 /// A deliberate panic, only in builds with the `test-panic` feature (never in the package).
 #[cfg(feature = "test-panic")]
