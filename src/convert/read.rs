@@ -119,7 +119,7 @@ fn vela(root: Value<'_, '_>, c: &mut Conversation) -> Option<()> {
             "bot" => Some(Role::Bot),
             _ => None,
         };
-        let user_id = role.and_then(|r| c.party(r).id.clone()).unwrap_or_else(|| sender.clone());
+        let user_id = role.and_then(|r| c.party(r).id.clone()).unwrap_or(sender);
         push_timed(c, m, user_id, role, "content")?;
     }
     Some(())
