@@ -404,15 +404,16 @@ pub fn convert_chat(input: &[u8], options: &ConvertOptions) -> ConvertResult {
         None => validate_read(&parsed, &ValidateOptions { max_issues: limit, ..ValidateOptions::new(kind_of(from)) }),
     };
     let mut notes = Notes::new(limit, report);
-    if notes.has_errors() {
-        return notes.finish(String::new(), None);
+    // One way out (one call of `finish`): no output when the input has errors.
+    let mut out = (String::new(), None);
+    if !notes.has_errors() {
+        let meta_root = metadata.as_ref().and_then(|m| m.as_ref().ok()).map(|r| r.parsed.doc.root());
+        let mut conv = Conversation::default();
+        if parsed.as_ref().ok().and_then(|r| read::read(r.parsed.doc.root(), meta_root, from, options, &mut notes, &mut conv)).is_none() {
+            notes.error(Code::MissingMember, "", "the input could not be read");
+        } else {
+            out = write::write(&mut conv, to, options, &mut notes);
+        }
     }
-    let meta_root = metadata.as_ref().and_then(|m| m.as_ref().ok()).map(|r| r.parsed.doc.root());
-    let mut conv = Conversation::default();
-    if parsed.as_ref().ok().and_then(|r| read::read(r.parsed.doc.root(), meta_root, from, options, &mut notes, &mut conv)).is_none() {
-        notes.error(Code::MissingMember, "", "the input could not be read");
-        return notes.finish(String::new(), None);
-    }
-    let (output, metadata) = write::write(&mut conv, to, options, &mut notes);
-    notes.finish(output, metadata)
+    notes.finish(out.0, out.1)
 }

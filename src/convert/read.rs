@@ -119,7 +119,7 @@ fn vela(root: Value<'_, '_>, c: &mut Conversation) -> Option<()> {
             "bot" => Some(Role::Bot),
             _ => None,
         };
-        let user_id = role.and_then(|r| c.party(r).id.clone()).unwrap_or_else(|| sender.clone());
+        let user_id = role.and_then(|r| c.party(r).id.clone()).unwrap_or(sender);
         push_timed(c, m, user_id, role, "content")?;
     }
     Some(())
@@ -138,6 +138,9 @@ fn labelbox(root: Value<'_, '_>, roles: &Roles, notes: &mut Notes, c: &mut Conve
     // Whose role came from `align` (warned about once each).
     let mut inferred = Roles::default();
     for (i, m) in root.get("messages")?.items().enumerate() {
+        // The members that must be there first (validation made them so): a `?` after the
+        // optional reads and the notes would drop more Strings on its way out.
+        let content = text(m, "content")?;
         let user = m.get("user")?;
         let user_id = text(user, "userId")?;
         let name = text(user, "name");
@@ -164,7 +167,7 @@ fn labelbox(root: Value<'_, '_>, roles: &Roles, notes: &mut Notes, c: &mut Conve
             role: Some(role),
             name,
             time,
-            text: text(m, "content")?,
+            text: content,
             id: text(m, "messageId"),
             can_label: m.get("canLabel").and_then(|b| b.as_bool()),
         });
