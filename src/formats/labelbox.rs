@@ -206,7 +206,7 @@ pub fn check_import(root: Value<'_, '_>, allow_loopback_http: bool, sink: &mut S
         return 0;
     }
     if root.is_empty() {
-        sink.error(Code::EmptyArray, root.offset(), &path, "the import file has no rows");
+        sink.error(Code::EmptyArray, root.offset(), &path, String::from("the import file has no rows"));
     }
     // The keys the loop below reads (the first `global_key` of an object row, a non-blank string,
     // ASCII-folded: Labelbox compares global keys without regard to letter case; the Unicode case

@@ -63,7 +63,7 @@ pub fn check_chat_data(cd: Value<'_, '_>, cp: &Path<'_>, sink: &mut Sink) -> usi
     let end_at = time_member(sink, cd, end, &cp, "end_time");
     if let (Some(s), Some(e), Some(ev)) = (start_at, end_at, end) {
         if s > e {
-            sink.error(Code::RangeReversed, ev.offset(), &cp.key("end_time"), "`start_time` is after `end_time`: swap them or fix one of them");
+            sink.error(Code::RangeReversed, ev.offset(), &cp.key("end_time"), String::from("`start_time` is after `end_time`: swap them or fix one of them"));
         }
     }
     let Some(messages) = check::required_items(sink, cd, messages, &cp, "messages", "an array of messages", "a chat needs at least one message") else {
@@ -86,10 +86,10 @@ pub fn check_chat_data(cd: Value<'_, '_>, cp: &Path<'_>, sink: &mut Sink) -> usi
             let tp = p.key("timestamp");
             let off = ts.map_or(0, |t| t.offset());
             if start_at.is_some_and(|s| at < s) || end_at.is_some_and(|e| at > e) {
-                sink.warn(Code::OutsideSession, off, &tp, "the message time is outside [`start_time`, `end_time`]");
+                sink.warn(Code::OutsideSession, off, &tp, String::from("the message time is outside [`start_time`, `end_time`]"));
             }
             if prev.is_some_and(|p| at < p) {
-                sink.warn(Code::OutOfOrder, off, &tp, "the message is earlier than the previous message");
+                sink.warn(Code::OutOfOrder, off, &tp, String::from("the message is earlier than the previous message"));
             }
             prev = Some(at);
         }

@@ -228,7 +228,7 @@ pub(crate) fn check_entries<'s>(
     if let (Some((from, _)), Some((to, to_at))) = (date_from, date_to) {
         // (seconds, nanoseconds) order as the instants do, without `i128` maths.
         if (from.unix_seconds(), from.nanos) > (to.unix_seconds(), to.nanos) {
-            sink.error_at(Code::RangeReversed, to_at, pointer::child(prefix, "date_to"), "`date_from` is after `date_to`: swap them or fix one of them");
+            sink.error_at(Code::RangeReversed, to_at, pointer::child(prefix, "date_to"), String::from("`date_from` is after `date_to`: swap them or fix one of them"));
         }
     }
     // The connection's keys, then the declared required ones: one loop over both lists, not a
