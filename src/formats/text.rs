@@ -252,11 +252,12 @@ pub fn url_host(url: &str) -> Option<String> {
     let authority = before_any(rest, b"/?#");
     let authority = split_at_last(authority, b'@').map_or(authority, |(_, h)| h).to_ascii_lowercase();
     let host = if matches!(authority.as_bytes().first(), Some(b'[')) {
-        pos(&authority, b"]").map_or(authority.as_str(), |i| authority.get(..=i).unwrap_or_default()).to_owned()
+        pos(&authority, b"]").map_or(authority.as_str(), |i| authority.get(..i + 1).unwrap_or_default()).to_owned()
     } else {
         before_any(&authority, b":").to_owned()
     };
-    (!host.is_empty()).then_some(host)
+    // `if`, not `bool::then_some` (a function of its own in the wasm module).
+    if host.is_empty() { None } else { Some(host) }
 }
 
 /// `s` with its HTML character references decoded (`&amp;`, `&lt;`, `&gt;`, `&quot;`, `&apos;`,
@@ -306,7 +307,7 @@ pub fn decode_html_entities(s: &str) -> Option<String> {
         }
     }
     out.push_str(rest);
-    changed.then_some(out)
+    if changed { Some(out) } else { None }
 }
 
 /// `s` as `u32::from_str_radix(s, r)` reads it (an optional `+`, then at least one digit), by
@@ -370,6 +371,22 @@ mod html_tests {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn url_hosts() {
+        for (url, host) in [
+            ("http://[::1]:8080/x", Some("[::1]")),
+            ("http://[::1]", Some("[::1]")),
+            ("http://[::1", Some("[::1")),
+            ("https://User@Example.COM:443/p?q#f", Some("example.com")),
+            ("http://localhost", Some("localhost")),
+            ("http:///x", None),
+            ("http://:80/", None),
+            ("no scheme", None),
+        ] {
+            assert_eq!(url_host(url).as_deref(), host, "{url}");
+        }
+    }
     use super::*;
 
     /// The byte helpers give what the std pattern calls they replace give.
