@@ -54,7 +54,8 @@ pub fn check_conversation(root: Value<'_, '_>, sink: &mut Sink) -> usize {
     match version {
         None => check::missing(sink, root, &path, "version", "1"),
         Some(v) if v.kind() != Kind::Number => check::wrong_type(sink, v, &path.key("version"), "version", "the number 1"),
-        Some(v) if v.raw() != "1" => sink.error(Code::InvalidEnum, v.offset(), &path.key("version"), format!("`version` is {}: the only version is 1", v.raw())),
+        // `str` against `str` (derefs): `&str != &str` links its own `ne` function.
+        Some(v) if *v.raw() != *"1" => sink.error(Code::InvalidEnum, v.offset(), &path.key("version"), format!("`version` is {}: the only version is 1", v.raw())),
         Some(_) => {}
     }
     let Some(messages) = check::required_items(sink, root, messages, &path, "messages", "an array of message objects", "a conversation needs at least one message") else {

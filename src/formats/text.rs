@@ -238,7 +238,7 @@ pub fn is_loopback_host(host: &str) -> bool {
             value = value.wrapping_mul(10).wrapping_add(u32::from(b.wrapping_sub(b'0')));
         }
         let octet = !o.is_empty() && o.len() <= 3 && digits && value <= 255;
-        if !octet || (n == 0 && o != "127") {
+        if !octet || (n == 0 && *o != *"127") {
             return false;
         }
         n += 1;

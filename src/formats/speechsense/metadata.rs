@@ -195,7 +195,7 @@ pub(crate) fn check_entries<'s>(
                 }
             },
             "direction_outgoing" => {
-                if value != "true" && value != "false" {
+                if *value != *"true" && *value != *"false" {
                     let hint = match value.to_ascii_lowercase().as_str() {
                         "true" | "false" => "write it in lower case",
                         "1" | "yes" | "outgoing" => "write \"true\" for an outgoing dialog",
