@@ -70,7 +70,7 @@ pub fn check_conversation(root: Value<'_, '_>, sink: &mut Sink) -> usize {
     let mut ids = Vec::new();
     for (i, m) in messages.items().enumerate() {
         let id = if m.kind() == Kind::Object { m.get("messageId").and_then(|v| v.as_str()) } else { None };
-        if let Some(s) = id.filter(|s| !s.trim().is_empty()) {
+        if let Some(s) = id.filter(|s| !text::blank(s)) {
             ids.push((s, i));
         }
     }
@@ -215,7 +215,7 @@ pub fn check_import(root: Value<'_, '_>, allow_loopback_http: bool, sink: &mut S
     let mut keys = Vec::new();
     for (i, row) in root.items().enumerate() {
         let key = if row.kind() == Kind::Object { row.get("global_key").and_then(|v| v.as_str()) } else { None };
-        if let Some(g) = key.filter(|s| !s.trim().is_empty()) {
+        if let Some(g) = key.filter(|s| !text::blank(s)) {
             keys.push((Cow::Owned(g.to_ascii_lowercase()), i));
         }
     }
@@ -233,14 +233,14 @@ pub fn check_import(root: Value<'_, '_>, allow_loopback_http: bool, sink: &mut S
                 Some("https") => {}
                 Some("http") if allow_loopback_http && text::url_host(&url).is_some_and(|h| text::is_loopback_host(&h)) => {}
                 Some(s) => sink.error(Code::InvalidUrl, at, &p.key("row_data"), format!("`row_data` uses `{s}://`: Labelbox imports only `https` URLs")),
-                None if !url.trim().is_empty() => sink.error(Code::InvalidUrl, at, &p.key("row_data"), format!("`row_data` \"{url}\" is not a URL: give the https URL of the conversation JSON")),
+                None if !text::blank(&url) => sink.error(Code::InvalidUrl, at, &p.key("row_data"), format!("`row_data` \"{url}\" is not a URL: give the https URL of the conversation JSON")),
                 None => {}
             }
         }
         if let Some(g) = global_key {
             let gp = p.key("global_key");
             if let Some(s) = check::optional_str(sink, g, &gp, "global_key", true) {
-                if !s.trim().is_empty() {
+                if !text::blank(&s) {
                     let n = text::char_count(&s);
                     if n > MAX_GLOBAL_KEY_CHARS {
                         sink.error(Code::GlobalKeyTooLong, g.offset(), &gp, format!("global_key has {n} characters; Labelbox allows at most {MAX_GLOBAL_KEY_CHARS}: shorten it (a hash of the content is a good key)"));

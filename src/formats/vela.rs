@@ -94,7 +94,7 @@ pub fn check_chat_data(cd: Value<'_, '_>, cp: &Path<'_>, sink: &mut Sink) -> usi
             prev = Some(at);
         }
         if let Some(s) = check::required_str(sink, m, sender, &p, "sender", true) {
-            if !s.trim().is_empty() && !SENDERS.contains(&s.as_ref()) {
+            if !text::blank(&s) && !SENDERS.contains(&s.as_ref()) {
                 sink.warn(Code::UnknownSender, sender.map_or(0, |v| v.offset()), &p.key("sender"), format!("sender \"{s}\" is not `agent`, `customer` or `bot`, so its role is unknown"));
             }
         }
@@ -130,7 +130,7 @@ pub fn check_call_metadata(root: Value<'_, '_>, sink: &mut Sink) -> usize {
     };
     let hp = hpath.as_ref().unwrap_or(&path);
     if let Some(e) = check::required_str(sink, holder, email, hp, "email", true) {
-        if !e.trim().is_empty() {
+        if !text::blank(&e) {
             if let Err(why) = text::check_email(&e) {
                 sink.error(Code::InvalidEmail, email.map_or(0, |v| v.offset()), &hp.key("email"), format!("\"{e}\" is not an e-mail address: {why}"));
             }

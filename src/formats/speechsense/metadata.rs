@@ -212,7 +212,7 @@ pub(crate) fn check_entries<'s>(
             }
             _ => {
                 // Dates, direction and language have their own messages for an empty value.
-                if (is_required || (optional.contains(&key) && key.ends_with("_id"))) && value.trim().is_empty() {
+                if (is_required || (optional.contains(&key) && key.ends_with("_id"))) && text::blank(value) {
                     sink.error_at(Code::EmptyValue, e.value_at, path(), format!("`{key}` is empty: give it a value"));
                 }
                 if let Some(d) = decl {
