@@ -102,7 +102,10 @@ fn describe_ids(ids: &[(&str, String)]) -> String {
         if i > 0 {
             out.push_str(", ");
         }
-        out.push_str(&format!("{k} (\"{v}\")"));
+        out.push_str(k);
+        out.push_str(" (\"");
+        out.push_str(v);
+        out.push_str("\")");
     }
     out
 }
