@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 
+use crate::formats::text;
 use crate::json::{Kind, Value};
 use crate::report::suggest::suggest;
 use crate::report::{sort, Code, Path, Sink};
@@ -130,7 +131,7 @@ pub fn optional_str<'a>(sink: &mut Sink, v: Value<'_, 'a>, path: &Path<'_>, name
         wrong_type(sink, v, path, name, "a string");
         return None;
     };
-    if non_empty && s.trim().is_empty() && sink.room_for_error() {
+    if non_empty && text::blank(&s) && sink.room_for_error() {
         sink.error(Code::EmptyValue, v.offset(), path, format!("`{name}` is empty: give it a value"));
     }
     Some(s)

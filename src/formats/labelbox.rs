@@ -54,7 +54,8 @@ pub fn check_conversation(root: Value<'_, '_>, sink: &mut Sink) -> usize {
     match version {
         None => check::missing(sink, root, &path, "version", "1"),
         Some(v) if v.kind() != Kind::Number => check::wrong_type(sink, v, &path.key("version"), "version", "the number 1"),
-        Some(v) if v.raw() != "1" => sink.error(Code::InvalidEnum, v.offset(), &path.key("version"), format!("`version` is {}: the only version is 1", v.raw())),
+        // `str` against `str` (derefs): `&str != &str` links its own `ne` function.
+        Some(v) if *v.raw() != *"1" => sink.error(Code::InvalidEnum, v.offset(), &path.key("version"), format!("`version` is {}: the only version is 1", v.raw())),
         Some(_) => {}
     }
     let Some(messages) = check::required_items(sink, root, messages, &path, "messages", "an array of message objects", "a conversation needs at least one message") else {
@@ -69,7 +70,7 @@ pub fn check_conversation(root: Value<'_, '_>, sink: &mut Sink) -> usize {
     let mut ids = Vec::new();
     for (i, m) in messages.items().enumerate() {
         let id = if m.kind() == Kind::Object { m.get("messageId").and_then(|v| v.as_str()) } else { None };
-        if let Some(s) = id.filter(|s| !s.trim().is_empty()) {
+        if let Some(s) = id.filter(|s| !text::blank(s)) {
             ids.push((s, i));
         }
     }
@@ -206,7 +207,7 @@ pub fn check_import(root: Value<'_, '_>, allow_loopback_http: bool, sink: &mut S
         return 0;
     }
     if root.is_empty() {
-        sink.error(Code::EmptyArray, root.offset(), &path, "the import file has no rows");
+        sink.error(Code::EmptyArray, root.offset(), &path, String::from("the import file has no rows"));
     }
     // The keys the loop below reads (the first `global_key` of an object row, a non-blank string,
     // ASCII-folded: Labelbox compares global keys without regard to letter case; the Unicode case
@@ -214,7 +215,7 @@ pub fn check_import(root: Value<'_, '_>, allow_loopback_http: bool, sink: &mut S
     let mut keys = Vec::new();
     for (i, row) in root.items().enumerate() {
         let key = if row.kind() == Kind::Object { row.get("global_key").and_then(|v| v.as_str()) } else { None };
-        if let Some(g) = key.filter(|s| !s.trim().is_empty()) {
+        if let Some(g) = key.filter(|s| !text::blank(s)) {
             keys.push((Cow::Owned(g.to_ascii_lowercase()), i));
         }
     }
@@ -232,14 +233,14 @@ pub fn check_import(root: Value<'_, '_>, allow_loopback_http: bool, sink: &mut S
                 Some("https") => {}
                 Some("http") if allow_loopback_http && text::url_host(&url).is_some_and(|h| text::is_loopback_host(&h)) => {}
                 Some(s) => sink.error(Code::InvalidUrl, at, &p.key("row_data"), format!("`row_data` uses `{s}://`: Labelbox imports only `https` URLs")),
-                None if !url.trim().is_empty() => sink.error(Code::InvalidUrl, at, &p.key("row_data"), format!("`row_data` \"{url}\" is not a URL: give the https URL of the conversation JSON")),
+                None if !text::blank(&url) => sink.error(Code::InvalidUrl, at, &p.key("row_data"), format!("`row_data` \"{url}\" is not a URL: give the https URL of the conversation JSON")),
                 None => {}
             }
         }
         if let Some(g) = global_key {
             let gp = p.key("global_key");
             if let Some(s) = check::optional_str(sink, g, &gp, "global_key", true) {
-                if !s.trim().is_empty() {
+                if !text::blank(&s) {
                     let n = text::char_count(&s);
                     if n > MAX_GLOBAL_KEY_CHARS {
                         sink.error(Code::GlobalKeyTooLong, g.offset(), &gp, format!("global_key has {n} characters; Labelbox allows at most {MAX_GLOBAL_KEY_CHARS}: shorten it (a hash of the content is a good key)"));

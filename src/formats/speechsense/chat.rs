@@ -102,7 +102,10 @@ fn describe_ids(ids: &[(&str, String)]) -> String {
         if i > 0 {
             out.push_str(", ");
         }
-        out.push_str(&format!("{k} (\"{v}\")"));
+        out.push_str(k);
+        out.push_str(" (\"");
+        out.push_str(v);
+        out.push_str("\")");
     }
     out
 }
@@ -146,7 +149,7 @@ pub fn check_chat_with_ids(root: Value<'_, '_>, ids: Option<Ids>, sink: &mut Sin
                 let up = p.key("user_id");
                 match user_id_text(u) {
                     None => check::wrong_type(sink, u, &up, "user_id", "a string or an integer"),
-                    Some(s) if s.is_empty() => sink.error(Code::EmptyValue, u.offset(), &up, "`user_id` is empty: give the sender's id"),
+                    Some(s) if s.is_empty() => sink.error(Code::EmptyValue, u.offset(), &up, String::from("`user_id` is empty: give the sender's id")),
                     Some(s) => {
                         if let Some(ids) = &ids {
                             if !has_id(ids, s.as_bytes()) {
@@ -162,7 +165,7 @@ pub fn check_chat_with_ids(root: Value<'_, '_>, ids: Option<Ids>, sink: &mut Sin
             // Only the type and emptiness matter: no need to unescape the text.
             Some(t) if t.kind() == Kind::String => {
                 if t.is_empty_str() {
-                    sink.warn(Code::EmptyText, t.offset(), &p.key("text"), "`text` is empty");
+                    sink.warn(Code::EmptyText, t.offset(), &p.key("text"), String::from("`text` is empty"));
                 }
             }
             Some(t) => check::wrong_type(sink, t, &p.key("text"), "text", "a string"),
