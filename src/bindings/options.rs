@@ -367,14 +367,17 @@ impl Unchecked {
             return Ok(Opts { name, table, values: Vec::new() });
         }
         let mut allowed: Vec<&'static str> = Vec::new();
-        for k in table.keys() {
-            allowed.push(k);
+        // Nested loops, not `table.keys()`: its `flat_map` linked a flattening iterator of its own.
+        for group in table.groups {
+            for &k in *group {
+                allowed.push(k);
+            }
         }
         if let Some(key) = unknown_key(&obj, &allowed).map_err(|e| threw(&name, e))? {
             return Err(invalid_option(format!("{}{}{key}", unknown.0, unknown.1)));
         }
         let mut values = Vec::new();
-        // Over `allowed`, not `table.keys()` again: one copy of the flattening loop less.
+        // Over `allowed`, not the table again: one copy of the loops less.
         for &key in &allowed {
             if let Some(v) = js::get_present(&obj, key).map_err(|e| threw(&format!("{name}.{key}"), e.thrown()))? {
                 values.push((key, v));
@@ -434,7 +437,15 @@ pub(crate) fn unknown_key(obj: &JsValue, allowed: &[&str]) -> Result<Option<Stri
         Ok(keys) => keys,
         Err(e) => return Err(e.thrown()),
     };
-    let Some(key) = keys.into_iter().find(|k| !allowed.contains(&k.as_str())) else { return Ok(None) };
+    // A loop over the slice, not `into_iter().find(..)` (an owning iterator's code of its own).
+    let mut unknown = None;
+    for k in &keys {
+        if !allowed.contains(&k.as_str()) {
+            unknown = Some(k.as_str());
+            break;
+        }
+    }
+    let Some(key) = unknown else { return Ok(None) };
     let hint = crate::report::suggest::suggest(&key, allowed, "options");
     Ok(Some(format!("`{}`{hint}", shorten(&key))))
 }
