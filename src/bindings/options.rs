@@ -263,14 +263,15 @@ impl Opts {
         if !js::is_object_like(&v) || v.is_function() || js::is_array(&v).map_err(|e| threw(&path, e.thrown()))? {
             return Err(invalid_option(format!("{path} must be an object of name -> {}", expected(&names(choices)))));
         }
-        let entries = js::entries(&v, MAX_ARRAY_OPTION)
+        let mut entries = js::entries(&v, MAX_ARRAY_OPTION)
             .map_err(|e| read_failure(&path, e, &format!("has more than {MAX_ARRAY_OPTION} entries")))?;
         let names = names(choices);
         let mut out = Vec::with_capacity(entries.len());
-        for (k, item) in entries {
-            let i = choice(&format!("{path}.{}", shorten(&k)), &item, &names)?;
+        // `iter_mut`, each key taken: no `vec::IntoIter` instance.
+        for (k, item) in entries.iter_mut() {
+            let i = choice(&format!("{path}.{}", shorten(k)), item, &names)?;
             if let Some(&t) = choices.0.get(i) {
-                out.push((k, t));
+                out.push((std::mem::take(k), t));
             }
         }
         Ok(out)
