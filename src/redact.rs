@@ -94,9 +94,12 @@ pub fn scrub_urls(text: &str) -> String {
             }
         }
         let url = rest.get(..end).unwrap_or_default();
-        // By bytes (every delimiter is ASCII): `find([..])` and `rsplit_once('@')` linked char
-        // searchers and `memrchr`.
-        let authority_end = url.bytes().position(|b| matches!(b, b'/' | b'?' | b'#' | b'\\')).unwrap_or(url.len());
+        // By bytes (every delimiter is ASCII), in loops: `find([..])` and `rsplit_once('@')`
+        // linked char searchers and `memrchr`, `position` an iterator fold of its own.
+        let mut authority_end = 0;
+        while url.as_bytes().get(authority_end).is_some_and(|b| !matches!(b, b'/' | b'?' | b'#' | b'\\')) {
+            authority_end += 1;
+        }
         let authority = url.get(..authority_end).unwrap_or_default();
         // The host starts after the last `@` (a loop back, not `rposition`: a reverse iterator
         // of its own).
