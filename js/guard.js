@@ -33,8 +33,8 @@ export function guarded(glue, asyncNames) {
     pending.clear();
   };
 
-  // The prototype check in JS, so that it still answers once the instance is poisoned (the
-  // glue's own isUploadError calls into wasm).
+  // The package's isUploadError: the prototype check in JS, so that it still answers once the
+  // instance is poisoned (the module exports none: a call into wasm could not).
   const isUploadError = (v) => {
     try {
       return proto !== null && typeof v === "object" && v !== null && proto.isPrototypeOf(v);
@@ -104,10 +104,10 @@ export function guarded(glue, asyncNames) {
     if (typeof value !== "function" || isClass || name === "default" || name === "initSync") continue;
     fns[name] = wrap(name, value);
   }
-  if ("isUploadError" in fns) fns.isUploadError = isUploadError;
   return {
     fns,
     UploadError,
+    isUploadError,
     async init(...args) {
       const r = await glue.default(...args);
       setUp();

@@ -55,6 +55,9 @@ const EXTRA_JS = ["blob-input.js", "upload-error.js", "validator.js", "validate-
 lines.push('import { blobInput, sniffInput } from "./blob-input.js";', 'export { createValidator } from "./validator.js";');
 // The UploadError class (js/guard.js makes it, with UploadError.prototype the module's own).
 lines.push("export const UploadError = g.UploadError;");
+// isUploadError is the guard's (a prototype check in JS, which answers on a poisoned instance
+// too); the module has no export of it. Its type is in the glue's .d.ts (src/bindings/error.rs).
+lines.push("export const isUploadError = g.isUploadError;");
 // sniffAudio: js/blob-input.js reads the ranges the module's synchronous step asks for.
 if ("__sniffAudioStep" in glue) lines.push("export const sniffAudio = sniffInput(g.fns.__sniffAudioStep);");
 for (const n of names) {

@@ -94,12 +94,20 @@ pub fn scrub_urls(text: &str) -> String {
             }
         }
         let url = rest.get(..end).unwrap_or_default();
-        // By bytes (every delimiter is ASCII): `find([..])` and `rsplit_once('@')` linked char
-        // searchers and `memrchr`.
-        let authority_end = url.bytes().position(|b| matches!(b, b'/' | b'?' | b'#' | b'\\')).unwrap_or(url.len());
+        // By bytes (every delimiter is ASCII), in loops: `find([..])` and `rsplit_once('@')`
+        // linked char searchers and `memrchr`, `position` an iterator fold of its own.
+        let mut authority_end = 0;
+        while url.as_bytes().get(authority_end).is_some_and(|b| !matches!(b, b'/' | b'?' | b'#' | b'\\')) {
+            authority_end += 1;
+        }
         let authority = url.get(..authority_end).unwrap_or_default();
-        let host = authority.bytes().rposition(|b| b == b'@').map_or(Some(authority), |at| authority.get(at + 1..));
-        out.push_str(host.unwrap_or_default());
+        // The host starts after the last `@` (a loop back, not `rposition`: a reverse iterator
+        // of its own).
+        let mut host = authority.len();
+        while host > 0 && authority.as_bytes().get(host - 1) != Some(&b'@') {
+            host -= 1;
+        }
+        out.push_str(authority.get(host..).unwrap_or_default());
         // The sentence's own punctuation after a cut URL stays.
         let cut = url.get(authority_end..).unwrap_or_default();
         // By bytes, not `trim_end_matches([..])` (a char searcher walking back by code points):

@@ -187,7 +187,9 @@ pub fn sniff_frames(
 fn find_first_frame(window: &[u8], offset: u64, total_size: u64) -> Option<(usize, FrameHeader)> {
     let last = window.len().saturating_sub(4);
     // A loop, not filter/find_map: an iterator chain is its own code in the wasm module.
-    for i in 0..=last {
+    // `0..last + 1`, not `0..=last` (`RangeInclusive`'s `next` is code of its own); `last` is
+    // below the window's length, so `+ 1` cannot overflow.
+    for i in 0..last + 1 {
         if window.get(i) != Some(&0xff) {
             continue;
         }

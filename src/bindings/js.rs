@@ -218,14 +218,15 @@ pub(crate) fn array_items(v: &JsValue, max: usize) -> Result<Vec<JsValue>, ReadE
 
 /// `[key, value]` pairs of a plain object's own enumerable string keys, in their order.
 pub(crate) fn entries(obj: &JsValue, max: usize) -> Result<Vec<(String, JsValue)>, ReadError> {
-    let keys = keys(obj)?;
+    let mut keys = keys(obj)?;
     if keys.len() > max {
         return Err(ReadError::Wrong);
     }
     let mut out = Vec::with_capacity(keys.len());
-    for k in keys {
-        let v = get(obj, &k)?;
-        out.push((k, v));
+    // `iter_mut`, each key taken: a by-value loop linked a `vec::IntoIter` and its drop.
+    for k in keys.iter_mut() {
+        let v = get(obj, k)?;
+        out.push((std::mem::take(k), v));
     }
     Ok(out)
 }

@@ -263,14 +263,15 @@ impl Opts {
         if !js::is_object_like(&v) || v.is_function() || js::is_array(&v).map_err(|e| threw(&path, e.thrown()))? {
             return Err(invalid_option(format!("{path} must be an object of name -> {}", expected(&names(choices)))));
         }
-        let entries = js::entries(&v, MAX_ARRAY_OPTION)
+        let mut entries = js::entries(&v, MAX_ARRAY_OPTION)
             .map_err(|e| read_failure(&path, e, &format!("has more than {MAX_ARRAY_OPTION} entries")))?;
         let names = names(choices);
         let mut out = Vec::with_capacity(entries.len());
-        for (k, item) in entries {
-            let i = choice(&format!("{path}.{}", shorten(&k)), &item, &names)?;
+        // `iter_mut`, each key taken: no `vec::IntoIter` instance.
+        for (k, item) in entries.iter_mut() {
+            let i = choice(&format!("{path}.{}", shorten(k)), item, &names)?;
             if let Some(&t) = choices.0.get(i) {
-                out.push((k, t));
+                out.push((std::mem::take(k), t));
             }
         }
         Ok(out)
@@ -367,14 +368,17 @@ impl Unchecked {
             return Ok(Opts { name, table, values: Vec::new() });
         }
         let mut allowed: Vec<&'static str> = Vec::new();
-        for k in table.keys() {
-            allowed.push(k);
+        // Nested loops, not `table.keys()`: its `flat_map` linked a flattening iterator of its own.
+        for group in table.groups {
+            for &k in *group {
+                allowed.push(k);
+            }
         }
         if let Some(key) = unknown_key(&obj, &allowed).map_err(|e| threw(&name, e))? {
             return Err(invalid_option(format!("{}{}{key}", unknown.0, unknown.1)));
         }
         let mut values = Vec::new();
-        // Over `allowed`, not `table.keys()` again: one copy of the flattening loop less.
+        // Over `allowed`, not the table again: one copy of the loops less.
         for &key in &allowed {
             if let Some(v) = js::get_present(&obj, key).map_err(|e| threw(&format!("{name}.{key}"), e.thrown()))? {
                 values.push((key, v));
@@ -434,7 +438,15 @@ pub(crate) fn unknown_key(obj: &JsValue, allowed: &[&str]) -> Result<Option<Stri
         Ok(keys) => keys,
         Err(e) => return Err(e.thrown()),
     };
-    let Some(key) = keys.into_iter().find(|k| !allowed.contains(&k.as_str())) else { return Ok(None) };
+    // A loop over the slice, not `into_iter().find(..)` (an owning iterator's code of its own).
+    let mut unknown = None;
+    for k in &keys {
+        if !allowed.contains(&k.as_str()) {
+            unknown = Some(k.as_str());
+            break;
+        }
+    }
+    let Some(key) = unknown else { return Ok(None) };
     let hint = crate::report::suggest::suggest(&key, allowed, "options");
     Ok(Some(format!("`{}`{hint}", shorten(&key))))
 }

@@ -239,8 +239,9 @@ fn convert_options(o: &Opts, opts: &mut ConvertOptions) -> Result<(), crate::web
     opts.org_id = o.string("orgId")?;
     opts.session_id = o.string("sessionId")?;
     let roles: &mut Roles = &mut opts.roles;
-    for (k, v) in o.map_of("roles", (&ROLES, Role::as_str))? {
-        roles.insert(k, v);
+    // Over `iter_mut`, each name taken: a by-value loop linked a `vec::IntoIter` (and its drop).
+    for (k, v) in o.map_of("roles", (&ROLES, Role::as_str))?.iter_mut() {
+        roles.insert(std::mem::take(k), *v);
     }
     opts.max_issues = o.max_issues()?;
     Ok(())

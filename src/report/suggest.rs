@@ -59,7 +59,8 @@ fn edit_distance(a: &[u32], b: &[u32]) -> usize {
     // Rows of the table: `two` back (for swaps), `prev`, and the one being built.
     let mut two: Vec<u32> = Vec::new();
     let mut prev: Vec<u32> = Vec::with_capacity(b.len() + 1);
-    for j in 0..=b.len() {
+    // `0..len + 1`, not `0..=len`: `RangeInclusive`'s `next` is code of its own.
+    for j in 0..b.len() + 1 {
         prev.push(j as u32);
     }
     for (i, &ca) in a.iter().enumerate() {
