@@ -183,10 +183,11 @@ pub(crate) fn check_entries<'s>(
                     if t.offset.is_none() {
                         sink.warn_at(Code::MissingOffset, e.value_at, path(), format!("`{key}` \"{value}\" has no time zone, so it is read as UTC: add `Z` or an offset like `+03:00`"));
                     }
-                    if key == "date_from" {
-                        date_from = Some((t, e.value_at));
-                    } else if key == "date_to" {
-                        date_to = Some((t, e.value_at));
+                    // The key is one of the three, which differ in length: no more string compares.
+                    match key.len() {
+                        9 => date_from = Some((t, e.value_at)),
+                        7 => date_to = Some((t, e.value_at)),
+                        _ => {}
                     }
                 }
                 Err(err) => {
