@@ -58,7 +58,7 @@ pub fn check_conversation(root: Value<'_, '_>, sink: &mut Sink) -> usize {
         Some(v) if *v.raw() != *"1" => sink.error(Code::InvalidEnum, v.offset(), &path.key("version"), format!("`version` is {}: the only version is 1", v.raw())),
         Some(_) => {}
     }
-    let Some(messages) = check::required_items(sink, root, messages, &path, "messages", "an array of message objects", "a conversation needs at least one message") else {
+    let Some(messages) = check::required_items(sink, root, messages, &path, "messages", "an array of message objects", "`messages` is empty: a conversation needs at least one message") else {
         return 0;
     };
     let mp = path.key("messages");

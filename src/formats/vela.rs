@@ -66,7 +66,7 @@ pub fn check_chat_data(cd: Value<'_, '_>, cp: &Path<'_>, sink: &mut Sink) -> usi
             sink.error(Code::RangeReversed, ev.offset(), &cp.key("end_time"), String::from("`start_time` is after `end_time`: swap them or fix one of them"));
         }
     }
-    let Some(messages) = check::required_items(sink, cd, messages, &cp, "messages", "an array of messages", "a chat needs at least one message") else {
+    let Some(messages) = check::required_items(sink, cd, messages, &cp, "messages", "an array of messages", "`messages` is empty: a chat needs at least one message") else {
         return 0;
     };
     let mp = cp.key("messages");

@@ -130,7 +130,7 @@ pub fn check_chat_with_ids(root: Value<'_, '_>, ids: Option<Ids>, sink: &mut Sin
         return 0;
     }
     let [messages, ..] = check::lookup(root, &["messages"], &path, sink);
-    let Some(messages) = check::required_items(sink, root, messages, &path, "messages", "an array of messages", "a chat needs at least one message") else {
+    let Some(messages) = check::required_items(sink, root, messages, &path, "messages", "an array of messages", "`messages` is empty: a chat needs at least one message") else {
         return 0;
     };
     let mpath = path.key("messages");
