@@ -51,11 +51,12 @@ pub fn check_conversation(root: Value<'_, '_>, sink: &mut Sink) -> usize {
         None => check::missing(sink, root, &path, "type", "\"application/vnd.labelbox.conversational\""),
         Some(t) => choice(sink, t, &path.key("type"), "type", &[CONVERSATION_TYPE], "it must be exactly \"application/vnd.labelbox.conversational\""),
     }
+    let vp = path.key("version");
     match version {
         None => check::missing(sink, root, &path, "version", "1"),
-        Some(v) if v.kind() != Kind::Number => check::wrong_type(sink, v, &path.key("version"), "version", "the number 1"),
+        Some(v) if v.kind() != Kind::Number => check::wrong_type(sink, v, &vp, "version", "the number 1"),
         // `str` against `str` (derefs): `&str != &str` links its own `ne` function.
-        Some(v) if *v.raw() != *"1" => sink.error(Code::InvalidEnum, v.offset(), &path.key("version"), format!("`version` is {}: the only version is 1", v.raw())),
+        Some(v) if *v.raw() != *"1" => sink.error(Code::InvalidEnum, v.offset(), &vp, format!("`version` is {}: the only version is 1", v.raw())),
         Some(_) => {}
     }
     let Some(messages) = check::required_items(sink, root, messages, &path, "messages", "an array of message objects", "`messages` is empty: a conversation needs at least one message") else {

@@ -160,15 +160,16 @@ pub fn check_chat_with_ids(root: Value<'_, '_>, ids: Option<Ids>, sink: &mut Sin
                 }
             }
         }
+        let tp = p.key("text");
         match text {
             None => check::missing(sink, m, &p, "text", "the message text"),
             // Only the type and emptiness matter: no need to unescape the text.
             Some(t) if t.kind() == Kind::String => {
                 if t.is_empty_str() {
-                    sink.warn(Code::EmptyText, t.offset(), &p.key("text"), String::from("`text` is empty"));
+                    sink.warn(Code::EmptyText, t.offset(), &tp, String::from("`text` is empty"));
                 }
             }
-            Some(t) => check::wrong_type(sink, t, &p.key("text"), "text", "a string"),
+            Some(t) => check::wrong_type(sink, t, &tp, "text", "a string"),
         }
         match timestamp {
             None => check::missing(sink, m, &p, "timestamp", "the send time, such as \"2023-09-13T17:30:00.000Z\""),
