@@ -83,7 +83,8 @@ pub fn array(sink: &mut Sink, v: Value<'_, '_>, path: &Path<'_>, name: &str) -> 
 }
 
 /// A required array member that must not be empty (`messages`): reports a missing member (`what`
-/// says what to add), a wrong type and an empty array (`when_empty` says what to do).
+/// says what to add), a wrong type and an empty array (`when_empty` is that whole message,
+/// "`{name}` is empty: {what to do}", written out by the caller: no `format!` here).
 /// Returns the array, empty or not, when it is one.
 pub fn required_items<'d, 'a>(
     sink: &mut Sink,
@@ -103,7 +104,7 @@ pub fn required_items<'d, 'a>(
         return None;
     }
     if items.is_empty() && sink.room_for_error() {
-        sink.error(Code::EmptyArray, items.offset(), &path, format!("`{name}` is empty: {when_empty}"));
+        sink.error(Code::EmptyArray, items.offset(), &path, String::from(when_empty));
     }
     Some(items)
 }

@@ -51,14 +51,15 @@ pub fn check_conversation(root: Value<'_, '_>, sink: &mut Sink) -> usize {
         None => check::missing(sink, root, &path, "type", "\"application/vnd.labelbox.conversational\""),
         Some(t) => choice(sink, t, &path.key("type"), "type", &[CONVERSATION_TYPE], "it must be exactly \"application/vnd.labelbox.conversational\""),
     }
+    let vp = path.key("version");
     match version {
         None => check::missing(sink, root, &path, "version", "1"),
-        Some(v) if v.kind() != Kind::Number => check::wrong_type(sink, v, &path.key("version"), "version", "the number 1"),
+        Some(v) if v.kind() != Kind::Number => check::wrong_type(sink, v, &vp, "version", "the number 1"),
         // `str` against `str` (derefs): `&str != &str` links its own `ne` function.
-        Some(v) if *v.raw() != *"1" => sink.error(Code::InvalidEnum, v.offset(), &path.key("version"), format!("`version` is {}: the only version is 1", v.raw())),
+        Some(v) if *v.raw() != *"1" => sink.error(Code::InvalidEnum, v.offset(), &vp, format!("`version` is {}: the only version is 1", v.raw())),
         Some(_) => {}
     }
-    let Some(messages) = check::required_items(sink, root, messages, &path, "messages", "an array of message objects", "a conversation needs at least one message") else {
+    let Some(messages) = check::required_items(sink, root, messages, &path, "messages", "an array of message objects", "`messages` is empty: a conversation needs at least one message") else {
         return 0;
     };
     let mp = path.key("messages");
@@ -91,12 +92,13 @@ pub fn check_conversation(root: Value<'_, '_>, sink: &mut Sink) -> usize {
             timestamp_usec(sink, t, &p.key("timestampUsec"));
         }
         if let Some(c) = check::required_str(sink, m, content, &p, "content", false) {
+            let (at, cp) = (content.map_or(0, |v| v.offset()), p.key("content"));
             let n = text::char_count(&c);
             if n >= MAX_CONTENT_CHARS {
-                sink.error(Code::ContentTooLong, content.map_or(0, |v| v.offset()), &p.key("content"), format!("`content` has {n} characters; it must be under {MAX_CONTENT_CHARS}: split the message"));
+                sink.error(Code::ContentTooLong, at, &cp, format!("`content` has {n} characters; it must be under {MAX_CONTENT_CHARS}: split the message"));
             }
             if let Some(what) = shown_literally(&c) {
-                sink.warn(Code::ShownLiterally, content.map_or(0, |v| v.offset()), &p.key("content"), what);
+                sink.warn(Code::ShownLiterally, at, &cp, what);
             }
         }
         match user {
@@ -140,6 +142,8 @@ fn choice(sink: &mut Sink, v: Value<'_, '_>, path: &Path<'_>, name: &str, allowe
 /// five runs, where iterator chains (`take`, `position`, `all`, `any`) each inlined their own.
 fn shown_literally(content: &str) -> Option<String> {
     let b = content.as_bytes();
+    // Which pattern, and the bytes of its text: one `from_utf8` for the three messages.
+    let mut found = None;
     for (i, &c) in b.iter().enumerate() {
         let rest = b.get(i + 1..).unwrap_or_default();
         let at = |k: usize| rest.get(k).copied();
@@ -151,27 +155,33 @@ fn shown_literally(content: &str) -> Option<String> {
                 let n = if hex { 1 + run(rest.get(1..).unwrap_or_default(), 30, |x| x.is_ascii_hexdigit() || *x == b'x' || *x == b'X') } else { run(rest, 31, u8::is_ascii_alphanumeric) };
                 let entity = at(n) == Some(b';') && if hex { n > 1 } else { at(0).is_some_and(|x| x.is_ascii_alphabetic()) };
                 if entity {
-                    // ASCII (the checks above), so `from_utf8`: the lossy decoder is 1.1 KB of wasm.
-                    let text = std::str::from_utf8(b.get(i..i + 2 + n).unwrap_or_default()).unwrap_or_default();
-                    return Some(format!("`content` holds the HTML entity `{text}`: Labelbox's editor does not decode entities, so the reader sees `{text}` as typed; write the character itself"));
+                    found = Some((0, i, i + 2 + n));
+                    break;
                 }
             }
             b'\\' if at(0) == Some(b'u') && run(rest.get(1..).unwrap_or_default(), 4, u8::is_ascii_hexdigit) == 4 => {
-                let text = std::str::from_utf8(b.get(i..i + 6).unwrap_or_default()).unwrap_or_default();
-                return Some(format!("`content` holds the text `{text}`: Labelbox's editor shows escape sequences as typed; write the character itself"));
+                found = Some((1, i, i + 6));
+                break;
             }
             b':' if i == 0 || b.get(i - 1).is_some_and(|p| !p.is_ascii_alphanumeric()) => {
                 // `:alias:`: 1 to 40 of `a-z 0-9 _ + -`, at least one a letter.
                 let n = run(rest, 40, |&x| x.is_ascii_lowercase() || x.is_ascii_digit() || matches!(x, b'_' | b'+' | b'-'));
                 if n > 0 && at(n) == Some(b':') && run(rest, n, |x| !x.is_ascii_lowercase()) < n {
-                    let text = std::str::from_utf8(rest.get(..n).unwrap_or_default()).unwrap_or_default();
-                    return Some(format!("`content` holds the emoji alias `:{text}:`: Labelbox's editor shows it as typed, not as an emoji; write the emoji itself"));
+                    found = Some((2, i + 1, i + 1 + n));
+                    break;
                 }
             }
             _ => {}
         }
     }
-    None
+    let (kind, from, to) = found?;
+    // ASCII (the checks above), so `from_utf8`: the lossy decoder is 1.1 KB of wasm.
+    let text = std::str::from_utf8(b.get(from..to).unwrap_or_default()).unwrap_or_default();
+    Some(match kind {
+        0 => format!("`content` holds the HTML entity `{text}`: Labelbox's editor does not decode entities, so the reader sees `{text}` as typed; write the character itself"),
+        1 => format!("`content` holds the text `{text}`: Labelbox's editor shows escape sequences as typed; write the character itself"),
+        _ => format!("`content` holds the emoji alias `:{text}:`: Labelbox's editor shows it as typed, not as an emoji; write the emoji itself"),
+    })
 }
 
 /// How many of the first `max` bytes of `b` satisfy `ok`, in a row from the start.

@@ -108,8 +108,10 @@ fn check_date(year: i32, month: u32, day: u32) -> Result<(), TimeError> {
     let dim = days_in_month(year, month);
     if day == 0 || day > dim {
         // `year` is at least 1 here: shown as a `u32`, so `i32`'s Display is not linked.
-        let why = if month == 2 && day == 29 { format!(" ({} is not a leap year)", year as u32) } else { String::new() };
-        return Err(TimeError::Calendar(format!("{name} {day} does not exist{why}")));
+        if month == 2 && day == 29 {
+            return Err(TimeError::Calendar(format!("{name} {day} does not exist ({} is not a leap year)", year as u32)));
+        }
+        return Err(TimeError::Calendar(format!("{name} {day} does not exist")));
     }
     Ok(())
 }

@@ -66,7 +66,7 @@ pub fn check_chat_data(cd: Value<'_, '_>, cp: &Path<'_>, sink: &mut Sink) -> usi
             sink.error(Code::RangeReversed, ev.offset(), &cp.key("end_time"), String::from("`start_time` is after `end_time`: swap them or fix one of them"));
         }
     }
-    let Some(messages) = check::required_items(sink, cd, messages, &cp, "messages", "an array of messages", "a chat needs at least one message") else {
+    let Some(messages) = check::required_items(sink, cd, messages, &cp, "messages", "an array of messages", "`messages` is empty: a chat needs at least one message") else {
         return 0;
     };
     let mp = cp.key("messages");
@@ -116,14 +116,14 @@ pub fn check_call_metadata(root: Value<'_, '_>, sink: &mut Sink) -> usize {
     }
     let [org_id, metadata, email, date, ..] = check::lookup(root, &["org_id", "metadata", "email", "date_of_call"], &path, sink);
     check::required_str(sink, root, org_id, &path, "org_id", true);
+    let mp = path.key("metadata");
     let (holder, hpath, email, date) = match metadata {
         Some(m) if m.kind() == Kind::Object => {
-            let mp = path.key("metadata");
             let [e, d, ..] = check::lookup(m, &["email", "date_of_call"], &mp, sink);
             (m, Some(mp), e, d)
         }
         Some(m) => {
-            check::wrong_type(sink, m, &path.key("metadata"), "metadata", "an object");
+            check::wrong_type(sink, m, &mp, "metadata", "an object");
             return 1;
         }
         None => (root, None, email, date),

@@ -130,7 +130,7 @@ pub fn check_chat_with_ids(root: Value<'_, '_>, ids: Option<Ids>, sink: &mut Sin
         return 0;
     }
     let [messages, ..] = check::lookup(root, &["messages"], &path, sink);
-    let Some(messages) = check::required_items(sink, root, messages, &path, "messages", "an array of messages", "a chat needs at least one message") else {
+    let Some(messages) = check::required_items(sink, root, messages, &path, "messages", "an array of messages", "`messages` is empty: a chat needs at least one message") else {
         return 0;
     };
     let mpath = path.key("messages");
@@ -160,15 +160,16 @@ pub fn check_chat_with_ids(root: Value<'_, '_>, ids: Option<Ids>, sink: &mut Sin
                 }
             }
         }
+        let tp = p.key("text");
         match text {
             None => check::missing(sink, m, &p, "text", "the message text"),
             // Only the type and emptiness matter: no need to unescape the text.
             Some(t) if t.kind() == Kind::String => {
                 if t.is_empty_str() {
-                    sink.warn(Code::EmptyText, t.offset(), &p.key("text"), String::from("`text` is empty"));
+                    sink.warn(Code::EmptyText, t.offset(), &tp, String::from("`text` is empty"));
                 }
             }
-            Some(t) => check::wrong_type(sink, t, &p.key("text"), "text", "a string"),
+            Some(t) => check::wrong_type(sink, t, &tp, "text", "a string"),
         }
         match timestamp {
             None => check::missing(sink, m, &p, "timestamp", "the send time, such as \"2023-09-13T17:30:00.000Z\""),

@@ -183,10 +183,11 @@ pub(crate) fn check_entries<'s>(
                     if t.offset.is_none() {
                         sink.warn_at(Code::MissingOffset, e.value_at, path(), format!("`{key}` \"{value}\" has no time zone, so it is read as UTC: add `Z` or an offset like `+03:00`"));
                     }
-                    if key == "date_from" {
-                        date_from = Some((t, e.value_at));
-                    } else if key == "date_to" {
-                        date_to = Some((t, e.value_at));
+                    // The key is one of the three, which differ in length: no more string compares.
+                    match key.len() {
+                        9 => date_from = Some((t, e.value_at)),
+                        7 => date_to = Some((t, e.value_at)),
+                        _ => {}
                     }
                 }
                 Err(err) => {
@@ -294,17 +295,18 @@ pub fn check_metadata(root: Value<'_, '_>, connection: Option<ConnectionKind>, d
         if let Some(n) = needed.key(key.as_ref()) {
             present.insert(n, 0);
         }
+        let kp = path.key(&key);
         match v.kind() {
             Kind::String => {}
             Kind::Number | Kind::Bool => {
                 let what = if v.kind() == Kind::Number { "the number" } else { "the boolean" };
-                sink.error(Code::UnquotedValue, v.offset(), &path.key(&key), format!("quote {what}: metadata values are strings on the wire, so write \"{}\"", v.raw()));
+                sink.error(Code::UnquotedValue, v.offset(), &kp, format!("quote {what}: metadata values are strings on the wire, so write \"{}\"", v.raw()));
                 if key.len() > MAX_BYTES {
-                    sink.error(Code::KeyTooLong, k.offset(), &path.key(&key), format!("the key is {} bytes long; SpeechSense accepts at most {MAX_BYTES} bytes", key.len()));
+                    sink.error(Code::KeyTooLong, k.offset(), &kp, format!("the key is {} bytes long; SpeechSense accepts at most {MAX_BYTES} bytes", key.len()));
                 }
             }
             _ => {
-                sink.error(Code::WrongType, v.offset(), &path.key(&key), format!("`{}` must be a string, found {}: metadata is a flat map of strings", short(&key), v.kind().describe()));
+                sink.error(Code::WrongType, v.offset(), &kp, format!("`{}` must be a string, found {}: metadata is a flat map of strings", short(&key), v.kind().describe()));
             }
         }
     }
