@@ -68,16 +68,18 @@ impl Opts {
         }
         // `validate` and `convertChat` throw: their messages name the function.
         let f = table.function;
+        // The name once, for every path (it was a `format!` on two of them).
+        let name = format!("{f}: options");
         if value.is_undefined() || value.is_null() {
             if table.optional {
-                return Ok(Opts { name: format!("{f}: options"), table, values: Vec::new() });
+                return Ok(Opts { name, table, values: Vec::new() });
             }
             return Err(invalid_option(format!("{f}: the options object is required")));
         }
         if !value.is_object() {
-            return Err(invalid_option(format!("{f}: options must be an object")));
+            return Err(invalid_option(format!("{name} must be an object")));
         }
-        Unchecked { obj: value.clone(), name: format!("{f}: options") }.check(table, (f, ": unknown option "))
+        Unchecked { obj: value.clone(), name }.check(table, (f, ": unknown option "))
     }
 
     /// Wraps `value`, which must be an object, or `undefined` when `optional`; `name` says how
