@@ -449,8 +449,8 @@ pub(crate) fn unknown_key(obj: &JsValue, allowed: &[&str]) -> Result<Option<Stri
         }
     }
     let Some(key) = unknown else { return Ok(None) };
-    let hint = crate::report::suggest::suggest(&key, allowed, "options");
-    Ok(Some(format!("`{}`{hint}", shorten(&key))))
+    let hint = crate::report::suggest::suggest(key, allowed, "options");
+    Ok(Some(format!("`{}`{hint}", shorten(key))))
 }
 
 /// A caller's key as shown in a message: at most 64 characters (a 1 MB key is not echoed).
