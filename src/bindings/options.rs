@@ -455,10 +455,10 @@ pub(crate) fn unknown_key(obj: &JsValue, allowed: &[&str]) -> Result<Option<Stri
 
 /// A caller's key as shown in a message: at most 64 characters (a 1 MB key is not echoed).
 fn shorten(key: &str) -> String {
-    match key.char_indices().nth(64) {
+    match crate::redact::char_start(key, 64) {
         // `get`, not `&key[..i]`: `i` is a char boundary, and indexing would link the
         // string-slicing panic path (its `{:?}` of a char and Unicode tables, ~3.7 KB of gzip).
-        Some((i, _)) => format!("{}…", key.get(..i).unwrap_or_default()),
+        Some(i) => format!("{}…", key.get(..i).unwrap_or_default()),
         None => key.to_owned(),
     }
 }

@@ -245,7 +245,7 @@ fn short(s: &str) -> Cow<'_, str> {
         Cow::Borrowed(s)
     } else {
         // The first 57 characters, cut with `get`, not collected from `chars()`.
-        let cut = s.char_indices().nth(57).map_or(s.len(), |(i, _)| i);
+        let cut = crate::redact::char_start(s, 57).unwrap_or(s.len());
         Cow::Owned(format!("{}…", s.get(..cut).unwrap_or(s)))
     }
 }
