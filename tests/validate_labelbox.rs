@@ -163,3 +163,10 @@ fn stats_count_items() {
     assert_eq!((r.stats.items, r.stats.max_depth, r.stats.bytes as usize), (3, 2, ROWS.len()));
     assert_eq!(r.stats.values, 1 + 3 * 3);
 }
+
+#[test]
+fn missing_type_message_quotes_the_type() {
+    let input = one(&message(0, "")).replace("\"type\": \"application/vnd.labelbox.conversational\", ", "");
+    let r = validate(input.as_bytes(), &ValidateOptions::new(CONV));
+    assert_eq!(r.errors[0].message, format!("missing `type`: add \"{}\"", talk_uploader::formats::labelbox::CONVERSATION_TYPE));
+}

@@ -83,6 +83,19 @@ fn messages_say_what_to_fix() {
         let r = validate(input.as_bytes(), &ValidateOptions::new(K));
         assert!(r.errors[0].message.starts_with(&format!("{word} is not a JSON value")), "{input}: {}", r.errors[0].message);
     }
+    // Bytes and code points in hex, as written.
+    for (input, message) in [
+        (&b"{\"a\": \"x\x01\"}"[..], "unescaped control character U+0001 in a string: escape it as `\\u00XX`"),
+        (b"{\"a\": \"x\x1f\"}", "unescaped control character U+001F in a string: escape it as `\\u00XX`"),
+        (b"{\"a\": \"\\uD83D!\"}", "`\\ud83d` is half of a surrogate pair with no low half after it: the text would not be valid Unicode"),
+        (b"{\"a\": \"\\udE0a\"}", "`\\ude0a` is the low half of a surrogate pair with no high half before it"),
+        (b"{\"a\": \"\xfe\"}", "byte 0xFE is not valid UTF-8: save the file as UTF-8"),
+    ] {
+        let r = validate(input, &ValidateOptions::new(K));
+        assert_eq!(r.errors[0].message, message, "{}", String::from_utf8_lossy(input));
+    }
+    let r = validate(b"{\"a\": 1 \x7f}", &ValidateOptions::new(K));
+    assert!(r.errors[0].message.contains("byte 0x7F"), "{}", r.errors[0].message);
 }
 
 #[test]

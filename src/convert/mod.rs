@@ -90,24 +90,20 @@ impl Metadata {
     /// `insert` does): one sort, not an insert per pair, so a huge object costs O(n log n).
     pub fn from_pairs(mut pairs: Vec<(String, String)>) -> Metadata {
         // (key, position counted down): each run of one key starts with its last pair. The
-        // element type formats::check sorts too, so no other copy of the sort is linked.
-        let mut order = Vec::with_capacity(pairs.len());
-        for (i, (k, _)) in pairs.iter().enumerate() {
-            order.push((Cow::Borrowed(k.as_str()), usize::MAX - i));
+        // element type formats::check sorts too, so no other copy of the sort is linked. The keys
+        // are moved out of the pairs (no borrow of them), so the values are taken in the same loop.
+        let mut order: Vec<(Cow<'_, str>, usize)> = Vec::with_capacity(pairs.len());
+        for (i, (k, _)) in pairs.iter_mut().enumerate() {
+            order.push((Cow::Owned(std::mem::take(k)), usize::MAX - i));
         }
         crate::report::sort::sort(&mut order);
-        let mut keep: Vec<usize> = Vec::with_capacity(order.len());
-        let mut last: Option<&str> = None;
-        for (k, i) in &order {
-            if last != Some(k.as_ref()) {
-                keep.push(usize::MAX - i);
-                last = Some(k.as_ref());
+        let mut out: Vec<(String, String)> = Vec::with_capacity(order.len());
+        for (k, i) in &mut order {
+            if out.last().is_some_and(|(last, _)| *last == **k) {
+                continue;
             }
-        }
-        let mut out = Vec::with_capacity(keep.len());
-        for i in keep {
-            if let Some(pair) = pairs.get_mut(i) {
-                out.push(std::mem::take(pair));
+            if let Some((_, v)) = pairs.get_mut(usize::MAX - *i) {
+                out.push((std::mem::take(k).into_owned(), std::mem::take(v)));
             }
         }
         Metadata(out)
@@ -408,15 +404,16 @@ pub fn convert_chat(input: &[u8], options: &ConvertOptions) -> ConvertResult {
         None => validate_read(&parsed, &ValidateOptions { max_issues: limit, ..ValidateOptions::new(kind_of(from)) }),
     };
     let mut notes = Notes::new(limit, report);
-    if notes.has_errors() {
-        return notes.finish(String::new(), None);
+    // One way out (one call of `finish`): no output when the input has errors.
+    let mut out = (String::new(), None);
+    if !notes.has_errors() {
+        let meta_root = metadata.as_ref().and_then(|m| m.as_ref().ok()).map(|r| r.parsed.doc.root());
+        let mut conv = Conversation::default();
+        if parsed.as_ref().ok().and_then(|r| read::read(r.parsed.doc.root(), meta_root, from, options, &mut notes, &mut conv)).is_none() {
+            notes.error(Code::MissingMember, "", "the input could not be read");
+        } else {
+            out = write::write(&mut conv, to, options, &mut notes);
+        }
     }
-    let meta_root = metadata.as_ref().and_then(|m| m.as_ref().ok()).map(|r| r.parsed.doc.root());
-    let mut conv = Conversation::default();
-    if parsed.as_ref().ok().and_then(|r| read::read(r.parsed.doc.root(), meta_root, from, options, &mut notes, &mut conv)).is_none() {
-        notes.error(Code::MissingMember, "", "the input could not be read");
-        return notes.finish(String::new(), None);
-    }
-    let (output, metadata) = write::write(&mut conv, to, options, &mut notes);
-    notes.finish(output, metadata)
+    notes.finish(out.0, out.1)
 }

@@ -54,9 +54,15 @@ fn metadata_of(object: Value<'_, '_>) -> Option<Metadata> {
 /// The parties of a SpeechSense or Vela conversation: the agent's and the customer's ids as
 /// given, the bot's id and every name from the metadata.
 fn parties(c: &mut Conversation, agent: Option<String>, customer: Option<String>) {
-    let meta = |key: &str| c.extra.get(key).cloned();
-    let parties = [Party { id: agent, name: meta("operator_name") }, Party { id: customer, name: meta("client_name") }, Party { id: meta("bot_id"), name: meta("bot_name") }];
-    [c.agent, c.customer, c.bot] = parties;
+    // Field by field, in place: not three Parties built and moved over the old ones.
+    let Conversation { agent: a, customer: cu, bot, extra, .. } = c;
+    let meta = |key: &str| extra.get(key).cloned();
+    a.id = agent;
+    a.name = meta("operator_name");
+    cu.id = customer;
+    cu.name = meta("client_name");
+    bot.id = meta("bot_id");
+    bot.name = meta("bot_name");
 }
 
 /// A SpeechSense or Vela message: its `timestamp`, and its text in member `text_key`.
@@ -113,7 +119,7 @@ fn vela(root: Value<'_, '_>, c: &mut Conversation) -> Option<()> {
             "bot" => Some(Role::Bot),
             _ => None,
         };
-        let user_id = role.and_then(|r| c.party(r).id.clone()).unwrap_or_else(|| sender.clone());
+        let user_id = role.and_then(|r| c.party(r).id.clone()).unwrap_or(sender);
         push_timed(c, m, user_id, role, "content")?;
     }
     Some(())
@@ -132,6 +138,9 @@ fn labelbox(root: Value<'_, '_>, roles: &Roles, notes: &mut Notes, c: &mut Conve
     // Whose role came from `align` (warned about once each).
     let mut inferred = Roles::default();
     for (i, m) in root.get("messages")?.items().enumerate() {
+        // The members that must be there first (validation made them so): a `?` after the
+        // optional reads and the notes would drop more Strings on its way out.
+        let content = text(m, "content")?;
         let user = m.get("user")?;
         let user_id = text(user, "userId")?;
         let name = text(user, "name");
@@ -158,7 +167,7 @@ fn labelbox(root: Value<'_, '_>, roles: &Roles, notes: &mut Notes, c: &mut Conve
             role: Some(role),
             name,
             time,
-            text: text(m, "content")?,
+            text: content,
             id: text(m, "messageId"),
             can_label: m.get("canLabel").and_then(|b| b.as_bool()),
         });

@@ -48,13 +48,14 @@ pub fn check_conversation(root: Value<'_, '_>, sink: &mut Sink) -> usize {
     }
     let [ty, version, messages, ..] = check::lookup(root, &["type", "version", "messages"], &path, sink);
     match ty {
-        None => check::missing(sink, root, &path, "type", &format!("\"{CONVERSATION_TYPE}\"")),
+        None => check::missing(sink, root, &path, "type", "\"application/vnd.labelbox.conversational\""),
         Some(t) => choice(sink, t, &path.key("type"), "type", &[CONVERSATION_TYPE], "it must be exactly \"application/vnd.labelbox.conversational\""),
     }
     match version {
         None => check::missing(sink, root, &path, "version", "1"),
         Some(v) if v.kind() != Kind::Number => check::wrong_type(sink, v, &path.key("version"), "version", "the number 1"),
-        Some(v) if v.raw() != "1" => sink.error(Code::InvalidEnum, v.offset(), &path.key("version"), format!("`version` is {}: the only version is 1", v.raw())),
+        // `str` against `str` (derefs): `&str != &str` links its own `ne` function.
+        Some(v) if *v.raw() != *"1" => sink.error(Code::InvalidEnum, v.offset(), &path.key("version"), format!("`version` is {}: the only version is 1", v.raw())),
         Some(_) => {}
     }
     let Some(messages) = check::required_items(sink, root, messages, &path, "messages", "an array of message objects", "a conversation needs at least one message") else {
@@ -69,7 +70,7 @@ pub fn check_conversation(root: Value<'_, '_>, sink: &mut Sink) -> usize {
     let mut ids = Vec::new();
     for (i, m) in messages.items().enumerate() {
         let id = if m.kind() == Kind::Object { m.get("messageId").and_then(|v| v.as_str()) } else { None };
-        if let Some(s) = id.filter(|s| !s.trim().is_empty()) {
+        if let Some(s) = id.filter(|s| !text::blank(s)) {
             ids.push((s, i));
         }
     }
@@ -135,44 +136,52 @@ fn choice(sink: &mut Sink, v: Value<'_, '_>, path: &Path<'_>, name: &str, allowe
 
 /// What Labelbox's editor would show as typed, because it does not decode it: HTML entities
 /// (`&amp;`), Unicode escapes written as text (`\u00e9`), colon emoji aliases (`:smile:`).
+/// Each pattern is a run of allowed bytes ([`run`]) and its closing byte: one loop for all
+/// five runs, where iterator chains (`take`, `position`, `all`, `any`) each inlined their own.
 fn shown_literally(content: &str) -> Option<String> {
     let b = content.as_bytes();
     for (i, &c) in b.iter().enumerate() {
         let rest = b.get(i + 1..).unwrap_or_default();
+        let at = |k: usize| rest.get(k).copied();
         match c {
             b'&' => {
-                let body = rest.iter().take(32).position(|&x| x == b';').and_then(|e| rest.get(..e));
-                let entity = body.is_some_and(|e| {
-                    !e.is_empty()
-                        && (e.iter().all(u8::is_ascii_alphanumeric) && e.first().is_some_and(u8::is_ascii_alphabetic)
-                            || e.first() == Some(&b'#') && e.len() > 1 && e.get(1..).unwrap_or_default().iter().all(|x| x.is_ascii_hexdigit() || *x == b'x' || *x == b'X'))
-                });
+                // `&name;` (a letter, then letters and digits) or `&#…;` (hex digits and `x`),
+                // the `;` among the first 32 bytes after the `&`.
+                let hex = at(0) == Some(b'#');
+                let n = if hex { 1 + run(rest.get(1..).unwrap_or_default(), 30, |x| x.is_ascii_hexdigit() || *x == b'x' || *x == b'X') } else { run(rest, 31, u8::is_ascii_alphanumeric) };
+                let entity = at(n) == Some(b';') && if hex { n > 1 } else { at(0).is_some_and(|x| x.is_ascii_alphabetic()) };
                 if entity {
                     // ASCII (the checks above), so `from_utf8`: the lossy decoder is 1.1 KB of wasm.
-                    let text = std::str::from_utf8(b.get(i..i + 2 + body.map_or(0, <[u8]>::len)).unwrap_or_default()).unwrap_or_default();
+                    let text = std::str::from_utf8(b.get(i..i + 2 + n).unwrap_or_default()).unwrap_or_default();
                     return Some(format!("`content` holds the HTML entity `{text}`: Labelbox's editor does not decode entities, so the reader sees `{text}` as typed; write the character itself"));
                 }
             }
-            b'\\' if rest.first() == Some(&b'u') && rest.get(1..5).is_some_and(|h| h.len() == 4 && h.iter().all(u8::is_ascii_hexdigit)) => {
+            b'\\' if at(0) == Some(b'u') && run(rest.get(1..).unwrap_or_default(), 4, u8::is_ascii_hexdigit) == 4 => {
                 let text = std::str::from_utf8(b.get(i..i + 6).unwrap_or_default()).unwrap_or_default();
                 return Some(format!("`content` holds the text `{text}`: Labelbox's editor shows escape sequences as typed; write the character itself"));
             }
             b':' if i == 0 || b.get(i - 1).is_some_and(|p| !p.is_ascii_alphanumeric()) => {
-                let len = rest.iter().take(41).position(|&x| x == b':');
-                if let Some(body) = len.and_then(|e| rest.get(..e)) {
-                    let alias = !body.is_empty()
-                        && body.iter().all(|&x| x.is_ascii_lowercase() || x.is_ascii_digit() || matches!(x, b'_' | b'+' | b'-'))
-                        && body.iter().any(u8::is_ascii_lowercase);
-                    if alias {
-                        let text = std::str::from_utf8(body).unwrap_or_default();
-                        return Some(format!("`content` holds the emoji alias `:{text}:`: Labelbox's editor shows it as typed, not as an emoji; write the emoji itself"));
-                    }
+                // `:alias:`: 1 to 40 of `a-z 0-9 _ + -`, at least one a letter.
+                let n = run(rest, 40, |&x| x.is_ascii_lowercase() || x.is_ascii_digit() || matches!(x, b'_' | b'+' | b'-'));
+                if n > 0 && at(n) == Some(b':') && run(rest, n, |x| !x.is_ascii_lowercase()) < n {
+                    let text = std::str::from_utf8(rest.get(..n).unwrap_or_default()).unwrap_or_default();
+                    return Some(format!("`content` holds the emoji alias `:{text}:`: Labelbox's editor shows it as typed, not as an emoji; write the emoji itself"));
                 }
             }
             _ => {}
         }
     }
     None
+}
+
+/// How many of the first `max` bytes of `b` satisfy `ok`, in a row from the start.
+#[inline(never)]
+fn run(b: &[u8], max: usize, ok: fn(&u8) -> bool) -> usize {
+    let mut n = 0;
+    while n < max && b.get(n).is_some_and(ok) {
+        n += 1;
+    }
+    n
 }
 
 fn timestamp_usec(sink: &mut Sink, t: Value<'_, '_>, path: &Path<'_>) {
@@ -198,7 +207,7 @@ pub fn check_import(root: Value<'_, '_>, allow_loopback_http: bool, sink: &mut S
         return 0;
     }
     if root.is_empty() {
-        sink.error(Code::EmptyArray, root.offset(), &path, "the import file has no rows");
+        sink.error(Code::EmptyArray, root.offset(), &path, String::from("the import file has no rows"));
     }
     // The keys the loop below reads (the first `global_key` of an object row, a non-blank string,
     // ASCII-folded: Labelbox compares global keys without regard to letter case; the Unicode case
@@ -206,7 +215,7 @@ pub fn check_import(root: Value<'_, '_>, allow_loopback_http: bool, sink: &mut S
     let mut keys = Vec::new();
     for (i, row) in root.items().enumerate() {
         let key = if row.kind() == Kind::Object { row.get("global_key").and_then(|v| v.as_str()) } else { None };
-        if let Some(g) = key.filter(|s| !s.trim().is_empty()) {
+        if let Some(g) = key.filter(|s| !text::blank(s)) {
             keys.push((Cow::Owned(g.to_ascii_lowercase()), i));
         }
     }
@@ -224,14 +233,14 @@ pub fn check_import(root: Value<'_, '_>, allow_loopback_http: bool, sink: &mut S
                 Some("https") => {}
                 Some("http") if allow_loopback_http && text::url_host(&url).is_some_and(|h| text::is_loopback_host(&h)) => {}
                 Some(s) => sink.error(Code::InvalidUrl, at, &p.key("row_data"), format!("`row_data` uses `{s}://`: Labelbox imports only `https` URLs")),
-                None if !url.trim().is_empty() => sink.error(Code::InvalidUrl, at, &p.key("row_data"), format!("`row_data` \"{url}\" is not a URL: give the https URL of the conversation JSON")),
+                None if !text::blank(&url) => sink.error(Code::InvalidUrl, at, &p.key("row_data"), format!("`row_data` \"{url}\" is not a URL: give the https URL of the conversation JSON")),
                 None => {}
             }
         }
         if let Some(g) = global_key {
             let gp = p.key("global_key");
             if let Some(s) = check::optional_str(sink, g, &gp, "global_key", true) {
-                if !s.trim().is_empty() {
+                if !text::blank(&s) {
                     let n = text::char_count(&s);
                     if n > MAX_GLOBAL_KEY_CHARS {
                         sink.error(Code::GlobalKeyTooLong, g.offset(), &gp, format!("global_key has {n} characters; Labelbox allows at most {MAX_GLOBAL_KEY_CHARS}: shorten it (a hash of the content is a good key)"));
@@ -250,4 +259,101 @@ pub fn check_import(root: Value<'_, '_>, allow_loopback_http: bool, sink: &mut S
         }
     }
     root.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The iterator version [`shown_literally`] replaced.
+    fn reference(content: &str) -> Option<String> {
+        let b = content.as_bytes();
+        for (i, &c) in b.iter().enumerate() {
+            let rest = b.get(i + 1..).unwrap_or_default();
+            match c {
+                b'&' => {
+                    let body = rest.iter().take(32).position(|&x| x == b';').and_then(|e| rest.get(..e));
+                    let entity = body.is_some_and(|e| {
+                        !e.is_empty()
+                            && (e.iter().all(u8::is_ascii_alphanumeric) && e.first().is_some_and(u8::is_ascii_alphabetic)
+                                || e.first() == Some(&b'#') && e.len() > 1 && e.get(1..).unwrap_or_default().iter().all(|x| x.is_ascii_hexdigit() || *x == b'x' || *x == b'X'))
+                    });
+                    if entity {
+                        let text = std::str::from_utf8(b.get(i..i + 2 + body.map_or(0, <[u8]>::len)).unwrap_or_default()).unwrap_or_default();
+                        return Some(format!("`content` holds the HTML entity `{text}`: Labelbox's editor does not decode entities, so the reader sees `{text}` as typed; write the character itself"));
+                    }
+                }
+                b'\\' if rest.first() == Some(&b'u') && rest.get(1..5).is_some_and(|h| h.len() == 4 && h.iter().all(u8::is_ascii_hexdigit)) => {
+                    let text = std::str::from_utf8(b.get(i..i + 6).unwrap_or_default()).unwrap_or_default();
+                    return Some(format!("`content` holds the text `{text}`: Labelbox's editor shows escape sequences as typed; write the character itself"));
+                }
+                b':' if i == 0 || b.get(i - 1).is_some_and(|p| !p.is_ascii_alphanumeric()) => {
+                    let len = rest.iter().take(41).position(|&x| x == b':');
+                    if let Some(body) = len.and_then(|e| rest.get(..e)) {
+                        let alias = !body.is_empty()
+                            && body.iter().all(|&x| x.is_ascii_lowercase() || x.is_ascii_digit() || matches!(x, b'_' | b'+' | b'-'))
+                            && body.iter().any(u8::is_ascii_lowercase);
+                        if alias {
+                            let text = std::str::from_utf8(body).unwrap_or_default();
+                            return Some(format!("`content` holds the emoji alias `:{text}:`: Labelbox's editor shows it as typed, not as an emoji; write the emoji itself"));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn shown_literally_matches_the_iterator_version() {
+        let fixed = [
+            "&amp;", "&amp; x", "&#x1F600;", "&#;", "&#x;", "&1a;", "&a1;", "&a b;", "&;", "&", "&#", "&#12", "&#X1f;", "&#xg;",
+            "a \\u00e9", "\\u00e", "\\u00eg", "\\U00e9", "\\u", "hi :smile:", "::", ":a:", ":1:", ":a1_+-:", "x:smile:", " :Smile:",
+            ":smile", ":sm ile:", "é:smile:", "&é;", ":é:",
+        ];
+        for s in fixed {
+            assert_eq!(shown_literally(s), reference(s), "{s:?}");
+        }
+        let long = |c: char, n: usize| c.to_string().repeat(n);
+        for n in 28..36 {
+            for s in [format!("&a{};", long('b', n)), format!("&#{};", long('1', n)), format!("&#x{};", long('f', n))] {
+                assert_eq!(shown_literally(&s), reference(&s), "{s:?}");
+            }
+        }
+        for n in 37..44 {
+            for s in [format!(":{}:", long('a', n)), format!(":{}:", long('1', n)), format!(" :{}a:", long('-', n))] {
+                assert_eq!(shown_literally(&s), reference(&s), "{s:?}");
+            }
+        }
+        // Every string of up to 4 bytes over an alphabet of the interesting bytes, and random longer ones.
+        let alphabet: &[u8] = b"&#;x\\u:a1F_-+ ;";
+        let mut s = Vec::new();
+        fn walk(s: &mut Vec<u8>, alphabet: &[u8], depth: usize) {
+            let t = std::str::from_utf8(s).unwrap();
+            assert_eq!(shown_literally(t), reference(t), "{t:?}");
+            if depth == 0 {
+                return;
+            }
+            for &c in alphabet {
+                s.push(c);
+                walk(s, alphabet, depth - 1);
+                s.pop();
+            }
+        }
+        walk(&mut s, alphabet, 4);
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..200_000 {
+            let mut t = String::new();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = (seed % 24) as usize;
+            for k in 0..len {
+                let r = (seed.rotate_left(k as u32 * 5) >> 3) as usize;
+                t.push(match r % 20 { 0 => 'é', 1..=3 => 'a', 4 => 'Z', 5 => '0', _ => alphabet[r % alphabet.len()] as char });
+            }
+            assert_eq!(shown_literally(&t), reference(&t), "{t:?}");
+        }
+    }
 }

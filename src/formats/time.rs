@@ -107,7 +107,8 @@ fn check_date(year: i32, month: u32, day: u32) -> Result<(), TimeError> {
     };
     let dim = days_in_month(year, month);
     if day == 0 || day > dim {
-        let why = if month == 2 && day == 29 { format!(" ({year} is not a leap year)") } else { String::new() };
+        // `year` is at least 1 here: shown as a `u32`, so `i32`'s Display is not linked.
+        let why = if month == 2 && day == 29 { format!(" ({} is not a leap year)", year as u32) } else { String::new() };
         return Err(TimeError::Calendar(format!("{name} {day} does not exist{why}")));
     }
     Ok(())
@@ -252,12 +253,13 @@ pub const MAX_SECONDS: i64 = 253_402_300_799;
 /// Formats an instant as RFC 3339 with an offset (`Z` when 0), with 0, 3, 6 or 9 fraction digits
 /// as protobuf's JSON mapping does. `None` when the instant is outside 0001..=9999.
 pub fn format_rfc3339(seconds: i64, nanos: u32, offset_seconds: i32) -> Option<String> {
-    if !(MIN_SECONDS..=MAX_SECONDS).contains(&seconds) || nanos > 999_999_999 || offset_seconds.abs() >= 86_400 {
+    // `matches!` on a range pattern: two comparisons, where `RangeInclusive::contains` is a function.
+    if !matches!(seconds, MIN_SECONDS..=MAX_SECONDS) || nanos > 999_999_999 || offset_seconds.abs() >= 86_400 {
         return None;
     }
     let local = seconds + offset_seconds as i64;
     let (y, m, d) = civil_from_days(local.div_euclid(86_400));
-    if !(1..=9999).contains(&y) {
+    if !matches!(y, 1..=9999) {
         return None;
     }
     let sod = local.rem_euclid(86_400);

@@ -63,7 +63,7 @@ pub fn check_chat_data(cd: Value<'_, '_>, cp: &Path<'_>, sink: &mut Sink) -> usi
     let end_at = time_member(sink, cd, end, &cp, "end_time");
     if let (Some(s), Some(e), Some(ev)) = (start_at, end_at, end) {
         if s > e {
-            sink.error(Code::RangeReversed, ev.offset(), &cp.key("end_time"), "`start_time` is after `end_time`: swap them or fix one of them");
+            sink.error(Code::RangeReversed, ev.offset(), &cp.key("end_time"), String::from("`start_time` is after `end_time`: swap them or fix one of them"));
         }
     }
     let Some(messages) = check::required_items(sink, cd, messages, &cp, "messages", "an array of messages", "a chat needs at least one message") else {
@@ -86,15 +86,15 @@ pub fn check_chat_data(cd: Value<'_, '_>, cp: &Path<'_>, sink: &mut Sink) -> usi
             let tp = p.key("timestamp");
             let off = ts.map_or(0, |t| t.offset());
             if start_at.is_some_and(|s| at < s) || end_at.is_some_and(|e| at > e) {
-                sink.warn(Code::OutsideSession, off, &tp, "the message time is outside [`start_time`, `end_time`]");
+                sink.warn(Code::OutsideSession, off, &tp, String::from("the message time is outside [`start_time`, `end_time`]"));
             }
             if prev.is_some_and(|p| at < p) {
-                sink.warn(Code::OutOfOrder, off, &tp, "the message is earlier than the previous message");
+                sink.warn(Code::OutOfOrder, off, &tp, String::from("the message is earlier than the previous message"));
             }
             prev = Some(at);
         }
         if let Some(s) = check::required_str(sink, m, sender, &p, "sender", true) {
-            if !s.trim().is_empty() && !SENDERS.contains(&s.as_ref()) {
+            if !text::blank(&s) && !SENDERS.contains(&s.as_ref()) {
                 sink.warn(Code::UnknownSender, sender.map_or(0, |v| v.offset()), &p.key("sender"), format!("sender \"{s}\" is not `agent`, `customer` or `bot`, so its role is unknown"));
             }
         }
@@ -130,7 +130,7 @@ pub fn check_call_metadata(root: Value<'_, '_>, sink: &mut Sink) -> usize {
     };
     let hp = hpath.as_ref().unwrap_or(&path);
     if let Some(e) = check::required_str(sink, holder, email, hp, "email", true) {
-        if !e.trim().is_empty() {
+        if !text::blank(&e) {
             if let Err(why) = text::check_email(&e) {
                 sink.error(Code::InvalidEmail, email.map_or(0, |v| v.offset()), &hp.key("email"), format!("\"{e}\" is not an e-mail address: {why}"));
             }

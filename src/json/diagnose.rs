@@ -13,7 +13,11 @@ pub(super) fn show(c: u8) -> String {
         b'\n' => "a line break".to_owned(),
         b'\t' => "a tab".to_owned(),
         c if c.is_ascii_graphic() || c == b' ' => format!("`{}`", c as char),
-        c => format!("byte 0x{c:02X}"),
+        c => {
+            let mut s = String::from("byte 0x");
+            super::escape::push_hex(&mut s, c.into(), 2, true);
+            s
+        }
     }
 }
 

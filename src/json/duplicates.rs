@@ -96,13 +96,14 @@ impl KeyHasher {
 fn mix_hash(bytes: &[u8]) -> u64 {
     const K: u64 = 0x517C_C1B7_2722_0A95;
     let mut h = bytes.len() as u64;
-    let mut chunks = bytes.chunks_exact(8);
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+    // Eight bytes at a time through `word` (one load; `copy_from_slice` links a length check
+    // that can never fail, and its panic location).
+    let mut i = 0;
+    while let Some(w) = super::scan::word(bytes, i) {
+        h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+        i += 8;
     }
-    for &b in chunks.remainder() {
+    for &b in bytes.get(i..).unwrap_or(&[]) {
         h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
     }
     h ^= h >> 29;

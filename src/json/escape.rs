@@ -85,10 +85,8 @@ pub fn push_quoted(out: &mut String, s: &str) {
         out.push_str(s.get(plain..i).unwrap_or(""));
         plain = i + 1;
         if short.is_empty() {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
             out.push_str("\\u00");
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 15)]));
+            push_hex(out, b.into(), 2, false);
         } else {
             out.push_str(short);
         }
@@ -97,9 +95,35 @@ pub fn push_quoted(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// Appends the last `digits` hex digits of `v`, upper- or lowercase: `{v:0N$X}` / `{v:0N$x}` for
+/// a `v` below 16^`digits`, without linking a `UpperHex`/`LowerHex` instance per integer type.
+pub(crate) fn push_hex(out: &mut String, v: u32, digits: u32, upper: bool) {
+    let hex: &[u8; 16] = if upper { b"0123456789ABCDEF" } else { b"0123456789abcdef" };
+    for k in (0..digits).rev() {
+        out.push(char::from(hex[(v >> (4 * k) & 15) as usize]));
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{quote, unescape};
+    use super::{push_hex, quote, unescape};
+
+    #[test]
+    fn hex_as_format_writes_it() {
+        for v in [0u32, 1, 0x1f, 0x7f, 0xab, 0xff, 0xd800, 0xdfff, 0xffff] {
+            let mut s = String::new();
+            push_hex(&mut s, v, 4, false);
+            assert_eq!(s, format!("{v:04x}"));
+            s.clear();
+            push_hex(&mut s, v, 4, true);
+            assert_eq!(s, format!("{v:04X}"));
+            if v <= 0xff {
+                s.clear();
+                push_hex(&mut s, v, 2, true);
+                assert_eq!(s, format!("{v:02X}"));
+            }
+        }
+    }
 
     #[test]
     fn decodes_every_escape() {

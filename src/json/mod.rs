@@ -79,7 +79,12 @@ fn utf8_error(bytes: &[u8], at: usize) -> SyntaxError {
     let bad = bytes.get(at).copied().unwrap_or(0);
     SyntaxError {
         code: Code::InvalidUtf8,
-        message: format!("byte 0x{bad:02X} is not valid UTF-8: save the file as UTF-8"),
+        message: {
+            let mut m = String::from("byte 0x");
+            escape::push_hex(&mut m, bad.into(), 2, true);
+            m.push_str(" is not valid UTF-8: save the file as UTF-8");
+            m
+        },
         offset: at,
         path: String::new(),
     }

@@ -7,6 +7,7 @@
 //! duplicate-key pointers are built in `diagnose.rs`.
 
 use super::diagnose::{key_text_raw, resolve_duplicates};
+use super::escape::push_hex;
 use super::scan::{prefix_while, spaces, special, text_at, utf8_len, word};
 use super::tree::{Document, Kind, Node, EMPTY};
 use crate::report::{sort, Code};
@@ -440,7 +441,11 @@ impl<'a> Parser<'a> {
                         b'\t' => "write it as `\\t`",
                         _ => "escape it as `\\u00XX`",
                     };
-                    return Err(self.err(Code::ControlCharacter, self.i, format!("unescaped control character U+{:04X} in a string: {hint}", c)));
+                    let mut msg = String::from("unescaped control character U+");
+                    push_hex(&mut msg, c.into(), 4, true);
+                    msg.push_str(" in a string: ");
+                    msg.push_str(hint);
+                    return Err(self.err(Code::ControlCharacter, self.i, msg));
                 }
             }
         }
@@ -475,10 +480,10 @@ impl<'a> Parser<'a> {
                             self.i += 6;
                             Ok(())
                         }
-                        _ => Err(self.err(Code::LoneSurrogate, at, format!("`\\u{cp:04x}` is half of a surrogate pair with no low half after it: the text would not be valid Unicode"))),
+                        _ => Err(self.err(Code::LoneSurrogate, at, surrogate(cp, "` is half of a surrogate pair with no low half after it: the text would not be valid Unicode"))),
                     }
                 } else if (0xDC00..0xE000).contains(&cp) {
-                    Err(self.err(Code::LoneSurrogate, at, format!("`\\u{cp:04x}` is the low half of a surrogate pair with no high half before it")))
+                    Err(self.err(Code::LoneSurrogate, at, surrogate(cp, "` is the low half of a surrogate pair with no high half before it")))
                 } else {
                     Ok(())
                 }
@@ -552,6 +557,15 @@ impl<'a> Parser<'a> {
         self.i = end;
         Ok(())
     }
+}
+
+/// "`\uXXXX`" (the escape as written, lowercase) and `tail`: the lone-surrogate messages.
+#[cold]
+fn surrogate(cp: u32, tail: &str) -> String {
+    let mut m = String::from("`\\u");
+    push_hex(&mut m, cp, 4, false);
+    m.push_str(tail);
+    m
 }
 
 /// The error for an input over [`MAX_INPUT_BYTES`].

@@ -24,9 +24,21 @@ pub const ID_KEYS: [&str; 3] = ["operator_id", "client_id", "bot_id"];
 pub fn user_id_text<'a>(v: Value<'_, 'a>) -> Option<Cow<'a, str>> {
     match v.kind() {
         Kind::String => v.as_str(),
-        Kind::Number if v.raw().bytes().all(|b| b.is_ascii_digit() || b == b'-') => Some(Cow::Borrowed(v.raw())),
+        Kind::Number if integer_text(v.raw().as_bytes()) => Some(Cow::Borrowed(v.raw())),
         _ => None,
     }
+}
+
+/// `true` when a JSON number's text is an integer's (digits and `-`): one loop for
+/// [`user_id_text`] and [`is_known_id`].
+#[inline(never)]
+fn integer_text(raw: &[u8]) -> bool {
+    for &c in raw {
+        if !c.is_ascii_digit() && c != b'-' {
+            return false;
+        }
+    }
+    true
 }
 
 /// The participant ids of a chat's metadata (`operator_id`, `client_id`, `bot_id`), or why the
@@ -67,10 +79,21 @@ pub fn ids_of(read: &Result<crate::json::Read<'_>, crate::json::ReadError<'_>>) 
 fn is_known_id(u: Value<'_, '_>, ids: &[(&str, String)]) -> bool {
     let b = match u.kind() {
         Kind::String => u.plain_bytes(),
-        Kind::Number => Some(u.raw().as_bytes()).filter(|r| r.iter().all(|c| c.is_ascii_digit() || *c == b'-')),
+        Kind::Number => Some(u.raw().as_bytes()).filter(|r| integer_text(r)),
         _ => None,
     };
-    b.is_some_and(|b| !b.is_empty() && ids.iter().any(|(_, v)| crate::json::same(v.as_bytes(), b)))
+    b.is_some_and(|b| !b.is_empty() && has_id(ids, b))
+}
+
+/// `true` when one of `ids` is `b`: one search for [`is_known_id`] and the message loop.
+#[inline(never)]
+fn has_id(ids: &[(&str, String)], b: &[u8]) -> bool {
+    for (_, v) in ids {
+        if crate::json::same(v.as_bytes(), b) {
+            return true;
+        }
+    }
+    false
 }
 
 fn describe_ids(ids: &[(&str, String)]) -> String {
@@ -79,7 +102,10 @@ fn describe_ids(ids: &[(&str, String)]) -> String {
         if i > 0 {
             out.push_str(", ");
         }
-        out.push_str(&format!("{k} (\"{v}\")"));
+        out.push_str(k);
+        out.push_str(" (\"");
+        out.push_str(v);
+        out.push_str("\")");
     }
     out
 }
@@ -123,10 +149,10 @@ pub fn check_chat_with_ids(root: Value<'_, '_>, ids: Option<Ids>, sink: &mut Sin
                 let up = p.key("user_id");
                 match user_id_text(u) {
                     None => check::wrong_type(sink, u, &up, "user_id", "a string or an integer"),
-                    Some(s) if s.is_empty() => sink.error(Code::EmptyValue, u.offset(), &up, "`user_id` is empty: give the sender's id"),
+                    Some(s) if s.is_empty() => sink.error(Code::EmptyValue, u.offset(), &up, String::from("`user_id` is empty: give the sender's id")),
                     Some(s) => {
                         if let Some(ids) = &ids {
-                            if !ids.iter().any(|(_, v)| *v == *s) {
+                            if !has_id(ids, s.as_bytes()) {
                                 sink.error(Code::UnknownUserId, u.offset(), &up, format!("`user_id` \"{s}\" is not one of the metadata's {}", describe_ids(ids)));
                             }
                         }
@@ -139,7 +165,7 @@ pub fn check_chat_with_ids(root: Value<'_, '_>, ids: Option<Ids>, sink: &mut Sin
             // Only the type and emptiness matter: no need to unescape the text.
             Some(t) if t.kind() == Kind::String => {
                 if t.is_empty_str() {
-                    sink.warn(Code::EmptyText, t.offset(), &p.key("text"), "`text` is empty");
+                    sink.warn(Code::EmptyText, t.offset(), &p.key("text"), String::from("`text` is empty"));
                 }
             }
             Some(t) => check::wrong_type(sink, t, &p.key("text"), "text", "a string"),

@@ -195,7 +195,7 @@ pub(crate) fn check_entries<'s>(
                 }
             },
             "direction_outgoing" => {
-                if value != "true" && value != "false" {
+                if *value != *"true" && *value != *"false" {
                     let hint = match value.to_ascii_lowercase().as_str() {
                         "true" | "false" => "write it in lower case",
                         "1" | "yes" | "outgoing" => "write \"true\" for an outgoing dialog",
@@ -212,7 +212,7 @@ pub(crate) fn check_entries<'s>(
             }
             _ => {
                 // Dates, direction and language have their own messages for an empty value.
-                if (is_required || (optional.contains(&key) && key.ends_with("_id"))) && value.trim().is_empty() {
+                if (is_required || (optional.contains(&key) && key.ends_with("_id"))) && text::blank(value) {
                     sink.error_at(Code::EmptyValue, e.value_at, path(), format!("`{key}` is empty: give it a value"));
                 }
                 if let Some(d) = decl {
@@ -228,11 +228,19 @@ pub(crate) fn check_entries<'s>(
     if let (Some((from, _)), Some((to, to_at))) = (date_from, date_to) {
         // (seconds, nanoseconds) order as the instants do, without `i128` maths.
         if (from.unix_seconds(), from.nanos) > (to.unix_seconds(), to.nanos) {
-            sink.error_at(Code::RangeReversed, to_at, pointer::child(prefix, "date_to"), "`date_from` is after `date_to`: swap them or fix one of them");
+            sink.error_at(Code::RangeReversed, to_at, pointer::child(prefix, "date_to"), String::from("`date_from` is after `date_to`: swap them or fix one of them"));
         }
     }
-    let declared_required = decls.iter().filter(|d| d.required).map(|d| d.name.as_str());
-    for key in required.iter().copied().chain(declared_required) {
+    // The connection's keys, then the declared required ones: one loop over both lists, not a
+    // chain of filter and map (each its own iterator code in the wasm module).
+    for j in 0..required.len() + decls.len() {
+        let key = match required.get(j) {
+            Some(k) => *k,
+            None => match decls.get(j - required.len()) {
+                Some(d) if d.required => d.name.as_str(),
+                _ => continue,
+            },
+        };
         if !present.contains(key) {
             let what = decls.iter().find(|d| d.name == key).map_or("string", |d| d.field_type.as_str());
             sink.error_at(Code::MissingMember, parent_at, pointer::child(prefix, key), format!("missing `{key}`: the connection requires it (a {what} value, as a string)"));
@@ -244,8 +252,19 @@ fn short(s: &str) -> Cow<'_, str> {
     if crate::formats::text::char_count(s) <= 60 {
         Cow::Borrowed(s)
     } else {
-        // The first 57 characters, cut with `get`, not collected from `chars()`.
-        let cut = crate::redact::char_start(s, 57).unwrap_or(s.len());
+        // The first 57 characters, cut with `get` where the 58th starts (a byte that is not a
+        // UTF-8 continuation byte), not collected from `chars()` or found by `char_indices`.
+        let mut cut = s.len();
+        let mut n = 0;
+        for (i, &b) in s.as_bytes().iter().enumerate() {
+            if b & 0xC0 != 0x80 {
+                if n == 57 {
+                    cut = i;
+                    break;
+                }
+                n += 1;
+            }
+        }
         Cow::Owned(format!("{}…", s.get(..cut).unwrap_or(s)))
     }
 }
@@ -261,8 +280,13 @@ pub fn check_metadata(root: Value<'_, '_>, connection: Option<ConnectionKind>, d
     // string entries are checked as they are read: a set and a vector of every key cost 1 GB for
     // a 100 MB object of 3 million keys.
     let mut needed = Keys::default();
-    for key in required_for(connection).iter().copied().chain(decls.iter().filter(|d| d.required).map(|d| d.name.as_str())) {
+    for key in required_for(connection) {
         needed.insert(key, 0);
+    }
+    for d in decls {
+        if d.required {
+            needed.insert(d.name.as_str(), 0);
+        }
     }
     let mut present = Keys::default();
     for (k, v) in root.members() {
@@ -324,4 +348,24 @@ where
     let mut sink = Sink::new();
     check_entries(entries, &present, Some(connection), decls, "/fields", None, &mut sink);
     sink.into_unplaced()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_cuts_after_57_chars_as_char_indices_does() {
+        for n in [0, 1, 57, 58, 59, 60, 61, 100] {
+            for c in ["k", "é", "😀", "a😀é"] {
+                let s = c.repeat(n);
+                let want: Cow<'_, str> = if s.chars().count() <= 60 {
+                    Cow::Borrowed(&s)
+                } else {
+                    Cow::Owned(format!("{}…", &s[..s.char_indices().nth(57).map_or(s.len(), |(i, _)| i)]))
+                };
+                assert_eq!(short(&s), want, "{c} x {n}");
+            }
+        }
+    }
 }
