@@ -148,8 +148,14 @@ impl Codec {
             Codec::Mulaw => "mulaw".into(),
             Codec::Mp3 => "mp3".into(),
             Codec::Opus => "opus".into(),
-            // As a `usize`: the `LowerHex` the JSON messages link anyway (`u16`'s was one more).
-            Codec::WavFormat(tag) => format!("wav_format_0x{:04x}", usize::from(tag)).into(),
+            Codec::WavFormat(tag) => {
+                // `{tag:04x}` by hand: four lowercase hex digits (no `LowerHex` of `u16` linked).
+                let mut name = String::from("wav_format_0x");
+                for shift in [12, 8, 4, 0] {
+                    name.push(char::from(b"0123456789abcdef"[usize::from(tag >> shift & 0xf)]));
+                }
+                name.into()
+            }
         }
     }
 }
