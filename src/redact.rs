@@ -42,6 +42,20 @@ pub fn split_once<'a>(s: &'a str, sep: &str) -> Option<(&'a str, &'a str)> {
     Some((s.get(..i)?, s.get(i + sep.len()..)?))
 }
 
+/// The byte position of the `n`-th (0-based) char of `s`, `None` when `s` has `n` chars or
+/// fewer: `s.char_indices().nth(n)`'s position, by a counting loop (`nth` linked
+/// `Iterator::nth` and `advance_by` for this alone). For cutting long text shown in messages.
+pub fn char_start(s: &str, n: usize) -> Option<usize> {
+    let mut seen = 0;
+    for (i, _) in s.char_indices() {
+        if seen == n {
+            return Some(i);
+        }
+        seen += 1;
+    }
+    None
+}
+
 /// `s` with every `from` replaced by `to`, left to right ([`str::replace`] over [`find`]).
 fn replace(s: &str, from: &str, to: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -134,6 +148,15 @@ mod tests {
         assert_eq!(redact::<&str>("plain", &[]), "plain");
         assert_eq!(redact("aaaaaaaaa", &["aaaa"]), "[redacted][redacted]a");
         assert_eq!(redact("é secret é secret", &["secret"]), "é [redacted] é [redacted]");
+    }
+
+    #[test]
+    fn char_start_is_char_indices_nth() {
+        for s in ["", "a", "abc", "é", "aé😀b", "😀😀😀😀"] {
+            for n in 0..6 {
+                assert_eq!(char_start(s, n), s.char_indices().nth(n).map(|(i, _)| i), "{s} {n}");
+            }
+        }
     }
 
     #[test]

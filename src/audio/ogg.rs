@@ -62,12 +62,17 @@ pub fn parse_page(buf: &[u8], offset: usize) -> Option<PageHeader> {
     }
     let segments = usize::from(*page.get(26)?);
     let table = page.get(PAGE_HEADER_SIZE..PAGE_HEADER_SIZE.checked_add(segments)?)?;
+    // A loop, not `iter().map(..).sum()` (a `Map` fold of its own in the wasm module).
+    let mut payload_len = 0usize;
+    for &s in table {
+        payload_len += usize::from(s);
+    }
     Some(PageHeader {
         header_type: *page.get(5)?,
         granule: u64le(page, 6)?,
         serial: u32le(page, 14)?,
         payload_offset: PAGE_HEADER_SIZE + segments,
-        payload_len: table.iter().map(|&s| usize::from(s)).sum(),
+        payload_len,
     })
 }
 

@@ -68,16 +68,18 @@ impl Opts {
         }
         // `validate` and `convertChat` throw: their messages name the function.
         let f = table.function;
+        // The name once, for every path (it was a `format!` on two of them).
+        let name = format!("{f}: options");
         if value.is_undefined() || value.is_null() {
             if table.optional {
-                return Ok(Opts { name: format!("{f}: options"), table, values: Vec::new() });
+                return Ok(Opts { name, table, values: Vec::new() });
             }
             return Err(invalid_option(format!("{f}: the options object is required")));
         }
         if !value.is_object() {
-            return Err(invalid_option(format!("{f}: options must be an object")));
+            return Err(invalid_option(format!("{name} must be an object")));
         }
-        Unchecked { obj: value.clone(), name: format!("{f}: options") }.check(table, (f, ": unknown option "))
+        Unchecked { obj: value.clone(), name }.check(table, (f, ": unknown option "))
     }
 
     /// Wraps `value`, which must be an object, or `undefined` when `optional`; `name` says how
@@ -447,16 +449,16 @@ pub(crate) fn unknown_key(obj: &JsValue, allowed: &[&str]) -> Result<Option<Stri
         }
     }
     let Some(key) = unknown else { return Ok(None) };
-    let hint = crate::report::suggest::suggest(&key, allowed, "options");
-    Ok(Some(format!("`{}`{hint}", shorten(&key))))
+    let hint = crate::report::suggest::suggest(key, allowed, "options");
+    Ok(Some(format!("`{}`{hint}", shorten(key))))
 }
 
 /// A caller's key as shown in a message: at most 64 characters (a 1 MB key is not echoed).
 fn shorten(key: &str) -> String {
-    match key.char_indices().nth(64) {
+    match crate::redact::char_start(key, 64) {
         // `get`, not `&key[..i]`: `i` is a char boundary, and indexing would link the
         // string-slicing panic path (its `{:?}` of a char and Unicode tables, ~3.7 KB of gzip).
-        Some((i, _)) => format!("{}…", key.get(..i).unwrap_or_default()),
+        Some(i) => format!("{}…", key.get(..i).unwrap_or_default()),
         None => key.to_owned(),
     }
 }

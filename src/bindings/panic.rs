@@ -32,8 +32,12 @@ pub fn install_panic_guard(on_panic: Function) {
     });
     std::panic::set_hook(Box::new(|info| {
         // Only the location: a panic message may quote input, and input may hold a secret.
-        let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
-        let note = JsValue::from_str(&format!("talk-uploader panicked{at}"));
+        // One `format!`, not one for the place and one for the note.
+        let note = match info.location() {
+            Some(l) => format!("talk-uploader panicked at {}:{}", l.file(), l.line()),
+            None => "talk-uploader panicked".to_owned(),
+        };
+        let note = JsValue::from_str(&note);
         let _ = ON_PANIC.try_with(|f| {
             if let Ok(f) = f.try_borrow() {
                 if let Some(f) = f.as_ref() {

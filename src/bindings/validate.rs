@@ -190,9 +190,8 @@ pub fn validate(
     #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "ValidateOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let o = Opts::read(&options, &names::VALIDATE).map_err(to_js)?;
     let mut opts = ValidateOptions::new(ValidationKind::SpeechsenseChat);
-    validate_options(&o, &mut opts).map_err(to_js)?;
+    validate_options(&options, &mut opts).map_err(to_js)?;
     // One report, one conversion to JS.
     let report = match input_bytes(&input, "validate")? {
         Ok(bytes) => validate_core(&bytes, &opts),
@@ -208,9 +207,8 @@ pub fn convert_chat(
     #[wasm_bindgen(unchecked_param_type = "string | Uint8Array")] input: JsValue,
     #[wasm_bindgen(unchecked_param_type = "ConvertOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let o = Opts::read(&options, &names::CONVERT_CHAT).map_err(to_js)?;
     let mut opts = ConvertOptions::default();
-    convert_options(&o, &mut opts).map_err(to_js)?;
+    convert_options(&options, &mut opts).map_err(to_js)?;
     let r = match input_bytes(&input, "convertChat")? {
         Ok(bytes) => convert_core(&bytes, &opts),
         Err(len) => crate::convert::ConvertResult { errors: too_large_report(len).errors, ..Default::default() },
@@ -219,8 +217,10 @@ pub fn convert_chat(
 }
 
 /// `validate`'s options, read into `opts` in place, in this order (a returned `ValidateOptions`
-/// is copied at each `?`).
-fn validate_options(o: &Opts, opts: &mut ValidateOptions) -> Result<(), crate::web::failure::UploadFailure> {
+/// is copied at each `?`). The options object is read here too: one `map_err(to_js)` instance
+/// for both readers, not one more for `Result<Opts, _>`.
+fn validate_options(options: &JsValue, opts: &mut ValidateOptions) -> Result<(), crate::web::failure::UploadFailure> {
+    let o = Opts::read(options, &names::VALIDATE)?;
     opts.kind = o.required_one_of("kind", (&ValidationKind::ALL, ValidationKind::as_str))?;
     opts.metadata = o.json_text("metadata")?;
     opts.connection = o.one_of("connection", (&CONNECTIONS, ConnectionKind::as_str))?;
@@ -232,7 +232,8 @@ fn validate_options(o: &Opts, opts: &mut ValidateOptions) -> Result<(), crate::w
 
 /// `convertChat`'s options, read into `opts` in place (a returned `ConvertOptions` is copied at
 /// each `?`).
-fn convert_options(o: &Opts, opts: &mut ConvertOptions) -> Result<(), crate::web::failure::UploadFailure> {
+fn convert_options(options: &JsValue, opts: &mut ConvertOptions) -> Result<(), crate::web::failure::UploadFailure> {
+    let o = Opts::read(options, &names::CONVERT_CHAT)?;
     opts.from = Some(o.required_one_of("from", (&FORMATS, format_name))?);
     opts.to = Some(o.required_one_of("to", (&FORMATS, format_name))?);
     opts.metadata = o.json_text("metadata")?;

@@ -7,11 +7,19 @@
 /// [`similar`], else `; the known {what} are `a`, `b``. Also used for JS option names.
 pub fn suggest(key: &str, names: &[&str], what: &str) -> String {
     match names.iter().find(|n| similar(n, key)) {
-        Some(n) => format!("; did you mean \"{n}\"?"),
+        Some(n) => {
+            // Pushed, not `format!`: every piece is a `&str`.
+            let mut out = String::from("; did you mean \"");
+            out.push_str(n);
+            out.push_str("\"?");
+            out
+        }
         None => {
             // Loops, not iterator chains, in this file: each chain is its own copy of the
             // iterator and collect code in the wasm module.
-            let mut out = format!("; the known {what} are ");
+            let mut out = String::from("; the known ");
+            out.push_str(what);
+            out.push_str(" are ");
             for (i, n) in names.iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
