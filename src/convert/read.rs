@@ -169,7 +169,9 @@ fn labelbox(root: Value<'_, '_>, roles: &Roles, notes: &mut Notes, c: &mut Conve
             time,
             text: content,
             id: text(m, "messageId"),
-            can_label: m.get("canLabel").and_then(|b| b.as_bool()),
+            // `true` or `false` by its first letter, through the calls the reader makes anyway
+            // (`kind`, `raw`): Value::as_bool is linked for this one read otherwise.
+            can_label: m.get("canLabel").filter(|b| b.kind() == Kind::Bool).map(|b| b.raw().starts_with('t')),
         });
     }
     Some(())
