@@ -91,8 +91,18 @@ fn speechsense(root: Value<'_, '_>, metadata: Option<Value<'_, '_>>, notes: &mut
     parties(c, agent, customer);
     c.session_id = c.extra.get("ticket_id").cloned();
     c.org_id = c.extra.get("org_id").cloned();
-    c.start = c.extra.get("date").and_then(|d| instant(d)).or_else(|| c.extra.get("date_from").and_then(|d| instant(d)));
-    c.end = c.extra.get("date_to").and_then(|d| instant(d));
+    // Set in place, not built as Option<Instant> temporaries and moved.
+    if let Some(d) = c.extra.get("date") {
+        c.start = instant(d);
+    }
+    if c.start.is_none() {
+        if let Some(d) = c.extra.get("date_from") {
+            c.start = instant(d);
+        }
+    }
+    if let Some(d) = c.extra.get("date_to") {
+        c.end = instant(d);
+    }
     for m in root.get("messages")?.items() {
         let user_id = user_id_text(m.get("user_id")?)?.into_owned();
         let role = [Role::Agent, Role::Customer, Role::Bot].into_iter().find(|r| c.party(*r).id.as_deref() == Some(user_id.as_str()));
