@@ -23,11 +23,10 @@ fn instant(s: &str) -> Option<Instant> {
     Some(Instant { seconds: t.unix_seconds(), nanos: t.nanos, offset: t.offset.unwrap_or(0) })
 }
 
-/// Member `key` of `v`, if it is a string. (One call at each site: the member lookup is in here.)
-/// Member `key` of `v` as a time: `None` when it is no string, `Some(None)` when the string is
-/// no time.
-fn time_of(v: Value<'_, '_>, key: &str) -> Option<Option<Instant>> {
-    v.get(key)?.as_str().map(|s| instant(&s))
+/// Member `key` of `v` as a time, if it is a string that is one. (Validation made every such
+/// member read here a valid time: no `Option<Option<Instant>>` tells "no string" apart.)
+fn time_of(v: Value<'_, '_>, key: &str) -> Option<Instant> {
+    instant(&v.get(key)?.as_str()?)
 }
 
 fn text(v: Value<'_, '_>, key: &str) -> Option<String> {
@@ -73,7 +72,7 @@ fn push_timed(c: &mut Conversation, m: Value<'_, '_>, user_id: String, role: Opt
         // The Labelbox writer falls back to the role's party name (the only format with a name
         // per message).
         name: None,
-        time: time_of(m, "timestamp")?,
+        time: time_of(m, "timestamp"),
         text: text(m, text_key)?,
         id: None,
         can_label: None,
@@ -119,8 +118,8 @@ fn vela(root: Value<'_, '_>, c: &mut Conversation) -> Option<()> {
         c.extra = metadata_of(meta)?;
     }
     parties(c, text(cd, "agent_id"), text(cd, "customer_id"));
-    c.start = time_of(cd, "start_time").flatten();
-    c.end = time_of(cd, "end_time").flatten();
+    c.start = time_of(cd, "start_time");
+    c.end = time_of(cd, "end_time");
     for m in cd.get("messages")?.items() {
         let sender = text(m, "sender")?;
         let role = match sender.as_str() {
