@@ -65,7 +65,7 @@ fn parties(c: &mut Conversation, agent: Option<String>, customer: Option<String>
 }
 
 /// A SpeechSense or Vela message: its `timestamp`, and its text in member `text_key`.
-fn push_timed(c: &mut Conversation, m: Value<'_, '_>, user_id: String, role: Option<Role>, text_key: &str) -> Option<()> {
+fn push_timed(c: &mut Conversation, m: Value<'_, '_>, user_id: String, role: Option<Role>, text_key: &str) {
     c.messages.push(Message {
         user_id,
         role,
@@ -73,11 +73,11 @@ fn push_timed(c: &mut Conversation, m: Value<'_, '_>, user_id: String, role: Opt
         // per message).
         name: None,
         time: time_of(m, "timestamp"),
-        text: text(m, text_key)?,
+        // Validation made the text a string: nothing here fails.
+        text: text(m, text_key).unwrap_or_default(),
         id: None,
         can_label: None,
     });
-    Some(())
 }
 
 fn speechsense(root: Value<'_, '_>, metadata: Option<Value<'_, '_>>, notes: &mut Notes, c: &mut Conversation) -> Option<()> {
@@ -105,7 +105,7 @@ fn speechsense(root: Value<'_, '_>, metadata: Option<Value<'_, '_>>, notes: &mut
     for m in root.get("messages")?.items() {
         let user_id = user_id_text(m.get("user_id")?)?.into_owned();
         let role = [Role::Agent, Role::Customer, Role::Bot].into_iter().find(|r| c.party(*r).id.as_deref() == Some(user_id.as_str()));
-        push_timed(c, m, user_id, role, "text")?;
+        push_timed(c, m, user_id, role, "text");
     }
     Some(())
 }
@@ -129,7 +129,7 @@ fn vela(root: Value<'_, '_>, c: &mut Conversation) -> Option<()> {
             _ => None,
         };
         let user_id = role.and_then(|r| c.party(r).id.clone()).unwrap_or(sender);
-        push_timed(c, m, user_id, role, "content")?;
+        push_timed(c, m, user_id, role, "content");
     }
     Some(())
 }
