@@ -330,7 +330,14 @@ impl Notes {
         // has one: see `Sink::finish`) is folded into the counts. The lists are taken whole.
         issues.errors = report.errors;
         issues.warnings = report.warnings;
-        let over = |list: &mut Vec<Issue>| list.pop_if(|i| i.code == Code::TooManyIssues).is_some() as u64;
+        // `last` + `pop` (the pop Capped links anyway), not a `pop_if` instance of its own.
+        let over = |list: &mut Vec<Issue>| {
+            let over = list.last().is_some_and(|i| i.code == Code::TooManyIssues);
+            if over {
+                list.pop();
+            }
+            over as u64
+        };
         let e = over(&mut issues.errors);
         let w = over(&mut issues.warnings);
         issues.count_dropped(e, w);

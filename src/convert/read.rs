@@ -23,11 +23,10 @@ fn instant(s: &str) -> Option<Instant> {
     Some(Instant { seconds: t.unix_seconds(), nanos: t.nanos, offset: t.offset.unwrap_or(0) })
 }
 
-/// Member `key` of `v`, if it is a string. (One call at each site: the member lookup is in here.)
-/// Member `key` of `v` as a time: `None` when it is no string, `Some(None)` when the string is
-/// no time.
-fn time_of(v: Value<'_, '_>, key: &str) -> Option<Option<Instant>> {
-    v.get(key)?.as_str().map(|s| instant(&s))
+/// Member `key` of `v` as a time, if it is a string that is one. (Validation made every such
+/// member read here a valid time: no `Option<Option<Instant>>` tells "no string" apart.)
+fn time_of(v: Value<'_, '_>, key: &str) -> Option<Instant> {
+    instant(&v.get(key)?.as_str()?)
 }
 
 fn text(v: Value<'_, '_>, key: &str) -> Option<String> {
@@ -66,19 +65,19 @@ fn parties(c: &mut Conversation, agent: Option<String>, customer: Option<String>
 }
 
 /// A SpeechSense or Vela message: its `timestamp`, and its text in member `text_key`.
-fn push_timed(c: &mut Conversation, m: Value<'_, '_>, user_id: String, role: Option<Role>, text_key: &str) -> Option<()> {
+fn push_timed(c: &mut Conversation, m: Value<'_, '_>, user_id: String, role: Option<Role>, text_key: &str) {
     c.messages.push(Message {
         user_id,
         role,
         // The Labelbox writer falls back to the role's party name (the only format with a name
         // per message).
         name: None,
-        time: time_of(m, "timestamp")?,
-        text: text(m, text_key)?,
+        time: time_of(m, "timestamp"),
+        // Validation made the text a string: nothing here fails.
+        text: text(m, text_key).unwrap_or_default(),
         id: None,
         can_label: None,
     });
-    Some(())
 }
 
 fn speechsense(root: Value<'_, '_>, metadata: Option<Value<'_, '_>>, notes: &mut Notes, c: &mut Conversation) -> Option<()> {
@@ -91,12 +90,22 @@ fn speechsense(root: Value<'_, '_>, metadata: Option<Value<'_, '_>>, notes: &mut
     parties(c, agent, customer);
     c.session_id = c.extra.get("ticket_id").cloned();
     c.org_id = c.extra.get("org_id").cloned();
-    c.start = c.extra.get("date").and_then(|d| instant(d)).or_else(|| c.extra.get("date_from").and_then(|d| instant(d)));
-    c.end = c.extra.get("date_to").and_then(|d| instant(d));
+    // Set in place, not built as Option<Instant> temporaries and moved.
+    if let Some(d) = c.extra.get("date") {
+        c.start = instant(d);
+    }
+    if c.start.is_none() {
+        if let Some(d) = c.extra.get("date_from") {
+            c.start = instant(d);
+        }
+    }
+    if let Some(d) = c.extra.get("date_to") {
+        c.end = instant(d);
+    }
     for m in root.get("messages")?.items() {
         let user_id = user_id_text(m.get("user_id")?)?.into_owned();
         let role = [Role::Agent, Role::Customer, Role::Bot].into_iter().find(|r| c.party(*r).id.as_deref() == Some(user_id.as_str()));
-        push_timed(c, m, user_id, role, "text")?;
+        push_timed(c, m, user_id, role, "text");
     }
     Some(())
 }
@@ -109,8 +118,8 @@ fn vela(root: Value<'_, '_>, c: &mut Conversation) -> Option<()> {
         c.extra = metadata_of(meta)?;
     }
     parties(c, text(cd, "agent_id"), text(cd, "customer_id"));
-    c.start = time_of(cd, "start_time").flatten();
-    c.end = time_of(cd, "end_time").flatten();
+    c.start = time_of(cd, "start_time");
+    c.end = time_of(cd, "end_time");
     for m in cd.get("messages")?.items() {
         let sender = text(m, "sender")?;
         let role = match sender.as_str() {
@@ -120,7 +129,7 @@ fn vela(root: Value<'_, '_>, c: &mut Conversation) -> Option<()> {
             _ => None,
         };
         let user_id = role.and_then(|r| c.party(r).id.clone()).unwrap_or(sender);
-        push_timed(c, m, user_id, role, "content")?;
+        push_timed(c, m, user_id, role, "content");
     }
     Some(())
 }
@@ -169,7 +178,9 @@ fn labelbox(root: Value<'_, '_>, roles: &Roles, notes: &mut Notes, c: &mut Conve
             time,
             text: content,
             id: text(m, "messageId"),
-            can_label: m.get("canLabel").and_then(|b| b.as_bool()),
+            // `true` or `false` by its first letter, through the calls the reader makes anyway
+            // (`kind`, `raw`): Value::as_bool is linked for this one read otherwise.
+            can_label: m.get("canLabel").filter(|b| b.kind() == Kind::Bool).map(|b| b.raw().starts_with('t')),
         });
     }
     Some(())

@@ -60,14 +60,12 @@ fn speechsense(c: &mut Conversation, notes: &mut Notes) -> (String, Option<Strin
     w.open(None, b'{');
     w.open(Some("messages"), b'[');
     for (i, m) in c.messages.iter().enumerate() {
-        let path = message_path(i, "");
-        let ts = match &m.time {
-            Some(t) => rfc3339(t, &path, notes),
-            None => {
-                notes.error(Code::MissingMember, &message_path(i, "/timestampUsec"), "the message has no time; SpeechSense needs a timestamp for every message");
-                continue;
-            }
+        let Some(t) = &m.time else {
+            notes.error(Code::MissingMember, &message_path(i, "/timestampUsec"), "the message has no time; SpeechSense needs a timestamp for every message");
+            continue;
         };
+        let path = message_path(i, "");
+        let ts = rfc3339(t, &path, notes);
         if m.role.is_none() {
             notes.warn(Code::RoleInferred, &path, &format!("sender \"{}\" has no role, so its user_id matches no metadata id", m.user_id));
         }
