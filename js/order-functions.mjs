@@ -24,6 +24,7 @@ import { tmpdir } from "node:os";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { deflateRawSync, gzipSync } from "node:zlib";
+import { leb, name, skipImportDesc, u32At } from "./wasm-bytes.mjs";
 
 const WINDOW = 32 * 1024; // deflate's window
 const MAX_RUN = 30; // functions moved at once
@@ -33,27 +34,23 @@ const MAX_SHIFT = 3; // places a run moves
 function read(wasm) {
   let p = 8;
   const u32 = () => {
-    let r = 0, s = 0, x;
-    do {
-      x = wasm[p++];
-      r += (x & 0x7f) * 2 ** s;
-      s += 7;
-    } while (x & 0x80);
-    return r;
+    let v;
+    [v, p] = u32At(wasm, p);
+    return v;
   };
   const sections = [];
   while (p < wasm.length) {
     const start = p;
     const id = wasm[p++];
     const size = u32();
-    let name = null;
+    let custom = null;
     if (id === 0) {
       const q = p;
       const n = u32();
-      name = wasm.toString("utf8", p, p + n);
+      custom = wasm.toString("utf8", p, p + n);
       p = q;
     }
-    sections.push({ id, name, start, body: p, end: p + size });
+    sections.push({ id, custom, start, body: p, end: p + size });
     p += size;
   }
   let imported = 0;
@@ -66,21 +63,8 @@ function read(wasm) {
         p += len;
       }
       const kind = wasm[p++];
-      if (kind === 0) {
-        u32();
-        imported++;
-      } else if (kind === 1) {
-        p++;
-        if (wasm[p++] & 1) u32();
-        u32();
-      } else if (kind === 2) {
-        if (wasm[p++] & 1) u32();
-        u32();
-      } else if (kind === 3) {
-        p += 2;
-      } else {
-        throw new Error(`import kind ${kind} is not one this script reads`);
-      }
+      if (kind === 0) imported++;
+      p = skipImportDesc(wasm, kind, p);
     }
   }
   const code = sections.find((s) => s.id === 10);
@@ -164,29 +148,18 @@ async function main() {
     return;
   }
   // Names that sort in the new order: "f" and the rank, zero-padded.
-  const leb = (v) => {
-    const out = [];
-    do {
-      let b = v % 128;
-      v = Math.floor(v / 128);
-      if (v) b |= 0x80;
-      out.push(b);
-    } while (v);
-    return Buffer.from(out);
-  };
-  const text = (s) => Buffer.concat([leb(Buffer.byteLength(s)), Buffer.from(s)]);
   const rank = new Array(bodies.length);
   order.forEach((f, r) => (rank[f] = r));
   const width = String(bodies.length).length;
   // Imported functions are named too ("a" and their index, which sorts before every "f"), or
   // the pass would sort them by their import names.
   const entries = [];
-  for (let i = 0; i < imported; i++) entries.push(Buffer.concat([leb(i), text(`a${String(i).padStart(6, "0")}`)]));
-  rank.forEach((r, i) => entries.push(Buffer.concat([leb(imported + i), text(`f${String(r).padStart(width, "0")}`)])));
+  for (let i = 0; i < imported; i++) entries.push(Buffer.concat([leb(i), name(`a${String(i).padStart(6, "0")}`)]));
+  rank.forEach((r, i) => entries.push(Buffer.concat([leb(imported + i), name(`f${String(r).padStart(width, "0")}`)])));
   const functionNames = Buffer.concat([leb(entries.length), ...entries]);
-  const nameSection = Buffer.concat([text("name"), Buffer.from([1]), leb(functionNames.length), functionNames]);
+  const nameSection = Buffer.concat([name("name"), Buffer.from([1]), leb(functionNames.length), functionNames]);
   const parts = [wasm.subarray(0, 8)];
-  for (const s of sections) if (s.name !== "name") parts.push(wasm.subarray(s.start, s.end));
+  for (const s of sections) if (s.custom !== "name") parts.push(wasm.subarray(s.start, s.end));
   parts.push(Buffer.from([0]), leb(nameSection.length), nameSection);
 
   const tmp = mkdtempSync(join(tmpdir(), "order-functions-"));

@@ -14,6 +14,7 @@
 // Usage: node js/short-names.mjs <out dir> <out name>   (after wasm-bindgen and wasm-opt)
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { leb, name as vecName, skipImportDesc, u32At } from "./wasm-bytes.mjs";
 
 const [dir, name] = process.argv.slice(2);
 if (!dir || !name) {
@@ -39,23 +40,9 @@ function short(n) {
 // ---- the .wasm: read the sections, rewrite the import section (id 2) ----
 let p = 8;
 const u32 = () => {
-  let r = 0, s = 0, x;
-  do {
-    x = wasm[p++];
-    r += (x & 0x7f) * 2 ** s;
-    s += 7;
-  } while (x & 0x80);
-  return r;
-};
-const leb = (v) => {
-  const out = [];
-  do {
-    let b = v % 128;
-    v = Math.floor(v / 128);
-    if (v) b |= 0x80;
-    out.push(b);
-  } while (v);
-  return Buffer.from(out);
+  let v;
+  [v, p] = u32At(wasm, p);
+  return v;
 };
 const str = () => {
   const n = u32();
@@ -63,21 +50,8 @@ const str = () => {
   p += n;
   return s;
 };
-const vecName = (s) => Buffer.concat([leb(Buffer.byteLength(s)), Buffer.from(s)]);
 /** Skips one import's descriptor, whatever its kind. */
-function skipDesc(kind) {
-  const limits = () => {
-    const flags = wasm[p++];
-    u32();
-    if (flags & 1) u32();
-  };
-  if (kind === 0) u32(); // function: type index
-  else if (kind === 1) { p++; limits(); } // table: reftype, limits
-  else if (kind === 2) limits(); // memory
-  else if (kind === 3) p += 2; // global: valtype, mutability
-  else if (kind === 4) { p++; u32(); } // tag: attribute, type index
-  else throw new Error(`short-names: unknown import kind ${kind}`);
-}
+const skipDesc = (kind) => (p = skipImportDesc(wasm, kind, p));
 
 /** The export section (id 7) with the exports the glue reads as `wasm.<name>` renamed. */
 function exportSection(size) {
