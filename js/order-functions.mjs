@@ -24,7 +24,7 @@ import { tmpdir } from "node:os";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { deflateRawSync, gzipSync } from "node:zlib";
-import { leb, name, skipImportDesc, u32At } from "./wasm-bytes.mjs";
+import { leb, name, sections, skipImportDesc, u32At } from "./wasm-bytes.mjs";
 
 const WINDOW = 32 * 1024; // deflate's window
 const MAX_RUN = 30; // functions moved at once
@@ -32,29 +32,15 @@ const MAX_SHIFT = 3; // places a run moves
 
 /** The module's sections, function imports and code bodies (each with its size prefix). */
 function read(wasm) {
-  let p = 8;
+  let p;
   const u32 = () => {
     let v;
     [v, p] = u32At(wasm, p);
     return v;
   };
-  const sections = [];
-  while (p < wasm.length) {
-    const start = p;
-    const id = wasm[p++];
-    const size = u32();
-    let custom = null;
-    if (id === 0) {
-      const q = p;
-      const n = u32();
-      custom = wasm.toString("utf8", p, p + n);
-      p = q;
-    }
-    sections.push({ id, custom, start, body: p, end: p + size });
-    p += size;
-  }
+  const all = sections(wasm);
   let imported = 0;
-  const imports = sections.find((s) => s.id === 2);
+  const imports = all.find((s) => s.id === 2);
   if (imports) {
     p = imports.body;
     for (let i = 0, n = u32(); i < n; i++) {
@@ -67,7 +53,7 @@ function read(wasm) {
       p = skipImportDesc(wasm, kind, p);
     }
   }
-  const code = sections.find((s) => s.id === 10);
+  const code = all.find((s) => s.id === 10);
   const bodies = [];
   if (code) {
     p = code.body;
@@ -78,7 +64,7 @@ function read(wasm) {
       bodies.push(wasm.subarray(start, p));
     }
   }
-  return { sections, imported, bodies };
+  return { sections: all, imported, bodies };
 }
 
 /** A seeded order of `bodies` that deflates smaller, found by `moves` local moves. */

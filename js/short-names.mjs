@@ -14,7 +14,7 @@
 // Usage: node js/short-names.mjs <out dir> <out name>   (after wasm-bindgen and wasm-opt)
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { leb, name as vecName, skipImportDesc, u32At } from "./wasm-bytes.mjs";
+import { leb, name as vecName, sections, skipImportDesc, u32At } from "./wasm-bytes.mjs";
 
 const [dir, name] = process.argv.slice(2);
 if (!dir || !name) {
@@ -80,18 +80,15 @@ const parts = [wasm.subarray(0, 8)];
 const renamed = new Map(); // old import name -> new
 const exported = new Map(); // old export name -> new
 let oldModule;
-while (p < wasm.length) {
-  const start = p;
-  const id = wasm[p++];
-  const size = u32();
-  const body = p;
+for (const { id, start, body, end } of sections(wasm)) {
+  const size = end - body;
+  p = body;
   if (id === 7) {
     parts.push(exportSection(size));
     continue;
   }
   if (id !== 2) {
-    p = body + size;
-    parts.push(wasm.subarray(start, p));
+    parts.push(wasm.subarray(start, end));
     continue;
   }
   const count = u32();

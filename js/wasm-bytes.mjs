@@ -12,6 +12,29 @@ export function u32At(bytes, at) {
   return [r, at];
 }
 
+/**
+ * The sections of a module, in order: `{ id, custom, start, body, end }`, where `start` is the
+ * section's id byte, `body` its first content byte, `end` the byte after it, and `custom` a custom
+ * section's name (else null).
+ */
+export function sections(bytes) {
+  const out = [];
+  for (let p = 8; p < bytes.length; ) {
+    const start = p;
+    const id = bytes[p++];
+    let size;
+    [size, p] = u32At(bytes, p);
+    let custom = null;
+    if (id === 0) {
+      const [n, at] = u32At(bytes, p);
+      custom = bytes.toString("utf8", at, at + n);
+    }
+    out.push({ id, custom, start, body: p, end: p + size });
+    p += size;
+  }
+  return out;
+}
+
 /** `v` as unsigned LEB128. */
 export function leb(v) {
   const out = [];

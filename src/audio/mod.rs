@@ -149,11 +149,9 @@ impl Codec {
             Codec::Mp3 => "mp3".into(),
             Codec::Opus => "opus".into(),
             Codec::WavFormat(tag) => {
-                // `{tag:04x}` by hand: four lowercase hex digits (no `LowerHex` of `u16` linked).
+                // `{tag:04x}` through the json module's hex writer (no `LowerHex` of `u16` linked).
                 let mut name = String::from("wav_format_0x");
-                for shift in [12, 8, 4, 0] {
-                    name.push(char::from(b"0123456789abcdef"[usize::from(tag >> shift & 0xf)]));
-                }
+                crate::json::escape::push_hex(&mut name, tag.into(), 4, false);
                 name.into()
             }
         }
