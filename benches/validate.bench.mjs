@@ -4,7 +4,13 @@
 //
 // Figures: median MB/s (1 MB = 10^6 bytes of UTF-8 input) over RUNS timed runs after a warm-up,
 // and the ratio ours/baseline (> 1 means ours is faster). See benches/README.md.
+//
+// BENCH_PREVIOUS_PKG=DIR (scripts/bench.sh sets it from BENCH_PREVIOUS=REF): a pkg/ built from an
+// earlier commit is loaded in the same page too, and timed in the same rotation: the bench then
+// prints ours ÷ previous for each document and input (> 1 means this build is faster).
 import { createRequire } from "node:module";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { env, openBenchPage, median, table } from "./_browser.mjs";
 import { writePart, missing, SMOKE } from "./_results.mjs";
 import { chatSchema, BENCH_METADATA } from "./anchors/chat-schema.mjs";
@@ -17,6 +23,8 @@ const BASE = env("BENCH_DEVSERVER");
 const RUNS = Number(process.env.BENCH_RUNS || (SMOKE ? 1 : 7));
 const MESSAGES = Number(process.env.BENCH_MESSAGES || (SMOKE ? 2_000 : 100_000));
 const BAD_SHARE = 0.01;
+const PREVIOUS = process.env.BENCH_PREVIOUS_PKG || "";
+const PREVIOUS_NAME = process.env.BENCH_PREVIOUS_NAME || PREVIOUS;
 
 // ---------------------------------------------------------------------------------------------
 // The input: deterministic (seeded), realistic chat traffic.
@@ -97,9 +105,11 @@ function ajvModule() {
 // ---------------------------------------------------------------------------------------------
 // The page side. Runs in Chromium; everything it needs comes from /__bench/ and /pkg/.
 
-async function inPage({ runs }) {
+async function inPage({ runs, previous }) {
   const pkg = await import("/pkg/index.js");
   const wasm = await pkg.default();
+  const prev = previous ? await import("/__bench/previous/index.js") : null;
+  await prev?.default();
   const wasmMemoryBefore = wasm.memory.buffer.byteLength;
   const ajvValidate = (await import("/__bench/ajv-chat.mjs")).default;
   const metadata = await (await fetch("/__bench/metadata.json")).json();
@@ -117,6 +127,10 @@ async function inPage({ runs }) {
     "ours Uint8Array": (d) => ours(pkg.validate(d.bytes, opts)),
     // A Blob (a dropped File): the entry reads its bytes, then validates them.
     "ours Blob": async (d) => ours(await pkg.validate(d.blob, opts)),
+    ...(prev && {
+      "previous string": (d) => ours(prev.validate(d.text, opts)),
+      "previous Uint8Array": (d) => ours(prev.validate(d.bytes, opts)),
+    }),
     "JSON.parse+ajv string": (d) => theirs(ajvValidate(JSON.parse(d.text))),
     "TextDecoder+JSON.parse+ajv Uint8Array": (d) => theirs(ajvValidate(JSON.parse(new TextDecoder().decode(d.bytes)))),
     "Blob.text+JSON.parse+ajv Blob": async (d) => theirs(ajvValidate(JSON.parse(await d.blob.text()))),
@@ -194,6 +208,19 @@ const files = {
   "metadata.json": { body: JSON.stringify(META), contentType: "application/json" },
   "ajv-chat.mjs": { body: ajvModule(), contentType: "text/javascript" },
 };
+// The previous build, served whole under /__bench/previous/ (its glue finds its .wasm next to it).
+const TYPES = { js: "text/javascript", mjs: "text/javascript", wasm: "application/wasm", json: "application/json" };
+function addPrevious(dir) {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) addPrevious(p);
+    else files[`previous/${relative(PREVIOUS, p)}`] = { body: readFileSync(p), contentType: TYPES[e.name.split(".").pop()] || "application/octet-stream" };
+  }
+}
+if (PREVIOUS) {
+  addPrevious(PREVIOUS);
+  if (!files["previous/index.js"]) { console.error(`BENCH_PREVIOUS_PKG=${PREVIOUS} has no index.js: give a pkg/ directory`); process.exit(2); }
+}
 console.log(`input: ${MESSAGES} messages, valid ${(Buffer.byteLength(valid.json) / 1e6).toFixed(1)} MB, ` +
   `invalid ${(Buffer.byteLength(invalid.json) / 1e6).toFixed(1)} MB with ${invalid.bad} bad timestamps ` +
   `(generated in ${((Date.now() - t0) / 1000).toFixed(1)} s); ${RUNS} timed runs after 1 warm-up, median`);
@@ -201,7 +228,7 @@ console.log(`input: ${MESSAGES} messages, valid ${(Buffer.byteLength(valid.json)
 const { page, close } = await openBenchPage(BASE, files, { extraArgs: ["--js-flags=--expose-gc"] });
 let res;
 try {
-  res = await page.evaluate(inPage, { runs: RUNS });
+  res = await page.evaluate(inPage, { runs: RUNS, previous: Boolean(PREVIOUS) });
 } finally {
   await close();
 }
@@ -222,7 +249,7 @@ for (const doc of ["valid", "invalid"]) {
     const x = r.results[n];
     const result = x.ok === null ? "-" : x.ok ? "ok" : `${x.errors} errors` + (x.warnings !== undefined ? `, ${x.warnings} warnings` : "");
     const ratio = BASELINE[n] && mbps[doc][n] / mbps[doc][BASELINE[n]];
-    const vs = BASELINE[n] ? `${ratio.toFixed(2)}x${ratio < 1 ? " (slower)" : ""}` : n.includes("ajv") ? "1.00x (baseline)" : "(reference)";
+    const vs = BASELINE[n] ? `${ratio.toFixed(2)}x${ratio < 1 ? " (slower)" : ""}` : n.includes("ajv") ? "1.00x (baseline)" : n.startsWith("previous") ? `(${PREVIOUS_NAME})` : "(reference)";
     rows.push([doc, n, median(ts).toFixed(1), mbps[doc][n].toFixed(1), vs, result]);
   }
   // A benchmark that measures a wrong answer measures nothing: check the verdicts agree.
@@ -237,6 +264,27 @@ table(rows, { right: [2, 3, 4] });
 console.log(`wasm memory: ${(res.wasmMemoryBefore / 1048576).toFixed(1)} MiB after init, ` +
   `${(res.wasmMemory / 1048576).toFixed(1)} MiB after the runs (it never shrinks)`);
 const ratio = (doc, n) => Number((mbps[doc][n] / mbps[doc][BASELINE[n]]).toFixed(3));
+// This build against the previous one, timed in the same rotation of the same page: the median
+// of each round's ratio (previous ms ÷ ours ms, the two a few seconds apart), so that the
+// machine's drift between rounds cancels out.
+const vsPrevious = (doc, input) => {
+  const t = res[doc].times;
+  return Number(median(t[`ours ${input}`].map((ms, i) => t[`previous ${input}`][i] / ms)).toFixed(3));
+};
+let previous;
+if (PREVIOUS) {
+  previous = {
+    build: PREVIOUS_NAME,
+    bytes_ratio: vsPrevious("valid", "Uint8Array"),
+    string_ratio: vsPrevious("valid", "string"),
+    invalid_bytes_ratio: vsPrevious("invalid", "Uint8Array"),
+    invalid_string_ratio: vsPrevious("invalid", "string"),
+  };
+  const pct = (r) => `${r >= 1 ? "+" : ""}${((r - 1) * 100).toFixed(1)} %`;
+  console.log(`this build vs ${PREVIOUS_NAME} (speed ratio ours ÷ previous, the median of the rounds' ratios, > 1 is faster): ` +
+    `valid Uint8Array ${previous.bytes_ratio}x (${pct(previous.bytes_ratio)}), valid string ${previous.string_ratio}x (${pct(previous.string_ratio)}), ` +
+    `invalid Uint8Array ${previous.invalid_bytes_ratio}x (${pct(previous.invalid_bytes_ratio)}), invalid string ${previous.invalid_string_ratio}x (${pct(previous.invalid_string_ratio)})`);
+}
 const mb = (doc, n) => Number(mbps[doc][n].toFixed(1));
 const { mainThread, worker, workerError } = res.responsiveness;
 for (const [n, x] of [["main thread", mainThread], ["worker", worker]]) {
@@ -277,6 +325,7 @@ writePart("validation", {
       ? { worker_longest_task_ms: longest(worker), worker_validate_ms: Number(worker.ms.toFixed(1)), worker_long_tasks_api_ms: worker.longestTaskMs }
       : missing("worker_longest_task_ms", workerError ? `createValidator() failed: ${workerError}` : "this build exports no createValidator()")),
     wasm_memory_after_bytes: res.wasmMemory,
+    ...(previous && { vs_previous: previous }),
   },
 });
 process.exit(failed ? 1 : 0);

@@ -180,7 +180,8 @@ TALK_UPLOADER_DEVSERVER_URL="http://$DEMO_HTTP" TALK_UPLOADER_DEMO_VIA_GATEWAY=1
 # The benches with tiny inputs (~30 s), so they cannot rot: each must run, and results.json must
 # have every key of bench/results.schema.json. No figure is checked (noisy machines).
 step "bench smoke run (results.json schema-checked, no timing asserted)"
-BENCH_SMOKE=1 BENCH_SKIP_BUILD=1 BENCH_OUT="$tmp/bench" bash scripts/bench.sh
+# The build itself as the "previous" one, so the same-page A/B path of the validation bench runs too.
+BENCH_SMOKE=1 BENCH_SKIP_BUILD=1 BENCH_OUT="$tmp/bench" BENCH_PREVIOUS_PKG=pkg BENCH_PREVIOUS_NAME="this build" bash scripts/bench.sh
 
 if [ -f tests/types/tsconfig.json ]; then
   step "TypeScript consumer (tsc --noEmit --strict)"
