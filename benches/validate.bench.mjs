@@ -108,7 +108,7 @@ function ajvModule() {
 async function inPage({ runs, previous }) {
   const pkg = await import("/pkg/index.js");
   const wasm = await pkg.default();
-  const prev = previous ? await import("/__bench/previous/index.js") : null;
+  const prev = previous ? await import(`/__bench/previous/${previous}`) : null;
   await prev?.default();
   const wasmMemoryBefore = wasm.memory.buffer.byteLength;
   const ajvValidate = (await import("/__bench/ajv-chat.mjs")).default;
@@ -217,9 +217,12 @@ function addPrevious(dir) {
     else files[`previous/${relative(PREVIOUS, p)}`] = { body: readFileSync(p), contentType: TYPES[e.name.split(".").pop()] || "application/octet-stream" };
   }
 }
+// Its entry: index.js, or talk_uploader.js in builds from before the package had index.js.
+let previousEntry = null;
 if (PREVIOUS) {
   addPrevious(PREVIOUS);
-  if (!files["previous/index.js"]) { console.error(`BENCH_PREVIOUS_PKG=${PREVIOUS} has no index.js: give a pkg/ directory`); process.exit(2); }
+  previousEntry = ["index.js", "talk_uploader.js"].find((f) => files[`previous/${f}`]);
+  if (!previousEntry) { console.error(`BENCH_PREVIOUS_PKG=${PREVIOUS} has neither index.js nor talk_uploader.js: give a pkg/ directory`); process.exit(2); }
 }
 console.log(`input: ${MESSAGES} messages, valid ${(Buffer.byteLength(valid.json) / 1e6).toFixed(1)} MB, ` +
   `invalid ${(Buffer.byteLength(invalid.json) / 1e6).toFixed(1)} MB with ${invalid.bad} bad timestamps ` +
@@ -228,7 +231,7 @@ console.log(`input: ${MESSAGES} messages, valid ${(Buffer.byteLength(valid.json)
 const { page, close } = await openBenchPage(BASE, files, { extraArgs: ["--js-flags=--expose-gc"] });
 let res;
 try {
-  res = await page.evaluate(inPage, { runs: RUNS, previous: Boolean(PREVIOUS) });
+  res = await page.evaluate(inPage, { runs: RUNS, previous: previousEntry });
 } finally {
   await close();
 }

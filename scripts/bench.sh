@@ -38,8 +38,12 @@ if [ -n "${BENCH_PREVIOUS:-}" ]; then
   git worktree prune
   git worktree add --detach "$prev_src" "$prev_commit" >/dev/null
   ln -s "$PWD/node_modules" "$prev_src/node_modules"
+  # Its target/ is a link into prev_root: older build scripts read target/ whatever
+  # CARGO_TARGET_DIR says.
+  mkdir -p "$prev_root/target"
+  ln -s "$prev_root/target" "$prev_src/target"
   echo "==> building the previous build, $(git log -1 --format='%h %s' "$prev_commit")"
-  (cd "$prev_src" && CARGO_TARGET_DIR=$prev_root/target TALK_UPLOADER_SKIP_BOOTSTRAP=1 bash scripts/build.sh) >"$prev_root/build.log" 2>&1 ||
+  (cd "$prev_src" && CARGO_TARGET_DIR=target TALK_UPLOADER_SKIP_BOOTSTRAP=1 bash scripts/build.sh) >"$prev_root/build.log" 2>&1 ||
     { echo "the build of $BENCH_PREVIOUS failed: see $prev_root/build.log" >&2; exit 1; }
   export BENCH_PREVIOUS_PKG=$prev_src/pkg BENCH_PREVIOUS_NAME=$(git rev-parse --short "$prev_commit")
 fi
