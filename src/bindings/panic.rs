@@ -25,7 +25,8 @@ thread_local! {
 /// the trap. Called by the guard once the module is initialised.
 #[wasm_bindgen(js_name = __installPanicGuard, skip_typescript)]
 pub fn install_panic_guard(on_panic: Function) {
-    ON_PANIC.with(|f| {
+    // `try_with`, like the hook's: `with` links its `expect`, and with it `AccessError`'s `Debug`.
+    let _ = ON_PANIC.try_with(|f| {
         if let Ok(mut f) = f.try_borrow_mut() {
             *f = Some(on_panic);
         }
