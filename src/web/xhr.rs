@@ -34,6 +34,14 @@ extern "C" {
     fn xhr_drop(h: &JsValue) -> Result<(), JsValue>;
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// A view of wasm memory, filled by the native `Uint8Array.prototype.set`, declared `catch`.
+    type BodyView;
+    #[wasm_bindgen(catch, method, js_name = set)]
+    fn set_from(this: &BodyView, source: &Uint8Array) -> Result<(), JsValue>;
+}
+
 /// The browser's [`HttpStack`]: one `XMLHttpRequest` per request, cut by the caller's signal
 /// and by the stall timer.
 pub(crate) struct XhrStack {
@@ -165,8 +173,25 @@ fn read_response(h: &JsValue) -> Option<Response> {
         return None;
     }
     let headers = parts.get(1).as_string().map(|t| parse_headers(&t)).unwrap_or_default();
-    let body = parts.get(2).dyn_into::<ArrayBuffer>().map(|buf| Uint8Array::new(&buf).to_vec()).unwrap_or_default();
+    let body = match parts.get(2).dyn_into::<ArrayBuffer>() {
+        Ok(buf) => body_bytes(&Uint8Array::new(&buf))?,
+        Err(_) => Vec::new(),
+    };
     Some(Response { status, headers, body })
+}
+
+/// The response body's bytes, copied into wasm memory by the native `set`: js_sys's `to_vec`
+/// asserts the lengths match (a panic path, and `assert_eq!`'s `Debug` formatting with it).
+/// `None` if the copy fails, so a body that cannot be read is a lost answer, not an empty one.
+fn body_bytes(src: &Uint8Array) -> Option<Vec<u8>> {
+    let mut out = vec![0u8; src.length() as usize];
+    if !out.is_empty() {
+        // SAFETY: the view covers exactly `out`, and nothing allocates in wasm (which could grow
+        // and detach the memory) between its creation and `set`.
+        let view = unsafe { Uint8Array::view_mut_raw(out.as_mut_ptr(), out.len()) };
+        view.unchecked_ref::<BodyView>().set_from(src).ok()?;
+    }
+    Some(out)
 }
 /// `getAllResponseHeaders()` text as `(name, value)` pairs.
 fn parse_headers(text: &str) -> Vec<(String, String)> {
