@@ -16,18 +16,14 @@ use wasm_bindgen::prelude::*;
 use crate::upload_code::UploadCode;
 use crate::web::failure::UploadFailure;
 
-fn is_upload_error_value(value: &JsValue) -> bool {
-    // `UploadError.prototype` is made in JS (js/natives.js); a `Proxy` whose `getPrototypeOf`
-    // trap throws is not one.
-    super::js::native_is_upload_error(value).unwrap_or(false)
-}
-
 /// Whether `value` is an `UploadError` thrown by this package (for the browser tests). The
 /// package's `isUploadError` is js/guard.js's, the same prototype check in JS, which still
 /// answers once the instance is poisoned; a wasm export of this one had no caller (the guard
 /// replaced it), so there is none: the glue and the module are smaller by it.
 pub fn is_upload_error(value: &JsValue) -> bool {
-    is_upload_error_value(value)
+    // `UploadError.prototype` is made in JS (js/natives.js); a `Proxy` whose `getPrototypeOf`
+    // trap throws is not one.
+    super::js::native_is_upload_error(value).unwrap_or(false)
 }
 
 #[wasm_bindgen(typescript_custom_section)]

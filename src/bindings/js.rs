@@ -14,10 +14,12 @@
 //! so what is sized and sniffed is what is sent, and a `Proxy` posing as a `Blob` fails the
 //! brand check cleanly instead of being half-used.
 
-use js_sys::{Array, Promise, Reflect, Uint8Array};
+use js_sys::{Array, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{AbortSignal, Blob};
+
+use crate::web::blob::{copy_u8, CheckedU8};
 
 #[wasm_bindgen]
 extern "C" {
@@ -25,13 +27,6 @@ extern "C" {
     fn object_keys(obj: &JsValue) -> Result<Array, JsValue>;
     #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
     fn array_is_array(value: &JsValue) -> Result<bool, JsValue>;
-    /// A `Uint8Array`, for `set` and the copying constructor declared `catch`.
-    #[wasm_bindgen(js_name = Uint8Array)]
-    type CheckedU8;
-    #[wasm_bindgen(catch, method, js_name = set)]
-    fn set_from(this: &CheckedU8, source: &JsValue) -> Result<(), JsValue>;
-    #[wasm_bindgen(catch, constructor, js_class = "Uint8Array")]
-    fn new_u8_from(source: &JsValue) -> Result<CheckedU8, JsValue>;
 }
 
 // The native accessors, looked up once in JS (js/natives.js): each brand-checks its receiver.
@@ -273,15 +268,7 @@ pub(crate) fn u8_array_bytes(value: &JsValue) -> Result<Vec<u8>, ReadError> {
     if len > u32::MAX as f64 {
         return Err(ReadError::Wrong);
     }
-    let mut out = vec![0u8; len as usize];
-    if out.is_empty() {
-        return Ok(out);
-    }
-    // SAFETY: the view covers exactly `out`, and nothing allocates in wasm (which could grow and
-    // detach the memory) between its creation and its last use by `set`.
-    let view = unsafe { Uint8Array::view_mut_raw(out.as_mut_ptr(), out.len()) };
-    view.unchecked_ref::<CheckedU8>().set_from(value)?;
-    Ok(out)
+    Ok(copy_u8(value, len as usize)?)
 }
 
 /// The bytes of an `ArrayBuffer`-like result, which must be exactly `expected` bytes long.

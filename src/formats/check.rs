@@ -173,6 +173,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn lookup_matches_keys_with_and_without_escapes() {
+        let src = br#"{"a": 1, "\u0062": 2, "c\"": 3, "\u0064": 4, "e": 5, "\u0061": 6}"#;
+        let read = crate::json::read(src).unwrap_or_else(|_| panic!("parses"));
+        let root = read.parsed.doc.root();
+        let mut sink = Sink::new();
+        let [a, b, c, d, ..] = lookup(root, &["a", "b", "c\"", "d"], &Path::root(), &mut sink);
+        let raw = |v: Option<Value<'_, '_>>| v.map(|v| v.raw().to_owned());
+        assert_eq!([raw(a), raw(b), raw(c), raw(d)], [Some("1".to_owned()), Some("2".to_owned()), Some("3".to_owned()), Some("4".to_owned())]);
+        let (errors, warnings) = sink.into_unplaced();
+        assert!(errors.is_empty());
+        let paths: Vec<&str> = warnings.iter().map(|w| w.path.as_str()).collect();
+        assert_eq!(paths, ["/e"]);
+    }
+
+    #[test]
     fn duplicates_name_the_first_item() {
         let keys: Vec<(Cow<'_, str>, usize)> = [(0, "b"), (1, "a"), (3, "b"), (4, "a"), (5, "c"), (6, "b"), (9, "a")].iter().map(|(i, k)| (Cow::Borrowed(*k), *i)).collect();
         let d = duplicates(keys);

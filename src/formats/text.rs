@@ -396,6 +396,7 @@ mod html_tests {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn trim_is_str_trim() {
@@ -426,7 +427,6 @@ mod tests {
             assert_eq!(url_host(url).as_deref(), host, "{url}");
         }
     }
-    use super::*;
 
     /// The byte helpers give what the std pattern calls they replace give.
     #[test]

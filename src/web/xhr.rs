@@ -15,6 +15,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::AbortSignal;
 
+use super::blob::copy_u8;
 use super::failure::{UploadCode, UploadFailure};
 use super::header::check_header_value;
 use super::timer::{now_ms, sleep};
@@ -32,14 +33,6 @@ extern "C" {
     fn xhr_response(h: &JsValue) -> Result<Array, JsValue>;
     #[wasm_bindgen(catch, js_name = xhrDrop)]
     fn xhr_drop(h: &JsValue) -> Result<(), JsValue>;
-}
-
-#[wasm_bindgen]
-extern "C" {
-    /// A view of wasm memory, filled by the native `Uint8Array.prototype.set`, declared `catch`.
-    type BodyView;
-    #[wasm_bindgen(catch, method, js_name = set)]
-    fn set_from(this: &BodyView, source: &Uint8Array) -> Result<(), JsValue>;
 }
 
 /// The browser's [`HttpStack`]: one `XMLHttpRequest` per request, cut by the caller's signal
@@ -173,26 +166,17 @@ fn read_response(h: &JsValue) -> Option<Response> {
         return None;
     }
     let headers = parts.get(1).as_string().map(|t| parse_headers(&t)).unwrap_or_default();
+    // A body that cannot be copied is a lost answer (`None`), not an empty one.
     let body = match parts.get(2).dyn_into::<ArrayBuffer>() {
-        Ok(buf) => body_bytes(&Uint8Array::new(&buf))?,
+        Ok(buf) => {
+            let view = Uint8Array::new(&buf);
+            copy_u8(&view, view.length() as usize).ok()?
+        }
         Err(_) => Vec::new(),
     };
     Some(Response { status, headers, body })
 }
 
-/// The response body's bytes, copied into wasm memory by the native `set`: js_sys's `to_vec`
-/// asserts the lengths match (a panic path, and `assert_eq!`'s `Debug` formatting with it).
-/// `None` if the copy fails, so a body that cannot be read is a lost answer, not an empty one.
-fn body_bytes(src: &Uint8Array) -> Option<Vec<u8>> {
-    let mut out = vec![0u8; src.length() as usize];
-    if !out.is_empty() {
-        // SAFETY: the view covers exactly `out`, and nothing allocates in wasm (which could grow
-        // and detach the memory) between its creation and `set`.
-        let view = unsafe { Uint8Array::view_mut_raw(out.as_mut_ptr(), out.len()) };
-        view.unchecked_ref::<BodyView>().set_from(src).ok()?;
-    }
-    Some(out)
-}
 /// `getAllResponseHeaders()` text as `(name, value)` pairs.
 fn parse_headers(text: &str) -> Vec<(String, String)> {
     // Lines end in CRLF; split on the LF (a char pattern, not the Two-Way searcher a "\r\n"

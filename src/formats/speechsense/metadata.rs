@@ -253,19 +253,8 @@ fn short(s: &str) -> Cow<'_, str> {
     if crate::formats::text::char_count(s) <= 60 {
         Cow::Borrowed(s)
     } else {
-        // The first 57 characters, cut with `get` where the 58th starts (a byte that is not a
-        // UTF-8 continuation byte), not collected from `chars()` or found by `char_indices`.
-        let mut cut = s.len();
-        let mut n = 0;
-        for (i, &b) in s.as_bytes().iter().enumerate() {
-            if b & 0xC0 != 0x80 {
-                if n == 57 {
-                    cut = i;
-                    break;
-                }
-                n += 1;
-            }
-        }
+        // The first 57 characters, cut with `get` where the 58th starts.
+        let cut = crate::redact::char_start(s, 57).unwrap_or(s.len());
         Cow::Owned(format!("{}…", s.get(..cut).unwrap_or(s)))
     }
 }
